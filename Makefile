@@ -1,0 +1,36 @@
+# Two commands for newcomers: `make demo` and `make test`. Both create .venv and install on first use,
+# and skip the install on later runs unless pyproject.toml changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test unit lint notebooks clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/iamlab --help
+	$(VENV)/bin/iamlab demo
+
+lint: install
+	$(VENV)/bin/ruff check checker tests bench
+	$(VENV)/bin/mypy
+
+unit: install
+	$(VENV)/bin/pytest tests
+
+notebooks: install
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(VENV)/bin/pytest --nbval notebooks; fi
+
+test: lint unit notebooks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The `iamlab` command line: thin wrappers that parse arguments and call the rooms below."""

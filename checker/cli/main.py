@@ -1,0 +1,57 @@
+"""Entry point of `iamlab`. Each command lives in its own module with `register(subparsers)`.
+
+Command modules are imported lazily by name so that `iamlab check` does not pay for the gateway's imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from checker import __version__
+from checker.core.errors import InputError
+
+# (command name, module under checker.cli, one-line help). Add a row to add a command.
+COMMANDS: list[tuple[str, str, str]] = [
+    ("simulate", "simulate", "decide requests the way the cloud would (AWS, Azure, GCP)"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iamlab",
+        description="Hands-on least-privilege IAM labs for AI/ML workloads, graded offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"iamlab {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name, help_text in COMMANDS:
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(_module=module_name)
+        module = importlib.import_module(f"checker.cli.{module_name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    module = importlib.import_module(f"checker.cli.{args._module}")
+    try:
+        code: int = module.run(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

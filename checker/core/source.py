@@ -1,0 +1,347 @@
+"""Load JSON and YAML while keeping the line and column of every value.
+
+Learners need errors that point at a line, so loaders record where each value starts, keyed by its
+JSON pointer. Duplicate object keys are rejected: JSON leaves their meaning open and AWS rejects them.
+The JSON parser is iterative (no recursion limit to trip) and uses the C string and number scanners
+of the standard library, so a 100 KB string or a deep document costs linear time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import json.decoder
+import json.scanner
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from checker.core.errors import InputError, Where
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+MAX_NESTING = 100
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = json.scanner.NUMBER_RE
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    file: str
+    line: int
+    column: int
+    pointer: str
+
+
+def pointer_join(parent: str, key: str | int) -> str:
+    token = str(key).replace("~", "~0").replace("/", "~1")
+    return f"{parent}/{token}"
+
+
+@dataclass
+class LoadedDocument:
+    """Parsed data plus where each value starts; `locate` answers for any pointer inside the document."""
+
+    path: str
+    data: Any
+    positions: dict[str, Position] = field(default_factory=dict)
+
+    def locate(self, pointer: str) -> Where:
+        probe = pointer
+        while True:
+            position = self.positions.get(probe)
+            if position is not None:
+                return Where(self.path, position.line, position.column, pointer or "/")
+            if not probe:
+                return Where(self.path, None, None, pointer or "/")
+            probe = probe.rsplit("/", 1)[0]
+
+    def sub(self, pointer: str, data: Any) -> LoadedDocument:
+        """A view of one value inside this document, keeping positions relative to the same file."""
+        prefix_len = len(pointer)
+        positions = {
+            key[prefix_len:]: pos
+            for key, pos in self.positions.items()
+            if key == pointer or key.startswith(pointer + "/")
+        }
+        return LoadedDocument(self.path, data, positions)
+
+
+class _LineIndex:
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> Position:
+        line = bisect.bisect_right(self._starts, offset) - 1
+        return Position(line + 1, offset - self._starts[line] + 1)
+
+
+def _check_size(text: str, path: str, limit: int) -> None:
+    if len(text) > limit:
+        raise InputError(
+            f"file is {len(text):,} characters, more than the {limit:,} this checker reads",
+            Where(path),
+            "a policy file is a few kilobytes at most; check that you pointed at the right file",
+        )
+
+
+def parse_json(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES) -> LoadedDocument:
+    """Parse JSON text into a LoadedDocument, or raise InputError naming the line and column."""
+    _check_size(text, path, limit)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = _LineIndex(text)
+    offsets: dict[str, int] = {}
+
+    def fail(message: str, offset: int, hint: str | None = None) -> InputError:
+        pos = lines.position(min(offset, len(text)))
+        return InputError(f"invalid JSON: {message}", Where(path, pos.line, pos.column), hint)
+
+    def skip(i: int) -> int:
+        return _WHITESPACE.match(text, i).end()  # type: ignore[union-attr]
+
+    def scalar(i: int) -> tuple[Any, int]:
+        ch = text[i] if i < len(text) else ""
+        if ch == '"':
+            try:
+                return _scanstring(text, i + 1, True)  # type: ignore[no-any-return]
+            except json.JSONDecodeError as exc:
+                raise fail(exc.msg, exc.pos) from None
+        if text.startswith("true", i):
+            return True, i + 4
+        if text.startswith("false", i):
+            return False, i + 5
+        if text.startswith("null", i):
+            return None, i + 4
+        match = _NUMBER.match(text, i)
+        if match is not None:
+            integer, frac, exp = match.groups()
+            if frac or exp:
+                return float(integer + (frac or "") + (exp or "")), match.end()
+            return int(integer), match.end()
+        if not ch:
+            raise fail("the file ends where a value was expected", i)
+        if ch == "'":
+            raise fail("strings must use double quotes", i, 'write "value", not \'value\'')
+        raise fail(f"unexpected character {ch!r} where a value was expected", i)
+
+    # Each stack frame: (container, pointer, pending key for objects, set of keys seen).
+    stack: list[tuple[Any, str, list[str | None], set[str]]] = []
+    i = skip(0)
+    root: Any = None
+    have_root = False
+
+    def attach(value: Any, pointer_of_value: str) -> None:
+        nonlocal root, have_root
+        if not stack:
+            root, have_root = value, True
+            return
+        container, _ptr, pending, _seen = stack[-1]
+        if isinstance(container, list):
+            container.append(value)
+        else:
+            key = pending[0]
+            assert key is not None
+            container[key] = value
+            pending[0] = None
+
+    def child_pointer() -> str:
+        container, ptr, pending, _seen = stack[-1]
+        if isinstance(container, list):
+            return pointer_join(ptr, len(container))
+        key = pending[0]
+        assert key is not None
+        return pointer_join(ptr, key)
+
+    expect_value = True
+    while True:
+        i = skip(i)
+        if expect_value:
+            pointer = child_pointer() if stack else ""
+            offsets.setdefault(pointer, i)
+            ch = text[i] if i < len(text) else ""
+            if ch and ch in "{[":
+                if len(stack) >= MAX_NESTING:
+                    raise fail(f"nesting is deeper than {MAX_NESTING} levels", i)
+                container: Any = {} if ch == "{" else []
+                attach(container, pointer)
+                stack.append((container, pointer, [None], set()))
+                i = skip(i + 1)
+                closing = "}" if ch == "{" else "]"
+                if i < len(text) and text[i] == closing:
+                    stack.pop()
+                    i += 1
+                    expect_value = False
+                    if not stack:
+                        break
+                    continue
+                if ch == "{":
+                    i = _read_key(text, i, stack, fail, offsets)
+                continue
+            value, i = scalar(i)
+            attach(value, pointer)
+            expect_value = False
+            if not stack:
+                break
+            continue
+        # After a value inside a container: a comma or the closing bracket.
+        container, _ptr, _pending, _seen = stack[-1]
+        ch = text[i] if i < len(text) else ""
+        closing = "]" if isinstance(container, list) else "}"
+        if ch == ",":
+            i = skip(i + 1)
+            if i < len(text) and text[i] == closing:
+                raise fail("trailing comma before the closing bracket", i, "remove the last comma")
+            if isinstance(container, dict):
+                i = _read_key(text, i, stack, fail, offsets)
+            expect_value = True
+            continue
+        if ch == closing:
+            stack.pop()
+            i += 1
+            if not stack:
+                break
+            continue
+        if not ch:
+            raise fail(f"the file ends before the closing {closing!r}", i)
+        raise fail(f"expected ',' or {closing!r} but found {ch!r}", i, "is a comma missing on the line before?")
+    i = skip(i)
+    if not have_root:
+        raise fail("the file is empty", 0)
+    if i != len(text):
+        raise fail("extra data after the end of the document", i)
+    positions = {ptr: lines.position(off) for ptr, off in offsets.items()}
+    return LoadedDocument(path, root, positions)
+
+
+def _read_key(
+    text: str,
+    i: int,
+    stack: list[tuple[Any, str, list[str | None], set[str]]],
+    fail: Any,
+    offsets: dict[str, int],
+) -> int:
+    """Read `"key" :` inside an object, rejecting duplicate keys; return the index after the colon."""
+    container, ptr, pending, seen = stack[-1]
+    if i >= len(text) or text[i] != '"':
+        ch = text[i] if i < len(text) else "end of file"
+        raise fail(f"expected a double-quoted member name but found {ch!r}", i)
+    try:
+        key, end = _scanstring(text, i + 1, True)
+    except json.JSONDecodeError as exc:
+        raise fail(exc.msg, exc.pos) from None
+    if key in seen:
+        raise fail(
+            f"duplicate key {key!r} in the same object",
+            i,
+            "JSON leaves duplicate keys ambiguous and AWS rejects them; keep one and merge the values",
+        )
+    seen.add(key)
+    pending[0] = key
+    end = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+    if end >= len(text) or text[end] != ":":
+        raise fail(f"expected ':' after the member name {key!r}", end)
+    offsets.setdefault(pointer_join(ptr, key), i)
+    return end + 1
+
+
+class _NoDuplicateLoader(yaml.SafeLoader):
+    pass
+
+
+def parse_yaml(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES) -> LoadedDocument:
+    """Parse one YAML document with positions; duplicate keys are errors, as in JSON."""
+    _check_size(text, path, limit)
+    loader = _NoDuplicateLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = Where(path, mark.line + 1, mark.column + 1) if mark else Where(path)
+            raise InputError(f"invalid YAML: {exc.problem or exc.context}", where) from None
+        except yaml.YAMLError as exc:
+            raise InputError(f"invalid YAML: {exc}", Where(path)) from None
+        except RecursionError:
+            raise InputError("invalid YAML: nesting is too deep", Where(path)) from None
+        if node is None:
+            return LoadedDocument(path, None, {"": Position(1, 1)})
+        positions = _yaml_positions(node, path)
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            raise InputError(f"invalid YAML value: {exc}", Where(path)) from None
+        except RecursionError:
+            raise InputError("invalid YAML: nesting is too deep", Where(path)) from None
+    finally:
+        loader.dispose()
+    return LoadedDocument(path, data, positions)
+
+
+def _yaml_positions(root: yaml.Node, path: str) -> dict[str, Position]:
+    positions: dict[str, Position] = {}
+    visited: set[int] = set()
+    work: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]
+    while work:
+        node, pointer, depth = work.pop()
+        positions.setdefault(pointer, Position(node.start_mark.line + 1, node.start_mark.column + 1))
+        if id(node) in visited:  # aliases point at a node already walked; do not expand them again
+            continue
+        visited.add(id(node))
+        if depth > MAX_NESTING:
+            raise InputError(f"invalid YAML: nesting is deeper than {MAX_NESTING} levels", Where(path))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    mark = key_node.start_mark
+                    raise InputError(
+                        f"duplicate key {key!r} in the same mapping",
+                        Where(path, mark.line + 1, mark.column + 1),
+                        "keep one of them; YAML loaders disagree on which one wins",
+                    )
+                seen.add(key)
+                child = pointer_join(pointer, key)
+                # Point at the key, as the JSON loader does: that is where a learner looks.
+                positions[child] = Position(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                work.append((value_node, child, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                work.append((item, pointer_join(pointer, index), depth + 1))
+    return positions
+
+
+def load_document(path: str | Path, limit: int = MAX_DOCUMENT_BYTES) -> LoadedDocument:
+    """Read a JSON or YAML file (by extension; .yaml/.yml are YAML) into a LoadedDocument."""
+    file = Path(path)
+    name = str(path)
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise InputError("file not found", Where(name)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+    if file.is_dir():
+        raise InputError("expected a file but this is a folder", Where(name))
+    if size > limit:
+        raise InputError(f"file is {size:,} bytes, more than the {limit:,} this checker reads", Where(name))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", Where(name)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+    if file.suffix.lower() in (".yaml", ".yml"):
+        return parse_yaml(text, name, limit)
+    return parse_json(text, name, limit)
