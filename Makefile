@@ -24,7 +24,14 @@ lint: install
 	$(VENV)/bin/ruff check checker tests bench
 	$(VENV)/bin/mypy
 
-unit: install
+# The differential test runs an independent evaluator under node; install it only when the lock file changed.
+DIFF_NPM := tests/differential/node_modules/.installed-stamp
+
+$(DIFF_NPM): tests/differential/package-lock.json
+	npm ci --prefix tests/differential --no-audit --no-fund
+	@touch $(DIFF_NPM)
+
+unit: install $(DIFF_NPM)
 	$(VENV)/bin/pytest tests
 
 notebooks: install
