@@ -1,0 +1,123 @@
+"""The fixed batch format of `iamlab simulate aws --batch`: one JSON case in, one decision out."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from checker.aws.evaluate import PolicySet, evaluate
+from checker.aws.policy import Policy, PolicyKind, parse_policy
+from checker.aws.request import Request
+from checker.core.errors import InputError
+from checker.core.suggest import did_you_mean
+
+CASE_FIELDS = (
+    "id",
+    "principal",
+    "action",
+    "resource",
+    "resource_account",
+    "context",
+    "identity_policies",
+    "resource_policy",
+    "permissions_boundary",
+    "session_policy",
+    "scps",
+    "rcps",
+    "restrict_public_buckets",
+)
+IGNORED_FIELDS = ("comment", "description", "expected", "note")
+
+_CACHE_SIZE = 512
+_parsed: OrderedDict[tuple[str, str], Policy] = OrderedDict()
+
+
+def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
+    """Parse a policy from a case, reusing the parse when the same document appears again."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
+    key = (json.dumps(raw, sort_keys=True), kind.value)
+    cached = _parsed.get(key)
+    if cached is not None and cached.name == field:
+        _parsed.move_to_end(key)
+        return cached
+    policy = parse_policy(raw, name=field, kind=kind, size_limit=10**7)
+    _parsed[key] = policy
+    if len(_parsed) > _CACHE_SIZE:
+        _parsed.popitem(last=False)
+    return policy
+
+
+def _levels(raw: Any, field: str, kind: PolicyKind) -> list[list[Policy]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InputError(f"{field} must be a list of levels (root, OUs, account), each a list of policies")
+    levels = []
+    for index, level in enumerate(raw):
+        if isinstance(level, dict):
+            level = [level]  # a level given as a single policy
+        if not isinstance(level, list):
+            raise InputError(f"{field}[{index}] must be a list of policies")
+        levels.append([_policy(p, f"{field}[{index}][{j}]", kind) for j, p in enumerate(level)])
+    return levels
+
+
+def _string(case: dict[str, Any], field: str, required: bool = True) -> str | None:
+    value = case.get(field)
+    if value is None:
+        if required:
+            raise InputError(f"the case has no {field!r}")
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{field} must be a string")
+    return value
+
+
+def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
+    for key in case:
+        if key not in CASE_FIELDS and key not in IGNORED_FIELDS:
+            guess = did_you_mean(key, CASE_FIELDS)
+            raise InputError(f"unknown field {key!r}" + (f"; did you mean {guess!r}?" if guess else ""))
+    principal = _string(case, "principal")
+    action = _string(case, "action")
+    resource = _string(case, "resource", required=False) or "*"
+    context = case.get("context") or {}
+    if not isinstance(context, dict):
+        raise InputError("context must be an object of condition keys")
+    for key, value in context.items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, (dict, list)) for v in values):
+            raise InputError(f"context key {key!r} must be a string, number, boolean or a list of those")
+    identity_raw = case.get("identity_policies") or []
+    if not isinstance(identity_raw, list):
+        raise InputError("identity_policies must be a list of policies")
+    identity = [_policy(p, f"identity_policies[{i}]", PolicyKind.IDENTITY) for i, p in enumerate(identity_raw)]
+    resource_kind = PolicyKind.TRUST if (action or "").lower().startswith("sts:assumerole") else PolicyKind.RESOURCE
+
+    def optional(field: str, kind: PolicyKind) -> Policy | None:
+        raw = case.get(field)
+        return None if raw is None else _policy(raw, field, kind)
+
+    policies = PolicySet(
+        identity=identity,
+        resource=optional("resource_policy", resource_kind),
+        boundary=optional("permissions_boundary", PolicyKind.BOUNDARY),
+        session=optional("session_policy", PolicyKind.SESSION),
+        scps=_levels(case.get("scps"), "scps", PolicyKind.SCP),
+        rcps=_levels(case.get("rcps"), "rcps", PolicyKind.RCP),
+        restrict_public_buckets=bool(case.get("restrict_public_buckets", False)),
+    )
+    account = _string(case, "resource_account", required=False)
+    assert principal is not None and action is not None
+    return Request(principal, action, resource, account, context), policies
+
+
+def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
+    request, policies = case_to_request(case)
+    decision = evaluate(request, policies, explain=explain)
+    result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
+    if explain:
+        result["explain"] = decision.to_json()
+    return result

@@ -1,0 +1,95 @@
+"""Condition operators by family, and how one condition clause is evaluated against a request.
+
+Rules encoded here (IAM User Guide):
+- "Condition operators": a key missing from the request makes the clause false, except that negated
+  operators (StringNotLike, ArnNotEquals, NotIpAddress, ...) are then true; `...IfExists` is true when the
+  key is missing; Null tests presence alone.
+- "Creating a condition with multiple context keys or values": several values of one key are ORed for
+  positive operators; for negated operators the key must match none of them.
+- "Set operators for multivalued context keys": ForAllValues is true when every request value matches
+  (and when the key is missing or empty); ForAnyValue is true when at least one request value matches
+  (and false when the key is missing or empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from checker.aws.conditions import arn, binary, boolean, date, ip, null, numeric, string
+from checker.aws.conditions.operator import Operator
+
+if TYPE_CHECKING:
+    from checker.aws.policy import ConditionClause
+
+_REGISTRY: dict[str, Operator] = {
+    o.name: o
+    for family in (string, numeric, date, boolean, binary, ip, arn, null)
+    for o in family.OPERATORS
+}
+
+__all__ = ["Operator", "evaluate_clause", "lookup_operator", "operator_names", "prepared_values"]
+
+
+def lookup_operator(name: str) -> Operator | None:
+    return _REGISTRY.get(name)
+
+
+def operator_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> list[Any]:
+    """The clause's policy values ready to compare; values whose variables cannot be filled are dropped."""
+    if clause.prepared is not None:
+        return list(clause.prepared)
+    from checker.aws.variables import fill
+
+    result = []
+    for tokens in clause.values:
+        pieces = fill(tokens, lookup)
+        if pieces is None:
+            continue
+        try:
+            result.append(clause.operator.prepare(pieces))
+        except ValueError:
+            continue  # a filled value that is not valid for the operator cannot match
+    return result
+
+
+def is_absent(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and not value)
+
+
+def evaluate_clause(clause: ConditionClause, lookup: Callable[[str], Any]) -> bool:
+    """True when the clause holds for the request whose context keys `lookup` returns (lowercase names)."""
+    operator = clause.operator
+    value = lookup(clause.key_lower)
+    absent = is_absent(value)
+    if operator.name == "Null":
+        return any(operator.test(absent, wanted) for wanted in prepared_values(clause, lookup))
+    if absent:
+        if clause.if_exists:
+            return True
+        if clause.set_operator == "ForAllValues":
+            return True
+        if clause.set_operator == "ForAnyValue":
+            return False
+        return operator.negated
+    policy_values = prepared_values(clause, lookup)
+    test = operator.test
+
+    def holds_for(request_value: Any) -> bool:
+        hit = any(test(request_value, p) for p in policy_values)
+        return not hit if operator.negated else hit
+
+    request_values = value if isinstance(value, list) else [value]
+    if clause.set_operator == "ForAllValues":
+        return all(holds_for(v) for v in request_values)
+    if clause.set_operator == "ForAnyValue":
+        return any(holds_for(v) for v in request_values)
+    # A single-valued operator on a multivalued key: a positive operator holds when any request value
+    # matches, a negated operator when no request value matches any policy value.
+    if operator.negated:
+        return all(holds_for(v) for v in request_values)
+    return any(holds_for(v) for v in request_values)

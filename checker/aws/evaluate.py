@@ -1,0 +1,310 @@
+"""The AWS evaluation flow (IAM User Guide, "Policy evaluation logic", "Cross-account policy evaluation
+logic", and "How AWS enforcement code logic evaluates requests").
+
+1. An explicit Deny in any applicable policy wins: RCPs, SCPs, the resource-based policy, identity-based
+   policies, the permissions boundary and the session policy.
+2. RCPs (when given and the service supports them) and SCPs (when given: no SCPs means no organization)
+   must allow at every level of the organization path.
+3. Within one account, an identity-based Allow (limited by the boundary and the session policy) or a
+   resource-based Allow grants access. A resource-based policy naming the user or the role session directly
+   is not limited by the boundary or session policy; naming the role ARN is; naming the account is a
+   delegation that needs an identity-based Allow.
+4. Across accounts, both the identity side and the resource-based policy must allow.
+5. Role trust policies and KMS key policies must allow the caller even within the account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from checker.aws.conditions import evaluate_clause
+from checker.aws.policy import Effect, Policy, PolicyKind, ResourcePattern, Statement
+from checker.aws.principals import CallerKind, Grant, excluded_by_not_principal, grant_for
+from checker.aws.request import PreparedRequest, Request, prepare_request
+from checker.aws.services import iam as iam_rules
+from checker.aws.services import kms as kms_rules
+from checker.aws.services import s3 as s3_rules
+from checker.aws.services import sts as sts_rules
+from checker.aws.variables import fill
+from checker.aws.wildcard import compile_pieces
+from checker.core.decision import Decision, DecisionKind, Reason
+from checker.core.errors import InputError
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every policy that can apply to one request. `scps` and `rcps` list levels from root to account."""
+
+    identity: Sequence[Policy] = ()
+    resource: Policy | None = None
+    boundary: Policy | None = None
+    session: Policy | None = None
+    scps: Sequence[Sequence[Policy]] = ()
+    rcps: Sequence[Sequence[Policy]] = ()
+    restrict_public_buckets: bool = False
+
+
+@dataclass
+class _Trace:
+    """What each statement did; reasons are kept only when an explanation was asked for."""
+
+    explain: bool
+    reasons: list[Reason] = field(default_factory=list)
+
+    def add(self, policy: Policy, statement: Statement | None, effect: str, detail: str) -> None:
+        if self.explain:
+            self.reasons.append(Reason(policy.name, statement.label if statement else None, effect, detail))
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    allows: tuple[tuple[Policy, Statement], ...]
+    denies: tuple[tuple[Policy, Statement], ...]
+
+
+def evaluate(request: Request, policies: PolicySet, *, explain: bool = False) -> Decision:
+    """Decide one request. Raise InputError when the request itself is malformed."""
+    try:
+        prepared = prepare_request(request)
+    except ValueError as exc:
+        raise InputError(f"principal: {exc}") from None
+    if ":" not in prepared.action_lower:
+        raise InputError(f"action {request.action!r} has no service prefix, as in s3:GetObject")
+    return _Evaluator(prepared, policies, _Trace(explain)).run()
+
+
+class _Evaluator:
+    def __init__(self, request: PreparedRequest, policies: PolicySet, trace: _Trace) -> None:
+        self.request = request
+        self.policies = policies
+        self.trace = trace
+
+    def decision(self, kind: DecisionKind, summary: str) -> Decision:
+        return Decision(kind, summary, tuple(self.trace.reasons))
+
+    def run(self) -> Decision:
+        request, policies = self.request, self.policies
+        caller = request.caller
+        if sts_rules.always_allowed(request.action_lower) and caller.kind is not CallerKind.ANONYMOUS:
+            return self.decision(
+                DecisionKind.ALLOW, "sts:GetCallerIdentity needs no permission; AWS always allows it"
+            )
+        identity_applies = caller.is_aws_principal
+        # SCPs limit every principal of a member account, its root user included; not service principals.
+        scp_applies = bool(policies.scps) and caller.is_aws_principal
+        rcp_applies = bool(policies.rcps) and request.service in _rcp_services() and caller.kind is not CallerKind.SERVICE
+
+        rcp_levels = [self.outcome_of_all(level) for level in policies.rcps] if rcp_applies else []
+        scp_levels = [self.outcome_of_all(level) for level in policies.scps] if scp_applies else []
+        resource = self.outcome(policies.resource, with_principal=True) if policies.resource else None
+        identity = [self.outcome(p) for p in policies.identity] if identity_applies else []
+        boundary = self.outcome(policies.boundary) if policies.boundary and identity_applies else None
+        session = self.outcome(policies.session) if policies.session and identity_applies else None
+
+        everything = rcp_levels + scp_levels + identity + [o for o in (resource, boundary, session) if o]
+        for outcome in everything:
+            if outcome.denies:
+                policy, statement = outcome.denies[0]
+                return self.decision(
+                    DecisionKind.EXPLICIT_DENY,
+                    f"explicitly denied by {policy.name}, statement {statement.label}",
+                )
+        for index, level in enumerate(rcp_levels):
+            if not level.allows:
+                return self.decision(
+                    DecisionKind.IMPLICIT_DENY,
+                    f"no resource control policy at organization level {index + 1} allows {request.request.action}",
+                )
+        for index, level in enumerate(scp_levels):
+            if not level.allows:
+                return self.decision(
+                    DecisionKind.IMPLICIT_DENY,
+                    f"no service control policy at organization level {index + 1} allows {request.request.action}",
+                )
+        immutable = iam_rules.immutable_target(request.action_lower, request.resource)
+        if immutable:
+            return self.decision(DecisionKind.IMPLICIT_DENY, immutable)
+
+        grant = self.resource_grant(resource)
+        identity_allows = any(o.allows for o in identity)
+        boundary_ok = boundary is None or bool(boundary.allows)
+        session_ok = session is None or bool(session.allows)
+        identity_path = identity_allows and boundary_ok and session_ok
+        return self.combine(grant, identity_allows, boundary_ok, session_ok, identity_path)
+
+    def combine(
+        self, grant: Grant | None, identity_allows: bool, boundary_ok: bool, session_ok: bool, identity_path: bool
+    ) -> Decision:
+        request = self.request
+        caller = request.caller
+        action = request.request.action
+        needs_resource_policy = sts_rules.is_trust_action(request.action_lower) or kms_rules.requires_key_policy(
+            request.service
+        )
+        resource_word = "trust policy" if sts_rules.is_trust_action(request.action_lower) else (
+            "key policy" if kms_rules.requires_key_policy(request.service) else "resource-based policy"
+        )
+        allow = DecisionKind.ALLOW
+        deny = DecisionKind.IMPLICIT_DENY
+
+        if not caller.is_aws_principal:
+            if grant is not None:
+                return self.decision(allow, f"the {resource_word} allows {caller.arn}")
+            return self.decision(deny, f"no {resource_word} statement allows {caller.arn} to perform {action}")
+
+        if needs_resource_policy and grant is None:
+            return self.decision(
+                deny,
+                f"the {resource_word} does not allow this principal; for {action} it must, "
+                "even within the same account",
+            )
+        if request.cross_account:
+            if grant is None:
+                return self.decision(
+                    deny,
+                    f"cross-account request: the {resource_word} in account {request.resource_account} "
+                    "does not allow this principal",
+                )
+            if not identity_path:
+                return self.decision(deny, self.identity_gap(identity_allows, boundary_ok, session_ok, cross=True))
+            return self.decision(allow, "allowed by both the identity side and the resource-based policy (cross-account)")
+
+        # Same account.
+        if grant is Grant.DIRECT:
+            return self.decision(allow, f"the {resource_word} names this principal directly")
+        if grant is Grant.ROLE and boundary_ok and session_ok:
+            return self.decision(allow, f"the {resource_word} allows the role")
+        if identity_path:
+            if needs_resource_policy:
+                return self.decision(
+                    allow, f"the {resource_word} delegates to the account and an identity-based policy allows"
+                )
+            return self.decision(allow, "allowed by an identity-based policy")
+        return self.decision(deny, self.identity_gap(identity_allows, boundary_ok, session_ok, cross=False))
+
+    def identity_gap(self, identity_allows: bool, boundary_ok: bool, session_ok: bool, cross: bool) -> str:
+        action = self.request.request.action
+        if not identity_allows:
+            text = f"no identity-based policy allows {action}"
+            return text + (" (cross-account access needs an Allow on both sides)" if cross else "")
+        if not boundary_ok:
+            return f"an identity-based policy allows {action}, but the permissions boundary does not"
+        return f"an identity-based policy allows {action}, but the session policy does not"
+
+    def resource_grant(self, resource: _Outcome | None) -> Grant | None:
+        if resource is None or not resource.allows:
+            return None
+        request = self.request
+        policy = self.policies.resource
+        assert policy is not None
+        best: Grant | None = None
+        for _policy, statement in resource.allows:
+            grant = Grant.DIRECT if statement.principal is None else grant_for(statement.principal, request.caller)
+            if statement.not_principal is not None:
+                grant = Grant.DIRECT
+            if grant is None:
+                continue
+            if (
+                self.policies.restrict_public_buckets
+                and request.service == "s3"
+                and s3_rules.policy_is_public(policy)
+                and request.caller.kind is not CallerKind.SERVICE
+                and (request.caller.account is None or request.caller.account != request.resource_account)
+            ):
+                self.trace.add(
+                    policy, statement, "blocked", "S3 Block Public Access (RestrictPublicBuckets) ignores this public grant"
+                )
+                continue
+            best = grant if best is None else max(best, grant)
+        return best
+
+    # Statement matching --------------------------------------------------------------------------
+
+    def outcome_of_all(self, level: Sequence[Policy]) -> _Outcome:
+        allows: list[tuple[Policy, Statement]] = []
+        denies: list[tuple[Policy, Statement]] = []
+        for policy in level:
+            outcome = self.outcome(policy, with_principal=policy.kind is PolicyKind.RCP)
+            allows.extend(outcome.allows)
+            denies.extend(outcome.denies)
+        return _Outcome(tuple(allows), tuple(denies))
+
+    def outcome(self, policy: Policy, with_principal: bool = False) -> _Outcome:
+        allows: list[tuple[Policy, Statement]] = []
+        denies: list[tuple[Policy, Statement]] = []
+        for statement in policy.statements:
+            failure = self.mismatch(policy, statement, with_principal)
+            if failure is None:
+                (allows if statement.effect is Effect.ALLOW else denies).append((policy, statement))
+                self.trace.add(policy, statement, statement.effect.value.lower(), "applies to this request")
+            else:
+                self.trace.add(policy, statement, "not applicable", failure)
+        return _Outcome(tuple(allows), tuple(denies))
+
+    def mismatch(self, policy: Policy, statement: Statement, with_principal: bool) -> str | None:
+        """None when the statement applies; otherwise which part did not match, in plain words."""
+        request = self.request
+        action = request.action_lower
+        if statement.actions is not None:
+            if not any(p.matches(action) for p in statement.actions):
+                return f"Action does not match {request.request.action}"
+        elif statement.not_actions is not None and any(p.matches(action) for p in statement.not_actions):
+            return f"NotAction lists {request.request.action}"
+        if statement.resources is not None:
+            if not any(self.resource_matches(p, policy) for p in statement.resources):
+                return f"Resource does not match {request.resource}"
+        elif statement.not_resources is not None and any(
+            self.resource_matches(p, policy) for p in statement.not_resources
+        ):
+            return f"NotResource lists {request.resource}"
+        if with_principal:
+            if statement.principal is not None and grant_for(statement.principal, request.caller) is None:
+                return f"Principal does not name {request.caller.arn}"
+            if statement.not_principal is not None and excluded_by_not_principal(
+                statement.not_principal, request.caller
+            ):
+                return f"NotPrincipal excludes {request.caller.arn}"
+        for clause in statement.conditions:
+            if not evaluate_clause(clause, request.lookup):
+                present = request.lookup(clause.key_lower)
+                shown = "is absent from the request" if present is None else f"is {present!r}"
+                return f"condition {clause.operator_text} on {clause.key} failed: the key {shown}"
+        return None
+
+    def resource_matches(self, pattern: ResourcePattern, policy: Policy) -> bool:
+        if pattern.universal:
+            return True
+        request = self.request
+        if pattern.compiled is not None and request.resource_fields is not None:
+            fields = request.resource_fields
+            globs = pattern.compiled
+            return (
+                globs[5].matches(fields[5])
+                and globs[4].matches(fields[4])
+                and globs[2].matches(fields[2])
+                and globs[3].matches(fields[3])
+                and globs[1].matches(fields[1])
+                and globs[0].matches(fields[0])
+            )
+        if pattern.fields is not None and request.resource_fields is not None:
+            for tokens, value in zip(pattern.fields, request.resource_fields, strict=True):
+                pieces = fill(tokens, request.lookup)
+                if pieces is None or not compile_pieces(pieces).matches(value):
+                    return False
+            return True
+        pieces = fill(pattern.whole, request.lookup)
+        return pieces is not None and compile_pieces(pieces).matches(request.resource)
+
+
+_RCP_SERVICES: frozenset[str] | None = None
+
+
+def _rcp_services() -> frozenset[str]:
+    """Services that support resource control policies, from the catalog."""
+    global _RCP_SERVICES
+    if _RCP_SERVICES is None:
+        from checker.aws.catalog import rcp_supported_services
+
+        _RCP_SERVICES = frozenset(rcp_supported_services())
+    return _RCP_SERVICES

@@ -1,0 +1,516 @@
+"""The AWS policy model and its parser (grammar: IAM User Guide, "Grammar of the IAM JSON policy language").
+
+Parsing turns a learner's JSON into frozen objects once; evaluation then reuses them for every request.
+Grammar errors raise InputError with the JSON pointer, line and column of the offending element.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from checker.aws.conditions import Operator, lookup_operator, operator_names
+from checker.aws.variables import Token, Variable, VariableSyntaxError, tokenize
+from checker.aws.wildcard import Glob, compile_glob, compile_pieces
+from checker.core.errors import InputError, Where
+from checker.core.source import LoadedDocument, pointer_join
+from checker.core.suggest import did_you_mean
+
+VERSION_CURRENT = "2012-10-17"
+VERSION_OLD = "2008-10-17"
+
+POLICY_ELEMENTS = ("Version", "Id", "Statement")
+STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+
+
+class PolicyKind(StrEnum):
+    IDENTITY = "identity"  # managed or inline identity-based policy
+    RESOURCE = "resource"  # bucket policy, key policy, ...
+    TRUST = "trust"  # role trust policy (the resource policy for sts:AssumeRole*)
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    SCP = "scp"
+    RCP = "rcp"
+
+
+# AWS quotas, counted without whitespace (IAM and AWS STS quotas; Organizations quotas).
+SIZE_LIMITS: dict[PolicyKind, tuple[int, str]] = {
+    PolicyKind.IDENTITY: (6144, "a customer managed policy"),
+    PolicyKind.BOUNDARY: (6144, "a managed policy used as a permissions boundary"),
+    PolicyKind.TRUST: (2048, "a role trust policy (default quota)"),
+    PolicyKind.SESSION: (2048, "a session policy"),
+    PolicyKind.SCP: (5120, "a service control policy"),
+    PolicyKind.RCP: (5120, "a resource control policy"),
+    PolicyKind.RESOURCE: (20480, "an S3 bucket policy"),
+}
+INLINE_ROLE_LIMIT = 10240
+
+# Principal kinds that may appear in resource-based, trust, SCP-less policies only.
+KINDS_WITH_PRINCIPAL = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP)
+
+
+class Effect(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True)
+class ActionPattern:
+    text: str
+    glob: Glob  # compiled lowercase: action names are case-insensitive
+
+    def matches(self, action_lower: str) -> bool:
+        return self.glob.matches(action_lower)
+
+
+@dataclass(frozen=True)
+class ResourcePattern:
+    """A Resource value. `fields` holds the six ARN fields as token tuples, or None for `*`/non-ARN text."""
+
+    text: str
+    universal: bool
+    fields: tuple[tuple[Token, ...], ...] | None
+    whole: tuple[Token, ...]  # the value as one pattern, used when the request resource is not an ARN
+    compiled: tuple[Glob, ...] | None  # precompiled fields when there are no variables
+
+
+@dataclass(frozen=True)
+class PrincipalSpec:
+    """The Principal or NotPrincipal element: `*`, or lists per principal type."""
+
+    wildcard: bool
+    aws: tuple[str, ...] = ()
+    service: tuple[str, ...] = ()
+    federated: tuple[str, ...] = ()
+    canonical_user: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConditionClause:
+    """One key under one operator: `"StringLike": {"s3:prefix": ["a/*", "b/*"]}`."""
+
+    operator_text: str
+    operator: Operator
+    set_operator: str | None  # "ForAllValues", "ForAnyValue" or None
+    if_exists: bool
+    key: str
+    key_lower: str
+    values: tuple[tuple[Token, ...], ...]
+    raw_values: tuple[str, ...]
+    pointer: str
+    prepared: tuple[Any, ...] | None  # operator-prepared values when no variable is present
+
+
+@dataclass(frozen=True)
+class Statement:
+    index: int
+    sid: str | None
+    effect: Effect
+    principal: PrincipalSpec | None
+    not_principal: PrincipalSpec | None
+    actions: tuple[ActionPattern, ...] | None
+    not_actions: tuple[ActionPattern, ...] | None
+    resources: tuple[ResourcePattern, ...] | None
+    not_resources: tuple[ResourcePattern, ...] | None
+    conditions: tuple[ConditionClause, ...]
+    pointer: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.index} ({self.sid})" if self.sid else str(self.index)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    kind: PolicyKind
+    version: str
+    id: str | None
+    statements: tuple[Statement, ...]
+    document: LoadedDocument
+    size: int = 0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def variables_enabled(self) -> bool:
+        return self.version == VERSION_CURRENT
+
+
+def parse_policy(
+    source: LoadedDocument | Mapping[str, Any] | str,
+    *,
+    name: str = "policy",
+    kind: PolicyKind = PolicyKind.IDENTITY,
+    size_limit: int | None = None,
+) -> Policy:
+    """Parse a policy document; raise InputError naming the element, line and column when it is invalid."""
+    if isinstance(source, LoadedDocument):
+        document = source
+    elif isinstance(source, str):
+        from checker.core.source import parse_json
+
+        document = parse_json(source, name)
+    else:
+        document = LoadedDocument(name, source, {})
+    return _Parser(document, name, kind, size_limit).parse()
+
+
+class _Parser:
+    def __init__(self, document: LoadedDocument, name: str, kind: PolicyKind, size_limit: int | None) -> None:
+        self.document = document
+        self.name = name
+        self.kind = kind
+        self.size_limit = size_limit
+        self.version = VERSION_CURRENT
+
+    def error(self, pointer: str, message: str, hint: str | None = None) -> InputError:
+        where = self.document.locate(pointer)
+        if not self.document.positions:
+            where = Where(self.name, None, None, pointer or "/")
+        return InputError(message, where, hint)
+
+    def parse(self) -> Policy:
+        data = self.document.data
+        if not isinstance(data, dict):
+            raise self.error("", "a policy must be a JSON object with a Statement element")
+        for key in data:
+            if key not in POLICY_ELEMENTS:
+                raise self.error(
+                    pointer_join("", key),
+                    f"unknown policy element {key!r}",
+                    _hint_for(key, POLICY_ELEMENTS + STATEMENT_ELEMENTS, "a policy has Version, Id and Statement"),
+                )
+        version = data.get("Version")
+        if version is None:
+            # AWS treats a policy without Version as 2008-10-17, where ${...} is literal text.
+            version = VERSION_OLD
+        elif version not in (VERSION_CURRENT, VERSION_OLD):
+            raise self.error(
+                "/Version",
+                f"Version must be \"{VERSION_CURRENT}\" (or the legacy \"{VERSION_OLD}\"), not {version!r}",
+                "the Version is a fixed date naming the policy language, not today's date",
+            )
+        self.version = version
+        policy_id = data.get("Id")
+        if policy_id is not None and not isinstance(policy_id, str):
+            raise self.error("/Id", "Id must be a string")
+        if "Statement" not in data:
+            raise self.error("", "the policy has no Statement element", "add \"Statement\": [ ... ]")
+        raw = data["Statement"]
+        if isinstance(raw, dict):
+            items: list[tuple[str, Any]] = [("/Statement", raw)]
+        elif isinstance(raw, list):
+            items = [(pointer_join("/Statement", i), s) for i, s in enumerate(raw)]
+        else:
+            raise self.error("/Statement", "Statement must be an object or a list of objects")
+        statements = tuple(self.statement(i, pointer, s) for i, (pointer, s) in enumerate(items))
+        sids = [s.sid for s in statements if s.sid]
+        duplicates = {sid for sid in sids if sids.count(sid) > 1}
+        if duplicates and self.kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION):
+            sid = sorted(duplicates)[0]
+            pointer = next(s.pointer for s in statements if s.sid == sid)
+            raise self.error(pointer + "/Sid", f"Sid {sid!r} is used by more than one statement", "Sids must be unique")
+        size = len(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
+        self.check_size(size)
+        return Policy(self.name, self.kind, version, policy_id, statements, self.document, size)
+
+    def check_size(self, size: int) -> None:
+        if self.size_limit is not None:
+            limit, what = self.size_limit, "this policy"
+        else:
+            limit, what = SIZE_LIMITS[self.kind]
+        if size > limit:
+            raise self.error(
+                "",
+                f"the policy is {size:,} characters without whitespace; AWS accepts at most {limit:,} for {what}",
+                "split it, or use wildcards that still name only what the workload needs",
+            )
+
+    def statement(self, index: int, pointer: str, raw: Any) -> Statement:
+        if not isinstance(raw, dict):
+            raise self.error(pointer, "each statement must be a JSON object")
+        for key in raw:
+            if key not in STATEMENT_ELEMENTS:
+                raise self.error(
+                    pointer_join(pointer, key),
+                    f"unknown statement element {key!r}",
+                    _hint_for(key, STATEMENT_ELEMENTS, "elements are case-sensitive"),
+                )
+        sid = raw.get("Sid")
+        if sid is not None and not isinstance(sid, str):
+            raise self.error(pointer + "/Sid", "Sid must be a string")
+        if "Effect" not in raw:
+            raise self.error(pointer, "the statement has no Effect", 'add "Effect": "Allow" or "Effect": "Deny"')
+        effect_text = raw["Effect"]
+        if effect_text not in ("Allow", "Deny"):
+            raise self.error(
+                pointer + "/Effect", f'Effect must be "Allow" or "Deny" (case-sensitive), not {effect_text!r}'
+            )
+        effect = Effect(effect_text)
+        actions = self.pair(raw, pointer, "Action", "NotAction", self.actions)
+        resources = self.pair(raw, pointer, "Resource", "NotResource", self.resources, required=False)
+        principals = self.pair(raw, pointer, "Principal", "NotPrincipal", self.principal, required=False)
+        if principals[0] is None and principals[1] is None and self.kind in (PolicyKind.RESOURCE, PolicyKind.TRUST):
+            raise self.error(
+                pointer,
+                "a resource-based or trust policy statement needs a Principal",
+                "name who the statement applies to, for example {\"Service\": \"sagemaker.amazonaws.com\"}",
+            )
+        if (principals[0] is not None or principals[1] is not None) and self.kind not in KINDS_WITH_PRINCIPAL:
+            element = "Principal" if principals[0] is not None else "NotPrincipal"
+            raise self.error(
+                pointer_join(pointer, element),
+                f"{element} is not allowed in {self.kind.value} policies",
+                "identity-based policies apply to the identity they are attached to; remove the element",
+            )
+        if resources[0] is None and resources[1] is None and self.kind != PolicyKind.TRUST:
+            raise self.error(pointer, "the statement has no Resource or NotResource", 'use "Resource": "..."')
+        if effect is Effect.ALLOW and principals[1] is not None:
+            pass  # legal but dangerous: reported by the linter, not refused here
+        conditions = self.conditions(raw.get("Condition"), pointer + "/Condition") if "Condition" in raw else ()
+        return Statement(
+            index=index,
+            sid=sid,
+            effect=effect,
+            principal=principals[0],
+            not_principal=principals[1],
+            actions=actions[0],
+            not_actions=actions[1],
+            resources=resources[0],
+            not_resources=resources[1],
+            conditions=conditions,
+            pointer=pointer,
+        )
+
+    def pair(
+        self, raw: dict[str, Any], pointer: str, name: str, not_name: str, parse: Any, required: bool = True
+    ) -> tuple[Any, Any]:
+        if name in raw and not_name in raw:
+            raise self.error(
+                pointer_join(pointer, not_name),
+                f"a statement cannot have both {name} and {not_name}",
+                f"keep one of them; {not_name} means 'everything except'",
+            )
+        if name in raw:
+            return parse(raw[name], pointer_join(pointer, name)), None
+        if not_name in raw:
+            return None, parse(raw[not_name], pointer_join(pointer, not_name))
+        if required:
+            raise self.error(pointer, f"the statement has no {name} or {not_name}", f'add "{name}": [...]')
+        return None, None
+
+    def string_list(self, value: Any, pointer: str, element: str) -> list[tuple[str, str]]:
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and not value:
+            raise self.error(pointer, f"{element} must not be an empty list")
+        result = []
+        for i, item in enumerate(values):
+            item_pointer = pointer_join(pointer, i) if isinstance(value, list) else pointer
+            if not isinstance(item, str):
+                raise self.error(item_pointer, f"each {element} value must be a string, not {_json_type(item)}")
+            result.append((item_pointer, item))
+        return result
+
+    def actions(self, value: Any, pointer: str) -> tuple[ActionPattern, ...]:
+        patterns = []
+        for item_pointer, text in self.string_list(value, pointer, "Action"):
+            if text != "*":
+                service, colon, name = text.partition(":")
+                if not colon or not service or not name:
+                    raise self.error(
+                        item_pointer,
+                        f"action {text!r} has no service prefix",
+                        "write actions as service:Action, for example s3:GetObject",
+                    )
+                if not all(c.isalnum() or c in "-_" for c in service) or ":" in name:
+                    raise self.error(item_pointer, f"action {text!r} is not of the form service:Action")
+            patterns.append(ActionPattern(text, compile_glob(text, lowercase=True)))
+        return tuple(patterns)
+
+    def resources(self, value: Any, pointer: str) -> tuple[ResourcePattern, ...]:
+        patterns = []
+        variables = self.version == VERSION_CURRENT
+        for item_pointer, text in self.string_list(value, pointer, "Resource"):
+            try:
+                patterns.append(compile_resource(text, variables))
+            except VariableSyntaxError as exc:
+                raise self.error(item_pointer, f"bad policy variable in {text!r}: {exc}") from None
+            except ValueError as exc:
+                raise self.error(item_pointer, str(exc), "a resource is \"*\" or an ARN: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE") from None
+        return tuple(patterns)
+
+    def principal(self, value: Any, pointer: str) -> PrincipalSpec:
+        if value == "*":
+            return PrincipalSpec(wildcard=True)
+        if not isinstance(value, dict) or not value:
+            raise self.error(
+                pointer,
+                'Principal must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}',
+            )
+        lists: dict[str, tuple[str, ...]] = {}
+        wildcard = False
+        for key, raw in value.items():
+            if key not in PRINCIPAL_TYPES:
+                raise self.error(
+                    pointer_join(pointer, key),
+                    f"unknown principal type {key!r}",
+                    _hint_for(key, PRINCIPAL_TYPES, "principal types are AWS, Service, Federated, CanonicalUser"),
+                )
+            items = self.string_list(raw, pointer_join(pointer, key), f"Principal {key}")
+            for item_pointer, text in items:
+                if key == "AWS" and text == "*":
+                    wildcard = True
+                elif "*" in text or "?" in text:
+                    raise self.error(
+                        item_pointer,
+                        f"wildcards are not allowed in principal {text!r}",
+                        'use "*" alone for everyone, or a condition such as aws:PrincipalArn with ArnLike',
+                    )
+                elif key == "AWS" and not _valid_aws_principal(text):
+                    raise self.error(
+                        item_pointer,
+                        f"{text!r} is not an AWS principal",
+                        "use a 12-digit account id, an account root ARN, or a role, user or session ARN",
+                    )
+            lists[key] = tuple(t for _p, t in items)
+        return PrincipalSpec(
+            wildcard=wildcard,
+            aws=lists.get("AWS", ()),
+            service=lists.get("Service", ()),
+            federated=lists.get("Federated", ()),
+            canonical_user=lists.get("CanonicalUser", ()),
+        )
+
+    def conditions(self, value: Any, pointer: str) -> tuple[ConditionClause, ...]:
+        if not isinstance(value, dict):
+            raise self.error(pointer, "Condition must be an object: {\"Operator\": {\"key\": \"value\"}}")
+        clauses = []
+        for op_text, block in value.items():
+            op_pointer = pointer_join(pointer, op_text)
+            set_operator, base = _split_set_operator(op_text)
+            if_exists = base.endswith("IfExists") and base != "IfExists"
+            name = base[: -len("IfExists")] if if_exists else base
+            operator = lookup_operator(name)
+            if operator is None or (if_exists and name == "Null"):
+                raise self.error(
+                    op_pointer,
+                    f"unknown condition operator {op_text!r}",
+                    _hint_for(name, operator_names(), "operator names are case-sensitive"),
+                )
+            if not isinstance(block, dict) or not block:
+                raise self.error(op_pointer, f"{op_text} must map condition keys to values")
+            for key, raw_values in block.items():
+                key_pointer = pointer_join(op_pointer, key)
+                clauses.append(self.clause(op_text, operator, set_operator, if_exists, key, raw_values, key_pointer))
+        return tuple(clauses)
+
+    def clause(
+        self,
+        op_text: str,
+        operator: Operator,
+        set_operator: str | None,
+        if_exists: bool,
+        key: str,
+        raw_values: Any,
+        pointer: str,
+    ) -> ConditionClause:
+        if not key:
+            raise self.error(pointer, "a condition key must not be empty")
+        values = raw_values if isinstance(raw_values, list) else [raw_values]
+        if isinstance(raw_values, list) and not raw_values:
+            raise self.error(pointer, f"condition key {key!r} has an empty list of values")
+        texts = []
+        for i, item in enumerate(values):
+            if isinstance(item, bool):
+                texts.append("true" if item else "false")
+            elif isinstance(item, (int, float, str)):
+                texts.append(str(item))
+            else:
+                item_pointer = pointer_join(pointer, i) if isinstance(raw_values, list) else pointer
+                raise self.error(item_pointer, f"condition values must be strings, numbers or booleans, not {_json_type(item)}")
+        variables = self.version == VERSION_CURRENT and operator.variables
+        tokens = []
+        for text in texts:
+            try:
+                tokens.append(tokenize(text, variables=variables, wildcards=operator.wildcards))
+            except VariableSyntaxError as exc:
+                raise self.error(pointer, f"bad policy variable in {text!r}: {exc}") from None
+        prepared: tuple[Any, ...] | None = None
+        if not any(_has_var(tok) for tok in tokens):
+            try:
+                prepared = tuple(operator.prepare(list(tok)) for tok in tokens)
+            except ValueError as exc:
+                raise self.error(pointer, f"{op_text}: {exc}", operator.value_hint) from None
+        return ConditionClause(
+            operator_text=op_text,
+            operator=operator,
+            set_operator=set_operator,
+            if_exists=if_exists,
+            key=key,
+            key_lower=key.lower(),
+            values=tuple(tokens),
+            raw_values=tuple(texts),
+            pointer=pointer,
+            prepared=prepared,
+        )
+
+
+def compile_resource(text: str, variables: bool) -> ResourcePattern:
+    """Compile a Resource/NotResource value (or a resource ARN pattern used by analysis)."""
+    whole = tokenize(text, variables=variables, wildcards=True)
+    if text == "*":
+        return ResourcePattern(text, True, None, whole, None)
+    if not text.startswith("arn:") and not text.startswith("${"):
+        raise ValueError(f"resource {text!r} is not an ARN")
+    parts = text.split(":", 5)
+    if len(parts) != 6:
+        # Too few fields to compare field by field; match the value as a whole.
+        return ResourcePattern(text, False, None, whole, None)
+    fields = tuple(tokenize(part, variables=variables, wildcards=True) for part in parts)
+    compiled = None
+    if not any(_has_var(f) for f in fields):
+        compiled = tuple(compile_pieces(list(f)) for f in fields)
+    return ResourcePattern(text, False, fields, whole, compiled)
+
+
+def _has_var(tokens: tuple[Token, ...]) -> bool:
+    return any(isinstance(t, Variable) for t in tokens)
+
+
+def _split_set_operator(text: str) -> tuple[str | None, str]:
+    for prefix in ("ForAllValues:", "ForAnyValue:"):
+        if text.startswith(prefix):
+            return prefix[:-1], text[len(prefix) :]
+    return None, text
+
+
+def _valid_aws_principal(text: str) -> bool:
+    if len(text) == 12 and text.isdigit():
+        return True
+    if text.startswith("arn:"):
+        return len(text.split(":", 5)) == 6
+    # Canonical-looking unique ids (AROA..., AIDA...) are accepted by AWS after a principal is deleted.
+    return text[:4] in ("AROA", "AIDA", "AGPA") and text.isalnum()
+
+
+def _hint_for(word: str, choices: tuple[str, ...] | list[str], fallback: str) -> str:
+    guess = did_you_mean(word, choices)
+    return f"did you mean {guess!r}?" if guess else fallback
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)

@@ -1,0 +1,12 @@
+"""AWS KMS rules (AWS KMS Developer Guide, "Key policies in AWS KMS").
+
+No principal can use a KMS key unless the key policy allows it. Identity-based policies count only when
+the key policy delegates to the account (names the account root or id); a key policy that names the
+caller directly allows on its own within the account.
+"""
+
+from __future__ import annotations
+
+
+def requires_key_policy(service: str) -> bool:
+    return service == "kms"

@@ -1,0 +1,144 @@
+"""Glob matching for IAM patterns (`*` any run of characters, `?` exactly one), without backtracking.
+
+A learner's pattern is untrusted: building a regular expression from it invites catastrophic
+backtracking. Instead the pattern is split at its stars into segments; the first segment must be a
+prefix, the last a suffix, and every middle segment is found at its leftmost place after the previous
+one. Leftmost placement is always safe for globs, so no choice is ever revisited and the cost grows with
+the sum of the two lengths (segments without `?` use str.find, which runs in linear time).
+
+Literal `*` and `?` (from the `${*}` and `${?}` escapes) are kept apart from wildcards by compiling to
+`Glob` objects rather than re-reading strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A piece of a pattern: either literal text or one of the two wildcards.
+STAR = object()
+QUESTION = object()
+Piece = str | object
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Text between two stars. `holes` lists the positions of `?` wildcards inside it."""
+
+    text: str
+    holes: tuple[int, ...]
+
+    def matches_at(self, value: str, start: int) -> bool:
+        if start + len(self.text) > len(value):
+            return False
+        if not self.holes:
+            return value.startswith(self.text, start)
+        text = self.text
+        for offset in range(len(text)):
+            if text[offset] != value[start + offset] and offset not in self.holes:
+                return False
+        return True
+
+    def find(self, value: str, start: int) -> int:
+        if not self.holes:
+            return value.find(self.text, start)
+        # `?` segments are short in practice; each candidate start is checked once, left to right.
+        last = len(value) - len(self.text)
+        position = start
+        while position <= last:
+            if self.matches_at(value, position):
+                return position
+            position += 1
+        return -1
+
+
+@dataclass(frozen=True)
+class Glob:
+    """A compiled pattern. `exact` is set when the pattern has no wildcard at all."""
+
+    segments: tuple[_Segment, ...]
+    has_star: bool
+    exact: str | None
+
+    def matches(self, value: str) -> bool:
+        if self.exact is not None:
+            return value == self.exact
+        segments = self.segments
+        if not self.has_star:
+            only = segments[0]
+            return len(value) == len(only.text) and only.matches_at(value, 0)
+        first, last = segments[0], segments[-1]
+        if len(value) < sum(len(s.text) for s in segments):
+            return False
+        if not first.matches_at(value, 0):
+            return False
+        tail_start = len(value) - len(last.text)
+        if not last.matches_at(value, tail_start):
+            return False
+        position = len(first.text)
+        for middle in segments[1:-1]:
+            if not middle.text:
+                continue
+            found = middle.find(value, position)
+            if found < 0 or found + len(middle.text) > tail_start:
+                return False
+            position = found + len(middle.text)
+        return position <= tail_start
+
+    @property
+    def is_universal(self) -> bool:
+        """True for a pattern that matches every string (only stars)."""
+        return self.has_star and all(not s.text for s in self.segments)
+
+
+def compile_pieces(pieces: Iterable[Piece]) -> Glob:
+    """Compile a sequence of literal strings and STAR/QUESTION markers."""
+    segments: list[_Segment] = []
+    text: list[str] = []
+    holes: list[int] = []
+    length = 0
+    has_star = False
+    has_question = False
+    for piece in pieces:
+        if piece is STAR:
+            has_star = True
+            segments.append(_Segment("".join(text), tuple(holes)))
+            text, holes, length = [], [], 0
+        elif piece is QUESTION:
+            has_question = True
+            holes.append(length)
+            text.append("?")
+            length += 1
+        else:
+            assert isinstance(piece, str)
+            text.append(piece)
+            length += len(piece)
+    segments.append(_Segment("".join(text), tuple(holes)))
+    exact = segments[0].text if not has_star and not has_question else None
+    return Glob(tuple(segments), has_star, exact)
+
+
+def compile_glob(pattern: str, *, lowercase: bool = False) -> Glob:
+    """Compile a plain pattern string where every `*` and `?` is a wildcard."""
+    if lowercase:
+        pattern = pattern.lower()
+    pieces: list[Piece] = []
+    buffer: list[str] = []
+    for char in pattern:
+        if char == "*" or char == "?":
+            if buffer:
+                pieces.append("".join(buffer))
+                buffer = []
+            pieces.append(STAR if char == "*" else QUESTION)
+        else:
+            buffer.append(char)
+    if buffer:
+        pieces.append("".join(buffer))
+    return compile_pieces(pieces)
+
+
+def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    """Convenience for one-off matches; hot paths compile once and reuse the Glob."""
+    if ignore_case:
+        return compile_glob(pattern, lowercase=True).matches(value.lower())
+    return compile_glob(pattern).matches(value)
