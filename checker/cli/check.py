@@ -1,0 +1,126 @@
+"""`iamlab check LAB`: grade a submission and report pass/fail per check, points and how to fix.
+
+Exit codes (fixed): 0 the lab passes, 1 it does not pass yet, 2 bad input or usage.
+Imports of the grading layer happen inside `run`, so `iamlab --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from checker.grading.catalog import Course
+    from checker.grading.result import LabResult
+    from checker.grading.spec import LabSpec
+
+FORMATS = ("text", "json", "junit", "markdown", "html")
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("lab", metavar="LAB", help="lab id or number, e.g. 01-training-job or 01")
+    parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
+    parser.add_argument("--submission", metavar="DIR", help="folder with the policy files (default: the lab's cloud folder)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument("--watch", action="store_true", help="re-grade every time a file is saved (Ctrl-C stops)")
+    parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.grading.catalog import find_course
+
+    course = find_course(explicit=args.root)
+    if args.watch:
+        return _watch(args, course)
+    lab = course.load(args.lab)
+    result = _grade(args, lab)
+    _record(course, lab, args, result)
+    _report(args, course, lab, result)
+    return 0 if result.passed else 1
+
+
+def _grade(args: argparse.Namespace, lab: LabSpec) -> LabResult:
+    from checker.grading.runner import grade
+
+    submission = Path(args.submission) if args.submission else None
+    return grade(lab, args.cloud, submission)
+
+
+def _record(course: Course, lab: LabSpec, args: argparse.Namespace, result: LabResult) -> None:
+    """Progress is about the learner's own working copy; grading another folder leaves it alone."""
+    if args.submission:
+        return
+    from checker.core.errors import InputError
+    from checker.grading.progress import Progress
+
+    try:
+        progress = Progress.load(course.progress_file)
+        progress.record_result(result)
+        progress.save()
+    except (InputError, OSError) as exc:
+        print(f"warning: progress not saved: {exc}", file=sys.stderr)
+
+
+def _report(args: argparse.Namespace, course: Course, lab: LabSpec, result: LabResult) -> None:
+    if args.format == "text" and not args.output:
+        from rich.console import Console
+
+        from checker.grading.reports.text_report import show
+
+        show(result, Console(highlight=False), _revealed(course, lab, result.cloud), f"iamlab hint {lab.number}")
+        return
+    from checker.grading.reports import render
+
+    text = render(result, args.format)
+    if args.output:
+        from checker.grading.progress import write_atomically
+
+        write_atomically(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _revealed(course: Course, lab: LabSpec, cloud: str) -> dict[str, str]:
+    from checker.core.errors import InputError
+    from checker.grading.hints import revealed
+    from checker.grading.progress import Progress
+
+    try:
+        return {hint.id: hint.text for hint in revealed(lab, cloud, Progress.load(course.progress_file))}
+    except InputError:
+        return {}
+
+
+def _watch(args: argparse.Namespace, course: Course) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from checker.core.errors import InputError
+    from checker.grading.watch import wait_for_change
+
+    console = Console(highlight=False)
+    code = 2
+    watched: list[Path] = []
+    try:
+        while True:
+            console.clear()
+            try:
+                lab = course.load(args.lab)
+                spec = lab.cloud(args.cloud)
+                folder = Path(args.submission) if args.submission else lab.folder / spec.cloud
+                watched = [lab.folder / "lab.yaml", *(folder / name for name in spec.submission_paths)]
+                result = _grade(args, lab)
+                _record(course, lab, args, result)
+                _report(args, course, lab, result)
+                code = 0 if result.passed else 1
+            except InputError as exc:
+                console.print(f"[red]error:[/red] {escape(str(exc))}")
+                code = 2
+            console.print("[dim]watching for changes; Ctrl-C stops[/dim]")
+            wait_for_change(watched or [course.labs_dir / args.lab])
+    except KeyboardInterrupt:
+        return code

@@ -1,0 +1,82 @@
+"""`iamlab grade-class DIR --lab LAB`: grade every learner folder, show a summary, write html/csv/json.
+
+Reads policy files only, never runs learner code; a learner with malformed files gets a row saying what
+is wrong and the run goes on. Exit 0 when every learner folder was graded or reported, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder per learner")
+    parser.add_argument("--lab", required=True, help="lab id or number, e.g. 01")
+    parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="write the class report; the extension picks the format: .html, .csv or .json (repeatable)",
+    )
+    parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from checker.core.errors import InputError
+    from checker.grading.catalog import find_course
+    from checker.grading.classroom import LearnerResult, grade_class, learner_folders
+    from checker.grading.progress import write_atomically
+    from checker.grading.reports.class_report import CLASS_FORMATS, render
+
+    outputs = []
+    for name in args.out:
+        suffix = Path(name).suffix.lower()
+        if suffix not in CLASS_FORMATS:
+            raise InputError(f"--out {name}: unknown report type {suffix or '(none)'}", hint="use .html, .csv or .json")
+        outputs.append((Path(name), CLASS_FORMATS[suffix]))
+    course = find_course(explicit=args.root)
+    lab = course.load(args.lab)
+    folder = Path(args.submissions)
+    total = len(learner_folders(folder))
+    console = Console(stderr=True, highlight=False)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"grading {lab.id}", total=total)
+
+        def advance(learner: LearnerResult) -> None:
+            bar.update(task, advance=1, description=f"graded {learner.learner}")
+
+        report = grade_class(lab, args.cloud, folder, advance)
+    out = Console(highlight=False)
+    table = Table(title=f"{lab.id} ({report.cloud}): {len(report.learners)} learner(s)")
+    for column in ("learner", "score", "passed", "notes"):
+        table.add_column(column)
+    for learner in report.learners:
+        if learner.result is not None:
+            note = ", ".join(check.id for check in learner.result.checks if not check.passed)
+        else:
+            note = f"not graded: {learner.error}"
+        table.add_row(
+            escape(learner.learner),
+            f"{learner.score}/{report.max_score}",
+            "[green]yes[/green]" if learner.passed else "[red]no[/red]",
+            escape(note),
+        )
+    out.print(table)
+    summary = Table(title="checks the class fails most")
+    for column in ("check", "kind", "passed", "failed", "not graded"):
+        summary.add_column(column)
+    for item in report.check_summaries():
+        summary.add_row(item.id, item.kind, str(item.passed), str(item.failed), str(item.not_graded))
+    out.print(summary)
+    for path, format in outputs:
+        write_atomically(path, render(report, format))
+        out.print(f"wrote {path}")
+    return 0

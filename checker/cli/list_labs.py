@@ -1,0 +1,63 @@
+"""`iamlab list`: the labs, their level and clouds, and where you stand on each (from local progress)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.core.errors import InputError
+    from checker.grading.catalog import find_course
+    from checker.grading.progress import Progress
+    from checker.grading.spec import load_lab
+
+    course = find_course(explicit=args.root)
+    progress = Progress.load(course.progress_file)
+    rows: list[dict[str, Any]] = []
+    for folder in course.lab_folders():
+        try:
+            lab = load_lab(folder)
+        except InputError as exc:
+            rows.append({"lab": folder.name, "error": str(exc)})
+            continue
+        status: dict[str, str] = {}
+        for cloud in lab.clouds:
+            entry = progress.get(lab.id, cloud)
+            if entry.passed:
+                status[cloud] = "passed"
+            elif entry.attempts:
+                status[cloud] = f"{entry.best_score}/{entry.max_score}"
+            else:
+                status[cloud] = "not started"
+        rows.append({"lab": lab.id, "title": lab.title, "level": lab.level, "clouds": list(lab.clouds), "status": status})
+    code = 2 if any("error" in row for row in rows) else 0
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"labs": rows}, indent=2) + "\n")
+        return code
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    if not rows:
+        console.print(f"no labs found in {course.labs_dir}")
+        return code
+    table = Table(title="iamlab labs")
+    for column in ("lab", "title", "level", "clouds", "status"):
+        table.add_column(column)
+    for row in rows:
+        if "error" in row:
+            table.add_row(row["lab"], f"[red]invalid lab.yaml: {escape(row['error'])}[/red]", "", "", "")
+            continue
+        states = ", ".join(f"{cloud}: {state}" for cloud, state in row["status"].items())
+        table.add_row(row["lab"], escape(row["title"]), row["level"], ", ".join(row["clouds"]), states)
+    console.print(table)
+    return code

@@ -1,0 +1,73 @@
+"""Where the course lives: the repository root, its labs, and finding a lab by id or number."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from checker.core.errors import InputError, Where
+from checker.grading.spec import LAB_ID, LabSpec, load_lab
+
+ROOT_ENV = "IAMLAB_ROOT"
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+
+    @property
+    def labs_dir(self) -> Path:
+        return self.root / "labs"
+
+    @property
+    def solutions_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def progress_file(self) -> Path:
+        return self.root / ".iamlab-progress.json"
+
+    def lab_folders(self) -> list[Path]:
+        if not self.labs_dir.is_dir():
+            return []
+        return sorted(
+            path for path in self.labs_dir.iterdir() if LAB_ID.match(path.name) and (path / "lab.yaml").is_file()
+        )
+
+    def find(self, name: str) -> Path:
+        """A lab folder from its full id ('01-training-job'), its number ('01' or '1') or a path."""
+        candidate = Path(name)
+        if (candidate / "lab.yaml").is_file():
+            return candidate
+        folders = self.lab_folders()
+        wanted = name.zfill(2) if name.isdigit() else None
+        for folder in folders:
+            if folder.name == name or (wanted is not None and folder.name[:2] == wanted):
+                return folder
+        known = ", ".join(folder.name for folder in folders) or "none found"
+        raise InputError(f"no lab called {name!r} in {self.labs_dir}", hint=f"labs: {known}")
+
+    def load(self, name: str) -> LabSpec:
+        return load_lab(self.find(name))
+
+    def solution_folder(self, lab: LabSpec, cloud: str) -> Path:
+        return self.solutions_dir / lab.id / cloud
+
+
+def find_course(start: Path | None = None, explicit: str | None = None) -> Course:
+    """The course root: --root, then $IAMLAB_ROOT, then the nearest folder upwards holding `labs/`."""
+    chosen = explicit or os.environ.get(ROOT_ENV)
+    if chosen:
+        root = Path(chosen)
+        if not (root / "labs").is_dir():
+            raise InputError("this folder has no labs/ folder, so it is not a course repository", Where(chosen))
+        return Course(root)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "labs").is_dir():
+            return Course(folder)
+    raise InputError(
+        "not inside a course repository (no labs/ folder here or above)",
+        hint="run iamlab from your course checkout, or pass --root",
+    )

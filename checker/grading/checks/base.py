@@ -1,0 +1,89 @@
+"""What every check kind shares: the common fields, the outcome of running one, and the run context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from checker.core.engine import Engine, Submission
+from checker.core.findings import Counterexample
+from checker.core.source import LoadedDocument
+
+if TYPE_CHECKING:
+    from checker.grading.located import Node
+    from checker.grading.spec import LabSpec
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check from lab.yaml. `body` is the kind's own parsed fields (see the kind's module)."""
+
+    id: str
+    kind: str
+    title: str
+    points: int
+    gate: bool
+    message: str  # the lab author's feedback when the check fails: what is wrong and why it matters
+    fix: str | None  # how to fix it, in plain words; shown with a failure
+    hint: str | None  # id of a progressive hint that helps with this check
+    partial: bool  # score per case instead of all-or-nothing
+    body: Any
+    pointer: str  # where the check sits in lab.yaml, for errors raised while running it
+
+
+@dataclass
+class Outcome:
+    """What running a check found. Cases are the individual requests, principals or answers checked."""
+
+    total_cases: int
+    failed: list[str] = field(default_factory=list)  # one plain-words sentence per failing case
+    passed_notes: list[str] = field(default_factory=list)  # one sentence per passing case, for reports
+    counterexample: Counterexample | None = None  # the first failing request, when there is one
+
+    @property
+    def passed_cases(self) -> int:
+        return max(0, self.total_cases - len(self.failed))
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a check may consult. Built once per grading run; documents are parsed once."""
+
+    cloud: str
+    engine: Engine
+    submission: Submission
+    lab: LabSpec
+    answers: LoadedDocument | None
+    load_lab_file: Callable[[Node, str], LoadedDocument]  # a file next to lab.yaml, parsed once per run
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a kind may need while reading its fields: the cloud and the identity the lab builds."""
+
+    cloud: str
+    identity: str | None
+
+
+class CheckKind(Protocol):
+    """The shape of a check-kind module in checker.grading.checks."""
+
+    KIND: str
+    FIELDS: frozenset[str]
+
+    def parse(self, node: Node, where: ParseContext) -> Any: ...
+
+    def run(self, body: Any, context: RunContext) -> Outcome: ...
+
+
+def describe_context(context: Mapping[str, Any] | None) -> str:
+    """' with aws:SourceIp=10.1.2.3' style suffix so a learner sees the conditions of a request."""
+    if not context:
+        return ""
+    parts = [f"{key}={value}" for key, value in context.items()]
+    return " with " + ", ".join(parts)

@@ -1,0 +1,121 @@
+"""Local progress in `.iamlab-progress.json` at the course root: best scores, attempts, hints used.
+
+The file is small and rewritten whole, atomically (a temp file in the same folder, then os.replace), so an
+interrupted write never leaves half a file. A file we cannot read is reported, never silently reset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from checker.core.errors import InputError, Where
+from checker.core.source import load_document
+from checker.grading.result import LabResult
+
+VERSION = 1
+
+
+@dataclass
+class CloudProgress:
+    best_score: int = 0
+    max_score: int = 0
+    passed: bool = False
+    attempts: int = 0
+    hints_used: int = 0
+    last_score: int | None = None
+    last_checked: str | None = None
+
+
+class Progress:
+    """Progress per lab and cloud. Load, change, then `save()`."""
+
+    def __init__(self, path: Path, labs: dict[str, dict[str, CloudProgress]] | None = None) -> None:
+        self.path = path
+        self.labs: dict[str, dict[str, CloudProgress]] = labs or {}
+
+    @classmethod
+    def load(cls, path: Path) -> Progress:
+        if not path.exists():
+            return cls(path)
+        document = load_document(path)
+        data = document.data
+        broken = InputError(
+            "the progress file is not in the shape iamlab writes",
+            Where(str(path)),
+            "delete the file to start your progress afresh (your policy files are not affected)",
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("labs"), dict):
+            raise broken
+        labs: dict[str, dict[str, CloudProgress]] = {}
+        try:
+            for lab_id, clouds in data["labs"].items():
+                labs[lab_id] = {cloud: _entry(values) for cloud, values in clouds.items()}
+        except (TypeError, AttributeError, ValueError):
+            raise broken from None
+        return cls(path, labs)
+
+    def get(self, lab: str, cloud: str) -> CloudProgress:
+        return self.labs.get(lab, {}).get(cloud, CloudProgress())
+
+    def _entry(self, lab: str, cloud: str) -> CloudProgress:
+        return self.labs.setdefault(lab, {}).setdefault(cloud, CloudProgress())
+
+    def record_result(self, result: LabResult) -> CloudProgress:
+        entry = self._entry(result.lab, result.cloud)
+        entry.attempts += 1
+        entry.max_score = result.max_score
+        entry.best_score = max(entry.best_score, result.score)
+        entry.passed = entry.passed or result.passed
+        entry.last_score = result.score
+        entry.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
+        return entry
+
+    def record_hint(self, lab: str, cloud: str) -> int:
+        entry = self._entry(lab, cloud)
+        entry.hints_used += 1
+        return entry.hints_used
+
+    def reset_hints(self, lab: str, cloud: str) -> None:
+        if lab in self.labs and cloud in self.labs[lab]:
+            self.labs[lab][cloud].hints_used = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": VERSION,
+            "labs": {lab: {cloud: asdict(entry) for cloud, entry in clouds.items()} for lab, clouds in self.labs.items()},
+        }
+
+    def save(self) -> None:
+        write_atomically(self.path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
+
+
+def _entry(values: Any) -> CloudProgress:
+    if not isinstance(values, dict):
+        raise TypeError("entry is not a mapping")
+    known = {key: values[key] for key in CloudProgress.__dataclass_fields__ if key in values}
+    entry = CloudProgress(**known)
+    for name in ("best_score", "max_score", "attempts", "hints_used"):
+        value = getattr(entry, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(name)
+    return entry
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a whole file so that readers see the old or the new content, never a mix."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

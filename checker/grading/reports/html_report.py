@@ -1,0 +1,52 @@
+"""HTML: a standalone page for a result, and the table Jupyter shows (`LabResult._repr_html_`)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from checker.grading.result import LabResult
+
+STYLE = """
+table.iamlab { border-collapse: collapse; font-family: sans-serif; font-size: 14px; }
+table.iamlab th, table.iamlab td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
+table.iamlab tr.pass td.state { color: #1a7f37; font-weight: bold; }
+table.iamlab tr.fail td.state { color: #cf222e; font-weight: bold; }
+table.iamlab code { font-size: 12px; }
+"""
+
+
+def result_table(result: LabResult) -> str:
+    verdict = "passed" if result.passed else "not passed"
+    rows = []
+    for check in result.checks:
+        state = "pass" if check.passed else "fail"
+        detail = escape(check.message)
+        if check.counterexample is not None:
+            example = check.counterexample
+            detail += f"<br><code>{escape(example.action)} on {escape(example.resource)}</code>"
+        if not check.passed and check.fix:
+            detail += f"<br><em>How to fix:</em> {escape(check.fix)}"
+        required = " (required)" if check.gate else ""
+        rows.append(
+            f'<tr class="{state}"><td>{escape(check.id)}</td><td>{escape(check.kind)}</td>'
+            f'<td class="state">{state}{required}</td><td>{check.points}/{check.max_points}</td><td>{detail}</td></tr>'
+        )
+    return (
+        f'<table class="iamlab"><caption>{escape(result.lab)} ({escape(result.cloud)}): '
+        f"{result.score}/{result.max_score} points, {verdict}</caption>"
+        "<thead><tr><th>check</th><th>kind</th><th>result</th><th>points</th><th>details</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>\n"
+    )
+
+
+def render(result: LabResult) -> str:
+    summary = f"<p>{escape(result.verdict[0].upper() + result.verdict[1:])}.</p>"
+    return page(f"{result.lab}: {result.title}", summary + result_table(result))

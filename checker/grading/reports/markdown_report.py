@@ -1,0 +1,31 @@
+"""Markdown, for a pull-request comment or a CI job summary."""
+
+from __future__ import annotations
+
+from checker.grading.result import LabResult
+
+
+def _cell(text: str) -> str:
+    # A table cell holds one line; pipes would split it.
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render(result: LabResult) -> str:
+    mark = "✅" if result.passed else "❌"
+    lines = [
+        f"### {mark} {_cell(result.lab)} ({result.cloud}): {result.score}/{result.max_score} points",
+        "",
+        f"{_cell(result.title)}. {_cell(result.verdict[0].upper() + result.verdict[1:])}.",
+        "",
+        "| check | kind | result | points | details |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for check in result.checks:
+        state = "pass" if check.passed else ("**fail (required)**" if check.gate else "fail")
+        detail = check.message
+        if not check.passed and check.fix:
+            detail += f" How to fix: {check.fix}"
+        lines.append(
+            f"| {_cell(check.id)} | {check.kind} | {state} | {check.points}/{check.max_points} | {_cell(detail)} |"
+        )
+    return "\n".join(lines) + "\n"

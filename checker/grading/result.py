@@ -1,0 +1,81 @@
+"""The result of grading one lab on one cloud. `to_json` is the fixed shape other tools depend on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from checker.core.findings import Counterexample
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    kind: str
+    title: str
+    passed: bool
+    points: int
+    max_points: int
+    message: str  # one paragraph: the author's feedback plus the first failing case, in plain words
+    counterexample: Counterexample | None
+    gate: bool
+    fix: str | None
+    hint: str | None  # id of the progressive hint for this check
+    failures: tuple[str, ...]  # every failing case, one sentence each
+    notes: tuple[str, ...]  # every passing case, one sentence each
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "passed": self.passed,
+            "points": self.points,
+            "max_points": self.max_points,
+            "message": self.message,
+            "counterexample": self.counterexample.to_json() if self.counterexample else None,
+        }
+
+
+@dataclass(frozen=True)
+class LabResult:
+    lab: str
+    title: str
+    cloud: str
+    score: int
+    max_score: int
+    pass_mark: int
+    passed: bool
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def failed_gates(self) -> list[CheckResult]:
+        return [check for check in self.checks if check.gate and not check.passed]
+
+    @property
+    def verdict(self) -> str:
+        """One sentence saying whether the lab passes and, if not, what stands in the way."""
+        if self.passed:
+            return f"passed: {self.score}/{self.max_score} points"
+        reasons = []
+        if self.failed_gates:
+            names = ", ".join(check.id for check in self.failed_gates)
+            reasons.append(f"required check(s) failing: {names}")
+        if self.score < self.pass_mark:
+            reasons.append(f"{self.score}/{self.max_score} points, {self.pass_mark} needed")
+        return "not passed yet: " + "; ".join(reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lab": self.lab,
+            "cloud": self.cloud,
+            "score": self.score,
+            "max_score": self.max_score,
+            "passed": self.passed,
+            "checks": [check.to_json() for check in self.checks],
+        }
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a result as an HTML table."""
+        from checker.grading.reports.html_report import STYLE, result_table
+
+        return f"<style>{STYLE}</style>{result_table(self)}"

@@ -1,0 +1,140 @@
+"""Grade one submission: load the files once, ask the engine through each check, score the outcomes."""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from checker.core.errors import InputError, Where
+from checker.core.source import LoadedDocument, load_document
+from checker.grading.checks import KINDS
+from checker.grading.checks.base import CheckKind, CheckSpec, Outcome, RunContext
+from checker.grading.engines import engine_for
+from checker.grading.located import Node, relative_path
+from checker.grading.result import CheckResult, LabResult
+from checker.grading.spec import CloudSpec, LabSpec
+
+
+def grade(lab: LabSpec, cloud: str | None = None, submission: Path | None = None) -> LabResult:
+    """Grade the files in `submission` (default: the lab's own cloud folder) against the lab's checks."""
+    spec = lab.cloud(cloud)
+    folder = submission if submission is not None else lab.folder / spec.cloud
+    if not folder.is_dir():
+        raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
+    lab_files = _LabFiles(lab)
+    files = {name: load_document(inside(folder, relative)) for name, relative in spec.files.items()}
+    answers = load_document(inside(folder, spec.answers)) if spec.answers else None
+    setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
+    engine = engine_for(spec.cloud)
+    parsed = engine.load_submission(files, setting)
+    context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load)
+    checks = tuple(_run_check(check, context) for check in spec.checks)
+    return score(lab, spec, checks)
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """`folder/relative`, refusing links that lead out of the folder (a submission is read, never trusted)."""
+    path = folder / relative
+    try:
+        resolved = path.resolve()
+        base = folder.resolve()
+    except (OSError, RuntimeError):
+        raise InputError("cannot resolve this path (a link loop?)", Where(str(path))) from None
+    if not resolved.is_relative_to(base):
+        raise InputError(
+            "this file is a link to somewhere outside the submission folder",
+            Where(str(path)),
+            "replace the link with the file itself",
+        )
+    return path
+
+
+class _LabFiles:
+    """Files next to lab.yaml (envelopes, boundaries, SCPs): each parsed at most once per run."""
+
+    def __init__(self, lab: LabSpec) -> None:
+        self._lab = lab
+        self._loaded: dict[str, LoadedDocument] = {}
+
+    def load(self, node: Node, relative: str) -> LoadedDocument:
+        if relative not in self._loaded:
+            path = inside(self._lab.folder, relative)
+            if not path.is_file():
+                raise node.error(f"lab file {relative!r} does not exist next to lab.yaml")
+            self._loaded[relative] = load_document(path)
+        return self._loaded[relative]
+
+
+def _resolve_files(node: Node, files: _LabFiles) -> Any:
+    """Replace each `{file: path}` in a lab's setting with the loaded document (located, for errors)."""
+    value = node.value
+    if isinstance(value, Mapping):
+        if set(value) == {"file"} and isinstance(value["file"], str):
+            return files.load(node, relative_path(node.child("file", value["file"])))
+        return {key: _resolve_files(node.child(key, item), files) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolve_files(node.child(index, item), files) for index, item in enumerate(value)]
+    return value
+
+
+def _run_check(check: CheckSpec, context: RunContext) -> CheckResult:
+    kind: CheckKind = importlib.import_module(KINDS[check.kind])
+    outcome = kind.run(check.body, context)
+    return judge(check, outcome)
+
+
+def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
+    """Points for one check: all or nothing, or per case when the check allows partial credit."""
+    if outcome.passed:
+        points = check.points
+    elif check.partial and outcome.total_cases:
+        points = math.floor(check.points * outcome.passed_cases / outcome.total_cases)
+    else:
+        points = 0
+    if outcome.passed:
+        message = f"{_sentence(check.title)}"
+    else:
+        first = _sentence(outcome.failed[0])
+        more = len(outcome.failed) - 1
+        message = f"{_sentence(check.message)} {first}" + (f" ({more} more problem(s) like this.)" if more else "")
+    return CheckResult(
+        id=check.id,
+        kind=check.kind,
+        title=check.title,
+        passed=outcome.passed,
+        points=points,
+        max_points=check.points,
+        message=message,
+        counterexample=outcome.counterexample,
+        gate=check.gate,
+        fix=check.fix,
+        hint=check.hint,
+        failures=tuple(outcome.failed),
+        notes=tuple(outcome.passed_notes),
+    )
+
+
+def score(lab: LabSpec, spec: CloudSpec, checks: tuple[CheckResult, ...]) -> LabResult:
+    total = sum(check.points for check in checks)
+    gates_pass = all(check.passed for check in checks if check.gate)
+    return LabResult(
+        lab=lab.id,
+        title=lab.title,
+        cloud=spec.cloud,
+        score=total,
+        max_score=spec.max_score,
+        pass_mark=spec.pass_mark,
+        passed=gates_pass and total >= spec.pass_mark,
+        checks=checks,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
