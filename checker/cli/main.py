@@ -16,6 +16,12 @@ from checker.core.errors import InputError
 # (command name, module under checker.cli, one-line help). Add a row to add a command.
 COMMANDS: list[tuple[str, str, str]] = [
     ("simulate", "simulate", "decide requests the way the cloud would (AWS, Azure, GCP)"),
+    ("list", "list_labs", "list the labs with their level, clouds and your status"),
+    ("check", "check", "grade a lab: pass/fail per check, points, and how to fix"),
+    ("hint", "hint", "reveal the next hint for a lab"),
+    ("progress", "progress", "your best score, hints used and passes over all labs"),
+    ("reset", "reset", "restore a lab's starter files (git is not needed)"),
+    ("grade-class", "grade_class", "grade one folder per learner and write a class report"),
 ]
 
 
