@@ -478,8 +478,11 @@ def compile_resource(text: str, variables: bool) -> ResourcePattern:
         raise ValueError(f"resource {text!r} is not an ARN")
     parts = text.split(":", 5)
     if len(parts) != 6:
-        # Too few fields to compare field by field; match the value as a whole.
-        return ResourcePattern(text, False, None, whole, None)
+        if text.startswith("${"):
+            return ResourcePattern(text, False, None, whole, None)  # a variable holding a whole ARN
+        raise ValueError(
+            f"resource {text!r} is not a complete ARN: it has {len(parts)} of the 6 colon-separated fields"
+        )
     fields = tuple(tokenize(part, variables=variables, wildcards=True) for part in parts)
     compiled = None
     if not any(_has_var(f) for f in fields):

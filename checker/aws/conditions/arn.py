@@ -33,18 +33,13 @@ def split_pieces(pieces: list[Piece], fields: int = 6) -> list[list[Piece]]:
 
 
 def _prepare(pieces: list[Piece]) -> ArnPattern:
-    fields = split_pieces(pieces)
-    if len(fields) != 6:
-        return (compile_pieces(pieces),)  # not six fields: compared as one pattern
-    return tuple(compile_pieces(f) for f in fields)
+    # A value with fewer than six fields can never match an ARN field by field.
+    return tuple(compile_pieces(f) for f in split_pieces(pieces))
 
 
 def _test(request: Any, policy: ArnPattern) -> bool:
-    text = request_text(request)
-    if len(policy) == 1:
-        return policy[0].matches(text)
-    parts = text.split(":", 5)
-    if len(parts) != 6:
+    parts = request_text(request).split(":", 5)
+    if len(parts) != 6 or len(policy) != 6:
         return False
     return all(glob.matches(part) for glob, part in zip(policy, parts, strict=True))
 

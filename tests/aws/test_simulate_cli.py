@@ -1,0 +1,80 @@
+"""`iamlab simulate aws` (fixed interface): batch lines in, decisions out in order, exit 0 or 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker.cli.main import main
+
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-ml-datasets/fraud/v3/*"}]}
+BASE = {"principal": "arn:aws:iam::111122223333:role/ml-train", "action": "s3:GetObject", "identity_policies": [POLICY]}
+
+
+def run(lines: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, list[dict[str, object]]]:
+    batch = tmp_path / "cases.jsonl"
+    batch.write_text("\n".join(lines) + "\n")
+    code = main(["simulate", "aws", "--batch", str(batch), *extra])
+    out = capsys.readouterr().out
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
+def test_batch_decides_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        dict(BASE, id="ok", resource="arn:aws:s3:::acme-ml-datasets/fraud/v3/a.csv"),
+        dict(BASE, id="other", resource="arn:aws:s3:::acme-ml-datasets/fraud/v30/a.csv"),
+        dict(BASE, id="deny", resource="arn:aws:s3:::x/y", identity_policies=[POLICY, {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}]),
+    ]
+    code, out = run([json.dumps(c) for c in cases], tmp_path, capsys)
+    assert code == 0
+    assert out == [
+        {"id": "ok", "decision": "allow"},
+        {"id": "other", "decision": "implicit_deny"},
+        {"id": "deny", "decision": "explicit_deny"},
+    ]
+
+
+def test_batch_malformed_line_continues_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = json.dumps(dict(BASE, id="g", resource="arn:aws:s3:::acme-ml-datasets/fraud/v3/a"))
+    bad_policy = json.dumps(dict(BASE, id="b", identity_policies=[{"Statement": [{"Effect": "Allow", "Action": "GetObject", "Resource": "*"}]}]))
+    code, out = run([good, "{not json", bad_policy, good], tmp_path, capsys)
+    assert code == 2
+    assert [o.get("decision") for o in out] == ["allow", None, None, "allow"]
+    assert "line 2" in str(out[1]["error"])
+    assert out[2]["id"] == "b" and "service prefix" in str(out[2]["error"])
+
+
+def test_batch_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = dict(BASE, id="e", resource="arn:aws:s3:::acme-ml-datasets/fraud/v30/a.csv")
+    code, out = run([json.dumps(case)], tmp_path, capsys, "--explain")
+    assert code == 0
+    explain = out[0]["explain"]
+    assert isinstance(explain, dict)
+    assert "Resource does not match" in json.dumps(explain)
+
+
+def test_batch_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    case = dict(BASE, id="s", resource="arn:aws:s3:::acme-ml-datasets/fraud/v3/a")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(case) + "\n"))
+    assert main(["simulate", "aws", "--batch", "-"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"id": "s", "decision": "allow"}
+
+
+def test_single_request_prints_readable_explanation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(dict(BASE, resource="arn:aws:s3:::acme-ml-datasets/fraud/v3/a")))
+    assert main(["simulate", "aws", str(request)]) == 0
+    out = capsys.readouterr().out
+    assert "decision: allow" in out and "identity_policies[0]" in out
+
+
+def test_single_request_bad_json_names_line_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    request = tmp_path / "request.json"
+    request.write_text('{"principal": "x",\n "action": }')
+    assert main(["simulate", "aws", str(request)]) == 2
+    err = capsys.readouterr().err
+    assert "request.json:2:12" in err
