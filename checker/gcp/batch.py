@@ -1,0 +1,88 @@
+"""`iamlab simulate gcp --batch`: decide one JSON case (fixed interface, see checker/cli/simulate.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.gcp.evaluate import decide
+from checker.gcp.location import Loc
+from checker.gcp.model import Binding, DenyRule, PolicySet
+from checker.gcp.names import parse_resource_name
+from checker.gcp.parse import (
+    parse_allow_policy,
+    parse_custom_roles_map,
+    parse_deny_policies,
+    parse_pab_policies,
+)
+from checker.gcp.request import REQUEST_FIELDS, parse_request
+from checker.gcp.services import is_storage_object
+
+CASE_FIELDS = REQUEST_FIELDS | {
+    "id",
+    "allow_policies",
+    "deny_policies",
+    "principal_access_boundary_policies",
+    "custom_roles",
+    "description",
+}
+
+
+def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
+    loc = Loc(label=f"case {case.get('id')!r}" if case.get("id") is not None else "case")
+    for key in case:
+        if key not in CASE_FIELDS:
+            raise loc.child(key).error(
+                f"unknown field {key!r}", "allowed fields: " + ", ".join(sorted(CASE_FIELDS))
+            )
+    request = parse_request(case, loc)
+    chain = request.chain
+    custom_roles = parse_custom_roles_map(case.get("custom_roles"), loc.child("custom_roles"))
+
+    bindings: list[Binding] = []
+    allow_loc = loc.child("allow_policies")
+    allow = case.get("allow_policies") or {}
+    if not isinstance(allow, dict):
+        raise allow_loc.error("allow_policies must map a full resource name to {bindings: [...]}")
+    for attached_text, policy in allow.items():
+        policy_loc = allow_loc.child(attached_text)
+        attached = parse_resource_name(attached_text, policy_loc)
+        if attached not in chain:
+            raise policy_loc.error(
+                f"{attached_text} is neither the resource nor one of its ancestors, so its policy cannot apply",
+                "list it in ancestors, or remove the policy",
+            )
+        if is_storage_object(attached):
+            raise policy_loc.error(
+                "Cloud Storage objects have no IAM policy of their own",
+                "attach the policy to the bucket (or a managed folder) and use a condition on resource.name",
+            )
+        bindings.extend(parse_allow_policy(policy, attached, policy_loc, custom_roles, chain))
+
+    deny_rules: list[DenyRule] = []
+    deny_loc = loc.child("deny_policies")
+    deny = case.get("deny_policies") or {}
+    if not isinstance(deny, dict):
+        raise deny_loc.error("deny_policies must map a full resource name to a list of deny policies")
+    for attached_text, policies in deny.items():
+        policy_loc = deny_loc.child(attached_text)
+        attached = parse_resource_name(attached_text, policy_loc)
+        if attached not in chain:
+            raise policy_loc.error(
+                f"{attached_text} is neither the resource nor one of its ancestors, so its deny policies cannot apply",
+                "list it in ancestors, or remove the policy",
+            )
+        deny_rules.extend(parse_deny_policies(policies, attached, policy_loc))
+
+    pab = parse_pab_policies(
+        case.get("principal_access_boundary_policies"), loc.child("principal_access_boundary_policies")
+    )
+    return PolicySet(tuple(bindings), tuple(deny_rules), pab, custom_roles), request
+
+
+def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
+    policies, request = parse_case(case)
+    decision = decide(policies, request, explain=explain)
+    result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
+    if explain:
+        result["explain"] = decision.to_json()
+    return result

@@ -1,0 +1,338 @@
+"""Decide one request the way IAM does: principal access boundary, then deny, then allow.
+
+Doc: "Policy evaluation" (https://cloud.google.com/iam/docs/policy-evaluation): IAM first checks the
+principal access boundary policies bound to the principal, then the deny policies on the resource and
+its ancestors, then the allow policies on the resource and its ancestors (allow policies are inherited
+down the hierarchy, "Resource hierarchy", https://cloud.google.com/iam/docs/resource-hierarchy-access-control).
+A permission is allowed only if some binding's role contains it, a member names the principal and its
+condition (if any) is true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checker.core.decision import Decision, DecisionKind, Reason
+from checker.core.errors import InputError
+from checker.gcp import catalog
+from checker.gcp.conditions import Facts
+from checker.gcp.conditions.attributes import request_facts
+from checker.gcp.members import Member, MemberKind, Principal
+from checker.gcp.model import Binding, Condition, DenyRule, PolicySet, Request
+from checker.gcp.names import CRM, ResourceName
+from checker.gcp.pab import enforcement_table
+from checker.gcp.permissions import v2_name
+from checker.gcp.services import Target, bucket_of, effective_target
+
+
+def role_permissions(role: str, policies: PolicySet) -> frozenset[str]:
+    custom = policies.custom_roles.get(role)
+    if custom is not None:
+        return custom.permissions
+    known = catalog.lookup(role)
+    return known.permissions if known is not None else frozenset()
+
+
+@dataclass
+class _Context:
+    request: Request
+    policies: PolicySet
+    target: Target
+    chain: tuple[ResourceName, ...]
+    explain: bool
+    reasons: list[Reason] = field(default_factory=list)
+    _facts: Facts | None = None
+
+    def facts(self) -> Facts:
+        if self._facts is None:
+            self._facts = request_facts(
+                self.target.name,
+                self.target.resource_type,
+                self.request.request_time,
+                dict(self.request.tags),
+                dict(self.request.tag_ids),
+            )
+        return self._facts
+
+    def condition_holds(self, condition: Condition) -> tuple[bool, str]:
+        if "request.time" in condition.compiled.uses and self.request.request_time is None:
+            raise InputError(
+                f"the condition {condition.title or condition.expression!r} reads request.time, but the request has no time",
+                None,
+                'add "request_time": "2026-11-28T10:00:00Z" (RFC 3339) to the request',
+            )
+        result = condition.compiled.evaluate(self.facts(), dict(self.request.api_attributes))
+        return result.applies, result.detail
+
+
+def target_chain(request: Request, target: Target) -> tuple[ResourceName, ...]:
+    """The target and everything above it, in order (bucket-level checks start at the bucket)."""
+    if target.name == request.resource:
+        return request.chain
+    ancestors = list(request.ancestors)
+    if target.name in ancestors:
+        return tuple(ancestors[ancestors.index(target.name) :])
+    return (target.name, *ancestors)
+
+
+def decide(policies: PolicySet, request: Request, explain: bool = True) -> Decision:
+    target = effective_target(request.permission, request.resource, request.resource_type)
+    ctx = _Context(request, policies, target, target_chain(request, target), explain)
+    if target.note:
+        ctx.reasons.append(Reason("Cloud Storage", None, "note", target.note))
+    blocked = _check_boundary(ctx)
+    if blocked is not None:
+        return blocked
+    denied = _check_deny(ctx)
+    if denied is not None:
+        return denied
+    return _check_allow(ctx)
+
+
+# --- principal access boundary -------------------------------------------------------------------------
+
+
+def _check_boundary(ctx: _Context) -> Decision | None:
+    policies = ctx.policies.pab_policies
+    if not policies:
+        return None
+    table = enforcement_table()
+    permission = ctx.request.permission
+    enforcing = []
+    for policy in policies:
+        blocks = table.blocks(permission, policy.enforcement_version)
+        if blocks is None:
+            raise InputError(
+                f"the checker does not ship principal access boundary data for {v2_name(permission).split('/')[0]}",
+                None,
+                "see https://cloud.google.com/iam/docs/pab-blocked-permissions; the shipped services are listed in docs/gcp.md",
+            )
+        if blocks:
+            enforcing.append(policy)
+        elif ctx.explain:
+            ctx.reasons.append(
+                Reason(
+                    f"principal access boundary policy {policy.name}",
+                    None,
+                    "not applicable",
+                    f"enforcement version {policy.version_text} does not block {permission}",
+                )
+            )
+    if not enforcing:
+        return None
+    chain = set(ctx.chain)
+    for policy in enforcing:
+        for rule in policy.rules:
+            inside = [r for r in rule.resources if r in chain]
+            if inside:
+                if ctx.explain:
+                    ctx.reasons.append(
+                        Reason(
+                            f"principal access boundary policy {policy.name}",
+                            f"rule {rule.index}",
+                            "eligible",
+                            f"{ctx.target.name.full} is inside {inside[0].full}, so the principal may use {permission} there",
+                        )
+                    )
+                return None
+    ctx.reasons.append(
+        Reason(
+            "principal access boundary",
+            None,
+            "deny",
+            f"{ctx.request.principal.text} is bound to principal access boundary policies "
+            f"({', '.join(p.name for p in enforcing)}) that block {permission} and list none of "
+            f"{', '.join(n.full for n in ctx.chain)}",
+        )
+    )
+    return Decision(
+        DecisionKind.IMPLICIT_DENY,
+        f"the principal's access boundary does not include {ctx.target.name.full}, so {permission} is blocked "
+        "before any allow policy is read",
+        tuple(ctx.reasons),
+    )
+
+
+# --- deny ------------------------------------------------------------------------------------------------
+
+
+def _principal_in(members: tuple[Member, ...], principal: Principal) -> Member | None:
+    for member in members:
+        if member.matches(principal):
+            return member
+    return None
+
+
+def _check_deny(ctx: _Context) -> Decision | None:
+    chain = set(ctx.chain)
+    permission = ctx.request.permission
+    principal = ctx.request.principal
+    for rule in ctx.policies.deny_rules:
+        if rule.attached not in chain:
+            continue
+        reason = _deny_rule_applies(ctx, rule, permission, principal)
+        if reason is None:
+            continue
+        ctx.reasons.append(reason)
+        return Decision(
+            DecisionKind.EXPLICIT_DENY,
+            f"{rule.label} denies {permission} to {principal.text}; deny policies are checked before allow policies, "
+            "so no role can grant it",
+            tuple(ctx.reasons),
+        )
+    return None
+
+
+def _deny_rule_applies(ctx: _Context, rule: DenyRule, permission: str, principal: Principal) -> Reason | None:
+    statement = f"rule {rule.index}" + (f" ({rule.description})" if rule.description else "")
+    denied = _principal_in(rule.denied_principals, principal)
+    if denied is None:
+        return None
+    pattern = next((p for p in rule.denied_permissions if p.matches(permission)), None)
+    if pattern is None:
+        return None
+    excepted = _principal_in(rule.exception_principals, principal)
+    if excepted is not None:
+        if ctx.explain:
+            ctx.reasons.append(
+                Reason(
+                    rule.label,
+                    statement,
+                    "not applicable",
+                    f"{principal.text} is an exception principal ({excepted.text})",
+                )
+            )
+        return None
+    exception = next((p for p in rule.exception_permissions if p.matches(permission)), None)
+    if exception is not None:
+        if ctx.explain:
+            ctx.reasons.append(
+                Reason(
+                    rule.label,
+                    statement,
+                    "not applicable",
+                    f"{permission} is an exception permission ({exception.text})",
+                )
+            )
+        return None
+    if rule.condition is not None:
+        holds, detail = ctx.condition_holds(rule.condition)
+        if not holds:
+            if ctx.explain:
+                ctx.reasons.append(
+                    Reason(rule.label, statement, "not applicable", f"denial condition: {detail}")
+                )
+            return None
+    return Reason(
+        rule.label,
+        statement,
+        "deny",
+        f"{denied.text} names {principal.text} and {pattern.text} covers {permission}"
+        + (" and the denial condition is true" if rule.condition is not None else ""),
+    )
+
+
+# --- allow -----------------------------------------------------------------------------------------------
+
+
+def _member_matches(ctx: _Context, member: Member, depth: int = 0) -> bool:
+    if member.kind is MemberKind.CONVENIENCE:
+        return depth == 0 and _holds_basic_role(ctx, member.attribute, member.value)
+    return member.matches(ctx.request.principal)
+
+
+def _holds_basic_role(ctx: _Context, role: str, project: str) -> bool:
+    """projectOwner:/projectEditor:/projectViewer: members: the principal holds that basic role on the project."""
+    project_name = ResourceName(f"//{CRM}/projects/{project}", CRM, f"projects/{project}")
+    scopes = {project_name}
+    if project_name in ctx.chain:
+        scopes.update(ctx.chain[ctx.chain.index(project_name) :])
+    for binding in ctx.policies.bindings:
+        if binding.role != role or binding.attached not in scopes or binding.condition is not None:
+            continue
+        if any(_member_matches(ctx, m, depth=1) for m in binding.members):
+            return True
+    return False
+
+
+def _check_allow(ctx: _Context) -> Decision:
+    permission = ctx.request.permission
+    chain = ctx.chain
+    chain_set = set(chain)
+    found_role = False
+    for binding in ctx.policies.bindings:
+        if binding.attached not in chain_set:
+            continue
+        if permission not in role_permissions(binding.role, ctx.policies):
+            continue
+        found_role = True
+        statement = f"binding {binding.index} ({binding.role})"
+        member = next((m for m in binding.members if _member_matches(ctx, m)), None)
+        if member is None:
+            if ctx.explain:
+                ctx.reasons.append(
+                    Reason(
+                        binding.label,
+                        statement,
+                        "not applicable",
+                        f"{binding.role} includes {permission}, but no member names {ctx.request.principal.text} "
+                        f"(members: {', '.join(m.text for m in binding.members)})",
+                    )
+                )
+            continue
+        if binding.condition is not None:
+            holds, detail = ctx.condition_holds(binding.condition)
+            if not holds:
+                if ctx.explain:
+                    title = binding.condition.title or binding.condition.expression
+                    ctx.reasons.append(
+                        Reason(binding.label, statement, "not applicable", f"condition {title!r}: {detail}")
+                    )
+                continue
+        inherited = (
+            "" if binding.attached == ctx.target.name else f" (inherited from {binding.attached.full})"
+        )
+        ctx.reasons.append(
+            Reason(
+                binding.label,
+                statement,
+                "allow",
+                f"{member.text} names {ctx.request.principal.text} and {binding.role} includes {permission}"
+                + (" and the condition is true" if binding.condition is not None else "")
+                + inherited,
+            )
+        )
+        return Decision(
+            DecisionKind.ALLOW,
+            f"{binding.role} on {binding.attached.full} grants {permission} to {ctx.request.principal.text}",
+            tuple(ctx.reasons),
+        )
+    if not found_role:
+        where = ", ".join(n.full for n in chain)
+        ctx.reasons.append(
+            Reason(
+                "allow policies",
+                None,
+                "missing",
+                f"no role bound on {where} includes {permission}",
+            )
+        )
+    return Decision(
+        DecisionKind.IMPLICIT_DENY,
+        f"no binding on {ctx.target.name.full} or its ancestors grants {permission} to {ctx.request.principal.text}",
+        tuple(ctx.reasons),
+    )
+
+
+def bucket_for(name: ResourceName) -> ResourceName | None:
+    return bucket_of(name)
+
+
+def is_denied_by(rule: DenyRule, request: Request, policies: PolicySet) -> bool:
+    """For analysis: whether one deny rule applies to a request (ignoring where it is attached)."""
+    target = effective_target(request.permission, request.resource, request.resource_type)
+    ctx = _Context(request, policies, target, target_chain(request, target), False)
+    return _deny_rule_applies(ctx, rule, request.permission, request.principal) is not None
+
+
+__all__ = ["Binding", "decide", "is_denied_by", "role_permissions"]
