@@ -6,8 +6,9 @@ Parse once, evaluate many:
     decision = evaluate(Request(principal, action, resource, context=...), PolicySet(identity=[policy]))
 """
 
+from checker.aws.engine import ENGINE
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.policy import Policy, PolicyKind, Statement, parse_policy
 from checker.aws.request import Request
 
-__all__ = ["Policy", "PolicyKind", "PolicySet", "Request", "Statement", "evaluate", "parse_policy"]
+__all__ = ["ENGINE", "Policy", "PolicyKind", "PolicySet", "Request", "Statement", "evaluate", "parse_policy"]
