@@ -10,6 +10,16 @@ described with its AWS doc page in docs/aws-differences.md):
 - GitHub's OIDC keys `token.actions.githubusercontent.com:sub` and `:aud` are missing from
   iam-simulate's catalog, so it silently drops them from the request. The rewrite renames them to
   `accounts.google.com:sub` and `:aud` (string keys it knows) in both the request and the policies.
+- Epoch seconds in date conditions (`"1767225600"`): AWS accepts them as dates; iam-simulate reads
+  them as milliseconds. The rewrite spells them as ISO 8601 (the same instant).
+- The whole-range CIDR blocks `0.0.0.0/0` and `::/0` match nothing in iam-simulate. The rewrite
+  spells each as its two halves (`0.0.0.0/1` + `128.0.0.0/1`, `::/1` + `8000::/1`), the same range.
+- RCPFullAWSAccess (`Allow`, `Principal: "*"`, `Action: "*"`) in an RCP level: iam-simulate adds it
+  to every level itself and rejects a copy in the input ("Action cannot be * in a resource control
+  policy"), so the rewrite leaves it out.
+- A negated or `...IfExists` operator (without a set operator) whose key is absent from the request:
+  AWS documents that such a condition is true. iam-simulate makes it false when one of the policy
+  values names a policy variable that cannot be resolved. The rewrite removes the condition (true).
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +40,11 @@ OIDC_KEY_RENAMES = {
     "token.actions.githubusercontent.com:aud": "accounts.google.com:aud",
 }
 POLICY_FIELDS = ("resource_policy", "permissions_boundary", "session_policy")
+DATE_KEYS = {"aws:currenttime", "aws:tokenissuetime", "aws:epochtime"}
+NEGATED_OPERATORS = {
+    "stringnotequals", "stringnotequalsignorecase", "stringnotlike", "numericnotequals", "datenotequals",
+    "notipaddress", "arnnotequals", "arnnotlike",
+}
 
 
 class ReferenceUnavailable(RuntimeError):
@@ -68,14 +84,88 @@ def _rename_keys(document: Any) -> Any:
     return json.loads(text)
 
 
+def _iso(value: Any) -> Any:
+    if isinstance(value, str) and value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
+WHOLE_RANGES = {"0.0.0.0/0": ["0.0.0.0/1", "128.0.0.0/1"], "::/0": ["::/1", "8000::/1"]}
+
+
+def _split_whole_ranges(value: Any) -> Any:
+    values = value if isinstance(value, list) else [value]
+    if not any(v in WHOLE_RANGES for v in values):
+        return value
+    return [half for v in values for half in WHOLE_RANGES.get(v, [v])]
+
+
+def _condition_is_true_when_absent(operator: str) -> bool:
+    lowered = operator.lower()
+    if ":" in lowered:  # set operators have their own documented rules
+        return False
+    return lowered.endswith("ifexists") or lowered in NEGATED_OPERATORS
+
+
+def _resolve_conditions(document: Any, present: set[str]) -> Any:
+    """Date values as ISO 8601, and absent-key conditions that AWS documents as true removed."""
+    if not isinstance(document, dict) or not isinstance(document.get("Statement"), (list, dict)):
+        return document
+    document = json.loads(json.dumps(document))
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    for statement in statements:
+        condition = statement.get("Condition") if isinstance(statement, dict) else None
+        if not isinstance(condition, dict):
+            continue
+        for operator in list(condition):
+            block = condition[operator]
+            if not isinstance(block, dict):
+                continue
+            for key in list(block):
+                base = operator.lower().split(":")[-1]
+                if base.startswith("date"):
+                    block[key] = _iso(block[key])
+                if base.startswith(("ipaddress", "notipaddress")):
+                    block[key] = _split_whole_ranges(block[key])
+                if key.lower() not in present and _condition_is_true_when_absent(operator):
+                    del block[key]
+            if not block:
+                del condition[operator]
+        if not condition:
+            del statement["Condition"]
+    return document
+
+
+def _is_rcp_full_access(document: Any) -> bool:
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    full = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    return isinstance(statements, list) and len(statements) == 1 and statements[0] == full
+
+
+def _policy(document: Any, present: set[str]) -> Any:
+    return _resolve_conditions(_literal_variables(document), present)
+
+
 def for_reference(case: dict[str, Any]) -> dict[str, Any]:
     """The same case, rewritten only in ways AWS documents as equivalent (see the module docstring)."""
     out = dict(case)
+    context = dict(out.get("context") or {})
+    for key in list(context):
+        if key.lower() in DATE_KEYS:
+            context[key] = _iso(context[key])
+    out["context"] = context
+    present = {key.lower() for key in context}
     for field in POLICY_FIELDS:
-        out[field] = _literal_variables(out.get(field))
-    out["identity_policies"] = [_literal_variables(p) for p in out.get("identity_policies") or []]
-    out["scps"] = [[_literal_variables(p) for p in level] for level in out.get("scps") or []]
-    out["rcps"] = [[_literal_variables(p) for p in level] for level in out.get("rcps") or []]
+        out[field] = _policy(out.get(field), present)
+    out["identity_policies"] = [_policy(p, present) for p in out.get("identity_policies") or []]
+    out["scps"] = [[_policy(p, present) for p in level] for level in out.get("scps") or []]
+    out["rcps"] = [
+        [_policy(p, present) for p in level if not _is_rcp_full_access(p)] for level in out.get("rcps") or []
+    ]
     if any(key in json.dumps(out) for key in OIDC_KEY_RENAMES):
         out = _rename_keys(out)
     return out
