@@ -156,7 +156,7 @@ class AwsEngine:
 
     def policy_set(self, model: AwsModel, request: Request) -> PolicySet:
         """The policies that apply when `request` is made, as the lab's account would hold them."""
-        if is_trust_action(request.action) and model.trust is not None and (
+        if is_trust_action(request.action.lower()) and model.trust is not None and (
             model.identity_arn is None or request.resource in (model.identity_arn, "*")
         ):
             # Asking "who may assume the role": the trust policy decides. A caller whose identity policies
