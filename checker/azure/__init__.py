@@ -1,0 +1,1 @@
+"""Azure RBAC engine: role definitions, assignments and scopes, ABAC conditions, evaluation, analysis."""

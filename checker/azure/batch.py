@@ -1,0 +1,49 @@
+"""`iamlab simulate azure --batch`: decide one JSON case (the fixed batch interface).
+
+A case carries the request (principal, groups, action, data_action, scope, attributes, sub_operation,
+optional request_time) and its setting (role_definitions, role_assignments, deny_assignments,
+management_groups). Built-in roles may be named by display name or GUID without being defined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.azure.catalog import role_finder
+from checker.azure.evaluate import decide
+from checker.azure.model import AzureModel
+from checker.azure.parse import (
+    Fields,
+    field_locator,
+    parse_assignments,
+    parse_deny_assignments,
+    parse_management_groups,
+    parse_role_definitions,
+)
+from checker.azure.request import REQUEST_FIELDS, parse_request
+
+CASE_FIELDS = ("id", *REQUEST_FIELDS, "role_definitions", "role_assignments", "deny_assignments", "management_groups")
+
+
+def model_from_case(fields: Fields) -> AzureModel:
+    locate = fields.locate
+    roles = parse_role_definitions(fields.get("role_definitions"), fields.at("role_definitions"), locate)
+    groups = parse_management_groups(fields.get("management_groups"), fields.at("management_groups"), locate)
+    assignments = parse_assignments(fields.get("role_assignments"), fields.at("role_assignments"), locate,
+                                    role_finder(roles), groups)
+    denies = parse_deny_assignments(fields.get("deny_assignments"), fields.at("deny_assignments"), locate)
+    return AzureModel(tuple(assignments), tuple(denies), groups, tuple(roles))
+
+
+def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
+    """Decide one case; raise InputError (naming the field) when the case is malformed."""
+    case_id = case.get("id") if isinstance(case, dict) else None
+    fields = Fields(case, "", field_locator(f"case {case_id}" if case_id is not None else "case"),
+                    "a case", CASE_FIELDS)
+    model = model_from_case(fields)
+    request = parse_request(fields)
+    decision = decide(model, request, explain)
+    result: dict[str, Any] = {"id": case_id, "decision": decision.kind.value}
+    if explain:
+        result["explain"] = decision.to_json()
+    return result

@@ -1,0 +1,89 @@
+"""The roles and operations the checker knows without being told: facts shipped in checker/azure/data/.
+
+`builtin_roles.json` holds the built-in roles the labs use, exactly as `az role definition list`
+prints them (taken from the public iam-dataset snapshot; tests/azure/test_catalog_audit.py checks
+them against it). `operations.json` lists the operations the labs use, whether each is a data action,
+its documented sub-operations, and which ones bypass RBAC or allow escalation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from checker.azure.model import RoleDefinition
+from checker.azure.parse import field_locator, parse_role_definition
+
+
+@dataclass(frozen=True)
+class OperationInfo:
+    name: str
+    data: bool
+    sub_operations: tuple[str, ...] = ()
+    bypasses_rbac: str | None = None
+    escalation: str | None = None
+
+
+@dataclass
+class Catalog:
+    """Roles found by display name (case-insensitive), GUID or full role definition id."""
+
+    roles: list[RoleDefinition]
+    operations: list[OperationInfo] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._index: dict[str, RoleDefinition] = {}
+        for role in self.roles:
+            for key in (role.name.lower(), role.id.lower(), role.guid):
+                if key:
+                    self._index.setdefault(key, role)
+        self._ops = {op.name.lower(): op for op in self.operations}
+
+    def find(self, reference: str) -> RoleDefinition | None:
+        key = reference.strip().lower()
+        found = self._index.get(key)
+        if found is None and "/" in key:
+            found = self._index.get(key.rstrip("/").rsplit("/", 1)[-1])
+        return found
+
+    def operation(self, name: str) -> OperationInfo | None:
+        return self._ops.get(name.lower())
+
+    def __len__(self) -> int:
+        return len(self.roles)
+
+
+def roles_from_json(entries: Iterable[Any], label: str, builtin: bool) -> list[RoleDefinition]:
+    locate = field_locator(label)
+    return [parse_role_definition(entry, f"/roles/{i}", locate, builtin) for i, entry in enumerate(entries)]
+
+
+@cache
+def builtin_catalog() -> Catalog:
+    data_dir = resources.files("checker.azure").joinpath("data")
+    roles_data = json.loads(data_dir.joinpath("builtin_roles.json").read_text(encoding="utf-8"))
+    ops_data = json.loads(data_dir.joinpath("operations.json").read_text(encoding="utf-8"))
+    roles = roles_from_json(roles_data["roles"], "checker/azure/data/builtin_roles.json", builtin=True)
+    operations = [
+        OperationInfo(op["name"], op["data"], tuple(op.get("sub_operations", ())), op.get("bypasses_rbac"),
+                      op.get("escalation"))
+        for op in ops_data["operations"]
+    ]
+    return Catalog(roles, operations)
+
+
+def role_finder(
+    custom: Iterable[RoleDefinition], catalog: Catalog | None = None
+) -> Callable[[str], RoleDefinition | None]:
+    """Look a role reference up among the custom roles first, then the built-in catalog."""
+    custom_catalog = Catalog(list(custom))
+    base = catalog or builtin_catalog()
+
+    def find(reference: str) -> RoleDefinition | None:
+        return custom_catalog.find(reference) or base.find(reference)
+
+    return find

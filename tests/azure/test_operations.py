@@ -1,0 +1,46 @@
+"""Operation matching. Doc: "Understand Azure role definitions"
+https://learn.microsoft.com/azure/role-based-access-control/role-definitions (Actions, Wildcard permissions)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from checker.azure.operations import compile_pattern, operation_problem
+
+CASES = [
+    # (pattern, operation, matches, why)
+    ("*", "Microsoft.Storage/storageAccounts/read", True, "'*' grants every control-plane operation"),
+    ("*/read", "Microsoft.Storage/storageAccounts/read", True, "Reader's '*/read' spans providers and types"),
+    ("*/read", "Microsoft.Storage/storageAccounts/write", False, "'*/read' only reads"),
+    ("Microsoft.Authorization/*/read", "Microsoft.Authorization/roleAssignments/read", True, "wildcard in the middle"),
+    ("Microsoft.Authorization/*/read", "Microsoft.Authorization/policy/assignments/read", True, "'*' spans '/'"),
+    ("Microsoft.Authorization/*/Write", "microsoft.authorization/roleassignments/write", True, "case-insensitive"),
+    ("Microsoft.Storage/storageAccounts/*", "Microsoft.Storage/storageAccounts/listKeys/action", True, "trailing wildcard"),
+    ("Microsoft.Storage/storageAccounts/*", "Microsoft.Storage/storageAccounts", False, "the '/' before '*' is literal"),
+    ("Microsoft.Storage/storageAccounts/listkeys/action", "Microsoft.Storage/storageAccounts/listKeys/action", True, "exact, case-insensitive"),
+    ("Microsoft.Compute/*", "Microsoft.Storage/storageAccounts/read", False, "other provider"),
+    ("*/*/read", "a/read", False, "two slashes are required"),
+    ("a*b*c", "abc", True, "empty runs"),
+    ("a*b*c", "acb", False, "pieces in order"),
+    ("ab*ba", "aba", False, "pieces may not overlap"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "operation", "expected", "why"), CASES, ids=[c[3] for c in CASES])
+def test_pattern_matching(pattern: str, operation: str, expected: bool, why: str) -> None:
+    assert compile_pattern(pattern).matches(operation.lower()) is expected
+
+
+def test_hostile_pattern_is_linear() -> None:
+    pattern = compile_pattern("*a" * 200 + "*b")
+    text = "a" * 100_000
+    started = time.perf_counter()
+    assert not pattern.matches(text)
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("bad", ["", "Microsoft.Storage/ storageAccounts/read", "x" * 600, "a\nb"])
+def test_invalid_operations_are_named(bad: str) -> None:
+    assert operation_problem(bad)
