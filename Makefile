@@ -41,3 +41,11 @@ test: lint unit notebooks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Free LocalStack 4.14 on the host (no Docker): Python 3.13 venv in .localstack/, listens on 127.0.0.1:4566.
+.PHONY: localstack localstack-stop
+localstack:
+	scripts/localstack.sh start
+
+localstack-stop:
+	scripts/localstack.sh stop
