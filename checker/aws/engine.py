@@ -143,7 +143,10 @@ class AwsEngine:
             identity_arn=setting.get("identity"),
             identity=tuple(identity),
             trust=trust,
-            boundary=boundary or _optional(setting.get("permissions_boundary"), "permissions_boundary", PolicyKind.BOUNDARY),
+            boundary=boundary
+            or _optional(
+                setting.get("permissions_boundary", setting.get("boundary")), "permissions_boundary", PolicyKind.BOUNDARY
+            ),
             session=session or _optional(setting.get("session_policy"), "session_policy", PolicyKind.SESSION),
             resource_policies=tuple(submitted_resource + rules),
             scps=_levels(setting.get("scps"), "scps", PolicyKind.SCP),

@@ -11,6 +11,7 @@ KINDS: dict[str, str] = {
     "trust": "checker.grading.checks.trust",
     "findings": "checker.grading.checks.findings",
     "answer": "checker.grading.checks.answer",
+    "document": "checker.grading.checks.document",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.

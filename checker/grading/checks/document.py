@@ -1,0 +1,119 @@
+"""`document`: fields of a submitted file (a job definition, a pipeline spec) must hold given values.
+
+Paths are JSON pointers in which `*` stands for every item of a list, so
+`/InputDataConfig/*/DataSource/S3DataSource/S3Uri` checks the S3 URI of every input channel. Each
+expectation is one case; failures name the learner's file, line and column.
+
+    - id: job-definition
+      kind: document
+      file: training_job              # a logical file name from the cloud's `files`
+      points: 2
+      message: The training job must run as this role, read and write only the granted prefixes.
+      expect:
+        - {path: /RoleArn, equals: "arn:aws:iam::111122223333:role/fraud-training-role"}
+        - {path: "/InputDataConfig/*/DataSource/S3DataSource/S3Uri", starts_with: ["s3://bucket/fraud/v3/"]}
+        - {path: /EnableNetworkIsolation, equals: true, why: the job must have no network access}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from checker.core.source import LoadedDocument, pointer_join
+from checker.grading.checks.base import Outcome, ParseContext, RunContext
+from checker.grading.located import Node
+
+KIND = "document"
+FIELDS = frozenset({"file", "expect"})
+EXPECTATION_FIELDS = frozenset({"path", "equals", "starts_with", "why"})
+
+
+@dataclass(frozen=True)
+class Expectation:
+    path: str
+    equals: Any
+    starts_with: tuple[str, ...] | None
+    why: str | None
+    has_equals: bool
+
+
+@dataclass(frozen=True)
+class DocumentBody:
+    file: str
+    expectations: tuple[Expectation, ...]
+    node: Node
+
+
+def parse(node: Node, where: ParseContext) -> DocumentBody:
+    expectations = []
+    for item in node.field("expect").items():
+        item.mapping(EXPECTATION_FIELDS, {"path"})
+        path = item.text("path")
+        if not path.startswith("/"):
+            raise item.field("path").error("a path is a JSON pointer and starts with '/', as in /RoleArn")
+        starts: tuple[str, ...] | None = None
+        if item.has("starts_with"):
+            field = item.field("starts_with")
+            values = field.value if isinstance(field.value, list) else [field.value]
+            if not values or not all(isinstance(v, str) for v in values):
+                raise field.error("starts_with takes a text or a list of texts")
+            starts = tuple(values)
+        if not item.has("equals") and starts is None:
+            raise item.error("an expectation needs `equals` or `starts_with`")
+        expectations.append(
+            Expectation(path, item.value.get("equals"), starts, item.optional_text("why"), item.has("equals"))
+        )
+    if not expectations:
+        raise node.field("expect").error("expect must list at least one expectation")
+    return DocumentBody(node.text("file"), tuple(expectations), node)
+
+
+def _select(data: Any, path: str) -> list[tuple[str, Any]] | None:
+    """Every (pointer, value) the path reaches; None when a step is missing."""
+    found: list[tuple[str, Any]] = [("", data)]
+    for raw in path.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        following: list[tuple[str, Any]] = []
+        for pointer, value in found:
+            if token == "*" and isinstance(value, list):
+                following.extend((pointer_join(pointer, i), item) for i, item in enumerate(value))
+            elif isinstance(value, dict) and token in value:
+                following.append((pointer_join(pointer, token), value[token]))
+            elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+                following.append((pointer_join(pointer, int(token)), value[int(token)]))
+            else:
+                return None
+        found = following
+    return found
+
+
+def run(body: DocumentBody, context: RunContext) -> Outcome:
+    document: LoadedDocument | None = context.submission.files.get(body.file)
+    outcome = Outcome(total_cases=len(body.expectations))
+    if document is None:
+        raise body.node.field("file").error(f"no submission file is named {body.file!r} under this cloud's `files`")
+    for expectation in body.expectations:
+        problem = _judge(expectation, document)
+        if problem is None:
+            outcome.passed_notes.append(f"{expectation.path} in {document.path} is right")
+        else:
+            why = f" ({expectation.why})" if expectation.why else ""
+            outcome.failed.append(problem + why)
+    return outcome
+
+
+def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
+    selected = _select(document.data, expectation.path)
+    if not selected:
+        return f"{document.path} has no {expectation.path}: add it"
+    for pointer, value in selected:
+        where = document.locate(pointer)
+        if expectation.has_equals and value != expectation.equals:
+            return f"{expectation.path} at {where} is {value!r}, which is not what this lab needs"
+        if expectation.starts_with is not None and (
+            not isinstance(value, str) or not any(value.startswith(p) for p in expectation.starts_with)
+        ):
+            allowed = " or ".join(expectation.starts_with)
+            return f"{expectation.path} at {where} is {value!r}; it must lie under {allowed}"
+    return None
