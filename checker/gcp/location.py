@@ -23,7 +23,17 @@ class Loc:
 
     @property
     def field(self) -> str:
-        return self.pointer.lstrip("/")
+        """The pointer in a readable form: allow_policies["//storage…/buckets/b"].bindings[0].role."""
+        text = ""
+        for token in self.pointer.split("/")[1:]:
+            name = token.replace("~1", "/").replace("~0", "~")
+            if name.isdigit():
+                text += f"[{name}]"
+            elif name.isidentifier():
+                text += f".{name}" if text else name
+            else:
+                text += f"[{name!r}]"
+        return text
 
     def where(self) -> Where | None:
         if self.document is None:

@@ -22,7 +22,7 @@ from checker.gcp.names import ResourceName, parse_resource_name
 from checker.gcp.pab import enforcement_table
 from checker.gcp.permissions import parse_v1_permission, parse_v2_pattern
 
-CUSTOM_ROLE_NAME = re.compile(r"^(projects|organizations)/[^/\s]+/roles/[A-Za-z0-9_.]{3,64}$")
+CUSTOM_ROLE_NAME = re.compile(r"^(projects|organizations)/[^/\s]+/roles/[A-Za-z0-9_.]{1,64}$")
 PREDEFINED_ROLE_NAME = re.compile(r"^roles/[A-Za-z0-9_.]+$")
 MAX_ITEMS = 10_000
 
@@ -100,7 +100,7 @@ def check_role_name(role: Any, loc: Loc, custom_roles: Mapping[str, CustomRole])
         raise loc.error(
             f"the checker does not know the role {role!r}",
             "check the spelling; this checker ships the roles the labs use, and `iamlab catalog import --cloud gcp FILE` "
-            "adds a catalog exported with `gcloud iam roles list --format=json`",
+            "adds roles exported with `gcloud iam roles describe ROLE --format=json`",
         )
     return role
 
