@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("progress", "progress", "your best score, hints used and passes over all labs"),
     ("reset", "reset", "restore a lab's starter files (git is not needed)"),
     ("grade-class", "grade_class", "grade one folder per learner and write a class report"),
+    ("catalog", "catalog", "import a role catalog exported from Azure or GCP"),
 ]
 
 
