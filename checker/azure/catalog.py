@@ -9,14 +9,17 @@ its documented sub-operations, and which ones bypass RBAC or allow escalation.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from checker.azure.model import RoleDefinition
 from checker.azure.parse import field_locator, parse_role_definition
+from checker.core.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,35 @@ def builtin_catalog() -> Catalog:
     return Catalog(roles, operations)
 
 
+def imported_catalog_path() -> Path:
+    """Where `iamlab catalog import --cloud azure` saves a user's exported roles."""
+    base = os.environ.get("IAMLAB_CATALOG_DIR")
+    return (Path(base) if base else Path.cwd() / ".iamlab" / "catalog") / "azure-roles.json"
+
+
+@cache
+def _imported(path: str, mtime: float) -> tuple[RoleDefinition, ...]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(roles_from_json(data["roles"], path, builtin=True))
+
+
+def active_catalog() -> Catalog:
+    """The shipped roles, extended by an imported catalog when the user has one."""
+    shipped = builtin_catalog()
+    path = imported_catalog_path()
+    try:
+        imported = _imported(str(path), path.stat().st_mtime)
+    except (OSError, ValueError, KeyError, TypeError, InputError):
+        return shipped  # a broken import is reported by `catalog import`, not by every decision
+    return Catalog([*shipped.roles, *imported], shipped.operations)
+
+
 def role_finder(
     custom: Iterable[RoleDefinition], catalog: Catalog | None = None
 ) -> Callable[[str], RoleDefinition | None]:
     """Look a role reference up among the custom roles first, then the built-in catalog."""
     custom_catalog = Catalog(list(custom))
-    base = catalog or builtin_catalog()
+    base = catalog or active_catalog()
 
     def find(reference: str) -> RoleDefinition | None:
         return custom_catalog.find(reference) or base.find(reference)
