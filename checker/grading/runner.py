@@ -28,6 +28,8 @@ def grade(lab: LabSpec, cloud: str | None = None, submission: Path | None = None
     files = {name: load_document(inside(folder, relative)) for name, relative in spec.files.items()}
     answers = load_document(inside(folder, spec.answers)) if spec.answers else None
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
+    if spec.identity is not None:
+        setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
     engine = engine_for(spec.cloud)
     parsed = engine.load_submission(files, setting)
     context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load)
@@ -133,8 +135,11 @@ def score(lab: LabSpec, spec: CloudSpec, checks: tuple[CheckResult, ...]) -> Lab
 
 
 def _sentence(text: str) -> str:
+    """Start with a capital and end with a stop, leaving names such as sagemaker.amazonaws.com alone."""
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():
+        text = text[0].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."

@@ -56,16 +56,16 @@ def run(body: AnswerBody, context: RunContext) -> Outcome:
             f"write one line per question, like `{body.question}: ...`",
         )
     name = answers.path
-    if body.question not in answers.data:
-        outcome.failed.append(f"you have not answered {body.question!r} yet: add `{body.question}: ...` to {name}")
+    given = answers.data.get(body.question)
+    if given is None or given == "" or given == []:
+        outcome.failed.append(f"you have not answered {body.question!r} yet: write `{body.question}: ...` in {name}")
         return outcome
-    given = answers.data[body.question]
     where = answers.locate(pointer_join("", body.question))
     problem = _judge(body, given)
     if problem is None:
         outcome.passed_notes.append(f"your answer to {body.question!r} is right")
     else:
-        outcome.failed.append(f"your answer to {body.question!r} ({where}) {problem}")
+        outcome.failed.append(f"your answer to {body.question!r} {problem} ({where.file} line {where.line})")
     return outcome
 
 

@@ -36,7 +36,7 @@ def parse(node: Node, where: ParseContext) -> WithinBody:
 
 def run(body: WithinBody, context: RunContext) -> Outcome:
     if body.envelope_file is not None:
-        envelope: Any = context.load_lab_file(body.node, body.envelope_file).data
+        envelope: Any = context.load_lab_file(body.node, body.envelope_file)  # located, for the engine's errors
     else:
         envelope = body.envelope_inline
     result = context.engine.within(context.submission, envelope)
@@ -47,8 +47,8 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
     if result.status is WithinStatus.UNKNOWN:
         outcome.failed.append(
             "the checker could not prove that your policy stays inside what "
-            f"{context.lab.workload} needs: {result.reason or 'a construct could not be decided'}. "
-            "Write that part more plainly (exact actions and resources) so it can be checked"
+            f"{context.lab.workload} needs ({result.reason or 'a construct could not be decided'}), so this "
+            "check cannot pass; if your policy uses an unusual construct, write it with plain actions and resources"
         )
         return outcome
     for example in result.counterexamples[:MAX_LISTED]:
