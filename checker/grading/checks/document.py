@@ -17,6 +17,7 @@ expectation is one case; failures name the learner's file, line and column.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,10 +111,10 @@ def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
     for pointer, value in selected:
         where = document.locate(pointer)
         if expectation.has_equals and value != expectation.equals:
-            return f"{expectation.path} at {where} is {value!r}, which is not what this lab needs"
+            return f"{expectation.path} at {where} is {json.dumps(value)}, which is not what this lab needs"
         if expectation.starts_with is not None and (
             not isinstance(value, str) or not any(value.startswith(p) for p in expectation.starts_with)
         ):
             allowed = " or ".join(expectation.starts_with)
-            return f"{expectation.path} at {where} is {value!r}; it must lie under {allowed}"
+            return f"{expectation.path} at {where} is {json.dumps(value)}; it must lie under {allowed}"
     return None
