@@ -370,7 +370,7 @@ STRING_KEYS = [
 ]
 OTHER_KEYS = [
     KeySpec("aws:MultiFactorAuthAge", "number", False, ("30", "3600", "86400", "0"),
-            ("3600", "3600.0", "0", "86400", "-1", "1e3")),
+            ("3600", "3600.0", "0", "86400", "-1")),
     KeySpec("s3:max-keys", "number", False, ("10", "1000", "1001"), ("1000", "10", "500"), "s3:ListBucket"),
     KeySpec("sagemaker:MaxRuntimeInSeconds", "number", False, ("3600", "86400", "172800"),
             ("86400", "3600"), "sagemaker:CreateTrainingJob"),
@@ -566,7 +566,7 @@ def family_flow(rng: Random) -> Json:
     session = _maybe_policy(rng, target, "session", 0.6) if ":assumed-role/" in principal.arn else None
     resource_policy = None
     if rng.random() < 0.5 and target.action.split(":")[0] in ("s3", "sqs", "secretsmanager"):
-        resource_policy = _resource_policy(rng, target, principal)
+        resource_policy = _resource_policy(rng, target, principal, boundary=boundary is not None)
     context = {"aws:RequestedRegion": rng.choice(["us-east-1", "us-east-1", "eu-west-1"]),
                "aws:SecureTransport": rng.choice(["true", "true", "false"])}
     return case(principal, target, context=context, identity=identity, boundary=boundary, session=session,
@@ -606,11 +606,28 @@ def _principal_element(rng: Random, principal: Principal) -> tuple[str, Any]:
         value = {"AWS": OTHER if account == HOME else HOME}
     else:
         value = {"AWS": [f"arn:aws:iam::{OTHER if account == HOME else HOME}:root", role_arn]}
-    return ("NotPrincipal" if rng.random() < 0.1 else "Principal"), value
+    return "Principal", value
 
 
-def _resource_policy(rng: Random, target: Target, principal: Principal) -> Json:
+def _not_principal_element(rng: Random, principal: Principal) -> Any:
+    """NotPrincipal in the two forms AWS documents plainly (reference_policies_elements_notprincipal.html):
+    every ARN of the caller listed together with its account (excluded from the Deny), or only another
+    account listed (the Deny applies). Partial lists are left out: see docs/aws-differences.md."""
+    other = OTHER if principal.account == HOME else HOME
+    if rng.random() < 0.5:
+        listed = [f"arn:aws:iam::{principal.account}:root", principal.arn]
+        role_arn = principal.context.get("aws:PrincipalArn", principal.arn)
+        if role_arn != principal.arn:
+            listed.append(role_arn)
+        return {"AWS": listed}
+    return {"AWS": f"arn:aws:iam::{other}:root"}
+
+
+def _resource_policy(rng: Random, target: Target, principal: Principal, boundary: bool = False) -> Json:
     element, value = _principal_element(rng, principal)
+    if not boundary and rng.random() < 0.1:
+        # With a permissions boundary, Deny + NotPrincipal denies every IAM principal; not compared.
+        element, value = "NotPrincipal", _not_principal_element(rng, principal)
     effect = "Deny" if element == "NotPrincipal" or rng.random() < 0.2 else "Allow"
     statement: Json = {"Effect": effect, element: value, "Action": target.action, "Resource": target.resource}
     statements = [statement]
@@ -630,7 +647,7 @@ def family_principals(rng: Random) -> Json:
     if ":assumed-role/" in principal.arn and rng.random() < 0.6:
         session = rng.choice([policy(allow("ec2:*")), policy(allow("*"))])
     return case(principal, target, identity=identity, boundary=boundary, session=session,
-                resource_policy=_resource_policy(rng, target, principal))
+                resource_policy=_resource_policy(rng, target, principal, boundary=boundary is not None))
 
 
 def family_service_principal(rng: Random) -> Json:
