@@ -16,9 +16,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+IAMLAB := $(VENV)/bin/iamlab
+
+# The main job: one real decision, then lab 01 graded twice - the untouched starter (fails, and says why)
+# and the reference solution (full marks).
 demo: install
-	$(VENV)/bin/iamlab --help
-	$(VENV)/bin/iamlab demo
+	$(IAMLAB) --help
+	@echo; echo "== One decision: a prefix written without its slash also grants fraud/v30/ =="
+	$(IAMLAB) simulate aws docs/examples/simulate-request.json
+	@echo; echo "== Lab 01, the starter files as a learner first sees them =="
+	$(IAMLAB) check 01 --cloud aws || test $$? -eq 1
+	@echo; echo "== Lab 01, the reference solution =="
+	$(IAMLAB) check 01 --cloud aws --submission solutions/01-training-job/aws
 
 lint: install
 	$(VENV)/bin/ruff check checker tests bench
