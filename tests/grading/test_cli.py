@@ -1,0 +1,185 @@
+"""The learner commands end to end: exit codes, the fixed JSON shape, reports, list/hint/progress/reset."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from junitparser import Failure, JUnitXml
+
+from tests.grading.helpers import write
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def test_reference_passes_with_exit_0_and_fixed_json(iamlab: Run, course: Path, solution_dir: Path, lab_dir: Path) -> None:
+    # Until the prover lands, `within` cannot pass; the lab then passes only if its pass mark allows it.
+    code, out, err = iamlab("check", "01", "--root", str(course), "--submission", str(solution_dir), "--format", "json")
+    data = json.loads(out)
+    assert list(data) == ["lab", "cloud", "score", "max_score", "passed", "checks"]
+    assert data["lab"] == "01-fixture-train" and data["cloud"] == "aws" and data["max_score"] == 11
+    for check in data["checks"]:
+        assert list(check) == ["id", "kind", "passed", "points", "max_points", "message", "counterexample"]
+        assert isinstance(check["points"], int) and isinstance(check["message"], str)
+    assert code == (0 if data["passed"] else 1)
+    assert data["score"] == sum(check["points"] for check in data["checks"])
+
+
+def test_starter_fails_with_exit_1_and_a_counterexample(iamlab: Run, course: Path) -> None:
+    code, out, _ = iamlab("check", "01-fixture-train", "--root", str(course), "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["passed"] is False
+    denies = next(check for check in data["checks"] if check["id"] == "no-destructive-actions")
+    assert denies["counterexample"] == {
+        "action": "s3:DeleteObject",
+        "resource": "arn:aws:s3:::acme-ml-datasets/fraud/v3/train.csv",
+        "context": {},
+        "principal": "arn:aws:iam::111122223333:role/ml-train",
+    }
+    passing = next(check for check in data["checks"] if check["passed"])
+    assert passing["counterexample"] is None
+
+
+def test_invalid_json_exits_2_naming_file_line_and_column(iamlab: Run, course: Path, lab_dir: Path) -> None:
+    write(lab_dir / "aws" / "permissions.json", '{\n  "Version": "2012-10-17"\n  "Statement": []\n}\n')
+    code, out, err = iamlab("check", "01", "--root", str(course), "--format", "json")
+    assert code == 2 and out == ""
+    assert "permissions.json:3:3" in err and "invalid JSON" in err
+
+
+def test_missing_file_exits_2(iamlab: Run, course: Path, lab_dir: Path) -> None:
+    (lab_dir / "aws" / "trust.json").unlink()
+    code, _, err = iamlab("check", "01", "--root", str(course))
+    assert code == 2 and "trust.json" in err and "file not found" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check",),
+        ("check", "99"),
+        ("check", "01", "--cloud", "gcp"),
+        ("check", "01", "--format", "pdf"),
+        ("check", "01", "--submission", "/nonexistent/folder"),
+    ],
+)
+def test_usage_errors_exit_2(iamlab: Run, course: Path, argv: tuple[str, ...]) -> None:
+    code, _, err = iamlab(*argv, "--root", str(course))
+    assert code == 2 and err
+
+
+def test_text_report_shows_checks_counterexample_fix_and_hint_pointer(iamlab: Run, course: Path) -> None:
+    code, out, _ = iamlab("check", "01", "--root", str(course))
+    assert code == 1
+    assert "no-destructive-actions" in out and "0/2" in out
+    assert "request: s3:DeleteObject on arn:aws:s3:::acme-ml-datasets/fraud/v3/train.csv" in out
+    assert "how to fix:" in out and "iamlab hint 01" in out
+    assert "Not passed yet" in out
+
+
+def test_junit_report_reads_like_ci_reads_it(iamlab: Run, course: Path, tmp_path: Path) -> None:
+    target = tmp_path / "result.xml"
+    code, out, _ = iamlab("check", "01", "--root", str(course), "--format", "junit", "--output", str(target))
+    assert code == 1 and out == ""
+    xml = JUnitXml.fromfile(str(target))
+    suites = list(xml)
+    assert len(suites) == 1 and suites[0].name == "iamlab.01-fixture-train.aws"
+    cases = list(suites[0])
+    assert len(cases) == 7 and suites[0].tests == 7
+    failed = [case for case in cases if not case.is_passed]
+    assert suites[0].failures == len(failed) and failed
+    failure = next(result for result in failed[0].result if isinstance(result, Failure))
+    assert failure.message and failure.type in {"allows", "denies", "within", "trust", "findings", "answer"}
+    properties = {prop.name: prop.value for prop in suites[0].properties()}
+    assert properties["passed"] == "false" and properties["max_score"] == "11"
+
+
+def test_markdown_and_html_reports(iamlab: Run, course: Path) -> None:
+    code, markdown, _ = iamlab("check", "01", "--root", str(course), "--format", "markdown")
+    assert code == 1 and "| check | kind | result | points | details |" in markdown and "❌" in markdown
+    code, html, _ = iamlab("check", "01", "--root", str(course), "--format", "html")
+    assert code == 1 and html.startswith("<!DOCTYPE html>") and "<table" in html
+
+
+def test_result_renders_as_html_in_jupyter(course: Path) -> None:
+    from checker.grading.catalog import find_course
+    from checker.grading.runner import grade
+
+    result = grade(find_course(explicit=str(course)).load("01"))
+    html = result._repr_html_()
+    assert "<table" in html and "no-destructive-actions" in html and "&lt;" not in result.lab
+
+
+def test_progress_is_recorded_and_listed(iamlab: Run, course: Path, solution_dir: Path) -> None:
+    iamlab("check", "01", "--root", str(course))
+    code, out, _ = iamlab("progress", "--root", str(course), "--format", "json")
+    assert code == 0
+    row = json.loads(out)["progress"][0]
+    assert row["lab"] == "01-fixture-train" and row["attempts"] == 1 and row["passed"] is False
+    assert row["best_score"] > 0 and row["hints_total"] == 3
+    # Grading another folder does not count as the learner's attempt.
+    iamlab("check", "01", "--root", str(course), "--submission", str(solution_dir))
+    _, out, _ = iamlab("progress", "--root", str(course), "--format", "json")
+    assert json.loads(out)["progress"][0]["attempts"] == 1
+    code, out, _ = iamlab("list", "--root", str(course), "--format", "json")
+    lab = json.loads(out)["labs"][0]
+    assert code == 0 and lab["level"] == "beginner" and lab["clouds"] == ["aws"] and "/11" in lab["status"]["aws"]
+
+
+def test_hint_reveals_one_more_each_time(iamlab: Run, course: Path) -> None:
+    code, out, _ = iamlab("hint", "01", "--root", str(course))
+    assert code == 0 and "hint 1 of 3" in out and "hint 2" not in out
+    _, out, _ = iamlab("hint", "01", "--root", str(course))
+    assert "hint 2 of 3" in out and "hints used for 01-fixture-train (aws): 2 of 3" in out
+    _, out, _ = iamlab("check", "01", "--root", str(course))
+    assert "hint: Give s3:GetObject only on the dataset prefix" not in out  # that check passes for the starter
+    assert "hint: Replace \"s3:*\" with the exact actions" not in out  # hint 3 is not revealed yet
+    _, out, _ = iamlab("progress", "--root", str(course), "--format", "json")
+    assert json.loads(out)["progress"][0]["hints_used"] == 2
+
+
+def test_revealed_hint_appears_in_the_report(iamlab: Run, course: Path) -> None:
+    for _ in range(3):
+        iamlab("hint", "01", "--root", str(course))
+    _, out, _ = iamlab("check", "01", "--root", str(course))
+    assert 'hint: Replace "s3:*" with the exact actions' in out
+
+
+def test_reset_restores_the_starter(iamlab: Run, course: Path, lab_dir: Path) -> None:
+    write(lab_dir / "aws" / "permissions.json", "{}")
+    code, out, _ = iamlab("reset", "01", "--root", str(course))
+    assert code == 0 and "permissions.json" in out
+    assert (lab_dir / "aws" / "permissions.json").read_text() == (lab_dir / ".starter/aws/permissions.json").read_text()
+    code, out, _ = iamlab("reset", "01", "--root", str(course))
+    assert code == 0 and "nothing to do" in out
+
+
+def test_damaged_progress_does_not_stop_grading(iamlab: Run, course: Path) -> None:
+    write(course / ".iamlab-progress.json", "{broken")
+    code, _, err = iamlab("check", "01", "--root", str(course))
+    assert code == 1 and "progress not saved" in err
+    assert (course / ".iamlab-progress.json").read_text() == "{broken"
+    code, _, err = iamlab("progress", "--root", str(course))
+    assert code == 2 and ".iamlab-progress.json:1:2" in err
+
+
+def test_invalid_lab_yaml_is_listed_not_fatal(iamlab: Run, course: Path) -> None:
+    broken = course / "labs" / "02-broken"
+    write(broken / "lab.yaml", "id: 02-broken\ntitle: x\nlevel: beginner\nclouds: {aws: {files: {}, checks: []}}\nextra: 1\n")
+    code, out, _ = iamlab("list", "--root", str(course), "--format", "json")
+    rows = json.loads(out)["labs"]
+    assert code == 2 and rows[0]["lab"] == "01-fixture-train" and "lab.yaml:5:1" in rows[1]["error"]
+
+
+def test_the_installed_command_runs_as_a_process(course: Path) -> None:
+    iamlab = shutil.which("iamlab", path=str(Path(sys.executable).parent))
+    assert iamlab is not None
+    done = subprocess.run(
+        [iamlab, "check", "01", "--format", "json"], cwd=course / "labs", capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and json.loads(done.stdout)["lab"] == "01-fixture-train"

@@ -1,0 +1,77 @@
+"""grade-class over good, bad and malformed submissions: nothing stops the run, every learner gets a row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.grading.helpers import write
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+def _class(tmp_path: Path, lab_dir: Path, solution_dir: Path) -> Path:
+    folder = tmp_path / "submissions"
+    shutil.copytree(solution_dir, folder / "ada")  # files directly in the learner folder
+    shutil.copytree(lab_dir / ".starter" / "aws", folder / "bob" / "aws")  # or in a <cloud>/ sub-folder
+    shutil.copytree(solution_dir, folder / "cy")
+    write(folder / "cy" / "permissions.json", '{"Version": "2012-10-17", "Statement": [\n  {"Effect": "Allow"\n]}')
+    shutil.copytree(solution_dir, folder / "dee")
+    (folder / "dee" / "trust.json").unlink()
+    shutil.copytree(solution_dir, folder / "=evil")
+    (folder / "=evil" / "permissions.json").unlink()
+    (folder / "=evil" / "permissions.json").symlink_to("/etc/passwd")
+    write(folder / "notes.txt", "not a learner")
+    (folder / ".git").mkdir()
+    return folder
+
+
+def test_every_learner_is_reported(iamlab: Run, course: Path, lab_dir: Path, solution_dir: Path, tmp_path: Path) -> None:
+    folder = _class(tmp_path, lab_dir, solution_dir)
+    outputs = [tmp_path / "class.json", tmp_path / "class.csv", tmp_path / "class.html"]
+    argv = ["grade-class", str(folder), "--lab", "01", "--root", str(course)]
+    for output in outputs:
+        argv += ["--out", str(output)]
+    code, out, err = iamlab(*argv)
+    assert code == 0, err
+    data = json.loads(outputs[0].read_text())
+    learners = {row["learner"]: row for row in data["learners"]}
+    assert sorted(learners) == ["=evil", "ada", "bob", "cy", "dee"]
+    assert learners["ada"]["error"] is None and learners["ada"]["score"] >= learners["bob"]["score"]
+    assert learners["bob"]["passed"] is False and learners["bob"]["result"]["lab"] == "01-fixture-train"
+    assert "permissions.json:3:1" in learners["cy"]["error"] and learners["cy"]["score"] == 0
+    assert "trust.json" in learners["dee"]["error"] and "file not found" in learners["dee"]["error"]
+    assert "outside the submission folder" in learners["=evil"]["error"]
+
+    checks = data["checks"]
+    assert {check["id"] for check in checks} == {
+        "reads-training-data", "writes-model", "no-destructive-actions", "least-privilege",
+        "only-sagemaker-assumes", "no-security-findings", "condition-key",
+    }
+    failing_counts = [check["failed"] + check["not_graded"] for check in checks]
+    assert failing_counts == sorted(failing_counts, reverse=True)  # most-failed first
+    assert all(check["not_graded"] == 3 for check in checks)
+    destructive = next(check for check in checks if check["id"] == "no-destructive-actions")
+    assert (destructive["passed"], destructive["failed"]) == (1, 1)
+
+    rows = list(csv.DictReader(io.StringIO(outputs[1].read_text())))
+    assert [row["learner"] for row in rows] == ["'=evil", "ada", "bob", "cy", "dee"]  # no spreadsheet formula
+    assert rows[1]["reads-training-data"] == "2" and rows[3]["reads-training-data"] == ""
+    html = outputs[2].read_text()
+    assert html.startswith("<!DOCTYPE html>") and "Checks the class fails most" in html and "=evil" in html
+    assert "ada" in out and "checks the class fails most" in out
+
+
+def test_unknown_output_type_is_a_usage_error(iamlab: Run, course: Path, tmp_path: Path) -> None:
+    (tmp_path / "subs").mkdir()
+    code, _, err = iamlab("grade-class", str(tmp_path / "subs"), "--lab", "01", "--root", str(course), "--out", "x.pdf")
+    assert code == 2 and "unknown report type .pdf" in err
+
+
+def test_missing_submissions_folder(iamlab: Run, course: Path, tmp_path: Path) -> None:
+    code, _, err = iamlab("grade-class", str(tmp_path / "none"), "--lab", "01", "--root", str(course))
+    assert code == 2 and "submissions folder not found" in err
