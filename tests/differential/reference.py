@@ -18,8 +18,10 @@ described with its AWS doc page in docs/aws-differences.md):
   to every level itself and rejects a copy in the input ("Action cannot be * in a resource control
   policy"), so the rewrite leaves it out.
 - A negated or `...IfExists` operator (without a set operator) whose key is absent from the request:
-  AWS documents that such a condition is true. iam-simulate makes it false when one of the policy
-  values names a policy variable that cannot be resolved. The rewrite removes the condition (true).
+  AWS documents that such a condition is true; the rewrite removes the condition (true) so that the
+  reference's own handling of absent keys is not what is compared. Values naming a policy variable
+  are left alone: an unresolvable variable makes the whole statement invalid (AWS docs), which the
+  reference models.
 """
 
 from __future__ import annotations
@@ -129,7 +131,11 @@ def _resolve_conditions(document: Any, present: set[str]) -> Any:
                     block[key] = _iso(block[key])
                 if base.startswith(("ipaddress", "notipaddress")):
                     block[key] = _split_whole_ranges(block[key])
-                if key.lower() not in present and _condition_is_true_when_absent(operator):
+                if (
+                    key.lower() not in present
+                    and _condition_is_true_when_absent(operator)
+                    and "${" not in json.dumps(block[key])  # an unresolvable variable voids the statement
+                ):
                     del block[key]
             if not block:
                 del condition[operator]

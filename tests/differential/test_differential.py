@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -99,7 +100,7 @@ KNOWN_DIFFERENCES: list[KnownDifference] = [
 
 @dataclass(frozen=True)
 class PendingQuestion:
-    """A disagreement where AWS's docs do not settle who is right; reported to the engine's owner.
+    """A disagreement reported to the engine's owner: a bug in our engine, or a point the docs leave open.
 
     These cases are compared in an xfail test, so they stay visible without failing the suite.
     """
@@ -119,7 +120,36 @@ def _wildcard_principal_with_session_policy(generated: GeneratedCase) -> bool:
     )
 
 
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _unresolvable_condition_variable(generated: GeneratedCase) -> bool:
+    """A condition value names a policy variable whose key is absent and that has no default."""
+    case = generated.case
+    present = {key.lower() for key in case.get("context") or {}}
+    documents = [*(case.get("identity_policies") or []), case.get("resource_policy"),
+                 case.get("permissions_boundary"), case.get("session_policy"),
+                 *(p for level in case.get("scps") or [] for p in level),
+                 *(p for level in case.get("rcps") or [] for p in level)]
+    for document in documents:
+        if not isinstance(document, dict) or document.get("Version") != "2012-10-17":
+            continue
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            text = json.dumps(statement.get("Condition", {}))
+            for name in _VARIABLE.findall(text):
+                if name not in ("*", "?", "$") and "," not in name and name.lower() not in present:
+                    return True
+    return False
+
+
 PENDING_QUESTIONS: list[PendingQuestion] = [
+    PendingQuestion(
+        "an unresolvable policy variable in a condition value makes the statement invalid (AWS: 'any attempt "
+        "to match it fails and causes the statement to be invalid'); our engine treats the value as not "
+        "matching, so negated operators become true. /tmp/prompts/aws_bugs.md",
+        _unresolvable_condition_variable,
+    ),
     PendingQuestion(
         "does Principal \"*\" in a resource-based policy count as naming a role session (so the session "
         "policy does not limit it)? /tmp/prompts/aws_bugs.md",
