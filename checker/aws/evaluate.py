@@ -8,7 +8,8 @@ logic", and "How AWS enforcement code logic evaluates requests").
 3. Within one account, an identity-based Allow (limited by the boundary and the session policy) or a
    resource-based Allow grants access. A resource-based policy naming the user or the role session directly
    is not limited by the boundary or session policy; naming the role ARN is; naming the account is a
-   delegation that needs an identity-based Allow.
+   delegation that needs an identity-based Allow. `"Principal": "*"` names no one directly, so it is
+   limited like a role ARN (only the user or session ARN is exempt, as the docs say).
 4. Across accounts, both the identity side and the resource-based policy must allow.
 5. Role trust policies and KMS key policies must allow the caller even within the account.
 """
@@ -110,12 +111,8 @@ class _Evaluator:
                     DecisionKind.EXPLICIT_DENY,
                     f"explicitly denied by {policy.name}, statement {statement.label}",
                 )
-        for index, level in enumerate(rcp_levels):
-            if not level.allows:
-                return self.decision(
-                    DecisionKind.IMPLICIT_DENY,
-                    f"no resource control policy at organization level {index + 1} allows {request.request.action}",
-                )
+        # RCPs never deny implicitly: RCPFullAWSAccess is attached to the root, every OU and every account
+        # as soon as RCPs are enabled and cannot be detached, so every level always has an Allow.
         for index, level in enumerate(scp_levels):
             if not level.allows:
                 return self.decision(
@@ -173,8 +170,8 @@ class _Evaluator:
         # Same account.
         if grant is Grant.DIRECT:
             return self.decision(allow, f"the {resource_word} names this principal directly")
-        if grant is Grant.ROLE and boundary_ok and session_ok:
-            return self.decision(allow, f"the {resource_word} allows the role")
+        if grant is Grant.LIMITED and boundary_ok and session_ok:
+            return self.decision(allow, f"the {resource_word} allows this principal (its role or everyone)")
         if identity_path:
             if needs_resource_policy:
                 return self.decision(
@@ -202,7 +199,7 @@ class _Evaluator:
         for _policy, statement in resource.allows:
             grant = Grant.DIRECT if statement.principal is None else grant_for(statement.principal, request.caller)
             if statement.not_principal is not None:
-                grant = Grant.DIRECT
+                grant = Grant.LIMITED  # everyone not listed: not a grant that names this principal
             if grant is None:
                 continue
             if (
@@ -261,8 +258,10 @@ class _Evaluator:
         if with_principal:
             if statement.principal is not None and grant_for(statement.principal, request.caller) is None:
                 return f"Principal does not name {request.caller.arn}"
-            if statement.not_principal is not None and excluded_by_not_principal(
-                statement.not_principal, request.caller
+            if (
+                statement.not_principal is not None
+                and excluded_by_not_principal(statement.not_principal, request.caller)
+                and not self.not_principal_ignored(statement)
             ):
                 return f"NotPrincipal excludes {request.caller.arn}"
         for clause in statement.conditions:
@@ -271,6 +270,14 @@ class _Evaluator:
                 shown = "is absent from the request" if present is None else f"is {present!r}"
                 return f"condition {clause.operator_text} on {clause.key} failed: the key {shown}"
         return None
+
+    def not_principal_ignored(self, statement: Statement) -> bool:
+        """A Deny with NotPrincipal always denies a principal that has a permissions boundary.
+
+        (IAM User Guide, "Permissions boundaries for IAM entities" and "NotPrincipal": the NotPrincipal list
+        cannot exempt such a principal.)
+        """
+        return statement.effect is Effect.DENY and self.policies.boundary is not None and self.request.caller.is_aws_principal
 
     def resource_matches(self, pattern: ResourcePattern, policy: Policy) -> bool:
         if pattern.universal:

@@ -52,8 +52,8 @@ class Grant(IntEnum):
     """How a resource-based policy statement names the caller; higher values give more."""
 
     ACCOUNT = 1  # the caller's account: a delegation, identity policies must also allow
-    ROLE = 2  # the caller's role ARN: limited by the boundary and the session policy
-    DIRECT = 3  # the caller itself (user, session, service, provider) or everyone (`*`)
+    LIMITED = 2  # the caller's role ARN, or everyone (`*`): limited by the boundary and the session policy
+    DIRECT = 3  # the caller itself: a user, a role session, a service or an identity provider
 
 
 def parse_caller(text: str) -> Caller:
@@ -108,18 +108,18 @@ def _role_of(entry: str) -> tuple[str, str] | None:
 def grant_for(spec: PrincipalSpec, caller: Caller) -> Grant | None:
     """How strongly a Principal element names the caller, or None when it does not."""
     if spec.wildcard:
-        return Grant.DIRECT
+        return Grant.LIMITED
     best: Grant | None = None
     if caller.is_aws_principal:
         for entry in spec.aws:
             if entry == caller.arn:
-                grant = Grant.ROLE if caller.kind is CallerKind.ROLE else Grant.DIRECT
+                grant = Grant.LIMITED if caller.kind is CallerKind.ROLE else Grant.DIRECT
                 if caller.kind is CallerKind.ROOT:
                     grant = Grant.ACCOUNT
             elif _names_account(entry) == caller.account and caller.account is not None:
                 grant = Grant.ACCOUNT
             elif caller.kind is CallerKind.SESSION and _role_of(entry) == (caller.account, caller.role_name):
-                grant = Grant.ROLE
+                grant = Grant.LIMITED
             else:
                 continue
             best = grant if best is None else max(best, grant)

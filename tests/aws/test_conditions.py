@@ -209,6 +209,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
         {K: "none"},
         True,
     ),
+    # VARS: an unresolvable variable "causes the statement to be invalid", even under a negated operator.
+    ("unresolved variable: negated operator does not apply", {"StringNotEquals": {K: "${aws:PrincipalTag/project}"}}, {K: "ml"}, False),
+    ("unresolved variable: IfExists does not apply", {"StringEqualsIfExists": {"s3:prefix": "${aws:username}/"}}, {}, False),
+    # SINGLE: ForAnyValue is false on a missing key, with or without IfExists (see docs/aws-differences.md).
+    ("ForAnyValue IfExists missing key is false", {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["team"]}}, {}, False),
     ("escape ${*} is a literal star", {"StringLike": {K: "a${*}"}}, {K: "a*"}, True),
     ("escape ${*} is not a wildcard", {"StringLike": {K: "a${*}"}}, {K: "ab"}, False),
     ("escape ${?}", {"StringLike": {K: "a${?}"}}, {K: "a?"}, True),

@@ -108,11 +108,13 @@ def test_scps_do_not_limit_service_principals() -> None:
 # --- RCP: resource control policies, for the services that support them -----------------------------
 
 
-def test_rcp_every_level_must_allow() -> None:
+def test_rcp_levels_never_deny_implicitly() -> None:
+    # RCP: RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so a level
+    # holding only a narrower Allow (or only Denies) still leaves the request to the other policies.
     full = policy(allow("*", Principal="*"), kind=PolicyKind.RCP)
     no_s3 = policy(allow("kms:*", Principal="*"), kind=PolicyKind.RCP)
-    assert decide([S3_ALL], rcps=[[full], [full]]) == "allow"
-    assert decide([S3_ALL], rcps=[[full], [no_s3]]) == "implicit_deny"
+    assert decide([S3_ALL], rcps=[[full], [no_s3]]) == "allow"
+    assert decide([], rcps=[[full]]) == "implicit_deny"  # an RCP Allow grants nothing by itself
 
 
 def test_rcp_deny_is_explicit() -> None:
@@ -329,3 +331,29 @@ def test_anonymous_caller_needs_public_resource_policy() -> None:
     public = resource_policy(allow("s3:GetObject", "arn:aws:s3:::bucket/*", Principal="*"))
     assert decide([], principal="*", resource=public) == "allow"
     assert decide([], principal="*", resource=public, restrict_public_buckets=True) == "implicit_deny"
+
+
+# --- NotPrincipal with Deny and a permissions boundary -----------------------------------------------
+
+
+def test_deny_not_principal_always_denies_a_principal_with_a_boundary() -> None:
+    # BOUND / https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html:
+    # "NotPrincipal with a Deny effect will always deny any IAM principal that has a permissions boundary".
+    rp = resource_policy(
+        {
+            "Effect": "Deny",
+            "NotPrincipal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", ROLE]},
+            "Action": "s3:GetObject",
+            "Resource": BUCKET_OBJ,
+        }
+    )
+    assert decide([S3_ALL], resource=rp) == "allow"
+    assert decide([S3_ALL], resource=rp, boundary=policy(allow("s3:*"), kind=PolicyKind.BOUNDARY)) == "explicit_deny"
+
+
+def test_star_principal_is_limited_by_the_session_policy() -> None:
+    # SESS: only a resource-based policy naming the session ARN escapes the session policy; "*" names no one.
+    rp = resource_policy(allow("s3:GetObject", BUCKET_OBJ, Principal="*"))
+    session = policy(allow("ec2:*"), kind=PolicyKind.SESSION)
+    assert decide([], principal=SESSION, resource=rp) == "allow"
+    assert decide([], principal=SESSION, resource=rp, session=session) == "implicit_deny"

@@ -8,7 +8,8 @@ Rules encoded here (IAM User Guide):
   positive operators; for negated operators the key must match none of them.
 - "Set operators for multivalued context keys": ForAllValues is true when every request value matches
   (and when the key is missing or empty); ForAnyValue is true when at least one request value matches
-  (and false when the key is missing or empty).
+  (and false when the key is missing or empty, IfExists or not).
+- "Variables and tags": a condition value whose variable cannot be filled makes the statement invalid.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def operator_names() -> list[str]:
     return list(_REGISTRY)
 
 
-def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> list[Any]:
-    """The clause's policy values ready to compare; values whose variables cannot be filled are dropped."""
+def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> list[Any] | None:
+    """The clause's policy values ready to compare, or None when a policy variable cannot be filled.
+
+    "Variables and tags": a variable whose key is not in the request and has no default "fails to match
+    and causes the statement to be invalid", so the whole statement does not apply (Allow or Deny).
+    """
     if clause.prepared is not None:
         return list(clause.prepared)
     from checker.aws.variables import fill
@@ -49,7 +54,7 @@ def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> li
     for tokens in clause.values:
         pieces = fill(tokens, lookup)
         if pieces is None:
-            continue
+            return None
         try:
             result.append(clause.operator.prepare(pieces))
         except ValueError:
@@ -64,19 +69,21 @@ def is_absent(value: Any) -> bool:
 def evaluate_clause(clause: ConditionClause, lookup: Callable[[str], Any]) -> bool:
     """True when the clause holds for the request whose context keys `lookup` returns (lowercase names)."""
     operator = clause.operator
+    policy_values = prepared_values(clause, lookup)
+    if policy_values is None:
+        return False  # an unresolvable variable makes the statement invalid: it does not apply
     value = lookup(clause.key_lower)
     absent = is_absent(value)
     if operator.name == "Null":
-        return any(operator.test(absent, wanted) for wanted in prepared_values(clause, lookup))
+        return any(operator.test(absent, wanted) for wanted in policy_values)
     if absent:
-        if clause.if_exists:
-            return True
-        if clause.set_operator == "ForAllValues":
-            return True
         if clause.set_operator == "ForAnyValue":
+            # "ForAnyValue ... returns false if the key is not present or resolves to an empty data set",
+            # with or without IfExists (see docs/aws-differences.md).
             return False
+        if clause.if_exists or clause.set_operator == "ForAllValues":
+            return True
         return operator.negated
-    policy_values = prepared_values(clause, lookup)
     test = operator.test
 
     def holds_for(request_value: Any) -> bool:

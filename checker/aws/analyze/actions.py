@@ -1,0 +1,158 @@
+"""Group the catalog's actions into classes that every action pattern treats alike.
+
+Two actions that each Action/NotAction pattern of both policies either matches or does not are
+indistinguishable to the analysis, so the solver reasons about a few hundred classes instead of the
+22,000 catalog actions. A few actions that the evaluator treats specially (sts:GetCallerIdentity needs no
+permission; AWS managed policies and service-linked roles cannot be written) get classes of their own,
+so that every member of a class gets the same decision from the evaluator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from checker.aws import catalog
+from checker.aws.services import iam as iam_rules
+from checker.aws.services import sts as sts_rules
+from checker.aws.wildcard import compile_glob
+
+# Actions a learner recognises at once; preferred as the face of a class in counterexamples.
+WELL_KNOWN = (
+    "s3:putobject",
+    "s3:deleteobject",
+    "s3:getobject",
+    "s3:deletebucket",
+    "s3:putbucketpolicy",
+    "iam:passrole",
+    "iam:createaccesskey",
+    "iam:attachrolepolicy",
+    "sagemaker:createtrainingjob",
+    "sagemaker:createnotebookinstance",
+    "lambda:invokefunction",
+    "kms:decrypt",
+    "ec2:runinstances",
+    "dynamodb:deletetable",
+    "secretsmanager:getsecretvalue",
+    "bedrock:invokemodel",
+)
+
+
+@dataclass(frozen=True)
+class ActionCatalog:
+    names: tuple[str, ...]  # as the catalog spells them, e.g. s3:GetObject
+    lower: tuple[str, ...]
+    by_service: dict[str, tuple[int, ...]]
+
+
+@cache
+def action_catalog() -> ActionCatalog:
+    names = catalog.all_actions()
+    lower = tuple(n.lower() for n in names)
+    by_service: dict[str, list[int]] = {}
+    for index, name in enumerate(lower):
+        by_service.setdefault(name.split(":", 1)[0], []).append(index)
+    return ActionCatalog(names, lower, {k: tuple(v) for k, v in by_service.items()})
+
+
+@cache
+def _matching_indices(pattern_lower: str) -> frozenset[int]:
+    """Catalog indices a lowercase action pattern matches (cached: lab policies repeat patterns)."""
+    cat = action_catalog()
+    glob = compile_glob(pattern_lower)
+    if glob.is_universal:
+        return frozenset(range(len(cat.lower)))
+    service, colon, _name = pattern_lower.partition(":")
+    if colon and "*" not in service and "?" not in service:
+        candidates: Iterable[int] = cat.by_service.get(service, ())
+    else:
+        candidates = range(len(cat.lower))
+    return frozenset(i for i in candidates if glob.matches(cat.lower[i]))
+
+
+def _special_tag(action_lower: str) -> str:
+    if sts_rules.always_allowed(action_lower):
+        return "always-allowed"
+    if action_lower in iam_rules.MANAGED_POLICY_WRITES:
+        tag = "managed-policy-write"
+        if action_lower in iam_rules.SERVICE_LINKED_ROLE_WRITES:
+            tag += "+service-linked-role-write"
+        return tag
+    if action_lower in iam_rules.SERVICE_LINKED_ROLE_WRITES:
+        return "service-linked-role-write"
+    return ""
+
+
+@cache
+def _special_indices() -> dict[int, str]:
+    cat = action_catalog()
+    result = {}
+    for index, name in enumerate(cat.lower):
+        tag = _special_tag(name)
+        if tag:
+            result[index] = tag
+    return result
+
+
+@dataclass(frozen=True)
+class ActionClass:
+    index: int
+    members: tuple[int, ...]  # catalog indices
+    tag: str  # "" or one of the special tags above
+
+    def representative(self, preferred: frozenset[str]) -> str:
+        cat = action_catalog()
+        lowered = [cat.lower[i] for i in self.members]
+        for wanted in (preferred, WELL_KNOWN):
+            for name_lower, member in zip(lowered, self.members, strict=True):
+                if name_lower in wanted:
+                    return cat.names[member]
+        best = min(self.members, key=lambda i: (len(cat.lower[i]), cat.lower[i]))
+        return cat.names[best]
+
+
+class ActionClasses:
+    """The partition of the catalog induced by a list of lowercase action patterns."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = tuple(dict.fromkeys(patterns))
+        cat = action_catalog()
+        signature: dict[int, list[int]] = {}
+        for number, pattern in enumerate(self.patterns):
+            for index in _matching_indices(pattern):
+                signature.setdefault(index, []).append(number)
+        special = _special_indices()
+        groups: dict[tuple[tuple[int, ...], str], list[int]] = {}
+        untouched_key: tuple[tuple[int, ...], str] = ((), "")
+        for index in range(len(cat.lower)):
+            key = (tuple(signature.get(index, ())), special.get(index, ""))
+            if key == untouched_key:
+                continue  # the large remainder is added once below, without building a big dict entry per action
+            groups.setdefault(key, []).append(index)
+        remainder = [i for i in range(len(cat.lower)) if i not in signature and i not in special]
+        if remainder:
+            groups[untouched_key] = remainder
+        self.classes = tuple(
+            ActionClass(number, tuple(members), key[1]) for number, (key, members) in enumerate(groups.items())
+        )
+        self._by_pattern: dict[str, frozenset[int]] = {}
+        for cls in self.classes:
+            sig = signature.get(cls.members[0], [])
+            for number in sig:
+                self._by_pattern.setdefault(self.patterns[number], frozenset())
+                self._by_pattern[self.patterns[number]] |= {cls.index}
+
+    def classes_matching(self, pattern_lower: str) -> frozenset[int]:
+        return self._by_pattern.get(pattern_lower, frozenset())
+
+    def class_of(self, action: str) -> int | None:
+        cat = action_catalog()
+        try:
+            index = cat.lower.index(action.lower())
+        except ValueError:
+            return None
+        for cls in self.classes:
+            if index in cls.members:
+                return cls.index
+        return None

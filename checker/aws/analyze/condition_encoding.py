@@ -1,0 +1,193 @@
+"""One condition clause as a solver formula, mirroring checker.aws.conditions.evaluate_clause.
+
+Rules mirrored (IAM User Guide, "IAM JSON policy elements: Condition operators", "Creating a condition
+with multiple context keys or values", "Set operators for multivalued context keys"):
+- a missing key makes a clause false, except negated operators (true), `...IfExists` (true),
+  ForAllValues (true) and ForAnyValue (false); Null tests presence alone;
+- several policy values are ORed; a negated operator holds when no value matches;
+- ForAllValues: every request value holds; ForAnyValue: at least one does; a single-valued operator on a
+  list: a positive operator needs one matching value, a negated one needs every value to hold;
+- a policy value whose variable cannot be filled is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import z3
+
+from checker.aws.analyze.globs import Unsupported, arn_matches, glob_matches, literal
+from checker.aws.analyze.keys import FAMILY_OF_OPERATOR, KeyModel, Slot
+from checker.aws.conditions.arn import split_pieces
+from checker.aws.policy import ConditionClause
+from checker.aws.variables import Variable
+
+if TYPE_CHECKING:
+    from checker.aws.analyze.symbolic import RequestSpace
+
+Hit = Callable[[Slot], z3.BoolRef]
+
+
+def encode_clause(clause: ConditionClause, space: RequestSpace) -> z3.BoolRef:
+    key = space.key(clause.key_lower)
+    name = clause.operator.name
+    if name == "Null":
+        wanted = clause.prepared or ()
+        return z3.Or(*[z3.Not(key.present) if absent else key.present for absent in wanted])
+    family = FAMILY_OF_OPERATOR[name]
+    if family == "binary":
+        raise Unsupported(f"{clause.operator_text} on {clause.key} (binary values)")
+    if key.family != family:
+        raise Unsupported(f"{clause.key} is compared both as text and as a number, date or address")
+    hit = _hit_builder(clause, space, key)
+    negated = clause.operator.negated
+
+    def holds(slot: Slot) -> z3.BoolRef:
+        result = hit(slot)
+        return z3.Not(result) if negated else result
+
+    slots = key.slots
+    if clause.set_operator == "ForAllValues" or (clause.set_operator is None and negated):
+        when_present = z3.And(*[z3.Implies(s.used, holds(s)) for s in slots])
+    else:
+        when_present = z3.Or(*[z3.And(s.used, holds(s)) for s in slots])
+    if clause.if_exists or clause.set_operator == "ForAllValues":
+        when_absent: bool = True
+    elif clause.set_operator == "ForAnyValue":
+        when_absent = False
+    else:
+        when_absent = negated
+    return z3.If(key.present, when_present, z3.BoolVal(when_absent))
+
+
+def _resolved(tokens: tuple[Any, ...], space: RequestSpace) -> tuple[list[object], z3.BoolRef]:
+    """Pieces with variables replaced by solver terms, and when every variable can be filled."""
+    pieces: list[object] = []
+    oks: list[z3.BoolRef] = []
+    for token in tokens:
+        if isinstance(token, Variable):
+            ok, term = space.variable(token)
+            pieces.append(term)
+            oks.append(ok)
+        else:
+            pieces.append(token)
+    return pieces, z3.And(*oks) if oks else z3.BoolVal(True)
+
+
+def _has_variable(tokens: tuple[Any, ...]) -> bool:
+    return any(isinstance(t, Variable) for t in tokens)
+
+
+def _hit_builder(clause: ConditionClause, space: RequestSpace, key: KeyModel) -> Hit:
+    name = clause.operator.name
+    if name in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike"):
+        resolved = [_resolved(tokens, space) for tokens in clause.values]
+
+        def string_hit(slot: Slot) -> z3.BoolRef:
+            assert slot.text is not None
+            return z3.Or(*[z3.And(ok, glob_matches(slot.text, pieces)) for pieces, ok in resolved])
+
+        return string_hit
+    if name in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "Bool"):
+        if any(_has_variable(tokens) for tokens in clause.values):
+            raise Unsupported(f"a policy variable inside {clause.operator_text}")
+        regexes = [_case_insensitive("".join(t for t in tokens if isinstance(t, str)).lower()) for tokens in clause.values]
+
+        def folded_hit(slot: Slot) -> z3.BoolRef:
+            assert slot.text is not None
+            return z3.Or(*[z3.InRe(slot.text, regex) for regex in regexes])
+
+        return folded_hit
+    if name.startswith("Arn"):
+        if any(_has_variable(tokens) for tokens in clause.values):
+            raise Unsupported(f"a policy variable inside {clause.operator_text} (it may shift ARN fields)")
+        patterns = [split_pieces(list(tokens)) for tokens in clause.values]
+
+        def arn_hit(slot: Slot) -> z3.BoolRef:
+            assert slot.text is not None
+            options = []
+            for fields in patterns:
+                if len(fields) == 6:
+                    options.append(arn_matches(slot.text, fields))
+                else:
+                    options.append(glob_matches(slot.text, [p for f in fields for p in f]))
+            return z3.Or(*options)
+
+        return arn_hit
+    prepared = clause.prepared
+    if prepared is None:
+        raise Unsupported(f"a policy variable inside {clause.operator_text}")
+    if name.startswith("Numeric") or name.startswith("Date"):
+        if any(not math.isfinite(v) for v in prepared):
+            raise Unsupported(f"an infinite or NaN value in {clause.operator_text}")
+        relation = _relation(name)
+
+        def number_hit(slot: Slot) -> z3.BoolRef:
+            assert slot.valid is not None and slot.number is not None
+            return z3.And(slot.valid, z3.Or(*[relation(slot.number, z3.RealVal(v)) for v in prepared]))
+
+        return number_hit
+    if name in ("IpAddress", "NotIpAddress"):
+
+        def ip_hit(slot: Slot) -> z3.BoolRef:
+            assert slot.ip_version is not None and slot.ip_address is not None
+            return z3.Or(
+                *[
+                    z3.And(
+                        slot.ip_version == net.version,
+                        slot.ip_address >= int(net.network_address),
+                        slot.ip_address <= int(net.broadcast_address),
+                    )
+                    for net in prepared
+                ]
+            )
+
+        return ip_hit
+    raise Unsupported(f"the condition operator {clause.operator_text}")
+
+
+def _relation(name: str) -> Callable[[z3.ArithRef, z3.ArithRef], z3.BoolRef]:
+    suffix = name.removeprefix("Numeric").removeprefix("Date")
+    relations: dict[str, Callable[[z3.ArithRef, z3.ArithRef], Any]] = {
+        "Equals": lambda a, b: a == b,
+        "NotEquals": lambda a, b: a == b,  # negation is applied by the caller
+        "LessThan": lambda a, b: a < b,
+        "LessThanEquals": lambda a, b: a <= b,
+        "GreaterThan": lambda a, b: a > b,
+        "GreaterThanEquals": lambda a, b: a >= b,
+    }
+    return relations[suffix]
+
+
+@cache
+def _lowercase_preimages() -> dict[str, tuple[str, ...]]:
+    """For each character, the other characters whose str.lower() is that character (e.g. KELVIN SIGN -> k)."""
+    result: dict[str, list[str]] = {}
+    for code in range(0x30000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        lowered = char.lower()
+        if lowered != char and len(lowered) == 1:
+            result.setdefault(lowered, []).append(char)
+    return {k: tuple(v) for k, v in result.items()}
+
+
+def _case_insensitive(policy_lower: str) -> z3.ReRef:
+    """Every text whose str.lower() equals `policy_lower`."""
+    if "i\u0307" in policy_lower:
+        raise Unsupported("a dotted i (U+0307) in a case-insensitive comparison")
+    preimages = _lowercase_preimages()
+    parts = []
+    for char in policy_lower:
+        same = [char] if char.lower() == char else []
+        options = [z3.Re(literal(c)) for c in same + list(preimages.get(char, ()))]
+        if not options:
+            return z3.Empty(z3.ReSort(z3.StringSort()))  # no text lowercases to this character
+        parts.append(options[0] if len(options) == 1 else z3.Union(*options))
+    if not parts:
+        return z3.Re(literal(""))
+    return parts[0] if len(parts) == 1 else z3.Concat(*parts)

@@ -1,0 +1,243 @@
+"""Turn a satisfying solver model into a telling request: a real-looking ARN and the fewest context keys.
+
+Preferences are tried one at a time on top of the question (push, check, keep or pop), so a preference
+never changes the answer, only which witness is shown:
+1. each key absent or single-valued, and as few keys present as possible;
+2. whole numbers and dates between 1970 and 2100;
+3. readable text (lowercase words, digits, ARN punctuation);
+4. a resource in the ARN format the catalog lists for the action.
+Then the resource is compared with hand-filled versions of the policy's own patterns (`*` filled with
+`example`, or with `-prod` / `0/example` right after a name, which exposes a missing slash), and the most
+telling one that the evaluator confirms is kept.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from checker.aws import catalog
+from checker.aws.analyze.globs import literal, readable_text, text_of_model
+from checker.aws.analyze.keys import KeyModel, Slot
+from checker.aws.analyze.symbolic import RequestSpace
+from checker.aws.policy import Effect, Policy
+from checker.aws.variables import Variable
+from checker.aws.wildcard import QUESTION, STAR
+from checker.core.findings import Counterexample
+
+STEP_TIMEOUT_MS = 1500
+READABLE_TIMEOUT_MS = 600
+LATEST_DATE = 4102444800  # 2100-01-01
+
+
+class _Steps:
+    """Preferences added one by one; the last satisfying model is kept (a timeout just skips a step)."""
+
+    def __init__(self, solver: z3.Solver, model: z3.ModelRef) -> None:
+        self.solver = solver
+        self.model = model
+
+    def attempt(self, *constraints: z3.BoolRef) -> bool:
+        solver = self.solver
+        solver.push()
+        solver.add(*constraints)
+        if solver.check() == z3.sat:
+            self.model = solver.model()
+            return True
+        solver.pop()
+        return False
+
+
+def prefer(
+    solver: z3.Solver, space: RequestSpace, optional_keys: Sequence[KeyModel], model: z3.ModelRef
+) -> z3.ModelRef:
+    """Apply the preferences in order, starting from a satisfying model, and return the final model."""
+    steps = _Steps(solver, model)
+    solver.set("timeout", STEP_TIMEOUT_MS)
+    singles = [z3.Not(k.slots[1].used) for k in optional_keys if len(k.slots) > 1]
+    if singles:
+        steps.attempt(*singles)
+    if optional_keys:
+        present = z3.Sum(*[z3.If(k.present, 1, 0) for k in optional_keys])
+        for most in range(len(optional_keys) + 1):
+            if steps.attempt(present <= most):
+                break
+    numbers = [
+        (slot, key.family) for key in space.keys.values() for slot in key.slots if slot.number is not None
+    ]
+    if numbers:
+        wanted = []
+        for slot, family in numbers:
+            assert slot.number is not None
+            wanted.append(z3.IsInt(slot.number))
+            if family == "date":
+                wanted.append(z3.And(slot.number >= 0, slot.number < LATEST_DATE))
+        steps.attempt(*wanted)
+    texts = [slot.text for key in space.keys.values() for slot in key.slots if slot.text is not None]
+    if texts:
+        steps.attempt(*[z3.InRe(t, readable_text()) for t in texts])
+    return steps.model
+
+
+READABLE = re.compile(r"[a-z0-9_/.:*-]*")
+
+
+def readable_resource(solver: z3.Solver, space: RequestSpace, model: z3.ModelRef) -> z3.ModelRef:
+    """One more (short) step when no hand-filled resource worked: ask for a readable resource string."""
+    steps = _Steps(solver, model)
+    solver.set("timeout", READABLE_TIMEOUT_MS)
+    steps.attempt(z3.Or(space.resource == literal("*"), z3.InRe(space.resource, readable_text())))
+    return steps.model
+
+
+def representative(space: RequestSpace, class_id: int, preferred: frozenset[str]) -> str:
+    return space.classes.classes[class_id].representative(preferred)
+
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+
+
+def arn_format_patterns(action: str) -> list[list[object]]:
+    """The catalog's ARN formats for the action's resource types, as glob pieces."""
+    info = catalog.action_info(action)
+    if info is None:
+        return []
+    if not info.resource_types:
+        return [["*"]]
+    patterns = []
+    for resource_type in info.resource_types:
+        for arn in catalog.resource_arn_formats(info.service, resource_type):
+            pieces: list[object] = []
+            position = 0
+            for match in _PLACEHOLDER.finditer(arn):
+                pieces.append(arn[position : match.start()])
+                pieces.append("aws" if match.group(1) == "Partition" else STAR)
+                position = match.end()
+            pieces.append(arn[position:])
+            patterns.append(pieces)
+    return patterns
+
+
+def slot_value(model: z3.ModelRef, slot: Slot, family: str) -> Any:
+    if slot.text is not None:
+        return text_of_model(model.eval(slot.text, model_completion=True))
+    if slot.number is not None and slot.valid is not None:
+        if not z3.is_true(model.eval(slot.valid, model_completion=True)):
+            return "not-a-number"
+        value = model.eval(slot.number, model_completion=True)
+        fraction = Fraction(value.as_fraction()) if z3.is_rational_value(value) else Fraction(str(value))
+        if family == "date":
+            if fraction.denominator == 1 and 0 <= fraction < LATEST_DATE:
+                return datetime.fromtimestamp(int(fraction), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return str(float(fraction))
+        return int(fraction) if fraction.denominator == 1 else float(fraction)
+    if slot.ip_version is not None and slot.ip_address is not None:
+        version = model.eval(slot.ip_version, model_completion=True).as_long()
+        address = model.eval(slot.ip_address, model_completion=True).as_long()
+        if version == 4:
+            return str(ipaddress.IPv4Address(address))
+        if version == 6:
+            return str(ipaddress.IPv6Address(address))
+        return "not-an-address"
+    return "example"
+
+
+def context_of(model: z3.ModelRef, keys: Sequence[KeyModel], names: dict[str, str]) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for key in keys:
+        values = [
+            slot_value(model, slot, key.family)
+            for slot in key.slots
+            if z3.is_true(model.eval(slot.used, model_completion=True))
+        ]
+        if not values:
+            continue
+        context[names.get(key.name, key.name)] = values[0] if len(values) == 1 else values
+    return context
+
+
+def resource_candidates(policies: Sequence[Policy], action: str, context: dict[str, Any]) -> list[str]:
+    """Readable resources built from the policy's own Allow patterns and the catalog's ARN formats."""
+    lowered = {k.lower(): v for k, v in context.items()}
+    candidates: list[str] = []
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.effect is not Effect.ALLOW or statement.resources is None:
+                continue
+            for pattern in statement.resources:
+                if pattern.universal:
+                    continue
+                for filled in _fills(pattern.whole, lowered):
+                    candidates.append(filled)
+    for pieces in sorted(arn_format_patterns(action), key=len):
+        if pieces == ["*"]:
+            candidates.append("*")
+            continue
+        text = "".join(p if isinstance(p, str) else "\0" for p in pieces)
+        text = text.replace(":\0:\0:", ":us-east-1:111122223333:")
+        candidates.append(text.replace("\0", "example"))
+    return list(dict.fromkeys(candidates))
+
+
+def _fills(tokens: tuple[object, ...], context: dict[str, Any]) -> list[str]:
+    """The pattern with each wildcard filled by telling words; variables take the context's value."""
+    results = []
+    for style in ("telling", "plain"):
+        out: list[str] = []
+        ok = True
+        for token in tokens:
+            if isinstance(token, Variable):
+                value = context.get(token.key, token.default)
+                if not isinstance(value, str):
+                    ok = False
+                    break
+                out.append(value)
+            elif token is STAR:
+                out.append(_star_filler("".join(out), style))
+            elif token is QUESTION:
+                out.append("x")
+            else:
+                assert isinstance(token, str)
+                out.append(token)
+        if ok:
+            results.append("".join(out))
+    return results
+
+
+def _star_filler(before: str, style: str) -> str:
+    last = before[-1:] if before else ""
+    if style == "plain" or not last or last in "/:":
+        return "example"
+    if last.isdigit():
+        return "0/example"  # fraud/v3* also matches fraud/v30/...
+    return "-prod"  # bucket* also matches bucket-prod
+
+
+def telling_resource(
+    current: str, candidates: Sequence[str], confirm: Callable[[str], bool]
+) -> str:
+    for candidate in candidates:
+        if candidate != current and confirm(candidate):
+            return candidate
+    return current
+
+
+def build_counterexample(
+    model: z3.ModelRef,
+    space: RequestSpace,
+    shown_keys: Sequence[KeyModel],
+    key_names: dict[str, str],
+    preferred_actions: frozenset[str],
+    principal: str | None,
+) -> tuple[int, Counterexample]:
+    class_id = model.eval(space.action, model_completion=True).as_long()
+    action = representative(space, class_id, preferred_actions)
+    resource = text_of_model(model.eval(space.resource, model_completion=True))
+    context = context_of(model, shown_keys, key_names)
+    return class_id, Counterexample(action, resource, context, principal)

@@ -1,0 +1,179 @@
+"""The one question behind within, compare and diff: is there a request A allows and B does not?
+
+Both sides are identity-style policy sets (Allow minus Deny). The answer is a proof (the solver finds
+no such request), concrete requests the evaluator confirms, or "unknown" naming what stopped the proof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import z3
+
+from checker.aws.analyze import examples, recheck
+from checker.aws.analyze.globs import Unsupported, literal
+from checker.aws.analyze.keys import ALWAYS_PRESENT, KeyModel
+from checker.aws.analyze.symbolic import Encoder, RequestSpace, new_space
+from checker.aws.policy import Policy, PolicyKind
+from checker.core.engine import WithinResult, WithinStatus
+from checker.core.errors import InputError
+from checker.core.findings import Counterexample
+
+PROOF_TIMEOUT_MS = 10_000
+MAX_UNCONFIRMED = 3
+IDENTITY_STYLE = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP)
+PRINCIPAL_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username")
+
+
+def as_list(value: Policy | Sequence[Policy], role: str) -> list[Policy]:
+    policies = [value] if isinstance(value, Policy) else list(value)
+    for policy in policies:
+        if not isinstance(policy, Policy):
+            raise InputError(f"{role}: expected a parsed policy, got {type(policy).__name__}")
+        if policy.kind not in IDENTITY_STYLE:
+            raise InputError(
+                f"{role} {policy.name!r} is a {policy.kind.value} policy; this analysis compares identity-style "
+                "policies (identity, boundary, session, SCP)",
+                hint="for a bucket or key policy use is_public; for a trust policy see the linter's trust findings",
+            )
+    return policies
+
+
+@dataclass
+class Difference:
+    """A solved question: a proof, confirmed requests, or what could not be decided."""
+
+    status: WithinStatus
+    examples: tuple[Counterexample, ...] = ()
+    reason: str = ""
+
+    def as_within(self) -> WithinResult:
+        return WithinResult(self.status, self.examples, self.reason)
+
+
+class Question:
+    """Requests that `inside` allows and `outside` does not, over one shared symbolic request."""
+
+    def __init__(self, inside: Sequence[Policy], outside: Sequence[Policy], principal: str | None) -> None:
+        self.inside = list(inside)
+        self.outside = list(outside)
+        self.principal = principal
+        if principal is not None:
+            recheck.caller_account(principal)  # fails early, with a plain message, on a bad principal
+            fixed = recheck.principal_context(principal)
+            absent = [k for k in PRINCIPAL_KEYS if k not in fixed]
+            self.space: RequestSpace = new_space(self.inside + self.outside, fixed=fixed, always_absent=absent)
+        else:
+            fixed = {}
+            self.space = new_space(self.inside + self.outside, always_present=ALWAYS_PRESENT)
+        self.fixed = fixed
+        self.key_names = _original_key_names(self.inside + self.outside)
+        self.preferred_actions = frozenset(
+            p.text.lower()
+            for policy in self.inside
+            for s in policy.statements
+            for p in s.actions or ()
+            if "*" not in p.text and "?" not in p.text
+        )
+
+    def differences(self, limit: int) -> Difference:
+        try:
+            return self._solve(limit)
+        except Unsupported as exc:  # raised outside a statement (should be rare): never a proof
+            return Difference(WithinStatus.UNKNOWN, reason=str(exc))
+        except z3.Z3Exception as exc:
+            return Difference(WithinStatus.UNKNOWN, reason=f"the solver failed: {exc}")
+
+    def _solve(self, limit: int) -> Difference:
+        space = self.space
+        encoder = Encoder(space)
+        inside_allows = encoder.allows(self.inside, widen=True)
+        outside_allows = encoder.allows(self.outside, widen=False)
+        solver = z3.Solver()
+        solver.set("timeout", PROOF_TIMEOUT_MS)
+        solver.add(*space.constraints)
+        solver.add(*self._evaluator_rules())
+        solver.add(inside_allows, z3.Not(outside_allows))
+        verdict = solver.check()
+        if verdict == z3.unsat:
+            return Difference(WithinStatus.PROVED)
+        if verdict == z3.unknown:
+            return Difference(WithinStatus.UNKNOWN, reason=f"the solver could not decide ({solver.reason_unknown()})")
+        found: list[Counterexample] = []
+        unconfirmed = 0
+        optional = [k for k in space.keys.values() if k.name not in self.fixed and k.name not in ALWAYS_PRESENT]
+        shown = [k for k in space.keys.values() if k.name not in self.fixed]
+        while len(found) < limit:
+            first = solver.model()
+            solver.push()
+            model = examples.prefer(solver, space, optional, first)
+            class_id, example = self._example(model, shown)
+            confirmed = self._confirm(example)
+            if confirmed:
+                telling = self._telling(example)
+                if telling.resource == example.resource and not examples.READABLE.fullmatch(example.resource):
+                    retry = self._example(examples.readable_resource(solver, space, model), shown)[1]
+                    if self._confirm(retry):
+                        telling = self._telling(retry)
+                example = telling
+            solver.pop()
+            if confirmed:
+                found.append(example)
+                solver.add(space.action != class_id)
+            else:
+                unconfirmed += 1
+                if unconfirmed >= MAX_UNCONFIRMED:
+                    break
+                solver.add(z3.Or(space.action != class_id, space.resource != literal(example.resource)))
+            solver.set("timeout", PROOF_TIMEOUT_MS)
+            if solver.check() != z3.sat:
+                break
+        if found:
+            return Difference(WithinStatus.COUNTEREXAMPLE, tuple(found))
+        why = "; ".join(space.approximations) or "the solver's counterexample was not confirmed by the evaluator"
+        return Difference(WithinStatus.UNKNOWN, reason=f"could not decide: {why}")
+
+    def _evaluator_rules(self) -> list[z3.BoolRef]:
+        """Requests the evaluator decides the same way for every policy are left out of the search."""
+        space = self.space
+        rules: list[z3.BoolRef] = []
+        for cls in space.classes.classes:
+            if cls.tag == "always-allowed":
+                rules.append(space.action != cls.index)
+            if "managed-policy-write" in cls.tag:
+                rules.append(
+                    z3.Implies(space.action == cls.index, z3.Not(z3.PrefixOf(literal("arn:aws:iam::aws:policy/"), space.resource)))
+                )
+            if "service-linked-role-write" in cls.tag:
+                rules.append(
+                    z3.Implies(space.action == cls.index, z3.Not(z3.Contains(space.resource, literal(":role/aws-service-role/"))))
+                )
+        return rules
+
+    def _example(self, model: z3.ModelRef, shown: list[KeyModel]) -> tuple[int, Counterexample]:
+        return examples.build_counterexample(
+            model, self.space, shown, self.key_names, self.preferred_actions, self.principal
+        )
+
+    def _confirm(self, example: Counterexample) -> bool:
+        return recheck.confirms(example, self.inside, self.outside, self.principal)
+
+    def _telling(self, example: Counterexample) -> Counterexample:
+        candidates = examples.resource_candidates(self.inside, example.action, dict(example.context))
+
+        def works(resource: str) -> bool:
+            return self._confirm(Counterexample(example.action, resource, example.context, example.principal))
+
+        resource = examples.telling_resource(example.resource, candidates, works)
+        return Counterexample(example.action, resource, example.context, example.principal)
+
+
+def _original_key_names(policies: Sequence[Policy]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for policy in policies:
+        for statement in policy.statements:
+            for clause in statement.conditions:
+                names.setdefault(clause.key_lower, clause.key)
+    return names
+

@@ -1,0 +1,236 @@
+"""Policies as solver formulas over one symbolic request (action class, resource, context).
+
+The request is: an action class (see actions.py), a resource string, and the context keys the policies
+mention (see keys.py). A statement applies when its action, resource and condition parts all hold,
+exactly as checker.aws.evaluate decides it; a set of identity-style policies allows a request when some
+Allow statement applies and no Deny statement does.
+
+Constructs the encoding does not decide exactly are not guessed: the statement part that holds one is
+replaced by the value that makes the analysed claim harder to prove (a policy side gets bigger, an
+envelope side smaller), and the construct is recorded. A proof found that way is still a proof; a
+counterexample found that way is kept only when the evaluator confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from checker.aws.analyze.actions import ActionClasses
+from checker.aws.analyze.condition_encoding import encode_clause
+from checker.aws.analyze.globs import (
+    Unsupported,
+    arn_matches,
+    arn_regex,
+    glob_matches,
+    literal,
+    six_fields_regex,
+)
+from checker.aws.analyze.keys import KeyModel, build_keys, key_usage
+from checker.aws.policy import Effect, Policy, ResourcePattern, Statement
+from checker.aws.variables import Token, Variable
+from checker.aws.wildcard import STAR
+
+COLON = ":"
+
+
+@dataclass
+class RequestSpace:
+    """The symbolic request shared by every policy in one question."""
+
+    classes: ActionClasses
+    keys: dict[str, KeyModel]
+    constraints: list[z3.BoolRef]
+    action: z3.ArithRef = field(default_factory=lambda: z3.Int("action"))
+    resource: z3.SeqRef = field(default_factory=lambda: z3.String("resource"))
+    approximations: list[str] = field(default_factory=list)
+    _arn_cache: dict[int, tuple[z3.BoolRef, list[z3.SeqRef]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.constraints.append(self.action >= 0)
+        self.constraints.append(self.action < len(self.classes.classes))
+        # A request resource is compared field by field only when it has six fields and starts with "arn".
+        self.resource_is_arn = z3.InRe(self.resource, arn_regex([["arn"]] + [[STAR]] * 5))
+        self._tail: z3.SeqRef | None = None
+
+    def resource_tail(self) -> z3.SeqRef:
+        """The resource field of an ARN request (everything after the fifth colon)."""
+        if self._tail is None:
+            head, tail = z3.String("resource_head"), z3.String("resource_tail")
+            self.constraints.append(
+                z3.Implies(
+                    self.resource_is_arn,
+                    z3.And(self.resource == z3.Concat(head, tail), z3.InRe(head, arn_regex([[STAR]] * 5 + [[""]]))),
+                )
+            )
+            self._tail = tail
+        return self._tail
+
+    def key(self, name: str) -> KeyModel:
+        model = self.keys.get(name)
+        if model is None:
+            raise Unsupported(f"the context key {name}")
+        return model
+
+    def variable(self, variable: Variable) -> tuple[z3.BoolRef, z3.SeqRef]:
+        """(filled, value) for `${key}` or `${key, 'default'}`."""
+        model = self.key(variable.key)
+        first = model.slots[0].text
+        if first is None or model.family != "string":
+            raise Unsupported(f"the policy variable ${{{variable.key}}} on a key compared as a number, date or address")
+        if variable.default is None:
+            return model.single, first
+        return z3.BoolVal(True), z3.If(model.single, first, literal(variable.default))
+
+    def arn_fields(self, text: z3.SeqRef) -> tuple[z3.BoolRef, list[z3.SeqRef]]:
+        """Whether `text.split(":", 5)` has six parts, and the parts (defined only when it has)."""
+        cached = self._arn_cache.get(text.get_id())
+        if cached is not None:
+            return cached
+        tag = f"f{len(self._arn_cache)}"
+        parts = [z3.String(f"{tag}_{i}") for i in range(6)]
+        six = z3.Bool(f"{tag}_six")
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = z3.Concat(joined, literal(COLON), part)
+        self.constraints.append(six == z3.InRe(text, six_fields_regex()))
+        self.constraints.append(
+            z3.Implies(six, z3.And(text == joined, *[z3.Not(z3.Contains(p, literal(COLON))) for p in parts[:5]]))
+        )
+        self._arn_cache[text.get_id()] = (six, parts)
+        return six, parts
+
+    def action_in(self, class_ids: frozenset[int] | set[int]) -> z3.BoolRef:
+        if not class_ids:
+            return z3.BoolVal(False)
+        if len(class_ids) > len(self.classes.classes) // 2:
+            others = set(range(len(self.classes.classes))) - set(class_ids)
+            return z3.And(*[self.action != k for k in sorted(others)]) if others else z3.BoolVal(True)
+        return z3.Or(*[self.action == k for k in sorted(class_ids)])
+
+
+def new_space(
+    policies: Sequence[Policy],
+    *,
+    fixed: Mapping[str, Any] | None = None,
+    always_present: Sequence[str] = (),
+    always_absent: Sequence[str] = (),
+    extra_patterns: Sequence[str] = (),
+) -> RequestSpace:
+    patterns: list[str] = [p.lower() for p in extra_patterns]
+    for policy in policies:
+        for statement in policy.statements:
+            for pattern in (statement.actions or ()) + (statement.not_actions or ()):
+                patterns.append(pattern.text.lower())
+    classes = ActionClasses(patterns)
+    keys, constraints = build_keys(key_usage(policies), fixed or {}, always_present, always_absent)
+    return RequestSpace(classes, keys, constraints)
+
+
+class Encoder:
+    """Turns statements and policies into formulas over one RequestSpace."""
+
+    def __init__(self, space: RequestSpace) -> None:
+        self.space = space
+
+    def allows(self, policies: Sequence[Policy], *, widen: bool) -> z3.BoolRef:
+        """Some Allow applies and no Deny does. `widen`: approximate toward allowing more (else less)."""
+        allows: list[z3.BoolRef] = []
+        denies: list[z3.BoolRef] = []
+        for policy in policies:
+            for statement in policy.statements:
+                if statement.effect is Effect.ALLOW:
+                    allows.append(self.applies(policy, statement, widen=widen))
+                else:
+                    denies.append(self.applies(policy, statement, widen=not widen))
+        return z3.And(z3.Or(*allows), z3.Not(z3.Or(*denies)))
+
+    def applies(self, policy: Policy, statement: Statement, *, widen: bool) -> z3.BoolRef:
+        """The statement applies; `widen` says which way to approximate an undecided part."""
+        parts = [self.action_part(statement)]
+        if statement.resources is not None:
+            parts.append(z3.Or(*[self.guarded(lambda p=p: self.resource_match(p), widen, policy, statement) for p in statement.resources]))
+        elif statement.not_resources is not None:
+            parts.append(
+                z3.Not(
+                    z3.Or(
+                        *[self.guarded(lambda p=p: self.resource_match(p), not widen, policy, statement) for p in statement.not_resources]
+                    )
+                )
+            )
+        for clause in statement.conditions:
+            parts.append(self.guarded(lambda c=clause: encode_clause(c, self.space), widen, policy, statement))
+        return z3.And(*parts)
+
+    def guarded(self, build: Any, fallback: bool, policy: Policy, statement: Statement) -> z3.BoolRef:
+        try:
+            result: z3.BoolRef = build()
+            return result
+        except Unsupported as exc:
+            note = f"{exc} (in {policy.name}, statement {statement.label})"
+            if note not in self.space.approximations:
+                self.space.approximations.append(note)
+            return z3.BoolVal(fallback)
+
+    def action_part(self, statement: Statement) -> z3.BoolRef:
+        classes = self.space.classes
+        if statement.actions is not None:
+            ids: set[int] = set()
+            for pattern in statement.actions:
+                ids |= classes.classes_matching(pattern.text.lower())
+            return self.space.action_in(ids)
+        if statement.not_actions is not None:
+            excluded: set[int] = set()
+            for pattern in statement.not_actions:
+                excluded |= classes.classes_matching(pattern.text.lower())
+            return self.space.action_in(set(range(len(classes.classes))) - excluded)
+        return z3.BoolVal(False)
+
+    def resource_match(self, pattern: ResourcePattern) -> z3.BoolRef:
+        if pattern.universal:
+            return z3.BoolVal(True)
+        space = self.space
+        if pattern.fields is None:
+            return self.tokens_match(space.resource, pattern.whole)
+        whole = self.tokens_match(space.resource, pattern.whole)
+        if pattern.fields is None:
+            return whole
+        if pattern.fields[0] == ("arn",):
+            # Text matching "arn:...:...:...:...:..." has five colons and starts with "arn", so only an
+            # ARN request can match and the field-by-field test alone decides.
+            return self.fields_match(pattern.fields)
+        return z3.Or(
+            z3.And(space.resource_is_arn, self.fields_match(pattern.fields)),
+            z3.And(z3.Not(space.resource_is_arn), whole),
+        )
+
+    def fields_match(self, fields: tuple[tuple[Token, ...], ...]) -> z3.BoolRef:
+        """Field-by-field matching of an ARN request (checker.aws.evaluate.resource_matches)."""
+        space = self.space
+        head_has_variable = any(isinstance(t, Variable) for f in fields[:5] for t in f)
+        if head_has_variable:
+            six, parts = space.arn_fields(space.resource)
+            return z3.And(six, *[self.tokens_match(v, f) for v, f in zip(parts, fields, strict=True)])
+        if any(isinstance(t, Variable) for t in fields[5]):
+            if fields[0] == ("arn",) and all(all(isinstance(t, str) for t in f) for f in fields[1:5]):
+                # A literal head "arn:aws:s3:::" fixes the first five fields: match the whole text.
+                joined: list[Token] = [":".join("".join(str(t) for t in f) for f in fields[:5]) + ":"]
+                return self.tokens_match(space.resource, tuple(joined) + fields[5])
+            head = z3.InRe(space.resource, arn_regex([list(f) for f in fields[:5]] + [[STAR]]))
+            return z3.And(head, self.tokens_match(space.resource_tail(), fields[5]))
+        return arn_matches(space.resource, fields)
+
+    def tokens_match(self, value: z3.SeqRef, tokens: tuple[Token, ...]) -> z3.BoolRef:
+        pieces: list[object] = []
+        oks: list[z3.BoolRef] = []
+        for token in tokens:
+            if isinstance(token, Variable):
+                ok, term = self.space.variable(token)
+                oks.append(ok)
+                pieces.append(term)
+            else:
+                pieces.append(token)
+        return z3.And(*oks, glob_matches(value, pieces))
