@@ -35,8 +35,8 @@ def _best_of(work: Callable[[], object], repeats: int = 3) -> float:
     return best
 
 
-def _assert_linear(small: Callable[[], object], large: Callable[[], object], repeats: int = 3) -> None:
-    t_small, t_large = _best_of(small, repeats), _best_of(large, repeats)
+def _assert_linear(small: Callable[[], object], large: Callable[[], object], large_repeats: int = 3) -> None:
+    t_small, t_large = _best_of(small), _best_of(large, large_repeats)
     assert t_large < CEILING_SECONDS, f"one decision took {t_large:.2f}s"
     assert t_large <= GROWTH_LIMIT * t_small + SLACK_SECONDS, (
         f"4x the input took {t_large / max(t_small, 1e-9):.1f}x the time ({t_small:.4f}s -> {t_large:.4f}s)"
@@ -126,7 +126,7 @@ def test_question_marks_in_one_segment_scale_linearly_with_the_pattern() -> None
 
     # A long value keeps the number of candidate positions about equal, so only the pattern grows.
     request = Request(ROLE, "s3:GetObject", "arn:aws:s3:::bucket/" + "a" * 8_000, "111122223333")
-    _assert_linear(_decide(policies(50), request), _decide(policies(200), request), repeats=1)
+    _assert_linear(_decide(policies(50), request), _decide(policies(200), request), large_repeats=1)
 
 
 # Deep nesting: the loader rejects it with a located error instead of recursing (checker.core.source).
