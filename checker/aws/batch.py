@@ -120,4 +120,26 @@ def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
     if explain:
         result["explain"] = decision.to_json()
+        warnings = request_warnings(request, policies)
+        if warnings:
+            result["explain"]["warnings"] = warnings
     return result
+
+
+def request_warnings(request: Request, policies: PolicySet) -> list[str]:
+    """Catalog warnings a learner should see next to a decision: typos silently change the answer."""
+    from checker.aws import catalog
+    from checker.aws.validate import catalog_warnings
+
+    warnings = []
+    if ":" in request.action and catalog.action_info(request.action) is None:
+        guess = catalog.suggest_action(request.action)
+        warnings.append(
+            f"the request's action {request.action!r} is not in the catalog"
+            + (f"; did you mean {guess!r}?" if guess else "")
+        )
+    for policy in policies.all_policies():
+        for finding in catalog_warnings(policy):
+            where = finding.where.pointer if finding.where else ""
+            warnings.append(f"{policy.name} {where}: {finding.message}" + (f" ({finding.hint})" if finding.hint else ""))
+    return warnings

@@ -45,6 +45,13 @@ class PolicySet:
     rcps: Sequence[Sequence[Policy]] = ()
     restrict_public_buckets: bool = False
 
+    def all_policies(self) -> list[Policy]:
+        found = list(self.identity)
+        found += [p for p in (self.resource, self.boundary, self.session) if p is not None]
+        found += [p for level in self.scps for p in level]
+        found += [p for level in self.rcps for p in level]
+        return found
+
 
 @dataclass
 class _Trace:

@@ -26,12 +26,25 @@ COMMANDS: list[tuple[str, str, str]] = [
 ]
 
 
+class _VersionAction(argparse.Action):
+    """Print iamlab's version and the AWS catalog's; the catalog is read only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from checker.aws.catalog import catalog_version
+
+        print(f"iamlab {__version__}\nAWS catalog: {catalog_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iamlab",
         description="Hands-on least-privilege IAM labs for AI/ML workloads, graded offline.",
     )
-    parser.add_argument("--version", action="version", version=f"iamlab {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and the AWS catalog version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name, help_text in COMMANDS:
         sub = subparsers.add_parser(name, help=help_text, description=help_text)

@@ -82,4 +82,6 @@ def run(args: argparse.Namespace) -> int:
     for reason in explain.get("reasons", []):
         statement = f", statement {reason['statement']}" if reason.get("statement") else ""
         print(f"  - [{reason['effect']}] {reason['policy']}{statement}: {reason['detail']}")
+    for warning in explain.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
