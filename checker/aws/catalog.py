@@ -122,6 +122,9 @@ def resource_arn_formats(service: str, resource_type: str) -> list[str]:
     return list(arns)
 
 
+OIDC_GENERIC_KEYS = frozenset({"amr", "aud", "azp", "email", "oaud", "sub"})
+
+
 @cache
 def _global_keys() -> tuple[str, ...]:
     text = resources.files("checker.aws").joinpath("data/global_condition_keys.json").read_text("utf-8")
@@ -151,7 +154,11 @@ def condition_key_known(key: str) -> bool:
         return any(p.fullmatch(key) for p in _key_patterns("aws"))
     if service_exists(prefix):
         return any(p.fullmatch(key) for p in _key_patterns(prefix))
-    # Identity-provider keys (token.actions.githubusercontent.com:sub, ...) are listed under sts.
+    # Identity-provider keys (token.actions.githubusercontent.com:repository, ...) are listed under sts;
+    # the generic OIDC claims are available for every provider (IAM User Guide, "Available keys for OIDC
+    # federation": amr, aud, azp, email, oaud, sub).
+    if "." in prefix and key.rsplit(":", 1)[-1].lower() in OIDC_GENERIC_KEYS:
+        return True
     return any(p.fullmatch(key) for p in _key_patterns("sts"))
 
 
