@@ -1,0 +1,105 @@
+"""`within` and `compare` for Azure: exact answers with counterexamples, never sampling.
+
+within(submission, envelope) asks z3 whether some request is allowed by the submission and not by the
+envelope, for each target-scope shape and for control-plane and data requests. "unsat" everywhere is a
+proof; a model is turned into a concrete request and re-checked with the evaluator before it is reported;
+a solver timeout or a construct the encoding lacks gives "unknown" with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import z3
+
+from checker.azure.analysis.symbolic import Encoder, Unsupported
+from checker.azure.catalog import Catalog, builtin_catalog
+from checker.azure.conditions.attributes import UTC_NOW
+from checker.azure.evaluate import decide
+from checker.azure.model import AzureModel
+from checker.azure.parse import Fields, field_locator
+from checker.azure.request import REQUEST_FIELDS, parse_request
+from checker.azure.scopes import ManagementGroups
+from checker.core.engine import WithinResult, WithinStatus
+from checker.core.errors import InputError
+from checker.core.findings import Counterexample
+
+SOLVER_TIMEOUT_MS = 20_000
+MAX_COUNTEREXAMPLES = 3
+
+
+def within(
+    submission: AzureModel,
+    envelope: AzureModel,
+    groups: ManagementGroups | None = None,
+    catalog: Catalog | None = None,
+    limit: int = MAX_COUNTEREXAMPLES,
+) -> WithinResult:
+    """Prove that every request the submission allows, the envelope allows too, or show requests that differ."""
+    groups = groups or submission.groups
+    catalog = catalog or builtin_catalog()
+    try:
+        encoder = Encoder([submission, envelope], groups, catalog)
+        found: list[Counterexample] = []
+        for shape in encoder.shapes:
+            for data in (False, True):
+                example = _search(encoder, submission, envelope, shape, data)
+                if example is None:
+                    continue
+                if isinstance(example, str):
+                    return WithinResult(WithinStatus.UNKNOWN, reason=example)
+                found.append(example)
+                if len(found) >= limit:
+                    return WithinResult(WithinStatus.COUNTEREXAMPLE, tuple(found))
+    except Unsupported as exc:
+        return WithinResult(WithinStatus.UNKNOWN, reason=str(exc))
+    if found:
+        return WithinResult(WithinStatus.COUNTEREXAMPLE, tuple(found))
+    return WithinResult(WithinStatus.PROVED)
+
+
+def compare(first: AzureModel, second: AzureModel, groups: ManagementGroups | None = None,
+            catalog: Catalog | None = None) -> tuple[WithinResult, WithinResult]:
+    """(what `first` allows beyond `second`, what `second` allows beyond `first`)."""
+    return within(first, second, groups, catalog), within(second, first, groups, catalog)
+
+
+def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
+    solver = z3.Solver()
+    solver.set(timeout=SOLVER_TIMEOUT_MS)
+    solver.add(encoder.allowed(submission, shape, data))
+    solver.add(z3.Not(encoder.allowed(envelope, shape, data)))
+    solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
+    solver.push()
+    solver.add(encoder.catalog_preference(data))  # a counterexample with a real operation reads better
+    result = solver.check()
+    if result != z3.sat:
+        solver.pop()
+        result = solver.check()
+    if result == z3.unsat:
+        return None
+    if result != z3.sat:
+        return f"the solver gave up on {shape.label} ({solver.reason_unknown()})"
+    request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
+    timed = UTC_NOW in encoder.usage or any(a.windowed for a in (*submission.assignments, *envelope.assignments))
+    return _confirmed(request, submission, envelope, timed)
+
+
+def _confirmed(request: dict[str, Any], submission: AzureModel, envelope: AzureModel, timed: bool) -> Counterexample | str:
+    """Re-check a counterexample with the evaluator; disagreement is reported, never hidden."""
+    try:
+        parsed = parse_request(Fields(request, "", field_locator("counterexample"), "a request", REQUEST_FIELDS))
+        allowed_by_submission = decide(submission, parsed, explain=False).allowed
+        allowed_by_envelope = decide(envelope, parsed, explain=False).allowed
+    except InputError as exc:
+        return f"a counterexample could not be re-checked ({exc.message})"
+    if not allowed_by_submission or allowed_by_envelope:
+        return "the solver's counterexample did not re-check with the evaluator; please report this"
+    context: dict[str, Any] = dict(request["attributes"])
+    for key in ("groups", "sub_operation"):
+        if request.get(key):
+            context[key] = request[key]
+    context["data_action"] = request["data_action"]
+    if timed:
+        context["request_time"] = request["request_time"]
+    return Counterexample(request["action"], request["scope"], context, request["principal"])

@@ -1,0 +1,129 @@
+"""The Azure engine's face to grading (checker.core.engine.Engine).
+
+Submission files, in the lab's format:
+- "role_assignments": a list of {"role": built-in role name, GUID or custom role id, "principalId",
+  "scope", optional "condition", "conditionVersion", and "start"/"end" for an eligible assignment};
+- "custom_roles" (optional): a list of role definitions (`az role definition list` or `create` shape).
+The lab's setting may give "management_groups" (child id -> parent group) and "deny_assignments".
+Requests use the batch-case fields (principal, groups, action, data_action, scope, attributes,
+sub_operation, request_time); the grading shape (resource, context) is accepted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.azure.analysis import findings as lint
+from checker.azure.analysis import within as prove_within
+from checker.azure.catalog import role_finder
+from checker.azure.evaluate import decide as evaluate
+from checker.azure.model import AzureModel, RoleDefinition
+from checker.azure.parse import (
+    Fields,
+    Locate,
+    field_locator,
+    parse_assignments,
+    parse_deny_assignments,
+    parse_management_groups,
+    parse_role_definitions,
+)
+from checker.azure.request import REQUEST_FIELDS, parse_request
+from checker.azure.scopes import ManagementGroups
+from checker.core.decision import Decision
+from checker.core.engine import Submission, WithinResult
+from checker.core.errors import InputError, Where
+from checker.core.findings import Finding
+from checker.core.source import LoadedDocument
+
+GRADING_ALIASES = {"resource": "scope"}
+CONTEXT_FIELDS = ("groups", "data_action", "sub_operation", "request_time")
+
+
+def _located(value: Any, label: str) -> tuple[Any, Locate]:
+    if isinstance(value, LoadedDocument):
+        return value.data, value.locate
+    return value, field_locator(label)
+
+
+class AzureEngine:
+    cloud = "azure"
+
+    def load_submission(self, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> Submission:
+        if "role_assignments" not in files:
+            raise InputError("the Azure submission needs a file named 'role_assignments' (role-assignments.json)")
+        unknown = sorted(set(files) - {"role_assignments", "custom_roles"})
+        if unknown:
+            raise InputError(f"unknown Azure submission file(s): {', '.join(unknown)}",
+                             hint="the Azure engine reads 'role_assignments' and optional 'custom_roles'")
+        model = self.build_model(files["role_assignments"], files.get("custom_roles"), setting)
+        return Submission(self.cloud, files, setting, model)
+
+    def build_model(self, assignments: Any, custom_roles: Any, setting: Mapping[str, Any],
+                    extra_roles: tuple[RoleDefinition, ...] = ()) -> AzureModel:
+        roles_data, roles_locate = _located(custom_roles, "custom roles")
+        roles = parse_role_definitions(roles_data, "", roles_locate) if roles_data is not None else []
+        groups = self._groups(setting)
+        data, locate = _located(assignments, "role assignments")
+        parsed = parse_assignments(data, "", locate, role_finder([*roles, *extra_roles]), groups)
+        deny_data, deny_locate = _located(setting.get("deny_assignments"), "setting deny_assignments")
+        denies = parse_deny_assignments(deny_data, "", deny_locate)
+        return AzureModel(tuple(parsed), tuple(denies), groups, tuple(roles))
+
+    def _groups(self, setting: Mapping[str, Any]) -> ManagementGroups:
+        data, locate = _located(setting.get("management_groups"), "setting management_groups")
+        return parse_management_groups(data, "", locate)
+
+    def decide(self, submission: Submission, request: Mapping[str, Any]) -> Decision:
+        return evaluate(_model(submission), parse_request(_request_fields(request)))
+
+    def within(self, submission: Submission, envelope: Any) -> WithinResult:
+        model = _model(submission)
+        data, locate = _located(envelope, "envelope")
+        if isinstance(data, list):
+            data = {"role_assignments": data}
+        if not isinstance(data, dict):
+            raise InputError("an Azure envelope is a list of role assignments, or an object with "
+                             "'role_assignments' and optional 'custom_roles' and 'deny_assignments'", locate(""))
+        fields = Fields(data, "", locate, "the envelope", ("role_assignments", "custom_roles", "deny_assignments"))
+        roles = parse_role_definitions(fields.get("custom_roles"), fields.at("custom_roles"), locate)
+        assignments = parse_assignments(fields.get("role_assignments"), fields.at("role_assignments"), locate,
+                                        role_finder([*roles, *model.roles]), model.groups)
+        denies = parse_deny_assignments(fields.get("deny_assignments"), fields.at("deny_assignments"), locate)
+        envelope_model = AzureModel(tuple(assignments), tuple(denies), model.groups, tuple(roles))
+        return prove_within(model, envelope_model, model.groups)
+
+    def findings(self, submission: Submission) -> list[Finding]:
+        return lint(_model(submission))
+
+
+def _model(submission: Submission) -> AzureModel:
+    if not isinstance(submission.model, AzureModel):
+        raise InputError("this submission was not loaded by the Azure engine")
+    return submission.model
+
+
+def _request_fields(request: Mapping[str, Any]) -> Fields:
+    """The batch-case request fields, also accepting grading's `resource` and `context`."""
+    data: dict[str, Any] = {}
+    context: Any = None
+    for key, value in request.items():
+        if key == "context":
+            context = value
+        elif key != "resource_account":
+            data[GRADING_ALIASES.get(key, key)] = value
+    if context is not None:
+        if not isinstance(context, Mapping):
+            raise InputError("'context' must be an object", Where("<input>", pointer="/context"))
+        attributes = data.get("attributes")
+        attributes = dict(attributes) if isinstance(attributes, Mapping) else {}
+        for name, item in context.items():
+            if name in CONTEXT_FIELDS:
+                data[name] = item
+            else:
+                attributes[name] = item
+        data["attributes"] = attributes
+    return Fields(data, "", field_locator("<input>"), "a request", REQUEST_FIELDS)
+
+
+ENGINE = AzureEngine()
