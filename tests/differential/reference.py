@@ -179,8 +179,9 @@ def for_reference(case: dict[str, Any]) -> dict[str, Any]:
 
 def run_reference(
     cases: list[dict[str, Any]], *, repeat: int = 1, timeout: float = 300.0
-) -> tuple[list[dict[str, Any]], float]:
-    """Decide the cases in one node process; return its output lines and its evaluation-loop seconds."""
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Decide the cases in one node process; return its output lines and timing of its evaluation loop
+    (`eval_seconds` wall clock, `cpu_seconds` process CPU time)."""
     node = node_executable()
     if node is None:
         raise ReferenceUnavailable("node is not on PATH; install node 20 or newer")
@@ -201,4 +202,4 @@ def run_reference(
     if len(results) != len(cases):
         raise RuntimeError(f"simulate.mjs answered {len(results)} lines for {len(cases)} cases")
     stats = json.loads(completed.stderr.strip().splitlines()[-1])
-    return results, float(stats["eval_seconds"])
+    return results, {"eval_seconds": float(stats["eval_seconds"]), "cpu_seconds": float(stats["cpu_seconds"])}

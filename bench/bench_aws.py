@@ -1,0 +1,154 @@
+"""Benchmark the AWS policy engine: policies parsed per second and decisions per second after parsing.
+
+Uses the differential test's generated cases (lab-sized: at most 10 statements per policy) and, in the
+same run, times @cloud-copilot/iam-simulate on the same cases inside node (its evaluation loop only), then
+prints the ratio ours/theirs. Target: >= 50,000 decisions per second on one core for our engine.
+
+    python bench/bench_aws.py [--cases 2000] [--seconds 2] [--no-reference]
+
+A benchmark, not a test: it prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DIFFERENTIAL = ROOT / "tests" / "differential"
+sys.path.insert(0, str(ROOT))
+
+from checker.aws import PolicyKind, evaluate, parse_policy  # noqa: E402
+from checker.aws.batch import case_to_request, decide_case  # noqa: E402
+
+MAX_STATEMENTS = 10  # "lab-sized" policies
+
+
+def _load(name: str) -> ModuleType:
+    """Import a helper module of the differential test by path (tests/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"differential_{name}", DIFFERENTIAL / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _statements(document: Any) -> int:
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    return len(statements) if isinstance(statements, list) else 1
+
+
+def _policies_of(case: dict[str, Any]) -> list[tuple[Any, PolicyKind]]:
+    trust = case["action"].lower().startswith("sts:assumerole")
+    found: list[tuple[Any, PolicyKind]] = [(p, PolicyKind.IDENTITY) for p in case["identity_policies"]]
+    if case.get("resource_policy"):
+        found.append((case["resource_policy"], PolicyKind.TRUST if trust else PolicyKind.RESOURCE))
+    if case.get("permissions_boundary"):
+        found.append((case["permissions_boundary"], PolicyKind.BOUNDARY))
+    if case.get("session_policy"):
+        found.append((case["session_policy"], PolicyKind.SESSION))
+    found += [(p, PolicyKind.SCP) for level in case.get("scps") or [] for p in level]
+    found += [(p, PolicyKind.RCP) for level in case.get("rcps") or [] for p in level]
+    return found
+
+
+def _rate(work: Callable[[], int], seconds: float) -> tuple[float, float]:
+    """Run `work` (which returns how many items it did) for at least `seconds` of CPU time.
+
+    Returns items per CPU second and items per wall second. CPU time is what "one core" means and stays
+    steady when other processes share the machine; wall time is printed alongside for honesty.
+    """
+    work()  # warm-up: imports, caches, catalog loading
+    done = 0
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    while True:
+        done += work()
+        cpu = time.process_time() - cpu_started
+        if cpu >= seconds:
+            return done / cpu, done / (time.perf_counter() - wall_started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=2000, help="generated cases to use")
+    parser.add_argument("--seconds", type=float, default=2.0, help="minimum time per measurement")
+    parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--no-reference", action="store_true", help="skip the node evaluator")
+    args = parser.parse_args(argv)
+
+    generate = _load("generate")
+    cases = [g.case for g in generate.generate(args.cases, args.seed)]
+    cases = [c for c in cases if all(_statements(p) <= MAX_STATEMENTS for p, _ in _policies_of(c))]
+    documents = [(p, kind) for c in cases for p, kind in _policies_of(c)]
+    prepared = [case_to_request(c) for c in cases]
+    statements = sum(_statements(p) for p, _ in documents)
+
+    print(f"python {platform.python_version()} on {platform.machine()}, pid {os.getpid()}, one core")
+    print(f"{len(cases)} cases, {len(documents)} policies, {statements / max(len(documents), 1):.1f} "
+          f"statements per policy on average (max {MAX_STATEMENTS})")
+
+    def parse_all() -> int:
+        for index, (document, kind) in enumerate(documents):
+            parse_policy(document, name=f"policy {index}", kind=kind)
+        return len(documents)
+
+    def decide_all() -> int:
+        for request, policies in prepared:
+            evaluate(request, policies)
+        return len(prepared)
+
+    def explain_all() -> int:
+        for request, policies in prepared:
+            evaluate(request, policies, explain=True)
+        return len(prepared)
+
+    def batch_all() -> int:
+        for case in cases:
+            decide_case(case, False)
+        return len(cases)
+
+    parse_rate, parse_wall = _rate(parse_all, args.seconds)
+    decide_rate, decide_wall = _rate(decide_all, args.seconds)
+    explain_rate, _ = _rate(explain_all, args.seconds)
+    batch_rate, _ = _rate(batch_all, args.seconds)
+    print("rates per CPU second of this process (wall-clock rate in brackets)")
+    print(f"ours  parse:                         {parse_rate:>10,.0f} policies/s  [{parse_wall:,.0f}]")
+    print(f"ours  decide (parsed once):          {decide_rate:>10,.0f} decisions/s [{decide_wall:,.0f}]  "
+          f"target 50,000: {'met' if decide_rate >= 50_000 else 'NOT met'}")
+    print(f"ours  decide with explanation:       {explain_rate:>10,.0f} decisions/s")
+    print(f"ours  batch decide_case (JSON dict): {batch_rate:>10,.0f} decisions/s")
+
+    figures: dict[str, float] = {"parse_per_s": parse_rate, "decide_per_s": decide_rate,
+                                 "explain_per_s": explain_rate, "batch_per_s": batch_rate}
+    if not args.no_reference:
+        reference = _load("reference")
+        try:
+            version = reference.installed_version()
+            repeat = max(1, round(args.seconds * 1000 / max(len(cases), 1)))
+            _answers, timing = reference.run_reference(cases, repeat=repeat)
+        except (reference.ReferenceUnavailable, RuntimeError) as exc:
+            print(f"iam-simulate not run: {exc}")
+        else:
+            decisions = len(cases) * repeat
+            theirs = decisions / timing["cpu_seconds"]
+            print(f"iam-simulate {version} runSimulation, node loop: {theirs:>8,.0f} decisions/s "
+                  f"[{decisions / timing['eval_seconds']:,.0f}] ({decisions} decisions)")
+            print(f"ratio ours/theirs, decide (parsed once) vs runSimulation: {decide_rate / theirs:,.1f}x")
+            print(f"ratio ours/theirs, batch decide_case vs runSimulation:    {batch_rate / theirs:,.1f}x")
+            figures["reference_per_s"] = theirs
+    print(json.dumps({key: round(value) for key, value in figures.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
