@@ -1,8 +1,8 @@
 """AWS STS, per the STS API Reference and "Permissions for AssumeRole..." (IAM User Guide).
 
-GetCallerIdentity and GetSessionToken need no permission; AssumeRoleWithWebIdentity and
-AssumeRoleWithSAML are not signed by an AWS principal, so only the role's trust policy decides them.
-Passing session tags on AssumeRole also needs sts:TagSession.
+GetCallerIdentity and GetSessionToken need no permission. Passing session tags on AssumeRole also
+needs sts:TagSession. AssumeRoleWithWebIdentity and AssumeRoleWithSAML are not signed by an AWS
+principal; they are not mapped yet, so the gateway denies them rather than skip the trust policy.
 """
 
 from __future__ import annotations
@@ -50,10 +50,6 @@ RULES: dict[str, Rule] = {
     "GetCallerIdentity": NO_PERMISSION,
     "GetSessionToken": NO_PERMISSION,
     "AssumeRole": custom(_assume_role, note="session tags also need sts:TagSession"),
-    "AssumeRoleWithWebIdentity": Rule(
-        note="not signed by an AWS principal: only the role's trust policy decides"
-    ),
-    "AssumeRoleWithSAML": Rule(note="not signed by an AWS principal: only the role's trust policy decides"),
     "DecodeAuthorizationMessage": rule(check("sts:DecodeAuthorizationMessage")),
     "GetAccessKeyInfo": rule(check("sts:GetAccessKeyInfo")),
 }

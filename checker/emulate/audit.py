@@ -1,0 +1,103 @@
+"""The lab's CloudTrail: one JSON line per decision, appended as calls are decided."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from checker.core.errors import InputError, Where
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    time: str  # ISO 8601, UTC
+    principal: str
+    action: str
+    resource: str
+    decision: str  # "allow", "explicit_deny", "implicit_deny", "error"
+    statement: str | None  # the deciding policy and statement, when one decided
+    service: str
+    operation: str
+    source_ip: str | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AuditLog:
+    """Appends records to a file (or stream) as JSON lines; safe to share between threads."""
+
+    def __init__(self, target: str | Path | TextIO) -> None:
+        self._lock = threading.Lock()
+        if isinstance(target, str | Path):
+            self._stream: TextIO = open(target, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            self._owned = True
+        else:
+            self._stream = target
+            self._owned = False
+
+    def write(self, record: AuditRecord) -> None:
+        line = json.dumps(record.to_json(), separators=(",", ":"))
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._owned:
+            self._stream.close()
+
+
+REQUIRED_FIELDS = ("principal", "action", "resource", "decision")
+
+
+def read_audit(path: str | Path) -> Iterator[AuditRecord]:
+    """Records of an audit file; a malformed line is an InputError naming its line."""
+    name = str(path)
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InputError("file not found", Where(name)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"not a JSON line: {exc.msg}",
+                    Where(name, number, exc.colno),
+                    "each line is one JSON object",
+                ) from None
+            yield _record(data, name, number)
+
+
+def _record(data: Any, name: str, number: int) -> AuditRecord:
+    if not isinstance(data, Mapping):
+        raise InputError("each line must be a JSON object", Where(name, number, 1))
+    missing = [key for key in REQUIRED_FIELDS if not isinstance(data.get(key), str)]
+    if missing:
+        raise InputError(
+            f"the record lacks {', '.join(missing)}",
+            Where(name, number, 1),
+            "audit lines are written by `iamlab gateway`; use its file as it is",
+        )
+    return AuditRecord(
+        time=str(data.get("time", "")),
+        principal=data["principal"],
+        action=data["action"],
+        resource=data["resource"],
+        decision=data["decision"],
+        statement=data.get("statement") if isinstance(data.get("statement"), str) else None,
+        service=str(data.get("service", "")),
+        operation=str(data.get("operation", "")),
+        source_ip=data.get("source_ip") if isinstance(data.get("source_ip"), str) else None,
+        reason=str(data.get("reason", "")),
+    )

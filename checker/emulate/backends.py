@@ -1,0 +1,160 @@
+"""The emulators behind a live lab: moto in this process (the default), moto server, LocalStack.
+
+Each backend gives administrator clients (the account root, `test`/`test`) for reading IAM state,
+the account id it simulates, and a credential store that knows its keys.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from checker.emulate.authorize import Authorizer
+from checker.emulate.state.credentials import CredentialStore, KeySource, MotoKeySource
+from checker.emulate.state.reader import BackendState
+
+ROOT_KEY = "test"
+ROOT_SECRET = "test"
+LOCALSTACK_URL = "http://127.0.0.1:4566"
+
+_boto3: Any = boto3  # service names are plain strings here, not the stubs' literals
+_ADMIN_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+
+
+@dataclass
+class Backend:
+    name: str
+    endpoint_url: str | None  # None: moto patched into this process
+    region: str
+    account: str
+    state: BackendState
+    credentials: CredentialStore
+    authorizer: Authorizer
+    _close: Callable[[], None] = field(default=lambda: None)
+
+    def admin_client(self, service: str) -> Any:
+        return _admin_client(self.endpoint_url, self.region)(service)
+
+    def client(self, service: str, access_key: str, secret_key: str, session_token: str | None = None) -> Any:
+        """A plain (not enforced) client of the backend with the given credentials."""
+        return _boto3.client(
+            service,
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            aws_session_token=session_token,
+            config=_ADMIN_CONFIG,
+        )
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _admin_client(endpoint_url: str | None, region: str) -> Callable[[str], Any]:
+    def make(service: str) -> Any:
+        return _boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=ROOT_KEY,
+            aws_secret_access_key=ROOT_SECRET,
+            config=_ADMIN_CONFIG,
+        )
+
+    return make
+
+
+def _build(
+    name: str,
+    endpoint_url: str | None,
+    region: str,
+    sources: tuple[KeySource, ...],
+    close: Callable[[], None],
+    clients: Callable[[str], Any] | None = None,
+) -> Backend:
+    clients = clients or _admin_client(endpoint_url, region)
+    account = str(clients("sts").get_caller_identity()["Account"])
+    state = BackendState(clients, account, region)
+    credentials = CredentialStore(account, sources=sources)
+    return Backend(name, endpoint_url, region, account, state, credentials, Authorizer(state), close)
+
+
+def moto_in_process(region: str = "us-east-1") -> Backend:
+    """moto patched into this process (mock_aws); stopped by close()."""
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    try:
+        return _build("moto", None, region, (MotoKeySource(),), mock.stop)
+    except Exception:
+        mock.stop()
+        raise
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def moto_server(region: str = "us-east-1", port: int | None = None) -> Backend:
+    """moto's HTTP server on loopback, in a thread of this process; stopped by close().
+
+    Keys are learned from the calls that pass through the enforcer (moto's key store is read
+    directly too, since the server shares this process).
+    """
+    from moto.server import ThreadedMotoServer
+
+    port = port or free_loopback_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        return _build("moto-server", f"http://127.0.0.1:{port}", region, (MotoKeySource(),), server.stop)
+    except Exception:
+        server.stop()
+        raise
+
+
+def remote(endpoint_url: str, region: str = "us-east-1", name: str = "url") -> Backend:
+    """Any AWS-compatible endpoint already running (moto server, LocalStack) at `endpoint_url`."""
+    return _build(name, endpoint_url.rstrip("/"), region, (), lambda: None)
+
+
+def localstack(endpoint_url: str = LOCALSTACK_URL, region: str = "us-east-1") -> Backend:
+    """LocalStack, with administrator clients made by `localstack-client`."""
+    import localstack_client.session
+
+    session = localstack_client.session.Session(
+        aws_access_key_id=ROOT_KEY,
+        aws_secret_access_key=ROOT_SECRET,
+        aws_session_token=None,
+        region_name=region,
+    )
+
+    def clients(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint_url, config=_ADMIN_CONFIG)
+
+    return _build("localstack", endpoint_url.rstrip("/"), region, (), lambda: None, clients)
+
+
+def localstack_running(endpoint_url: str = LOCALSTACK_URL, timeout: float = 2.0) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{endpoint_url}/_localstack/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False

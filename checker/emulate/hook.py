@@ -1,0 +1,199 @@
+"""In-process enforcement: every boto3 call of an enforced client is decided before it is sent.
+
+For notebooks and tests that run moto in the same process. A botocore event hook reads the call's
+API parameters, resolves the caller from the client's access key, asks the engine, and on a denial
+answers as AWS would, so boto3 raises the same ClientError (AccessDenied, with AWS's message).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+from checker.emulate.audit import AuditLog, AuditRecord
+from checker.emulate.authorize import Authorizer, Connection, Verdict
+from checker.emulate.errors import MESSAGES, Failure, error_code, error_status
+from checker.emulate.mapping import ApiCall
+from checker.emulate.state.credentials import Credential, CredentialStore
+
+_PARAMS_KEY = "iamlab_api_params"
+_LOADER: list[botocore.loaders.Loader] = []
+
+
+def _shared_loader() -> botocore.loaders.Loader:
+    if not _LOADER:
+        _LOADER.append(botocore.loaders.create_loader())
+    return _LOADER[0]
+
+
+_CALLER_KEY = "iamlab_caller"
+
+
+class InProcessEnforcer:
+    def __init__(
+        self,
+        authorizer: Authorizer,
+        credentials: CredentialStore,
+        audit: AuditLog | None = None,
+        connection: Callable[[], Connection] = Connection,
+        on_verdict: Callable[[Verdict], None] | None = None,
+    ) -> None:
+        self.authorizer = authorizer
+        self.credentials = credentials
+        self.audit = audit
+        self.connection = connection
+        self.on_verdict = on_verdict
+
+    def enforce(self, client: Any) -> Any:
+        """Register the hooks on one client (they apply to that client only) and return it."""
+        events = client.meta.events
+        events.register_last("before-parameter-build.*.*", self._keep_params)
+        events.register_last("before-call.*.*", self._decide)
+        events.register_last("after-call.*.*", self._observe)
+        return client
+
+    def session(self, **kwargs: Any) -> boto3.Session:
+        """A boto3 session whose clients are all enforced."""
+        enforcer = self
+
+        class EnforcedSession(boto3.Session):
+            def client(self, *args: Any, **client_kwargs: Any) -> Any:
+                return enforcer.enforce(super().client(*args, **client_kwargs))
+
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _shared_loader())  # parse each service model once
+        return EnforcedSession(botocore_session=core, **kwargs)
+
+    # -- hooks
+    @staticmethod
+    def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context[_PARAMS_KEY] = dict(params)
+
+    def _decide(
+        self, model: Any, params: dict[str, Any], request_signer: Any, context: dict[str, Any], **_: Any
+    ) -> Any:
+        service = model.service_model.service_name
+        operation = model.name
+        frozen = request_signer._credentials.get_frozen_credentials() if request_signer._credentials else None
+        if frozen is None:
+            return _refusal(service, Failure.MISSING_AUTH, MESSAGES[Failure.MISSING_AUTH])
+        # aws:SecureTransport follows the endpoint the client really uses.
+        connection = replace(
+            self.connection(), secure_transport=str(params.get("url", "")).startswith("https:")
+        )
+        credential = self.credentials.find(frozen.access_key)
+        failure = _credential_failure(credential, frozen, connection.now)
+        if failure is not None:
+            return _refusal(service, failure, MESSAGES[failure])
+        assert credential is not None
+        region = context.get("client_region") or "us-east-1"
+        call = ApiCall(
+            service,
+            operation,
+            context.get(_PARAMS_KEY, {}),
+            region,
+            credential.account,
+            caller_arn=credential.principal_arn,
+            lookups=self.authorizer.state,
+        )
+        verdict = self.authorizer.decide(credential, call, connection)
+        self._record(verdict, connection)
+        if self.on_verdict is not None:
+            self.on_verdict(verdict)
+        if not verdict.allowed:
+            return _refusal(
+                service, Failure.UNMAPPED if verdict.unmapped else Failure.ACCESS_DENIED, verdict.message
+            )
+        context[_CALLER_KEY] = credential
+        return None
+
+    def _observe(
+        self, http_response: Any, parsed: Any, model: Any, context: dict[str, Any], **_: Any
+    ) -> None:
+        caller = context.get(_CALLER_KEY)
+        if caller is None or http_response.status_code >= 300:
+            return
+        service = model.service_model.service_name
+        self.credentials.observe(
+            caller, service, model.name, context.get(_PARAMS_KEY, {}), parsed, self.authorizer.state.user_arn
+        )
+        self.authorizer.state.note_call(service, model.name)
+
+    def _record(self, verdict: Verdict, connection: Connection) -> None:
+        if self.audit is None:
+            return
+        for record in audit_records(verdict, connection):
+            self.audit.write(record)
+
+
+def audit_records(verdict: Verdict, connection: Connection) -> list[AuditRecord]:
+    """One record per decided check; an unmapped call gives one record naming the operation."""
+    when = connection.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    call = verdict.call
+    if verdict.unmapped is not None:
+        return [
+            AuditRecord(
+                when,
+                verdict.principal,
+                f"{call.service}:{call.operation}",
+                "*",
+                "implicit_deny",
+                None,
+                call.service,
+                call.operation,
+                connection.source_ip,
+                f"not mapped: {verdict.unmapped.why}",
+            )
+        ]
+    return [
+        AuditRecord(
+            when,
+            verdict.principal,
+            outcome.check.action,
+            outcome.check.resource,
+            outcome.decision.kind.value,
+            outcome.statement,
+            call.service,
+            call.operation,
+            connection.source_ip,
+            outcome.decision.summary,
+        )
+        for outcome in verdict.outcomes
+    ]
+
+
+def _credential_failure(credential: Credential | None, frozen: Any, now: datetime) -> Failure | None:
+    if credential is None:
+        return Failure.UNKNOWN_KEY
+    if credential.secret_access_key != frozen.secret_key:
+        return Failure.BAD_SIGNATURE
+    if credential.session_token and credential.session_token != frozen.token:
+        return Failure.UNKNOWN_KEY
+    if credential.expired(now):
+        return Failure.EXPIRED_TOKEN
+    return None
+
+
+def _refusal(service: str, failure: Failure, message: str) -> tuple[AWSResponse, dict[str, Any]]:
+    """What botocore would have parsed from AWS's error answer, so the caller sees the same ClientError."""
+    status = error_status(failure)
+    request_id = str(uuid.uuid4())
+    http = AWSResponse(url="", status_code=status, headers=HTTPHeaders(), raw=None)
+    parsed = {
+        "Error": {"Code": error_code(service, failure), "Message": message},
+        "ResponseMetadata": {
+            "RequestId": request_id,
+            "HTTPStatusCode": status,
+            "HTTPHeaders": {},
+            "RetryAttempts": 0,
+        },
+    }
+    return http, parsed
