@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A piece of a pattern: either literal text or one of the two wildcards.
 STAR = object()
@@ -26,30 +27,46 @@ class _Segment:
     """Text between two stars. `holes` lists the positions of `?` wildcards inside it."""
 
     text: str
-    holes: tuple[int, ...]
+    holes: frozenset[int]
 
     def matches_at(self, value: str, start: int) -> bool:
         if start + len(self.text) > len(value):
             return False
         if not self.holes:
             return value.startswith(self.text, start)
-        text = self.text
-        for offset in range(len(text)):
-            if text[offset] != value[start + offset] and offset not in self.holes:
-                return False
-        return True
+        text, holes = self.text, self.holes
+        return all(text[i] == value[start + i] or i in holes for i in range(len(text)))
 
     def find(self, value: str, start: int) -> int:
+        """Leftmost match at or after `start`, or -1."""
         if not self.holes:
             return value.find(self.text, start)
-        # `?` segments are short in practice; each candidate start is checked once, left to right.
-        last = len(value) - len(self.text)
-        position = start
-        while position <= last:
-            if self.matches_at(value, position):
-                return position
-            position += 1
+        # Shift-And: one pass over the value, carrying the set of pattern prefixes that end here as bits,
+        # so `?`-heavy segments cost one big-integer step per character instead of a rescan per position.
+        masks, any_char, last_bit = self._masks()
+        state = 0
+        for index in range(start, len(value)):
+            state = ((state << 1) | 1) & (masks.get(value[index], 0) | any_char)
+            if state & last_bit:
+                return index - len(self.text) + 1
         return -1
+
+    def _masks(self) -> tuple[dict[str, int], int, int]:
+        return _shift_and_masks(self.text, self.holes)
+
+
+@lru_cache(maxsize=4096)
+def _shift_and_masks(text: str, holes: frozenset[int]) -> tuple[dict[str, int], int, int]:
+    """Per-character bit masks of a segment (bit i set where text[i] is that character), the `?` mask,
+    and the bit that marks a complete match."""
+    masks: dict[str, int] = {}
+    any_char = 0
+    for position, char in enumerate(text):
+        if position in holes:
+            any_char |= 1 << position
+        else:
+            masks[char] = masks.get(char, 0) | (1 << position)
+    return masks, any_char, 1 << (len(text) - 1)
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,7 @@ def compile_pieces(pieces: Iterable[Piece]) -> Glob:
     for piece in pieces:
         if piece is STAR:
             has_star = True
-            segments.append(_Segment("".join(text), tuple(holes)))
+            segments.append(_Segment("".join(text), frozenset(holes)))
             text, holes, length = [], [], 0
         elif piece is QUESTION:
             has_question = True
@@ -113,7 +130,7 @@ def compile_pieces(pieces: Iterable[Piece]) -> Glob:
             assert isinstance(piece, str)
             text.append(piece)
             length += len(piece)
-    segments.append(_Segment("".join(text), tuple(holes)))
+    segments.append(_Segment("".join(text), frozenset(holes)))
     exact = segments[0].text if not has_star and not has_question else None
     return Glob(tuple(segments), has_star, exact)
 
