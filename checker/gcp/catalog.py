@@ -30,8 +30,13 @@ class Role:
 
 def imported_catalog_path() -> Path:
     """Where `iamlab catalog import --cloud gcp` writes a user's exported catalog."""
-    base = os.environ.get("IAMLAB_CATALOG_DIR")
-    return (Path(base) if base else Path.cwd() / ".iamlab" / "catalog") / "gcp-roles.json"
+    return Path(_imported_catalog_file())
+
+
+def _imported_catalog_file() -> str:
+    # Plain os.path: this runs for every role lookup, so it must stay cheap.
+    base = os.environ.get("IAMLAB_CATALOG_DIR") or os.path.join(os.getcwd(), ".iamlab", "catalog")
+    return os.path.join(base, "gcp-roles.json")
 
 
 def _read(path: Path, source: str) -> dict[str, Role]:
@@ -60,13 +65,13 @@ def _imported(path: str, mtime: float) -> Mapping[str, Role]:
 
 def predefined_roles() -> Mapping[str, Role]:
     """Shipped roles, extended (and for the same name, replaced) by an imported catalog when one exists."""
-    path = imported_catalog_path()
+    path = _imported_catalog_file()
     try:
-        mtime = path.stat().st_mtime
+        mtime = os.stat(path).st_mtime
     except OSError:
         return shipped_roles()
     try:
-        imported = _imported(str(path), mtime)
+        imported = _imported(path, mtime)
     except (OSError, ValueError, KeyError, TypeError):
         return shipped_roles()  # a broken import is reported by `catalog import`, not by every check
     merged = dict(shipped_roles())

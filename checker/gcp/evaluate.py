@@ -22,15 +22,21 @@ from checker.gcp.model import Binding, Condition, DenyRule, PolicySet, Request
 from checker.gcp.names import CRM, ResourceName
 from checker.gcp.pab import enforcement_table
 from checker.gcp.permissions import v2_name
-from checker.gcp.services import Target, bucket_of, effective_target
+from checker.gcp.services import Target, effective_target
 
 
 def role_permissions(role: str, policies: PolicySet) -> frozenset[str]:
+    cached = policies.role_cache.get(role)
+    if cached is not None:
+        return cached
     custom = policies.custom_roles.get(role)
     if custom is not None:
-        return custom.permissions
-    known = catalog.lookup(role)
-    return known.permissions if known is not None else frozenset()
+        permissions = custom.permissions
+    else:
+        known = catalog.lookup(role)
+        permissions = known.permissions if known is not None else frozenset()
+    policies.role_cache[role] = permissions
+    return permissions
 
 
 @dataclass
@@ -324,15 +330,4 @@ def _check_allow(ctx: _Context) -> Decision:
     )
 
 
-def bucket_for(name: ResourceName) -> ResourceName | None:
-    return bucket_of(name)
-
-
-def is_denied_by(rule: DenyRule, request: Request, policies: PolicySet) -> bool:
-    """For analysis: whether one deny rule applies to a request (ignoring where it is attached)."""
-    target = effective_target(request.permission, request.resource, request.resource_type)
-    ctx = _Context(request, policies, target, target_chain(request, target), False)
-    return _deny_rule_applies(ctx, rule, request.permission, request.principal) is not None
-
-
-__all__ = ["Binding", "decide", "is_denied_by", "role_permissions"]
+__all__ = ["Binding", "decide", "role_permissions"]

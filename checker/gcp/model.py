@@ -90,6 +90,8 @@ class PolicySet:
     deny_rules: tuple[DenyRule, ...] = ()
     pab_policies: tuple[PabPolicy, ...] = ()
     custom_roles: Mapping[str, CustomRole] = field(default_factory=dict)
+    # role name -> permissions, filled on first use (roles are looked up for every decision)
+    role_cache: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def bindings_on(self, attached: str) -> list[Binding]:
         return [b for b in self.bindings if b.attached.full == attached]

@@ -44,7 +44,8 @@ class ResourceName:
 def parse_resource_name(text: object, loc: Loc) -> ResourceName:
     """Parse a full resource name or raise InputError naming where it came from."""
     match = _FULL_NAME.match(text) if isinstance(text, str) else None
-    if match is None or "//" in match.group("relative") or match.group("relative").endswith("/"):
+    # A trailing '/' is allowed: Cloud Storage object and managed folder names may end with one.
+    if match is None or "//" in match.group("relative"):
         raise loc.error(
             f"{text!r} is not a full resource name",
             "write //SERVICE/PATH, for example //cloudresourcemanager.googleapis.com/projects/my-project "

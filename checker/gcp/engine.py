@@ -1,0 +1,237 @@
+"""The GCP engine's face for grading (checker.core.engine.Engine).
+
+Learner files (by the logical name lab.yaml gives them):
+- a name containing "binding" (e.g. `iam_bindings`, iam-bindings.json): a list of
+  {"resource": FULL_RESOURCE_NAME, "role", "members", optional "condition"};
+- a name containing "custom_role" (custom-roles.json): a list of {"name": "projects/P/roles/ID", "includedPermissions"};
+- a name containing "deny": {"FULL_RESOURCE_NAME": [deny policies]} as in the batch case;
+- other files are kept as data (e.g. a job definition read by `answer` checks).
+
+The lab's `setting` supplies the rest: `hierarchy` ({child: parent} full names), `groups` ({principal:
+[groups]}), `principal_attributes` ({principal: {attribute.NAME: value}}), `allow_policies` and
+`deny_policies` (as in a batch case), `custom_roles` ({name: {includedPermissions}}),
+`principal_access_boundary_policies` ({principal: [policies]}) and `request_time`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.core.decision import Decision
+from checker.core.engine import Submission, WithinResult
+from checker.core.errors import InputError
+from checker.core.findings import Finding
+from checker.core.source import LoadedDocument
+from checker.gcp.analyze.findings import lint
+from checker.gcp.analyze.within import within
+from checker.gcp.evaluate import decide
+from checker.gcp.hierarchy import Hierarchy, parse_hierarchy
+from checker.gcp.location import Loc
+from checker.gcp.model import Binding, CustomRole, DenyRule, PabPolicy, PolicySet
+from checker.gcp.names import parse_resource_name
+from checker.gcp.parse import (
+    expect_list,
+    expect_object,
+    parse_allow_policy,
+    parse_bindings,
+    parse_custom_roles_list,
+    parse_custom_roles_map,
+    parse_deny_policies,
+    parse_pab_policies,
+)
+from checker.gcp.request import REQUEST_FIELDS, parse_request
+from checker.gcp.services import is_storage_object
+
+SETTING_FIELDS = {
+    "hierarchy",
+    "groups",
+    "principal_attributes",
+    "allow_policies",
+    "deny_policies",
+    "custom_roles",
+    "principal_access_boundary_policies",
+    "request_time",
+    "identity",
+}
+BINDING_FIELDS = {"resource", "role", "members", "condition"}
+
+
+@dataclass(frozen=True)
+class GcpModel:
+    bindings: tuple[Binding, ...]  # the learner's
+    setting_bindings: tuple[Binding, ...]  # the lab's own allow policies
+    deny_rules: tuple[DenyRule, ...]
+    custom_roles: Mapping[str, CustomRole]
+    hierarchy: Hierarchy
+    groups: Mapping[str, list[Any]] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    boundaries: Mapping[str, tuple[PabPolicy, ...]] = field(default_factory=dict)
+    request_time: Any = None
+    documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
+
+    def policy_set(self, principal: str) -> PolicySet:
+        return PolicySet(
+            self.bindings + self.setting_bindings,
+            self.deny_rules,
+            self.boundaries.get(principal, ()),
+            self.custom_roles,
+        )
+
+
+def _loc(value: Any, label: str) -> tuple[Any, Loc]:
+    if isinstance(value, LoadedDocument):
+        return value.data, Loc(document=value)
+    return value, Loc(label=label)
+
+
+def parse_bindings_file(
+    value: Any, loc: Loc, custom_roles: Mapping[str, CustomRole], hierarchy: Hierarchy
+) -> list[Binding]:
+    """iam-bindings.json: a list of {resource, role, members, condition}; {"bindings": [...]} is accepted too."""
+    if isinstance(value, dict) and "bindings" in value:
+        loc = loc.child("bindings")
+        value = value["bindings"]
+    bindings: list[Binding] = []
+    for index, entry in enumerate(expect_list(value, loc, "the bindings file")):
+        item_loc = loc.child(index)
+        data = expect_object(entry, item_loc, BINDING_FIELDS, ("resource", "role", "members"), "a binding")
+        attached = parse_resource_name(data["resource"], item_loc.child("resource"))
+        if is_storage_object(attached):
+            raise item_loc.child("resource").error(
+                "Cloud Storage objects have no IAM policy of their own",
+                "bind the role on the bucket and narrow it with a condition on resource.name",
+            )
+        single = {key: data[key] for key in ("role", "members", "condition") if key in data}
+        # Reuse the allow-policy binding parser on a one-binding list, keeping this file's pointers.
+        parsed = parse_bindings(
+            [single], attached, _Shifted(item_loc), custom_roles, hierarchy.chain(attached)
+        )
+        bindings.extend(Binding(b.attached, index, b.role, b.members, b.condition, b.where) for b in parsed)
+    return bindings
+
+
+class _Shifted(Loc):
+    """A Loc whose child(0) is itself, so a one-item list parser reports the file's own pointers."""
+
+    def __init__(self, inner: Loc) -> None:
+        super().__init__(inner.pointer, inner.document, inner.label)
+
+    def child(self, key: str | int) -> Loc:
+        if key == 0:
+            return Loc(self.pointer, self.document, self.label)
+        return super().child(key)
+
+
+class GcpEngine:
+    cloud = "gcp"
+
+    def load_submission(self, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> Submission:
+        for key in setting:
+            if key not in SETTING_FIELDS:
+                raise InputError(
+                    f"unknown GCP setting {key!r}",
+                    None,
+                    "known settings: " + ", ".join(sorted(SETTING_FIELDS)),
+                )
+        hierarchy_value, hierarchy_loc = _loc(setting.get("hierarchy"), "setting hierarchy")
+        hierarchy = parse_hierarchy(hierarchy_value, hierarchy_loc)
+        roles_value, roles_loc = _loc(setting.get("custom_roles"), "setting custom_roles")
+        custom_roles: dict[str, CustomRole] = parse_custom_roles_map(roles_value, roles_loc)
+        for name, document in files.items():
+            if "custom_role" in name.lower():
+                custom_roles.update(parse_custom_roles_list(document.data, Loc(document=document)))
+        bindings: list[Binding] = []
+        deny_rules: list[DenyRule] = []
+        for name, document in files.items():
+            lowered = name.lower()
+            if "binding" in lowered:
+                bindings.extend(
+                    parse_bindings_file(document.data, Loc(document=document), custom_roles, hierarchy)
+                )
+            elif "deny" in lowered:
+                deny_rules.extend(_deny_map(document.data, Loc(document=document)))
+        allow_value, allow_loc = _loc(setting.get("allow_policies"), "setting allow_policies")
+        setting_bindings: list[Binding] = []
+        for attached_text, policy in (allow_value or {}).items():
+            attached = parse_resource_name(attached_text, allow_loc.child(attached_text))
+            setting_bindings.extend(
+                parse_allow_policy(
+                    policy, attached, allow_loc.child(attached_text), custom_roles, hierarchy.chain(attached)
+                )
+            )
+        deny_value, deny_loc = _loc(setting.get("deny_policies"), "setting deny_policies")
+        deny_rules.extend(_deny_map(deny_value, deny_loc))
+        pab_value, pab_loc = _loc(
+            setting.get("principal_access_boundary_policies"), "setting principal_access_boundary_policies"
+        )
+        boundaries: dict[str, tuple[PabPolicy, ...]] = {}
+        for principal, policies in (pab_value or {}).items():
+            boundaries[str(principal)] = parse_pab_policies(policies, pab_loc.child(str(principal)))
+        model = GcpModel(
+            tuple(bindings),
+            tuple(setting_bindings),
+            tuple(deny_rules),
+            custom_roles,
+            hierarchy,
+            dict(setting.get("groups") or {}),
+            dict(setting.get("principal_attributes") or {}),
+            boundaries,
+            setting.get("request_time"),
+            dict(files),
+        )
+        return Submission("gcp", files, setting, model)
+
+    def decide(self, submission: Submission, request: Mapping[str, Any]) -> Decision:
+        model: GcpModel = submission.model
+        data = dict(request)
+        context = data.pop("context", None) or {}
+        if not isinstance(context, Mapping):
+            raise InputError(
+                "context must be a mapping (request_time, resource_type, groups, resource_tags, ...)"
+            )
+        data.update(context)
+        if "action" in data:
+            data.setdefault("permission", data.pop("action"))
+        data.pop("resource_account", None)
+        for key in data:
+            if key not in REQUEST_FIELDS:
+                raise InputError(
+                    f"unknown request field {key!r}", None, "fields: " + ", ".join(sorted(REQUEST_FIELDS))
+                )
+        principal = data.get("principal")
+        if isinstance(principal, str):
+            data.setdefault("groups", model.groups.get(principal))
+            data.setdefault("principal_attributes", model.attributes.get(principal))
+        data.setdefault("request_time", model.request_time)
+        if "ancestors" not in data and isinstance(data.get("resource"), str):
+            resource = parse_resource_name(data["resource"], Loc(label="request").child("resource"))
+            data["ancestors"] = [a.full for a in model.hierarchy.ancestors(resource)]
+        parsed = parse_request(data, Loc(label="request"))
+        return decide(model.policy_set(parsed.principal.text), parsed)
+
+    def within(self, submission: Submission, envelope: Any) -> WithinResult:
+        model: GcpModel = submission.model
+        value, loc = _loc(envelope, "envelope")
+        envelope_bindings = parse_bindings_file(value, loc, model.custom_roles, model.hierarchy)
+        return within(model.bindings, envelope_bindings, dict(model.custom_roles), model.hierarchy)
+
+    def findings(self, submission: Submission) -> list[Finding]:
+        model: GcpModel = submission.model
+        return lint(model.bindings, model.custom_roles, model.hierarchy)
+
+
+def _deny_map(value: Any, loc: Loc) -> list[DenyRule]:
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise loc.error("deny policies are given as {FULL_RESOURCE_NAME: [deny policies]}")
+    rules: list[DenyRule] = []
+    for attached_text, policies in value.items():
+        attached = parse_resource_name(attached_text, loc.child(attached_text))
+        rules.extend(parse_deny_policies(policies, attached, loc.child(attached_text)))
+    return rules
+
+
+ENGINE = GcpEngine()

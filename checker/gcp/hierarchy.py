@@ -1,0 +1,69 @@
+"""The resource hierarchy a lab sets up: organization > folders > projects > resources.
+
+Allow and deny policies are inherited down this tree (doc: "Resource hierarchy",
+https://cloud.google.com/resource-manager/docs/cloud-platform-resource-hierarchy). A lab's setting
+gives each resource's parent; a Cloud Storage object's parent is always its bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from checker.gcp.location import Loc
+from checker.gcp.names import ResourceName, parse_resource_name
+from checker.gcp.services import bucket_of, is_storage_object
+
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    parents: Mapping[ResourceName, ResourceName] = field(default_factory=dict)
+
+    def parent(self, name: ResourceName) -> ResourceName | None:
+        if is_storage_object(name):
+            return bucket_of(name)
+        return self.parents.get(name)
+
+    def ancestors(self, name: ResourceName) -> tuple[ResourceName, ...]:
+        found: list[ResourceName] = []
+        current = self.parent(name)
+        while current is not None and current not in found and len(found) < MAX_DEPTH:
+            found.append(current)
+            current = self.parent(current)
+        return tuple(found)
+
+    def chain(self, name: ResourceName) -> tuple[ResourceName, ...]:
+        return (name, *self.ancestors(name))
+
+    def known(self) -> set[ResourceName]:
+        return set(self.parents) | set(self.parents.values())
+
+    def below(self, top: ResourceName) -> list[ResourceName]:
+        """Known resources whose ancestors include `top` (not `top` itself), in a stable order."""
+        return sorted((n for n in self.known() if top in self.ancestors(n)), key=lambda n: n.full)
+
+
+def parse_hierarchy(value: object, loc: Loc) -> Hierarchy:
+    """Setting form: {"//child full name": "//parent full name", ...}."""
+    if value is None:
+        return Hierarchy()
+    if not isinstance(value, dict):
+        raise loc.error(
+            'hierarchy must map each resource to its parent, e.g. {"//…/projects/p": "//…/folders/1"}'
+        )
+    parents: dict[ResourceName, ResourceName] = {}
+    for child_text, parent_text in value.items():
+        child = parse_resource_name(child_text, loc.child(child_text))
+        parents[child] = parse_resource_name(parent_text, loc.child(child_text))
+    hierarchy = Hierarchy(parents)
+    for child in parents:
+        seen = {child}
+        current = hierarchy.parent(child)
+        while current is not None:
+            if current in seen:
+                raise loc.child(child.full).error(f"the hierarchy has a cycle through {current.full}")
+            seen.add(current)
+            current = hierarchy.parent(current)
+    return hierarchy
