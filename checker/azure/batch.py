@@ -7,9 +7,11 @@ management_groups). Built-in roles may be named by display name or GUID without 
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from typing import Any
 
-from checker.azure.catalog import role_finder
+from checker.azure.catalog import active_catalog, role_finder
 from checker.azure.evaluate import decide
 from checker.azure.model import AzureModel
 from checker.azure.parse import (
@@ -22,7 +24,10 @@ from checker.azure.parse import (
 )
 from checker.azure.request import REQUEST_FIELDS, parse_request
 
-CASE_FIELDS = ("id", *REQUEST_FIELDS, "role_definitions", "role_assignments", "deny_assignments", "management_groups")
+SETTING_FIELDS = ("role_definitions", "role_assignments", "deny_assignments", "management_groups")
+CASE_FIELDS = ("id", *REQUEST_FIELDS, *SETTING_FIELDS)
+MODEL_CACHE_SIZE = 256
+_models: OrderedDict[str, AzureModel] = OrderedDict()
 
 
 def model_from_case(fields: Fields) -> AzureModel:
@@ -35,12 +40,27 @@ def model_from_case(fields: Fields) -> AzureModel:
     return AzureModel(tuple(assignments), tuple(denies), groups, tuple(roles))
 
 
+def _cached_model(fields: Fields) -> AzureModel:
+    """Batches repeat one setting over many requests; parse each distinct setting once (models are immutable)."""
+    catalog = id(active_catalog())  # a new import gives a new catalog object, so a new key
+    key = f"{catalog}:" + json.dumps([fields.get(name) for name in SETTING_FIELDS], sort_keys=True, separators=(",", ":"))
+    model = _models.get(key)
+    if model is None:
+        model = model_from_case(fields)
+        _models[key] = model
+        if len(_models) > MODEL_CACHE_SIZE:
+            _models.popitem(last=False)
+    else:
+        _models.move_to_end(key)
+    return model
+
+
 def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
     """Decide one case; raise InputError (naming the field) when the case is malformed."""
     case_id = case.get("id") if isinstance(case, dict) else None
     fields = Fields(case, "", field_locator(f"case {case_id}" if case_id is not None else "case"),
                     "a case", CASE_FIELDS)
-    model = model_from_case(fields)
+    model = _cached_model(fields)
     request = parse_request(fields)
     decision = decide(model, request, explain)
     result: dict[str, Any] = {"id": case_id, "decision": decision.kind.value}

@@ -93,13 +93,17 @@ def _imported(path: str, mtime: float) -> tuple[RoleDefinition, ...]:
 
 def active_catalog() -> Catalog:
     """The shipped roles, extended by an imported catalog when the user has one."""
-    shipped = builtin_catalog()
     path = imported_catalog_path()
     try:
-        imported = _imported(str(path), path.stat().st_mtime)
+        return _merged(str(path), path.stat().st_mtime)
     except (OSError, ValueError, KeyError, TypeError, InputError):
-        return shipped  # a broken import is reported by `catalog import`, not by every decision
-    return Catalog([*shipped.roles, *imported], shipped.operations)
+        return builtin_catalog()  # a broken import is reported by `catalog import`, not by every decision
+
+
+@cache
+def _merged(path: str, mtime: float) -> Catalog:
+    shipped = builtin_catalog()
+    return Catalog([*shipped.roles, *_imported(path, mtime)], shipped.operations)
 
 
 def role_finder(

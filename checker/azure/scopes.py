@@ -13,13 +13,16 @@ lower case only).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 MAX_SCOPE_LENGTH = 4096
 
 MG_PREFIX = ("providers", "microsoft.management", "managementgroups")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ScopeKind(StrEnum):
@@ -61,6 +64,11 @@ def parse_scope(raw: str) -> Scope:
     """Parse a scope or full resource id; raise ScopeError with a plain reason when it is malformed."""
     if not isinstance(raw, str):
         raise ScopeError("a scope must be a string such as /subscriptions/<id>/resourceGroups/<name>")
+    return _parse_scope(raw)
+
+
+@lru_cache(maxsize=8192)
+def _parse_scope(raw: str) -> Scope:
     if len(raw) > MAX_SCOPE_LENGTH:
         raise ScopeError(f"the scope is {len(raw):,} characters long, more than {MAX_SCOPE_LENGTH:,}")
     if raw == "/":
@@ -70,7 +78,7 @@ def parse_scope(raw: str) -> Scope:
     parts = raw[1:].split("/")
     if any(part == "" for part in parts):
         raise ScopeError("the scope has an empty segment ('//' or a trailing '/')")
-    if any(ord(ch) < 32 or ch == "\x7f" for ch in raw):
+    if _CONTROL.search(raw):
         raise ScopeError("the scope contains control characters")
     lower = [p.lower() for p in parts]
     if lower[0] == "providers":

@@ -13,6 +13,8 @@ Nesting is limited (MAX_DEPTH) so hostile input cannot exhaust the stack.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from checker.azure.conditions.ast import (
     ActionMatches,
     AttributeRef,
@@ -41,7 +43,14 @@ MAX_SET_SIZE = 200
 
 def parse_condition(text: str) -> Expr:
     """Parse a condition; raise ConditionError (an InputError) with line and column on bad input."""
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise ConditionError("the condition must be a string", 1, 1)
+    return _parse_cached(text)
+
+
+@lru_cache(maxsize=2048)
+def _parse_cached(text: str) -> Expr:  # syntax trees are immutable, so equal texts can share one
+    if not text.strip():
         raise ConditionError("the condition is empty", 1, 1, "remove the condition or write an expression")
     return _Parser(tokenize(text)).parse()
 
