@@ -16,11 +16,32 @@ FIXTURE_LAB = "01-fixture-train"
 
 
 @pytest.fixture
-def course(tmp_path: Path) -> Path:
+def full_course(tmp_path: Path) -> Path:
     """A writable copy of the fixture course (tests edit files and write progress)."""
     target = tmp_path / "course"
     shutil.copytree(FIXTURE_COURSE, target)
     return target
+
+
+@pytest.fixture
+def course(full_course: Path) -> Path:
+    """The fixture course without its `within` check.
+
+    Proving a wide-open starter policy costs the prover seconds per run; tests about the CLI, reports and
+    other kinds do not need it, and the suite must stay fast. `within` is tested with `full_course`.
+    """
+    lab_yaml = full_course / "labs" / FIXTURE_LAB / "lab.yaml"
+    text = lab_yaml.read_text(encoding="utf-8")
+    start = text.index("      - id: least-privilege\n")
+    end = text.index("      - id: only-sagemaker-assumes\n")
+    text = text[:start] + text[end:]
+    lab_yaml.write_text(text.replace("    pass_mark: 9\n", "    pass_mark: 6\n"), encoding="utf-8")
+    return full_course
+
+
+@pytest.fixture
+def full_lab_dir(full_course: Path) -> Path:
+    return full_course / "labs" / FIXTURE_LAB
 
 
 @pytest.fixture
@@ -29,8 +50,8 @@ def lab_dir(course: Path) -> Path:
 
 
 @pytest.fixture
-def solution_dir(course: Path) -> Path:
-    return course / "solutions" / FIXTURE_LAB / "aws"
+def solution_dir(full_course: Path) -> Path:
+    return full_course / "solutions" / FIXTURE_LAB / "aws"
 
 
 @pytest.fixture

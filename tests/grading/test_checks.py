@@ -122,30 +122,30 @@ def test_trust_fails_when_everyone_may_assume(lab_dir: Path, solution_dir: Path,
 
 
 @pytest.mark.skipif(not prover_available(), reason="the AWS prover (checker.aws.analyze.within) has not landed")
-def test_within_passes_for_the_reference(lab_dir: Path, solution_dir: Path) -> None:
-    assert _check(_grade(lab_dir, solution_dir), "least-privilege").passed
+def test_within_passes_for_the_reference(full_lab_dir: Path, solution_dir: Path) -> None:
+    assert _check(_grade(full_lab_dir, solution_dir), "least-privilege").passed
 
 
 @pytest.mark.skipif(not prover_available(), reason="the AWS prover (checker.aws.analyze.within) has not landed")
-def test_within_shows_a_counterexample(lab_dir: Path, solution_dir: Path, tmp_path: Path) -> None:
+def test_within_shows_a_counterexample(full_lab_dir: Path, solution_dir: Path, tmp_path: Path) -> None:
     deletes = {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::acme-ml-datasets/fraud/v3/*"}
     folder = submission(solution_dir, tmp_path / "s", permissions_json=policy(READ, LIST, WRITE, deletes))
-    check = _check(_grade(lab_dir, folder), "least-privilege")
+    check = _check(_grade(full_lab_dir, folder), "least-privilege")
     assert not check.passed and check.counterexample is not None
     assert check.counterexample.action.lower() == "s3:deleteobject"
     assert check.counterexample.resource.startswith("arn:aws:s3:::acme-ml-datasets/fraud/v3/")
     assert "Your policy allows s3:DeleteObject on arn:aws:s3:::acme-ml-datasets/fraud/v3/" in check.message
 
 
-def test_within_maps_the_engine_status_and_never_passes_undecided(lab_dir: Path, solution_dir: Path) -> None:
+def test_within_maps_the_engine_status_and_never_passes_undecided(full_lab_dir: Path, solution_dir: Path) -> None:
     from checker.aws import ENGINE
     from checker.core.engine import WithinStatus
     from checker.core.source import load_document
 
-    check = _check(_grade(lab_dir, solution_dir), "least-privilege")
+    check = _check(_grade(full_lab_dir, solution_dir), "least-privilege")
     files = {name: load_document(solution_dir / f"{name}.json") for name in ("permissions", "trust")}
     parsed = ENGINE.load_submission(files, {"identity": "arn:aws:iam::111122223333:role/ml-train"})
-    status = ENGINE.within(parsed, load_document(lab_dir / "envelope.json")).status
+    status = ENGINE.within(parsed, load_document(full_lab_dir / "envelope.json")).status
     assert check.passed is (status is WithinStatus.PROVED)
     if status is WithinStatus.UNKNOWN:
         assert check.points == 0 and "could not prove" in check.message and check.counterexample is None

@@ -18,15 +18,14 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 def test_reference_passes_with_exit_0_and_fixed_json(iamlab: Run, course: Path, solution_dir: Path, lab_dir: Path) -> None:
-    # Until the prover lands, `within` cannot pass; the lab then passes only if its pass mark allows it.
     code, out, err = iamlab("check", "01", "--root", str(course), "--submission", str(solution_dir), "--format", "json")
     data = json.loads(out)
     assert list(data) == ["lab", "cloud", "score", "max_score", "passed", "checks"]
-    assert data["lab"] == "01-fixture-train" and data["cloud"] == "aws" and data["max_score"] == 11
+    assert data["lab"] == "01-fixture-train" and data["cloud"] == "aws" and data["max_score"] == 8
     for check in data["checks"]:
         assert list(check) == ["id", "kind", "passed", "points", "max_points", "message", "counterexample"]
         assert isinstance(check["points"], int) and isinstance(check["message"], str)
-    assert code == (0 if data["passed"] else 1)
+    assert code == 0 and data["passed"] is True and data["score"] == 8
     assert data["score"] == sum(check["points"] for check in data["checks"])
 
 
@@ -90,13 +89,13 @@ def test_junit_report_reads_like_ci_reads_it(iamlab: Run, course: Path, tmp_path
     suites = list(xml)
     assert len(suites) == 1 and suites[0].name == "iamlab.01-fixture-train.aws"
     cases = list(suites[0])
-    assert len(cases) == 7 and suites[0].tests == 7
+    assert len(cases) == 6 and suites[0].tests == 6
     failed = [case for case in cases if not case.is_passed]
     assert suites[0].failures == len(failed) and failed
     failure = next(result for result in failed[0].result if isinstance(result, Failure))
     assert failure.message and failure.type in {"allows", "denies", "within", "trust", "findings", "answer"}
     properties = {prop.name: prop.value for prop in suites[0].properties()}
-    assert properties["passed"] == "false" and properties["max_score"] == "11"
+    assert properties["passed"] == "false" and properties["max_score"] == "8"
 
 
 def test_markdown_and_html_reports(iamlab: Run, course: Path) -> None:
@@ -128,7 +127,7 @@ def test_progress_is_recorded_and_listed(iamlab: Run, course: Path, solution_dir
     assert json.loads(out)["progress"][0]["attempts"] == 1
     code, out, _ = iamlab("list", "--root", str(course), "--format", "json")
     lab = json.loads(out)["labs"][0]
-    assert code == 0 and lab["level"] == "beginner" and lab["clouds"] == ["aws"] and "/11" in lab["status"]["aws"]
+    assert code == 0 and lab["level"] == "beginner" and lab["clouds"] == ["aws"] and "/8" in lab["status"]["aws"]
 
 
 def test_hint_reveals_one_more_each_time(iamlab: Run, course: Path) -> None:

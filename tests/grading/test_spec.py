@@ -13,8 +13,8 @@ from tests.grading.helpers import write
 LAB_ID = "01-fixture-train"
 
 
-def test_fixture_lab_loads_with_parameters_filled(lab_dir: Path) -> None:
-    lab = load_lab(lab_dir)
+def test_fixture_lab_loads_with_parameters_filled(full_lab_dir: Path) -> None:
+    lab = load_lab(full_lab_dir)
     aws = lab.cloud("aws")
     assert lab.id == LAB_ID and lab.number == "01" and lab.level == "beginner"
     assert aws.identity == "arn:aws:iam::111122223333:role/ml-train"

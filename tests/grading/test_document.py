@@ -1,0 +1,75 @@
+"""`document` checks: fields of a submitted file (e.g. a SageMaker CreateTrainingJob request)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checker.core.errors import InputError
+from checker.grading.runner import grade
+from checker.grading.spec import load_lab
+from tests.grading.helpers import write
+
+LAB = """\
+id: 04-doc
+title: doc
+level: beginner
+clouds:
+  aws:
+    identity: arn:aws:iam::111122223333:role/r
+    files: {permissions: permissions.json, training_job: training-job.json}
+    checks:
+      - id: job
+        kind: document
+        file: FILE
+        points: 3
+        partial: true
+        message: The job definition must match the role and prefixes.
+        expect:
+          - {path: /RoleArn, equals: "arn:aws:iam::111122223333:role/r", why: the job runs as this role}
+          - {path: "/InputDataConfig/*/S3Uri", starts_with: ["s3://data/fraud/v3/"]}
+          - {path: /EnableNetworkIsolation, equals: true}
+"""
+
+GOOD = {
+    "RoleArn": "arn:aws:iam::111122223333:role/r",
+    "InputDataConfig": [{"S3Uri": "s3://data/fraud/v3/train/"}, {"S3Uri": "s3://data/fraud/v3/val/"}],
+    "EnableNetworkIsolation": True,
+}
+
+
+def _grade(tmp_path: Path, job: object, file: str = "training_job") -> tuple[bool, int, tuple[str, ...]]:
+    lab_dir = tmp_path / "labs" / "04-doc"
+    write(lab_dir / "lab.yaml", LAB.replace("FILE", file))
+    write(lab_dir / "aws" / "permissions.json", '{"Version": "2012-10-17", "Statement": []}')
+    write(lab_dir / "aws" / "training-job.json", json.dumps(job, indent=2))
+    check = grade(load_lab(lab_dir), "aws").checks[0]
+    return check.passed, check.points, check.failures
+
+
+def test_a_matching_document_passes(tmp_path: Path) -> None:
+    assert _grade(tmp_path, GOOD) == (True, 3, ())
+
+
+def test_each_expectation_is_a_case_with_its_location(tmp_path: Path) -> None:
+    job = {**GOOD, "InputDataConfig": [{"S3Uri": "s3://data/fraud/v3/train/"}, {"S3Uri": "s3://data/fraud/"}]}
+    passed, points, failures = _grade(tmp_path, job)
+    assert not passed and points == 2  # 2 of 3 expectations hold: floor(3 * 2 / 3)
+    assert len(failures) == 1 and "/InputDataConfig/*/S3Uri" in failures[0]
+    assert "training-job.json:8:7" in failures[0] and "s3://data/fraud/v3/" in failures[0]
+
+
+def test_missing_fields_and_wrong_values(tmp_path: Path) -> None:
+    job = {"RoleArn": "arn:aws:iam::111122223333:role/Admin", "InputDataConfig": [], "EnableNetworkIsolation": "true"}
+    passed, points, failures = _grade(tmp_path, job)
+    assert not passed and points == 0 and len(failures) == 3
+    assert "the job runs as this role" in failures[0]
+    assert "has no /InputDataConfig/*/S3Uri" in failures[1]
+    assert '"true"' in failures[2]  # text "true" is not the boolean true
+
+
+def test_an_unknown_logical_file_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no submission file is named 'job'"):
+        _grade(tmp_path, GOOD, file="job")
