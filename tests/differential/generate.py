@@ -435,9 +435,9 @@ def _condition_block(rng: Random, keys: list[KeySpec]) -> tuple[Json, Json]:
     for spec in keys:
         operator = rng.choice(OPERATORS[spec.kind])
         set_operator = rng.choice(["ForAllValues:", "ForAnyValue:"]) if spec.multi else ""
-        # Not generated (AWS's docs leave them open; see docs/aws-differences.md, "not compared"):
-        # a single-valued operator on a multivalued key, and ForAnyValue combined with IfExists.
-        if rng.random() < 0.25 and set_operator != "ForAnyValue:":
+        # Not generated (AWS's docs leave it open; see docs/aws-differences.md, "not compared"):
+        # a single-valued operator on a multivalued key.
+        if rng.random() < 0.25:
             operator += "IfExists"
         operator = set_operator + operator
         if rng.random() < 0.12:
@@ -551,9 +551,10 @@ def _rcp_levels(rng: Random, target: Target) -> list[list[Json]]:
         {"Effect": "Deny", "Principal": "*", "Action": [f"{service}:*", "sts:*"], "Resource": "*",
          "Condition": {"StringNotEquals": {"aws:PrincipalAccount": HOME}}},
     ])
-    # RCPFullAWSAccess is attached to every root, OU and account and cannot be detached, so each level
-    # lists it (orgs_manage_policies_rcps.html).
-    return [[RCP_FULL_ACCESS, policy(statement)] for _ in range(rng.randint(1, 2))]
+    # RCPFullAWSAccess is attached to every root, OU and account and cannot be detached
+    # (orgs_manage_policies_rcps.html): a level may list it or leave it implicit.
+    return [[RCP_FULL_ACCESS, policy(statement)] if rng.random() < 0.5 else [policy(statement)]
+            for _ in range(rng.randint(1, 2))]
 
 
 def family_flow(rng: Random) -> Json:
@@ -623,8 +624,8 @@ def _not_principal_element(rng: Random, principal: Principal) -> Any:
 
 def _resource_policy(rng: Random, target: Target, principal: Principal, boundary: bool = False) -> Json:
     element, value = _principal_element(rng, principal)
-    if not boundary and rng.random() < 0.1:
-        # With a permissions boundary, Deny + NotPrincipal denies every IAM principal; not compared.
+    if rng.random() < (0.3 if boundary else 0.1):
+        # With a permissions boundary, Deny + NotPrincipal denies every IAM principal (boundaries page).
         element, value = "NotPrincipal", _not_principal_element(rng, principal)
     effect = "Deny" if element == "NotPrincipal" or rng.random() < 0.2 else "Allow"
     statement: Json = {"Effect": effect, element: value, "Action": target.action, "Resource": target.resource}

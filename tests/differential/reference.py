@@ -1,7 +1,7 @@
 """Run the independent evaluator (@cloud-copilot/iam-simulate under node) on batch cases.
 
 Before a case goes to node it passes through `for_reference`, which applies rewrites that keep its
-meaning under AWS's documented rules but steer around two gaps of the reference evaluator (each is
+meaning under AWS's documented rules but steer around gaps of the reference evaluator (each is
 described with its AWS doc page in docs/aws-differences.md):
 
 - Version 2008-10-17 (or no Version): AWS treats `${...}` as literal text there, iam-simulate
@@ -14,19 +14,20 @@ described with its AWS doc page in docs/aws-differences.md):
   them as milliseconds. The rewrite spells them as ISO 8601 (the same instant).
 - The whole-range CIDR blocks `0.0.0.0/0` and `::/0` match nothing in iam-simulate. The rewrite
   spells each as its two halves (`0.0.0.0/1` + `128.0.0.0/1`, `::/1` + `8000::/1`), the same range.
+  A bare address (`203.0.113.200`, a one-address range in AWS) breaks iam-simulate's NotIpAddress for
+  IPv6 callers; the rewrite adds the explicit `/32` or `/128`.
+- A statement whose condition value names a policy variable that cannot be resolved is invalid (AWS:
+  "any attempt to match it fails and causes the statement to be invalid"); iam-simulate still lets the
+  other values of that condition match. The rewrite removes such statements.
 - RCPFullAWSAccess (`Allow`, `Principal: "*"`, `Action: "*"`) in an RCP level: iam-simulate adds it
   to every level itself and rejects a copy in the input ("Action cannot be * in a resource control
   policy"), so the rewrite leaves it out.
-- A negated or `...IfExists` operator (without a set operator) whose key is absent from the request:
-  AWS documents that such a condition is true; the rewrite removes the condition (true) so that the
-  reference's own handling of absent keys is not what is compared. Values naming a policy variable
-  are left alone: an unresolvable variable makes the whole statement invalid (AWS docs), which the
-  reference models.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -43,10 +44,6 @@ OIDC_KEY_RENAMES = {
 }
 POLICY_FIELDS = ("resource_policy", "permissions_boundary", "session_policy")
 DATE_KEYS = {"aws:currenttime", "aws:tokenissuetime", "aws:epochtime"}
-NEGATED_OPERATORS = {
-    "stringnotequals", "stringnotequalsignorecase", "stringnotlike", "numericnotequals", "datenotequals",
-    "notipaddress", "arnnotequals", "arnnotlike",
-}
 
 
 class ReferenceUnavailable(RuntimeError):
@@ -97,26 +94,36 @@ def _iso(value: Any) -> Any:
 WHOLE_RANGES = {"0.0.0.0/0": ["0.0.0.0/1", "128.0.0.0/1"], "::/0": ["::/1", "8000::/1"]}
 
 
-def _split_whole_ranges(value: Any) -> Any:
+def _explicit_ranges(value: Any) -> Any:
     values = value if isinstance(value, list) else [value]
-    if not any(v in WHOLE_RANGES for v in values):
-        return value
-    return [half for v in values for half in WHOLE_RANGES.get(v, [v])]
+    out: list[Any] = []
+    for item in values:
+        if isinstance(item, str) and "/" not in item and "${" not in item:
+            item += "/128" if ":" in item else "/32"
+        out.extend(WHOLE_RANGES.get(item, [item]))
+    return out
 
 
-def _condition_is_true_when_absent(operator: str) -> bool:
-    lowered = operator.lower()
-    if ":" in lowered:  # set operators have their own documented rules
-        return False
-    return lowered.endswith("ifexists") or lowered in NEGATED_OPERATORS
+VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _names_unresolvable_variable(statement: Any, present: set[str]) -> bool:
+    condition = statement.get("Condition") if isinstance(statement, dict) else None
+    for name in VARIABLE.findall(json.dumps(condition or {})):
+        if name not in ("*", "?", "$") and "," not in name and name.lower() not in present:
+            return True
+    return False
 
 
 def _resolve_conditions(document: Any, present: set[str]) -> Any:
-    """Date values as ISO 8601, and absent-key conditions that AWS documents as true removed."""
+    """Invalid statements dropped, dates as ISO 8601, address ranges explicit."""
     if not isinstance(document, dict) or not isinstance(document.get("Statement"), (list, dict)):
         return document
     document = json.loads(json.dumps(document))
     statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    if document.get("Version") == "2012-10-17":
+        statements = [s for s in statements if not _names_unresolvable_variable(s, present)]
+        document["Statement"] = statements
     for statement in statements:
         condition = statement.get("Condition") if isinstance(statement, dict) else None
         if not isinstance(condition, dict):
@@ -125,22 +132,12 @@ def _resolve_conditions(document: Any, present: set[str]) -> Any:
             block = condition[operator]
             if not isinstance(block, dict):
                 continue
+            base = operator.lower().split(":")[-1]
             for key in list(block):
-                base = operator.lower().split(":")[-1]
                 if base.startswith("date"):
                     block[key] = _iso(block[key])
                 if base.startswith(("ipaddress", "notipaddress")):
-                    block[key] = _split_whole_ranges(block[key])
-                if (
-                    key.lower() not in present
-                    and _condition_is_true_when_absent(operator)
-                    and "${" not in json.dumps(block[key])  # an unresolvable variable voids the statement
-                ):
-                    del block[key]
-            if not block:
-                del condition[operator]
-        if not condition:
-            del statement["Condition"]
+                    block[key] = _explicit_ranges(block[key])
     return document
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -85,6 +84,37 @@ def _session_exception(original: str, resource_path: str) -> str:
     return "allow" if "allow" in (original, resource_path) else "implicit_deny"
 
 
+def _statements_of(document: dict[str, Any] | None) -> list[dict[str, Any]]:
+    statements = (document or {}).get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _is_wildcard_allow(statement: dict[str, Any]) -> bool:
+    return statement.get("Effect") == "Allow" and statement.get("Principal") in ("*", {"AWS": "*"})
+
+
+def _wildcard_grant_under_limits(generated: GeneratedCase) -> bool:
+    """Same-account caller limited by a boundary or session policy, resource policy granting to "*"."""
+    case = generated.case
+    caller_account = case["principal"].split(":")[4] if case["principal"].startswith("arn:") else None
+    limited = case.get("permissions_boundary") is not None or case.get("session_policy") is not None
+    return (
+        limited
+        and caller_account == case.get("resource_account")
+        and any(_is_wildcard_allow(s) for s in _statements_of(case.get("resource_policy")))
+    )
+
+
+def _wildcard_grant_as_identity(case: dict[str, Any]) -> dict[str, Any]:
+    """The "*" grant moved into an identity policy, where the boundary and session policy limit it."""
+    statements = _statements_of(case.get("resource_policy"))
+    moved = [{k: v for k, v in s.items() if k != "Principal"} for s in statements if _is_wildcard_allow(s)]
+    kept = [s for s in statements if not _is_wildcard_allow(s)]
+    resource_policy = dict(case["resource_policy"], Statement=kept) if kept else None
+    identity = [*(case.get("identity_policies") or []), {"Version": "2012-10-17", "Statement": moved}]
+    return dict(case, resource_policy=resource_policy, identity_policies=identity)
+
+
 KNOWN_DIFFERENCES: list[KnownDifference] = [
     KnownDifference(
         name="a resource-based policy naming the session ARN is not limited by the session policy",
@@ -95,65 +125,14 @@ KNOWN_DIFFERENCES: list[KnownDifference] = [
         rewrite=_resource_path_only,
         expected=_session_exception,
     ),
-]
-
-
-@dataclass(frozen=True)
-class PendingQuestion:
-    """A disagreement reported to the engine's owner: a bug in our engine, or a point the docs leave open.
-
-    These cases are compared in an xfail test, so they stay visible without failing the suite.
-    """
-
-    name: str
-    applies: Callable[[GeneratedCase], bool]
-
-
-def _wildcard_principal_with_session_policy(generated: GeneratedCase) -> bool:
-    case = generated.case
-    policy = case.get("resource_policy") or {}
-    statements = policy.get("Statement", [])
-    return (
-        ":assumed-role/" in case["principal"]
-        and case.get("session_policy") is not None
-        and any(s.get("Principal") in ("*", {"AWS": "*"}) for s in statements if isinstance(s, dict))
-    )
-
-
-_VARIABLE = re.compile(r"\$\{([^}]+)\}")
-
-
-def _unresolvable_condition_variable(generated: GeneratedCase) -> bool:
-    """A condition value names a policy variable whose key is absent and that has no default."""
-    case = generated.case
-    present = {key.lower() for key in case.get("context") or {}}
-    documents = [*(case.get("identity_policies") or []), case.get("resource_policy"),
-                 case.get("permissions_boundary"), case.get("session_policy"),
-                 *(p for level in case.get("scps") or [] for p in level),
-                 *(p for level in case.get("rcps") or [] for p in level)]
-    for document in documents:
-        if not isinstance(document, dict) or document.get("Version") != "2012-10-17":
-            continue
-        statements = document.get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            text = json.dumps(statement.get("Condition", {}))
-            for name in _VARIABLE.findall(text):
-                if name not in ("*", "?", "$") and "," not in name and name.lower() not in present:
-                    return True
-    return False
-
-
-PENDING_QUESTIONS: list[PendingQuestion] = [
-    PendingQuestion(
-        "an unresolvable policy variable in a condition value makes the statement invalid (AWS: 'any attempt "
-        "to match it fails and causes the statement to be invalid'); our engine treats the value as not "
-        "matching, so negated operators become true. /tmp/prompts/aws_bugs.md",
-        _unresolvable_condition_variable,
-    ),
-    PendingQuestion(
-        "does Principal \"*\" in a resource-based policy count as naming a role session (so the session "
-        "policy does not limit it)? /tmp/prompts/aws_bugs.md",
-        _wildcard_principal_with_session_policy,
+    KnownDifference(
+        name='Principal "*" does not name the caller, so the boundary and session policy still limit the grant',
+        # "resource-based policies that grant permissions to an IAM user ARN ... are not limited by ... a
+        # permissions boundary"; for sessions only "the ARN of the session" is exempt (policies_session).
+        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html",
+        applies=_wildcard_grant_under_limits,
+        rewrite=_wildcard_grant_as_identity,
+        expected=lambda _original, as_identity: as_identity,
     ),
 ]
 
@@ -207,10 +186,6 @@ def _known(generated: GeneratedCase) -> KnownDifference | None:
     return next((k for k in KNOWN_DIFFERENCES if k.applies(generated)), None)
 
 
-def _pending(generated: GeneratedCase) -> PendingQuestion | None:
-    return next((q for q in PENDING_QUESTIONS if q.applies(generated)), None)
-
-
 def test_reference_decides_every_generated_case(outcomes: list[Outcome]) -> None:
     errors = [o for o in outcomes if "error" in o.theirs]
     assert not errors, "the generator made a case iam-simulate rejects:\n" + "\n".join(
@@ -230,7 +205,6 @@ def test_engines_agree(outcomes: list[Outcome], family: str) -> None:
         for o in outcomes
         if o.generated.family == family
         and _known(o.generated) is None
-        and _pending(o.generated) is None
         and "error" not in o.ours
         and "error" not in o.theirs
         and o.ours["decision"] != o.theirs["decision"]
@@ -255,15 +229,6 @@ def test_known_differences_follow_the_aws_docs(outcomes: list[Outcome]) -> None:
             wrong.append(f"[{known.name}; {known.doc}] expected {outcome.expected}\n{outcome.show()}")
     assert applied > 0, "no generated case exercises the known differences; the generator changed"
     assert not wrong, "\n".join(wrong[:SHOW])
-
-
-@pytest.mark.xfail(reason="open questions reported in /tmp/prompts/aws_bugs.md; see PENDING_QUESTIONS", strict=False)
-def test_pending_questions_agree_with_reference(outcomes: list[Outcome]) -> None:
-    disagreements = [
-        o for o in outcomes
-        if _pending(o.generated) is not None and o.ours.get("decision") != o.theirs.get("decision")
-    ]
-    assert not disagreements, "\n".join(o.show() for o in disagreements[:SHOW])
 
 
 def test_every_family_reaches_both_allow_and_deny(outcomes: list[Outcome]) -> None:
