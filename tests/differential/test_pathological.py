@@ -114,11 +114,7 @@ def test_100kb_literal_strings_are_decided_in_linear_time() -> None:
     _assert_linear(lambda: decide_case(small, False), lambda: decide_case(large, False))
 
 
-@pytest.mark.xfail(
-    reason="`?`-heavy pattern segments cost O(n * m * holes) in checker/aws/wildcard.py "
-    "(_Segment.matches_at scans the holes tuple per character); reported in /tmp/prompts/aws_bugs.md",
-    strict=False,
-)
+# `?` matches exactly one character; a segment full of them must not cost pattern x value x holes.
 def test_question_marks_in_one_segment_scale_linearly_with_the_pattern() -> None:
     def policies(questions: int) -> PolicySet:
         return _policy({"Effect": "Allow", "Action": "s3:GetObject",
@@ -158,3 +154,14 @@ def test_deeply_nested_values_inside_a_case_are_rejected_not_crashed() -> None:
     # The same through the batch loader, which is how hostile JSON text arrives.
     line = json.dumps(base)
     assert parse_json(line).data == base
+
+
+def test_a_thousand_question_marks_against_growing_resource() -> None:
+    policies = _policy({"Effect": "Allow", "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::bucket/*" + "a?" * 500 + "b*"})
+
+    def request(n: int) -> Request:
+        return Request(ROLE, "s3:GetObject", "arn:aws:s3:::bucket/" + "a" * n, "111122223333")
+
+    assert not evaluate(request(25_000), policies).allowed
+    _assert_linear(_decide(policies, request(25_000)), _decide(policies, request(100_000)))
