@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from typing import Any
 
 from checker.gcp.evaluate import decide
@@ -27,6 +29,11 @@ CASE_FIELDS = REQUEST_FIELDS | {
 }
 
 
+POLICY_FIELDS = ("allow_policies", "deny_policies", "principal_access_boundary_policies", "custom_roles")
+_CACHE_SIZE = 256
+_policy_cache: OrderedDict[str, PolicySet] = OrderedDict()
+
+
 def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
     loc = Loc(label=f"case {case.get('id')!r}" if case.get("id") is not None else "case")
     for key in case:
@@ -35,6 +42,20 @@ def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
                 f"unknown field {key!r}", "allowed fields: " + ", ".join(sorted(CASE_FIELDS))
             )
     request = parse_request(case, loc)
+    # Batches often repeat the same policies line after line: parse them once (errors are never cached).
+    key = json.dumps([[case.get(f) for f in POLICY_FIELDS], [n.full for n in request.chain]], sort_keys=True)
+    cached = _policy_cache.get(key)
+    if cached is not None:
+        _policy_cache.move_to_end(key)
+        return cached, request
+    policies = _parse_policies(case, request, loc)
+    _policy_cache[key] = policies
+    if len(_policy_cache) > _CACHE_SIZE:
+        _policy_cache.popitem(last=False)
+    return policies, request
+
+
+def _parse_policies(case: dict[str, Any], request: Any, loc: Loc) -> PolicySet:
     chain = request.chain
     custom_roles = parse_custom_roles_map(case.get("custom_roles"), loc.child("custom_roles"))
 
@@ -76,7 +97,7 @@ def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
     pab = parse_pab_policies(
         case.get("principal_access_boundary_policies"), loc.child("principal_access_boundary_policies")
     )
-    return PolicySet(tuple(bindings), tuple(deny_rules), pab, custom_roles), request
+    return PolicySet(tuple(bindings), tuple(deny_rules), pab, custom_roles)
 
 
 def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:

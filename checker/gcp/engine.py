@@ -71,13 +71,20 @@ class GcpModel:
     request_time: Any = None
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
 
+    policy_sets: dict[str, PolicySet] = field(default_factory=dict, compare=False, repr=False)
+
     def policy_set(self, principal: str) -> PolicySet:
-        return PolicySet(
-            self.bindings + self.setting_bindings,
-            self.deny_rules,
-            self.boundaries.get(principal, ()),
-            self.custom_roles,
-        )
+        """The policies that bear on this principal's requests, built once (role lookups are cached inside)."""
+        found = self.policy_sets.get(principal)
+        if found is None:
+            found = PolicySet(
+                self.bindings + self.setting_bindings,
+                self.deny_rules,
+                self.boundaries.get(principal, ()),
+                self.custom_roles,
+            )
+            self.policy_sets[principal] = found
+        return found
 
 
 def _loc(value: Any, label: str) -> tuple[Any, Loc]:

@@ -170,12 +170,10 @@ def _principal_in(members: tuple[Member, ...], principal: Principal) -> Member |
 
 
 def _check_deny(ctx: _Context) -> Decision | None:
-    chain = set(ctx.chain)
     permission = ctx.request.permission
     principal = ctx.request.principal
-    for rule in ctx.policies.deny_rules:
-        if rule.attached not in chain:
-            continue
+    rules = [rule for node in ctx.chain for rule in ctx.policies.deny_rules_on(node)]
+    for rule in rules:
         reason = _deny_rule_applies(ctx, rule, permission, principal)
         if reason is None:
             continue
@@ -264,11 +262,8 @@ def _holds_basic_role(ctx: _Context, role: str, project: str) -> bool:
 def _check_allow(ctx: _Context) -> Decision:
     permission = ctx.request.permission
     chain = ctx.chain
-    chain_set = set(chain)
     found_role = False
-    for binding in ctx.policies.bindings:
-        if binding.attached not in chain_set:
-            continue
+    for binding in [b for node in chain for b in ctx.policies.bindings_on(node)]:
         if permission not in role_permissions(binding.role, ctx.policies):
             continue
         found_role = True

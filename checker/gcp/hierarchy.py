@@ -26,7 +26,20 @@ class Hierarchy:
             return bucket_of(name)
         return self.parents.get(name)
 
+    cache: dict[ResourceName, tuple[ResourceName, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
     def ancestors(self, name: ResourceName) -> tuple[ResourceName, ...]:
+        cached = self.cache.get(name)
+        if cached is not None:
+            return cached
+        if len(self.cache) > 50_000:
+            self.cache.clear()  # bound the memory a long batch can use
+        self.cache[name] = result = self._walk(name)
+        return result
+
+    def _walk(self, name: ResourceName) -> tuple[ResourceName, ...]:
         found: list[ResourceName] = []
         current = self.parent(name)
         while current is not None and current not in found and len(found) < MAX_DEPTH:

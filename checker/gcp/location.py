@@ -1,25 +1,43 @@
 """Where a value came from, so every InputError names the file/line/column or the field.
 
 A `Loc` wraps either a loaded file (errors carry line and column from `LoadedDocument.locate`) or
-a batch case (errors name the field path, e.g. `allow_policies/…/bindings/0/role`).
+a batch case (errors name the field path, e.g. `allow_policies[...].bindings[0].role`). Children are
+cheap to make: the JSON pointer is only built when an error needs it.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, pointer_join
 
 
-@dataclass(frozen=True)
 class Loc:
-    pointer: str = ""
-    document: LoadedDocument | None = None
-    label: str = "case"
+    __slots__ = ("_key", "_parent", "_pointer", "document", "label")
+
+    def __init__(
+        self,
+        pointer: str = "",
+        document: LoadedDocument | None = None,
+        label: str = "case",
+        *,
+        parent: Loc | None = None,
+        key: str | int | None = None,
+    ) -> None:
+        self._pointer: str | None = pointer if parent is None else None
+        self.document = document
+        self.label = label
+        self._parent = parent
+        self._key = key
 
     def child(self, key: str | int) -> Loc:
-        return Loc(pointer_join(self.pointer, key), self.document, self.label)
+        return Loc(document=self.document, label=self.label, parent=self, key=key)
+
+    @property
+    def pointer(self) -> str:
+        if self._pointer is None:
+            assert self._parent is not None and self._key is not None
+            self._pointer = pointer_join(self._parent.pointer, self._key)
+        return self._pointer
 
     @property
     def field(self) -> str:

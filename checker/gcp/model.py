@@ -93,8 +93,30 @@ class PolicySet:
     # role name -> permissions, filled on first use (roles are looked up for every decision)
     role_cache: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
-    def bindings_on(self, attached: str) -> list[Binding]:
-        return [b for b in self.bindings if b.attached.full == attached]
+    index_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def bindings_on(self, attached: ResourceName) -> tuple[Binding, ...]:
+        """Bindings attached to one resource, from an index built on first use."""
+        index = self.index_cache.get("bindings")
+        if index is None:
+            index = {}
+            for binding in self.bindings:
+                index.setdefault(binding.attached, []).append(binding)
+            index = {key: tuple(value) for key, value in index.items()}
+            self.index_cache["bindings"] = index
+        found: tuple[Binding, ...] = index.get(attached, ())
+        return found
+
+    def deny_rules_on(self, attached: ResourceName) -> tuple[DenyRule, ...]:
+        index = self.index_cache.get("deny")
+        if index is None:
+            index = {}
+            for rule in self.deny_rules:
+                index.setdefault(rule.attached, []).append(rule)
+            index = {key: tuple(value) for key, value in index.items()}
+            self.index_cache["deny"] = index
+        found: tuple[DenyRule, ...] = index.get(attached, ())
+        return found
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ relative part, without the `//service/` prefix (doc: "Resource attributes for IA
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,11 +18,18 @@ _FULL_NAME = re.compile(r"^//(?P<service>[a-z0-9][a-z0-9.-]*\.[a-z]{2,})/(?P<rel
 CRM = "cloudresourcemanager.googleapis.com"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResourceName:
     full: str
     service: str  # e.g. "storage.googleapis.com"
     relative: str  # what `resource.name` holds in a condition
+
+    # Identity is the full name; hashing only it keeps set and dict lookups cheap in the evaluator.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ResourceName) and other.full == self.full
+
+    def __hash__(self) -> int:
+        return hash(self.full)
 
     @property
     def kind(self) -> str:
@@ -43,6 +51,10 @@ class ResourceName:
 
 def parse_resource_name(text: object, loc: Loc) -> ResourceName:
     """Parse a full resource name or raise InputError naming where it came from."""
+    if isinstance(text, str):
+        known = _parsed(text)
+        if known is not None:
+            return known
     match = _FULL_NAME.match(text) if isinstance(text, str) else None
     # A trailing '/' is allowed: Cloud Storage object and managed folder names may end with one.
     if match is None or "//" in match.group("relative"):
@@ -52,6 +64,14 @@ def parse_resource_name(text: object, loc: Loc) -> ResourceName:
             "or //storage.googleapis.com/projects/_/buckets/my-bucket",
         )
     assert isinstance(text, str)
+    return ResourceName(text, match.group("service"), match.group("relative"))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _parsed(text: str) -> ResourceName | None:
+    match = _FULL_NAME.match(text)
+    if match is None or "//" in match.group("relative"):
+        return None
     return ResourceName(text, match.group("service"), match.group("relative"))
 
 

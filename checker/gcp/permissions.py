@@ -10,6 +10,7 @@ verb or both with `*` (e.g. `secretmanager.googleapis.com/*.*`, `storage.googlea
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ def parse_v1_permission(text: object, loc: Loc) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65_536)
 def v2_name(permission: str) -> str:
     """The v2 name of a v1 permission: storage.objects.get -> storage.googleapis.com/objects.get."""
     if "/" in permission:
