@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from checker.gcp.location import Loc
 
+_GKE_WORKLOAD = re.compile(r"^[a-z][a-z0-9.-]*\.svc\.id\.goog\[[^/\]\s]+/[^/\]\s]+\]$")
 _EMAIL = re.compile(r"^[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+$")
 _POOL = re.compile(
     r"^(?P<pool>iam\.googleapis\.com/(?:projects/[^/]+/locations/global/workloadIdentityPools|"
@@ -177,6 +178,9 @@ def parse_allow_member(text: object, loc: Loc) -> Member:
     if prefix == "user":
         return Member(text, MemberKind.USER, _email(rest, loc, "user:"))
     if prefix == "serviceAccount":
+        if _GKE_WORKLOAD.match(rest):
+            # GKE Workload Identity: a Kubernetes service account, PROJECT_ID.svc.id.goog[NAMESPACE/KSA].
+            return Member(text, MemberKind.SERVICE_ACCOUNT, rest)
         return Member(text, MemberKind.SERVICE_ACCOUNT, _email(rest, loc, "serviceAccount:"))
     if prefix == "group":
         return Member(text, MemberKind.GROUP, "group:" + _email(rest, loc, "group:"))

@@ -13,6 +13,7 @@ LOC = Loc(label="test")
 ALICE = parse_principal("user:Alice@Example.com", ["group:ml@example.com"], None, LOC)
 SA = parse_principal("serviceAccount:train@p.iam.gserviceaccount.com", [], None, LOC)
 ANON = parse_principal("allUsers", [], None, LOC)
+GKE = parse_principal("serviceAccount:acme-ml.svc.id.goog[training/trainer]", [], None, LOC)
 GITHUB = parse_principal(GITHUB_PRINCIPAL, [], {"attribute.repository": "acme/train"}, LOC)
 
 ALLOW_ROWS = [
@@ -33,6 +34,8 @@ ALLOW_ROWS = [
     (f"principalSet://{POOL}/attribute.ref/refs/heads/main", GITHUB, False),
     (f"principalSet://{POOL}/*", GITHUB, True),
     (f"principalSet://{POOL}/*", SA, False),
+    ("serviceAccount:acme-ml.svc.id.goog[training/trainer]", GKE, True),
+    ("serviceAccount:acme-ml.svc.id.goog[training/other]", GKE, False),
 ]
 
 

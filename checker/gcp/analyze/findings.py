@@ -233,6 +233,22 @@ def _condition_cannot_narrow(
                     STORAGE_LIST_DOC,
                 )
             )
+    if bucket_level and bucket is not None and bucket == binding.attached and not found:
+        object_prefix = _object_prefix(binding)
+        if object_prefix is not None:
+            found.append(
+                _finding(
+                    "GCP013",
+                    Severity.WARNING,
+                    binding,
+                    f"the prefix {object_prefix!r} cannot narrow {', '.join(bucket_level)}: listing is checked on the "
+                    "bucket, so whoever may list sees the names of every object in the bucket, not only those under "
+                    "the prefix",
+                    "if object names outside the prefix must stay hidden, keep that data in another bucket or a "
+                    "managed folder with its own policy",
+                    STORAGE_LIST_DOC,
+                )
+            )
     unsupplied = sorted(
         {v2_name(p).split("/")[0] for p in permissions} - {"cloudresourcemanager.googleapis.com"}
     )
@@ -251,6 +267,16 @@ def _condition_cannot_narrow(
             )
         )
     return found
+
+
+def _object_prefix(binding: Binding) -> str | None:
+    """The object-name prefix a condition tests with resource.name.startsWith, if any."""
+    assert binding.condition is not None
+    for match in re.finditer(
+        r'resource\.name\.startsWith\(\s*"([^"]*/objects/[^"]*)"', binding.condition.expression
+    ):
+        return match.group(1)
+    return None
 
 
 def _default_service_account(
