@@ -771,6 +771,26 @@ def family_caller_identity(rng: Random) -> Json:
     return case(principal, target, identity=identity, scps=scps)
 
 
+# ---------------------------------------------------------------------------------------------------
+# Family: S3 Block Public Access, RestrictPublicBuckets given as an input setting
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+
+
+def family_s3_public(rng: Random) -> Json:
+    target = rng.choice([t for t in TARGETS if t.action.startswith("s3:") and t.account == HOME])
+    principal = PRINCIPALS[rng.choice(["role", "other_role", "other_session"])]
+    grantee: Any = rng.choice(["*", {"AWS": "*"}, {"AWS": f"arn:aws:iam::{OTHER}:root"},
+                               {"AWS": principal.arn}])
+    statement: Json = {"Effect": "Allow", "Principal": grantee, "Action": target.action,
+                       "Resource": target.resource}
+    if rng.random() < 0.3:  # a condition on a fixed value keeps a "*" grant non-public
+        statement["Condition"] = {"StringEquals": {"aws:PrincipalAccount": OTHER}}
+    identity = [policy(allow(target.action, "*"))] if rng.random() < 0.8 else []
+    body = case(principal, target, identity=identity, resource_policy=policy(statement))
+    body["restrict_public_buckets"] = rng.random() < 0.6
+    return body
+
+
 FAMILIES: list[tuple[str, Callable[[Random], Json], int]] = [
     ("actions", family_actions, 14),
     ("resources", family_resources, 14),
@@ -784,6 +804,7 @@ FAMILIES: list[tuple[str, Callable[[Random], Json], int]] = [
     ("trust", family_trust, 5),
     ("web_identity", family_web_identity, 2),
     ("caller_identity", family_caller_identity, 1),
+    ("s3_public", family_s3_public, 2),
 ]
 
 

@@ -2,7 +2,7 @@
 //
 // Input: JSON lines on stdin in the fixed batch format of `iamlab simulate aws --batch`
 //   {id, principal, action, resource, resource_account, context, identity_policies, resource_policy,
-//    permissions_boundary, session_policy, scps, rcps}
+//    permissions_boundary, session_policy, scps, rcps, restrict_public_buckets}
 // Output: one JSON line per case, in input order:
 //   {"id", "decision": "allow" | "explicit_deny" | "implicit_deny"}  or  {"id", "error": "..."}
 // With --stats, a JSON summary {"cases", "eval_seconds", "cpu_seconds"} goes to stderr; both cover only
@@ -84,6 +84,9 @@ function toSimulation(testCase) {
   }
   if (testCase.session_policy) {
     simulation.sessionPolicy = testCase.session_policy
+  }
+  if (testCase.restrict_public_buckets) {
+    simulation.additionalSettings = { s3: { blockPublicAccess: true } }
   }
   return simulation
 }

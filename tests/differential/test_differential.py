@@ -115,6 +115,16 @@ def _wildcard_grant_as_identity(case: dict[str, Any]) -> dict[str, Any]:
     return dict(case, resource_policy=resource_policy, identity_policies=identity)
 
 
+def _blocks_public_access(generated: GeneratedCase) -> bool:
+    return generated.family == "s3_public" and bool(generated.case.get("restrict_public_buckets"))
+
+
+def _public_block_is_implicit(original: str, _same: str) -> str:
+    # The s3_public family has no Deny statements, so iam-simulate's explicit deny there comes from
+    # Block Public Access alone; AWS describes it as ignoring the public grant, which leaves no allow.
+    return "implicit_deny" if original == "explicit_deny" else original
+
+
 KNOWN_DIFFERENCES: list[KnownDifference] = [
     KnownDifference(
         name="a resource-based policy naming the session ARN is not limited by the session policy",
@@ -133,6 +143,16 @@ KNOWN_DIFFERENCES: list[KnownDifference] = [
         applies=_wildcard_grant_under_limits,
         rewrite=_wildcard_grant_as_identity,
         expected=lambda _original, as_identity: as_identity,
+    ),
+    KnownDifference(
+        name="RestrictPublicBuckets makes S3 ignore a public grant: the request is implicitly denied",
+        # "restricts access to a bucket with a public policy to only AWS service principals and
+        # authorized users within the bucket owner's account": the public statement stops granting; it is
+        # not a Deny statement. iam-simulate reports an explicit deny.
+        doc="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+        applies=_blocks_public_access,
+        rewrite=lambda case: case,
+        expected=_public_block_is_implicit,
     ),
 ]
 
