@@ -201,7 +201,8 @@ def parse_role_definitions(data: Any, pointer: str, locate: Locate) -> list[Role
 
 _ASSIGNMENT_FIELDS = _METADATA | {
     "principalId", "principalType", "roleDefinitionId", "roleDefinitionName", "role", "scope", "condition",
-    "conditionVersion", "start", "end", "delegatedManagedIdentityResourceId",
+    "conditionVersion", "start", "end", "delegatedManagedIdentityResourceId", "canDelegate", "principalName",
+    "resourceGroup",
 }
 
 

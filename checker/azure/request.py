@@ -12,6 +12,7 @@ from checker.azure.conditions.attributes import (
     BLOB_PATH,
     CASE_SENSITIVE_MARKER,
     CONTAINER_NAME,
+    SUB_OPERATION,
     UTC_NOW,
     attribute_key,
     split_attribute,
@@ -83,6 +84,9 @@ def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
             raise InputError(str(exc), fields.where("request_time")) from None
     attributes = _attributes(fields.get("attributes"), fields.at("attributes"), locate)
     _derive(attributes, scope)
+    # Always supplied: the sub-operation, or no value at all, so that the earlier guard
+    # `@Request[subOperation] ForAnyOfAnyValues:StringEqualsIgnoreCase {...}` is false without one.
+    attributes.setdefault(SUB_OPERATION, sub if sub is not None else ())
     if time is not None:
         given = attributes.get(UTC_NOW)
         if given is not None and given != format_ticks(time) and _ticks_or_none(given) != time:
@@ -134,6 +138,8 @@ def _attributes(data: Any, pointer: str, locate: Locate) -> dict[str, Any]:
             if len(value) > MAX_VALUES or not all(_scalar_ok(v) for v in value):
                 raise InputError("a multi-valued attribute is a list of strings, integers or booleans", locate(at))
             value = tuple(value)
+        elif isinstance(value, str) and len(value) > 4096:
+            raise InputError("an attribute value is at most 4,096 characters long", locate(at))
         elif not _scalar_ok(value):
             raise InputError("an attribute value is a string, an integer, a boolean or a list of them", locate(at))
         result[attribute_key(source, attr)] = value

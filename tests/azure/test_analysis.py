@@ -24,6 +24,9 @@ V3_ONLY = f"({READ_GUARD}) OR ({PATH} StringStartsWith 'v3/')"
 V3_LIKE = f"({READ_GUARD}) OR ({PATH} StringLike 'v3/*')"
 V3_DEEP = f"({READ_GUARD}) OR ({PATH} StringStartsWith 'v3/train/')"
 EVERYONE = "00000000-0000-0000-0000-000000000000"
+LIST_V3 = ("(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'} AND "
+           "@Request[subOperation] ForAnyOfAnyValues:StringEqualsIgnoreCase {'Blob.List'})) OR "
+           "(@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'v3/')")
 
 
 def model(assignments: list[dict[str, Any]], **extra: Any) -> AzureModel:
@@ -53,6 +56,8 @@ PROVED = [
              "Microsoft.Storage/storageAccounts/blobServices/containers/read",
              "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action"]}],
                             "scope": SUB}]}),
+    ("listing limited by @Request[subOperation] inside the unconditioned role",
+     [assign("Storage Blob Data Reader", CONTAINER, condition=LIST_V3)], READER_AT_CONTAINER, {}),
     ("eligible window inside a permanent assignment",
      [assign("Storage Blob Data Reader", CONTAINER, start="2026-01-01T00:00:00Z", end="2026-02-01T00:00:00Z")],
      READER_AT_CONTAINER, {}),
@@ -79,6 +84,8 @@ COUNTER = [
     ("permanent beyond an eligible window", READER_AT_CONTAINER,
      [assign("Storage Blob Data Reader", CONTAINER, start="2026-01-01T00:00:00Z", end="2026-02-01T00:00:00Z")], None),
     ("another principal", [assign("Storage Blob Data Reader", CONTAINER, OTHER)], READER_AT_CONTAINER, None),
+    ("listing beyond the prefix", READER_AT_CONTAINER, [assign("Storage Blob Data Reader", CONTAINER, condition=LIST_V3)],
+     "blobs/read"),
 ]
 
 
@@ -120,6 +127,12 @@ def test_unsupported_construct_is_unknown_not_proved() -> None:
     odd = "@Resource[x:y] StringEquals 'a' OR @Resource[x:y] NumericEquals 1"
     result = within(model([assign("Storage Blob Data Reader", CONTAINER, condition=odd)]), model(READER_AT_CONTAINER))
     assert result.status is WithinStatus.UNKNOWN and "compared both" in result.reason
+
+
+def test_case_sensitive_sub_operation_attribute_is_unknown() -> None:
+    exact = LIST_V3.replace("StringEqualsIgnoreCase", "StringEquals")
+    result = within(model([assign("Storage Blob Data Reader", CONTAINER, condition=exact)]), model(READER_AT_CONTAINER))
+    assert result.status is WithinStatus.UNKNOWN and "subOperation" in result.reason
 
 
 def test_principal_in_counterexample_is_named() -> None:

@@ -44,6 +44,13 @@ CONTAINER_CONDITION = (
     "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR "
     "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'datasets'))"
 )
+# The earlier syntax section of the format page wrote sub-operations as an attribute.
+LIST_GUARD = (
+    "((!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'} AND "
+    "@Request[subOperation] ForAnyOfAnyValues:StringEqualsIgnoreCase {'Blob.List'})) OR "
+    "(@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'v3/'))"
+)
+PREFIX = "@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix]"
 CUSTOM_ROLE = {
     "id": "ml-reader-no-delete",
     "roleName": "ML blob reader",
@@ -175,6 +182,14 @@ ROWS: list[tuple[str, dict[str, Any], str]] = [
           role_assignments=[assign("Storage Blob Data Reader", CONTAINER, condition=(
               "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags:Project<$key_case_sensitive$>] "
               "StringEquals 'Cascade'"))]), "allow"),
+    ("@Request[subOperation]: listing with an allowed prefix",
+     case(scope=CONTAINER, sub_operation="Blob.List", attributes={PREFIX: "v3/train/"},
+          role_assignments=[assign("Storage Blob Data Reader", ACCOUNT, condition=LIST_GUARD)]), "allow"),
+    ("@Request[subOperation]: listing with another prefix",
+     case(scope=CONTAINER, sub_operation="blob.list", attributes={PREFIX: "v2/"},
+          role_assignments=[assign("Storage Blob Data Reader", ACCOUNT, condition=LIST_GUARD)]), "implicit_deny"),
+    ("@Request[subOperation]: reading a blob is not guarded",
+     case(role_assignments=[assign("Storage Blob Data Reader", ACCOUNT, condition=LIST_GUARD)]), "allow"),
     # --- eligible (PIM) assignments
     ("eligible assignment inside its window",
      case(request_time="2026-11-28T10:00:00Z", role_assignments=[assign("Storage Blob Data Reader", CONTAINER,

@@ -43,7 +43,13 @@ from checker.azure.conditions.ast import (
     SubOperationMatches,
     Test,
 )
-from checker.azure.conditions.attributes import ACCOUNT_NAME, BLOB_PATH, CONTAINER_NAME, UTC_NOW
+from checker.azure.conditions.attributes import (
+    ACCOUNT_NAME,
+    BLOB_PATH,
+    CONTAINER_NAME,
+    SUB_OPERATION,
+    UTC_NOW,
+)
 from checker.azure.conditions.evaluate import convert
 from checker.azure.conditions.like import ANY, compile_like
 from checker.azure.model import EVERYONE, AzureModel, DenyAssignment, Permission, RoleAssignment
@@ -415,6 +421,15 @@ class Encoder:
             if value is None:
                 return AttributeVars(z3.BoolVal(False), z3.BoolVal(False), family, [z3.StringVal("")], None)
             return AttributeVars(z3.BoolVal(True), z3.BoolVal(True), family, [value], z3.IntVal(1) if count else None)
+        if key == SUB_OPERATION:
+            family, count, _plain = self.usage.get(key, (Family.STRING, 0, True))
+            if family is not Family.STRING:
+                raise Unsupported("@Request[subOperation] is compared other than as a string")
+            # Always supplied: one value with a sub-operation, none without (see checker.azure.request).
+            if count:
+                return AttributeVars(z3.BoolVal(True), z3.BoolVal(True), family, [self.sub],
+                                     z3.If(self.has_sub, z3.IntVal(1), z3.IntVal(0)))
+            return AttributeVars(z3.BoolVal(True), self.has_sub, family, [self.sub], None)
         if key == UTC_NOW:
             family, count, _plain = self.usage.get(key, (Family.DATETIME, 0, True))
             if family is not Family.DATETIME or count:
@@ -465,6 +480,10 @@ class Encoder:
 
     def comparison(self, expr: Comparison, shape: Shape) -> tuple[Bool, Bool]:
         operator = expr.operator
+        if not operator.ignore_case and any(
+                isinstance(side, AttributeRef) and side.key == SUB_OPERATION for side in (expr.left, expr.right)):
+            raise Unsupported(f"{operator.name} on @Request[subOperation] (the analysis knows sub-operations "
+                              "case-insensitively; use an IgnoreCase operator or SubOperationMatches)")
         left, left_defined, _e1, left_symbolic = self._side(expr.left, operator.family, shape)
         right, right_defined, _e2, right_symbolic = self._side(expr.right, operator.family, shape)
         if left_symbolic and right_symbolic and (operator.ignore_case or operator.test is Test.LIKE):

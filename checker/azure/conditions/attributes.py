@@ -14,6 +14,9 @@ CONTAINER_NAME = "@resource[microsoft.storage/storageaccounts/blobservices/conta
 ACCOUNT_NAME = "@resource[microsoft.storage/storageaccounts:name]"
 BLOB_PATH = "@resource[microsoft.storage/storageaccounts/blobservices/containers/blobs:path]"
 UTC_NOW = "@environment[utcnow]"
+# The request's sub-operation, as the earlier syntax wrote it:
+# `@Request[subOperation] ForAnyOfAnyValues:StringEqualsIgnoreCase {'Blob.List'}`.
+SUB_OPERATION = "@request[suboperation]"
 DERIVED_FROM_SCOPE = (ACCOUNT_NAME, CONTAINER_NAME, BLOB_PATH)
 
 
