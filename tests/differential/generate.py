@@ -279,16 +279,23 @@ def family_resources(rng: Random) -> Json:
 TEAMS = ["fraud", "churn", "vision"]
 
 
+def _resolved(variable: str, context: Json) -> str | None:
+    """What AWS substitutes for `${key}` or `${key, 'default'}`, or None when it cannot resolve it."""
+    inner = variable[2:-1]
+    key, _, default = inner.partition(", ")
+    lowered = {k.lower(): v for k, v in context.items()}
+    value = lowered.get(key.lower())
+    if isinstance(value, str):
+        return value
+    return default.strip("'") if default else None
+
+
 def family_variables(rng: Random) -> Json:
     principal = PRINCIPALS[rng.choice(["user", "user", "role", "session"])]
     team = rng.choice(TEAMS)
     context: Json = {}
     if rng.random() < 0.8:
         context["aws:PrincipalTag/team"] = rng.choice([team, team, team, "other"])
-    path_team = rng.choice([team, team, team, "none", "other"])
-    user_part = rng.choice(["alice", "alice", "alice", "bob", "${aws:username}"])
-    bucket = "arn:aws:s3:::acme-ml-datasets"
-    request_resource = f"{bucket}/{path_team}/{user_part}/data.csv"
     variable = rng.choice([
         "${aws:PrincipalTag/team}",
         "${aws:PrincipalTag/team}",
@@ -300,10 +307,21 @@ def family_variables(rng: Random) -> Json:
         "${aws:PrincipalTag/missing}",
     ])
     user_pattern = rng.choice(["${aws:username}", "${aws:username}", "*", "alice", "${aws:userid}"])
-    pattern = f"{bucket}/{variable}/{user_pattern}/*"
     version = rng.choice([VERSION, VERSION, VERSION, "2008-10-17", None])
-    target = Target("s3:GetObject", request_resource, HOME)
-    statement = allow("s3:GetObject", pattern)
+    # Most requests name the path the variables resolve to, so that allows are common; the rest name a
+    # neighbour, or the literal text (which only 2008-10-17 policies match).
+    merged = {**principal.context, **context}
+    path_team = _resolved(variable, merged) or "none"
+    user_part = _resolved(user_pattern, merged) if user_pattern.startswith("${") else "alice"
+    if rng.random() < 0.25:
+        path_team = rng.choice(["other", "none", team])
+    if rng.random() < 0.25 or user_part is None:
+        user_part = rng.choice(["alice", "bob"])
+    if version != VERSION and rng.random() < 0.5:
+        path_team, user_part = variable, user_pattern  # literal text: only 2008-10-17 reads it so
+    bucket = "arn:aws:s3:::acme-ml-datasets"
+    target = Target("s3:GetObject", f"{bucket}/{path_team}/{user_part}/data.csv", HOME)
+    statement = allow("s3:GetObject", f"{bucket}/{variable}/{user_pattern}/*")
     if rng.random() < 0.4:  # a variable in a condition value too
         statement["Condition"] = {rng.choice(["StringEquals", "StringLike"]): {
             "aws:PrincipalTag/team": rng.choice(["${aws:PrincipalTag/team}", f"{team}*", "${aws:username}"])}}
@@ -495,8 +513,8 @@ def family_conditions(rng: Random) -> Json:
 def _statement_of(rng: Random, target: Target, role: str) -> Json | None:
     """A statement that matches the request or not, for the given role in the flow."""
     service = target.action.split(":")[0]
-    kind = rng.choice(["allow", "allow", "allow_service", "allow_other", "deny", "deny_other", "deny_cond",
-                       "none"])
+    kind = rng.choice(["allow"] * 4 + ["allow_service"] * 2 + ["allow_other", "deny"]
+                      + ["deny_other"] * 2 + ["deny_cond"] * 2 + ["none"])
     if kind == "none":
         return None
     if kind == "allow":
