@@ -111,3 +111,31 @@ def test_data_action_flag_defaults_from_the_catalog() -> None:
     data = case(role_assignments=[assign("Storage Blob Data Reader", CONTAINER)])
     del data["data_action"]
     assert decide_case(data, explain=False)["decision"] == "allow"
+
+
+HOSTILE = [
+    ({"scope": "/subscriptions/" + "a" * 5000}, "characters long"),
+    ({"role_assignments": [assign("Storage Blob Data Reader", CONTAINER, condition="(" * 3000 + ")" * 3000)]},
+     "nested more than"),
+    ({"role_assignments": [assign("Storage Blob Data Reader", CONTAINER,
+                                  condition="@Resource[a:b] StringLike '" + "*" * 20_000 + "'")]}, "characters long"),
+    ({"attributes": {f"@Request[a:{i}]": "v" for i in range(300)}}, "more than 200 attributes"),
+    ({"attributes": {"@Request[a:b]": "v" * 5000}}, "at most 4,096 characters"),
+    ({"groups": ["g"] * 3000}, "more than 2,000"),
+    ({"role_definitions": [{"id": "r", "roleName": "R", "permissions": [{"actions": ["a/b"] * 3000}]}]}, "entries, more than"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), HOSTILE, ids=[h[1] for h in HOSTILE])
+def test_hostile_input_is_refused_clearly(overrides: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(InputError, match=fragment):
+        decide_case(case(**overrides), explain=False)
+
+
+def test_many_assignments_stay_fast() -> None:
+    import time
+
+    many = [assign("Storage Blob Data Reader", f"{CONTAINER[:-len('datasets')]}c{i}") for i in range(2000)]
+    started = time.perf_counter()
+    assert decide_case(case(role_assignments=many), explain=True)["decision"] == "implicit_deny"
+    assert time.perf_counter() - started < 5
