@@ -318,7 +318,8 @@ def family_variables(rng: Random) -> Json:
     if rng.random() < 0.25 or user_part is None:
         user_part = rng.choice(["alice", "bob"])
     if version != VERSION and rng.random() < 0.5:
-        path_team, user_part = variable, user_pattern  # literal text: only 2008-10-17 reads it so
+        # Literal text, which only 2008-10-17 policies match (requests never name resources with `*`).
+        path_team, user_part = variable, (user_pattern if user_pattern != "*" else "alice")
     bucket = "arn:aws:s3:::acme-ml-datasets"
     target = Target("s3:GetObject", f"{bucket}/{path_team}/{user_part}/data.csv", HOME)
     statement = allow("s3:GetObject", f"{bucket}/{variable}/{user_pattern}/*")
