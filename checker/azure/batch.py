@@ -25,7 +25,8 @@ from checker.azure.parse import (
 from checker.azure.request import REQUEST_FIELDS, parse_request
 
 SETTING_FIELDS = ("role_definitions", "role_assignments", "deny_assignments", "management_groups")
-CASE_FIELDS = ("id", *REQUEST_FIELDS, *SETTING_FIELDS)
+IGNORED_FIELDS = ("comment", "description", "expected", "note")  # annotations test files carry, as in AWS cases
+CASE_FIELDS = ("id", *REQUEST_FIELDS, *SETTING_FIELDS, *IGNORED_FIELDS)
 MODEL_CACHE_SIZE = 256
 _models: OrderedDict[str, AzureModel] = OrderedDict()
 

@@ -107,6 +107,11 @@ def test_malformed_cases_name_the_field(overrides: dict[str, Any], pointer: str 
         assert caught.value.where is not None and caught.value.where.pointer == pointer
 
 
+def test_annotation_fields_are_ignored() -> None:
+    data = case(expected="allow", comment="reader at the container", role_assignments=[assign("Storage Blob Data Reader", CONTAINER)])
+    assert decide_case(data, explain=False) == {"id": "t", "decision": "allow"}
+
+
 def test_data_action_flag_defaults_from_the_catalog() -> None:
     data = case(role_assignments=[assign("Storage Blob Data Reader", CONTAINER)])
     del data["data_action"]
