@@ -118,9 +118,11 @@ def test_counterexample_outside_the_prefix_has_a_witness_path() -> None:
 
 def test_compare_reports_both_directions() -> None:
     wide, narrow = model([assign("Storage Blob Data Reader", ACCOUNT)]), model(READER_AT_CONTAINER)
-    extra, missing = compare(wide, narrow)
-    assert extra.status is WithinStatus.COUNTEREXAMPLE
-    assert missing.status is WithinStatus.PROVED
+    result = compare(wide, narrow)
+    assert result.left_only.status is WithinStatus.COUNTEREXAMPLE
+    assert result.right_only.status is WithinStatus.PROVED
+    assert not result.equivalent
+    assert compare(narrow, model(READER_AT_CONTAINER)).equivalent
 
 
 def test_unsupported_construct_is_unknown_not_proved() -> None:

@@ -8,6 +8,7 @@ a solver timeout or a construct the encoding lacks gives "unknown" with the reas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -58,10 +59,21 @@ def within(
     return WithinResult(WithinStatus.PROVED)
 
 
-def compare(first: AzureModel, second: AzureModel, groups: ManagementGroups | None = None,
-            catalog: Catalog | None = None) -> tuple[WithinResult, WithinResult]:
-    """(what `first` allows beyond `second`, what `second` allows beyond `first`)."""
-    return within(first, second, groups, catalog), within(second, first, groups, catalog)
+@dataclass(frozen=True)
+class CompareResult:
+    """What only the left side allows, and what only the right side allows (the GCP engine's shape)."""
+
+    left_only: WithinResult
+    right_only: WithinResult
+
+    @property
+    def equivalent(self) -> bool:
+        return self.left_only.proved and self.right_only.proved
+
+
+def compare(left: AzureModel, right: AzureModel, groups: ManagementGroups | None = None,
+            catalog: Catalog | None = None) -> CompareResult:
+    return CompareResult(within(left, right, groups, catalog), within(right, left, groups, catalog))
 
 
 def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
