@@ -7,7 +7,7 @@ from collections import OrderedDict
 from typing import Any
 
 from checker.gcp.evaluate import decide
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 from checker.gcp.model import Binding, DenyRule, PolicySet
 from checker.gcp.names import parse_resource_name
 from checker.gcp.parse import (
@@ -35,11 +35,11 @@ _policy_cache: OrderedDict[str, PolicySet] = OrderedDict()
 
 
 def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
-    loc = Loc(label=f"case {case.get('id')!r}" if case.get("id") is not None else "case")
+    loc = Loc(label=f"case {shown(case.get('id'))}" if case.get("id") is not None else "case")
     for key in case:
         if key not in CASE_FIELDS:
             raise loc.child(key).error(
-                f"unknown field {key!r}", "allowed fields: " + ", ".join(sorted(CASE_FIELDS))
+                f"unknown field {shown(key)}", "allowed fields: " + ", ".join(sorted(CASE_FIELDS))
             )
     request = parse_request(case, loc)
     # Batches often repeat the same policies line after line: parse them once (errors are never cached).

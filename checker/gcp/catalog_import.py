@@ -15,7 +15,7 @@ from typing import Any
 from checker.core.errors import InputError, Where
 from checker.core.source import MAX_DOCUMENT_BYTES, LoadedDocument, load_document, parse_yaml
 from checker.gcp import catalog
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 from checker.gcp.parse import PREDEFINED_ROLE_NAME, expect_list
 from checker.gcp.permissions import parse_v1_permission
 
@@ -76,12 +76,12 @@ def read_catalog(path: str | Path) -> dict[str, dict[str, Any]]:
             for key in entry:
                 if key not in ROLE_FIELDS:
                     raise loc.child(key).error(
-                        f"unknown field {key!r} in a role", "fields: " + ", ".join(sorted(ROLE_FIELDS))
+                        f"unknown field {shown(key)} in a role", "fields: " + ", ".join(sorted(ROLE_FIELDS))
                     )
             name = entry.get("name")
             if not isinstance(name, str) or not PREDEFINED_ROLE_NAME.match(name):
                 raise loc.child("name").error(
-                    f"{name!r} is not a predefined role name (roles/...)",
+                    f"{shown(name)} is not a predefined role name (roles/...)",
                     "custom roles belong in the lab's custom-roles.json, not in the catalog",
                 )
             if "includedPermissions" not in entry:

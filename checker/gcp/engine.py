@@ -28,7 +28,7 @@ from checker.gcp.analyze.findings import lint
 from checker.gcp.analyze.within import within
 from checker.gcp.evaluate import decide
 from checker.gcp.hierarchy import Hierarchy, parse_hierarchy
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 from checker.gcp.model import Binding, CustomRole, DenyRule, PabPolicy, PolicySet
 from checker.gcp.names import parse_resource_name
 from checker.gcp.parse import (
@@ -138,7 +138,7 @@ class GcpEngine:
         for key in setting:
             if key not in SETTING_FIELDS:
                 raise InputError(
-                    f"unknown GCP setting {key!r}",
+                    f"unknown GCP setting {shown(key)}",
                     None,
                     "known settings: " + ", ".join(sorted(SETTING_FIELDS)),
                 )
@@ -205,7 +205,9 @@ class GcpEngine:
         for key in data:
             if key not in REQUEST_FIELDS:
                 raise InputError(
-                    f"unknown request field {key!r}", None, "fields: " + ", ".join(sorted(REQUEST_FIELDS))
+                    f"unknown request field {shown(key)}",
+                    None,
+                    "fields: " + ", ".join(sorted(REQUEST_FIELDS)),
                 )
         principal = data.get("principal")
         if isinstance(principal, str):

@@ -17,6 +17,7 @@ from checker.core.errors import InputError
 from checker.gcp import catalog
 from checker.gcp.conditions import Facts
 from checker.gcp.conditions.attributes import request_facts
+from checker.gcp.location import shown
 from checker.gcp.members import Member, MemberKind, Principal
 from checker.gcp.model import Binding, Condition, DenyRule, PolicySet, Request
 from checker.gcp.names import CRM, ResourceName
@@ -63,7 +64,7 @@ class _Context:
     def condition_holds(self, condition: Condition) -> tuple[bool, str]:
         if "request.time" in condition.compiled.uses and self.request.request_time is None:
             raise InputError(
-                f"the condition {condition.title or condition.expression!r} reads request.time, but the request has no time",
+                f"the condition {shown(condition.title or condition.expression)} reads request.time, but the request has no time",
                 None,
                 'add "request_time": "2026-11-28T10:00:00Z" (RFC 3339) to the request',
             )
@@ -287,7 +288,9 @@ def _check_allow(ctx: _Context) -> Decision:
                 if ctx.explain:
                     title = binding.condition.title or binding.condition.expression
                     ctx.reasons.append(
-                        Reason(binding.label, statement, "not applicable", f"condition {title!r}: {detail}")
+                        Reason(
+                            binding.label, statement, "not applicable", f"condition {shown(title)}: {detail}"
+                        )
                     )
                 continue
         inherited = (

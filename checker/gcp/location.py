@@ -11,6 +11,12 @@ from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, pointer_join
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """repr() of a learner's value, shortened: a hostile 100 KB value must not flood the message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class Loc:
     __slots__ = ("_key", "_parent", "_pointer", "document", "label")
 

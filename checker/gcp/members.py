@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 
 _GKE_WORKLOAD = re.compile(r"^[a-z][a-z0-9.-]*\.svc\.id\.goog\[[^/\]\s]+/[^/\]\s]+\]$")
-_EMAIL = re.compile(r"^[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+$")
+MAX_EMAIL = 320
 _POOL = re.compile(
     r"^(?P<pool>iam\.googleapis\.com/(?:projects/[^/]+/locations/global/workloadIdentityPools|"
     r"locations/global/workforcePools)/[^/]+)/(?P<rest>.+)$"
@@ -116,10 +116,19 @@ class Member:
         return self.text
 
 
+def _is_email(text: str) -> bool:
+    # Plain string checks: a regex here backtracks badly on long hostile input.
+    if len(text) > MAX_EMAIL or text.count("@") != 1:
+        return False
+    local, domain = text.split("@")
+    bad = set(" \t\r\n:/")
+    return bool(local) and "." in domain.strip(".") and not (bad & set(text))
+
+
 def _email(text: str, loc: Loc, form: str) -> str:
-    if not _EMAIL.match(text):
+    if not _is_email(text):
         raise loc.error(
-            f"{form!r} needs an email address, got {text!r}", "for example user:alice@example.com"
+            f"{shown(form)} needs an email address, got {shown(text)}", "for example user:alice@example.com"
         )
     return text.lower()
 
@@ -130,13 +139,13 @@ def _federated(text: str, loc: Loc) -> Member:
     match = _POOL.match(path)
     if match is None:
         raise loc.error(
-            f"{text!r} is not a principal identifier this checker knows",
+            f"{shown(text)} is not a principal identifier this checker knows",
             "see https://cloud.google.com/iam/docs/principal-identifiers for the accepted forms",
         )
     pool, rest = match.group("pool"), match.group("rest")
     if scheme == "principal":
         if not rest.startswith("subject/") or len(rest) == len("subject/"):
-            raise loc.error(f"{text!r}: a single federated identity is .../subject/SUBJECT")
+            raise loc.error(f"{shown(text)}: a single federated identity is .../subject/SUBJECT")
         return Member(text, MemberKind.FEDERATED_SUBJECT, text)
     if rest == "*":
         return Member(text, MemberKind.FEDERATED_POOL, pool)
@@ -147,7 +156,7 @@ def _federated(text: str, loc: Loc) -> Member:
         if slash and value and len(name) > len("attribute."):
             return Member(text, MemberKind.FEDERATED_ATTRIBUTE, f"{pool}\n{value}", name)
     raise loc.error(
-        f"{text!r} is not a principal set this checker knows",
+        f"{shown(text)} is not a principal set this checker knows",
         "a pool's principal set ends in /*, /group/GROUP or /attribute.NAME/VALUE",
     )
 
@@ -155,7 +164,7 @@ def _federated(text: str, loc: Loc) -> Member:
 def parse_allow_member(text: object, loc: Loc) -> Member:
     """A member of an allow-policy binding (v1 identifiers)."""
     if not isinstance(text, str) or not text:
-        raise loc.error(f"a member must be a non-empty string, got {text!r}")
+        raise loc.error(f"a member must be a non-empty string, got {shown(text)}")
     if text.startswith("deleted:"):
         return Member(text, MemberKind.DELETED)
     if text == "allUsers":
@@ -165,14 +174,14 @@ def parse_allow_member(text: object, loc: Loc) -> Member:
     if text.startswith(("principal://", "principalSet://")):
         if text.startswith(("principal://goog/", "principalSet://goog/")):
             raise loc.error(
-                f"{text!r} is a deny-policy identifier; allow policies use the v1 form",
+                f"{shown(text)} is a deny-policy identifier; allow policies use the v1 form",
                 "write user:EMAIL, group:EMAIL or allUsers in allow policies",
             )
         return _federated(text, loc)
     prefix, colon, rest = text.partition(":")
     if not colon:
         raise loc.error(
-            f"{text!r} is not a member: it needs a type prefix",
+            f"{shown(text)} is not a member: it needs a type prefix",
             "write user:EMAIL, serviceAccount:EMAIL, group:EMAIL, domain:DOMAIN, allUsers or allAuthenticatedUsers",
         )
     if prefix == "user":
@@ -186,14 +195,14 @@ def parse_allow_member(text: object, loc: Loc) -> Member:
         return Member(text, MemberKind.GROUP, "group:" + _email(rest, loc, "group:"))
     if prefix == "domain":
         if not rest or "@" in rest or "." not in rest:
-            raise loc.error(f"{text!r}: domain: takes a domain name such as example.com")
+            raise loc.error(f"{shown(text)}: domain: takes a domain name such as example.com")
         return Member(text, MemberKind.DOMAIN, rest.lower())
     if prefix in CONVENIENCE_ROLES:
         if not rest:
-            raise loc.error(f"{text!r}: {prefix}: takes a project id")
+            raise loc.error(f"{shown(text)}: {prefix}: takes a project id")
         return Member(text, MemberKind.CONVENIENCE, rest, CONVENIENCE_ROLES[prefix])
     raise loc.error(
-        f"unknown member type {prefix!r} in {text!r}",
+        f"unknown member type {shown(prefix)} in {shown(text)}",
         "write user:, serviceAccount:, group:, domain:, allUsers, allAuthenticatedUsers, principal:// or principalSet://",
     )
 
@@ -208,7 +217,7 @@ _V1_TO_V2_HINT = {
 def parse_v2_principal(text: object, loc: Loc, *, exception: bool = False) -> Member:
     """A principal in a deny rule or a principal access boundary binding (v2 identifiers)."""
     if not isinstance(text, str) or not text:
-        raise loc.error(f"a principal must be a non-empty string, got {text!r}")
+        raise loc.error(f"a principal must be a non-empty string, got {shown(text)}")
     if text.startswith("deleted:"):
         return Member(text, MemberKind.DELETED)
     if text == GOOG_PUBLIC:
@@ -232,13 +241,13 @@ def parse_v2_principal(text: object, loc: Loc, *, exception: bool = False) -> Me
     prefix, colon, rest = text.partition(":")
     if colon and prefix in _V1_TO_V2_HINT:
         raise loc.error(
-            f"{text!r} uses the allow-policy form; deny rules need the v2 principal identifier",
+            f"{shown(text)} uses the allow-policy form; deny rules need the v2 principal identifier",
             f"write {_V1_TO_V2_HINT[prefix].format(rest)}",
         )
     if text in ("allUsers", "allAuthenticatedUsers"):
-        raise loc.error(f"{text!r} is an allow-policy member", f"write {GOOG_PUBLIC} for everyone")
+        raise loc.error(f"{shown(text)} is an allow-policy member", f"write {GOOG_PUBLIC} for everyone")
     raise loc.error(
-        f"{text!r} is not a v2 principal identifier",
+        f"{shown(text)} is not a v2 principal identifier",
         "see https://cloud.google.com/iam/docs/principal-identifiers",
     )
 
@@ -254,7 +263,7 @@ def parse_principal(
     groups_loc, attributes_loc = loc.child("groups"), loc.child("principal_attributes")
     principal_loc = loc.child("principal")
     if not isinstance(text, str) or not text:
-        raise principal_loc.error(f"the principal must be a non-empty string, got {text!r}")
+        raise principal_loc.error(f"the principal must be a non-empty string, got {shown(text)}")
     kind: PrincipalKind
     pool: str | None = None
     if text in ("allUsers", "anonymous"):
@@ -276,7 +285,7 @@ def parse_principal(
             kind = PrincipalKind.SERVICE_ACCOUNT
         else:
             raise principal_loc.error(
-                f"{text!r} cannot make a request: the principal must be one identity",
+                f"{shown(text)} cannot make a request: the principal must be one identity",
                 "write user:EMAIL, serviceAccount:EMAIL, a federated principal://..., or allUsers for anonymous",
             )
         key = member.value
@@ -295,7 +304,7 @@ def parse_principal(
             else:
                 parsed = parse_allow_member(group, item_loc)
             if parsed.kind not in (MemberKind.GROUP, MemberKind.FEDERATED_GROUP):
-                raise item_loc.error(f"{group!r} is not a group", "write group:EMAIL")
+                raise item_loc.error(f"{shown(group)} is not a group", "write group:EMAIL")
             group_keys.add(parsed.value)
     attrs: dict[str, tuple[str, ...]] = {}
     if attributes is not None:
@@ -310,7 +319,7 @@ def parse_principal(
                 or len(name) <= len("attribute.")
             ):
                 raise attributes_loc.child(str(name)).error(
-                    f"attribute names are written attribute.NAME as in the pool's attribute mapping, got {name!r}"
+                    f"attribute names are written attribute.NAME as in the pool's attribute mapping, got {shown(name)}"
                 )
             values = value if isinstance(value, list) else [value]
             if not all(isinstance(v, str) for v in values):

@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 
 _FULL_NAME = re.compile(r"^//(?P<service>[a-z0-9][a-z0-9.-]*\.[a-z]{2,})/(?P<relative>\S+)$")
 CRM = "cloudresourcemanager.googleapis.com"
@@ -59,7 +59,7 @@ def parse_resource_name(text: object, loc: Loc) -> ResourceName:
     # A trailing '/' is allowed: Cloud Storage object and managed folder names may end with one.
     if match is None or "//" in match.group("relative"):
         raise loc.error(
-            f"{text!r} is not a full resource name",
+            f"{shown(text)} is not a full resource name",
             "write //SERVICE/PATH, for example //cloudresourcemanager.googleapis.com/projects/my-project "
             "or //storage.googleapis.com/projects/_/buckets/my-bucket",
         )

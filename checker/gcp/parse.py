@@ -15,7 +15,7 @@ from typing import Any
 
 from checker.gcp import catalog
 from checker.gcp.conditions import compile_condition
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 from checker.gcp.members import MemberKind, parse_allow_member, parse_v2_principal
 from checker.gcp.model import Binding, Condition, CustomRole, DenyRule, PabPolicy, PabRule
 from checker.gcp.names import ResourceName, parse_resource_name
@@ -35,12 +35,12 @@ def expect_object(
     for key in value:
         if key not in allowed:
             raise loc.child(key).error(
-                f"unknown field {key!r}{' in ' + what if what else ''}",
+                f"unknown field {shown(key)}{' in ' + what if what else ''}",
                 "allowed fields: " + ", ".join(sorted(allowed)),
             )
     for key in required:
         if key not in value:
-            raise loc.error(f"{what or 'the object'} needs the field {key!r}")
+            raise loc.error(f"{what or 'the object'} needs the field {shown(key)}")
     return value
 
 
@@ -83,22 +83,22 @@ def parse_condition(value: Any, loc: Loc, *, deny: bool = False) -> Condition | 
 
 def check_role_name(role: Any, loc: Loc, custom_roles: Mapping[str, CustomRole]) -> str:
     if not isinstance(role, str) or not role:
-        raise loc.error(f"the role must be a role name such as roles/storage.objectViewer, got {role!r}")
+        raise loc.error(f"the role must be a role name such as roles/storage.objectViewer, got {shown(role)}")
     if role in custom_roles:
         return role
     if CUSTOM_ROLE_NAME.match(role):
         raise loc.error(
-            f"custom role {role!r} is not defined",
+            f"custom role {shown(role)} is not defined",
             "define it in custom_roles (custom-roles.json) with its includedPermissions",
         )
     if not PREDEFINED_ROLE_NAME.match(role):
         raise loc.error(
-            f"{role!r} is not a role name",
+            f"{shown(role)} is not a role name",
             "predefined roles look like roles/storage.objectViewer; custom roles like projects/P/roles/ID",
         )
     if catalog.lookup(role) is None:
         raise loc.error(
-            f"the checker does not know the role {role!r}",
+            f"the checker does not know the role {shown(role)}",
             "check the spelling; this checker ships the roles the labs use, and `iamlab catalog import --cloud gcp FILE` "
             "adds roles exported with `gcloud iam roles describe ROLE --format=json`",
         )
@@ -108,7 +108,7 @@ def check_role_name(role: Any, loc: Loc, custom_roles: Mapping[str, CustomRole])
 def parse_custom_role(name: str, value: Any, loc: Loc) -> CustomRole:
     if not CUSTOM_ROLE_NAME.match(name):
         raise loc.error(
-            f"{name!r} is not a custom role name",
+            f"{shown(name)} is not a custom role name",
             "custom roles are named projects/PROJECT_ID/roles/ROLE_ID or organizations/ORG_ID/roles/ROLE_ID",
         )
     data = expect_object(
@@ -150,7 +150,7 @@ def parse_custom_roles_list(value: Any, loc: Loc) -> dict[str, CustomRole]:
             raise item_loc.error("each custom role needs a name such as projects/P/roles/ID")
         name = entry["name"]
         if name in roles:
-            raise item_loc.child("name").error(f"custom role {name!r} is defined twice")
+            raise item_loc.child("name").error(f"custom role {shown(name)} is defined twice")
         roles[name] = parse_custom_role(name, entry, item_loc)
     return roles
 
@@ -210,7 +210,7 @@ def parse_bindings(
         condition = parse_condition(data.get("condition"), item_loc.child("condition"))
         if condition is not None and version is not None and version != 3:
             raise loc.error(
-                f"this policy has version {version!r} but a binding has a condition",
+                f"this policy has version {shown(version)} but a binding has a condition",
                 "policies with conditional role bindings must use version 3 (doc: 'Policy versions')",
             )
         bindings.append(Binding(attached, index, role, members, condition, item_loc.where()))
@@ -227,7 +227,7 @@ def parse_allow_policy(
     data = expect_object(value, loc, {"bindings", "version", "etag", "auditConfigs"}, (), "an allow policy")
     version = data.get("version")
     if version is not None and version not in (1, 2, 3):
-        raise loc.child("version").error(f"policy version must be 1, 2 or 3, got {version!r}")
+        raise loc.child("version").error(f"policy version must be 1, 2 or 3, got {shown(version)}")
     return parse_bindings(
         data.get("bindings", []), attached, loc.child("bindings"), custom_roles, chain, version
     )
@@ -345,7 +345,7 @@ def parse_pab_policies(value: Any, loc: Loc) -> tuple[PabPolicy, ...]:
         version_text = details.get("enforcementVersion", "latest")
         if not isinstance(version_text, str) or not (version_text == "latest" or version_text.isdigit()):
             raise details_loc.child("enforcementVersion").error(
-                f'enforcementVersion must be a version number such as "3" or "latest", got {version_text!r}'
+                f'enforcementVersion must be a version number such as "3" or "latest", got {shown(version_text)}'
             )
         version = table.default_version if version_text == "latest" else int(version_text)
         if version not in table.versions:

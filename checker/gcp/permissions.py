@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 
 _V1 = re.compile(r"^[a-z][a-z0-9]*\.[a-zA-Z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$")
 # A few v1 permissions already carry a domain, e.g. iam.googleapis.com/workloadIdentityPools.delete.
@@ -40,7 +40,7 @@ def parse_v1_permission(text: object, loc: Loc) -> str:
             hint = "roles list exact permissions; wildcards are not allowed in includedPermissions"
         elif isinstance(text, str) and ".googleapis.com/" in text:
             hint = "that is the deny-policy (v2) form; roles use service.resource.verb"
-        raise loc.error(f"{text!r} is not a permission name", hint)
+        raise loc.error(f"{shown(text)} is not a permission name", hint)
     return text
 
 
@@ -91,7 +91,7 @@ def parse_v2_pattern(text: object, loc: Loc) -> PermissionPattern:
         hint = "deny rules name permissions as SERVICE_FQDN/resource.verb, e.g. storage.googleapis.com/objects.delete"
         if isinstance(text, str) and is_v1_permission(text):
             hint = f"write {v2_name(text)} (the v2 form of {text})"
-        raise loc.error(f"{text!r} is not a deny-policy permission", hint)
+        raise loc.error(f"{shown(text)} is not a deny-policy permission", hint)
     assert isinstance(text, str)
     if match.group("all"):
         return PermissionPattern(text, match.group("fqdn"), "*", "*")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 from checker.gcp.members import parse_principal
 from checker.gcp.model import Request
 from checker.gcp.names import parse_resource_name
@@ -36,9 +36,11 @@ def parse_time(value: Any, loc: Loc) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise loc.error(f"{value!r} is not an RFC 3339 time", "write e.g. 2026-11-28T10:00:00Z") from None
+        raise loc.error(
+            f"{shown(value)} is not an RFC 3339 time", "write e.g. 2026-11-28T10:00:00Z"
+        ) from None
     if moment.tzinfo is None:
-        raise loc.error(f"{value!r} has no time zone", "end it with Z for UTC")
+        raise loc.error(f"{shown(value)} has no time zone", "end it with Z for UTC")
     return moment
 
 
@@ -55,7 +57,7 @@ def _string_map(value: Any, loc: Loc, what: str) -> dict[str, str]:
 def parse_request(case: dict[str, Any], loc: Loc) -> Request:
     for key in ("principal", "permission", "resource"):
         if key not in case:
-            raise loc.error(f"the request needs the field {key!r}")
+            raise loc.error(f"the request needs the field {shown(key)}")
     principal = parse_principal(
         case["principal"], case.get("groups"), case.get("principal_attributes"), loc, case.get("customer_id")
     )
@@ -76,7 +78,7 @@ def parse_request(case: dict[str, Any], loc: Loc) -> Request:
     resource_type = case.get("resource_type")
     if resource_type is not None and (not isinstance(resource_type, str) or "/" not in resource_type):
         raise loc.child("resource_type").error(
-            f"{resource_type!r} is not a resource type", "write e.g. storage.googleapis.com/Object"
+            f"{shown(resource_type)} is not a resource type", "write e.g. storage.googleapis.com/Object"
         )
     api_attributes = case.get("api_attributes") or {}
     if not isinstance(api_attributes, dict):

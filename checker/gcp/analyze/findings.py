@@ -16,6 +16,7 @@ from checker.gcp.catalog import BASIC_ROLES
 from checker.gcp.conditions.attributes import supplies_resource_attributes
 from checker.gcp.evaluate import role_permissions
 from checker.gcp.hierarchy import Hierarchy
+from checker.gcp.location import shown
 from checker.gcp.members import MemberKind
 from checker.gcp.model import Binding, CustomRole, PolicySet
 from checker.gcp.permissions import v2_name
@@ -225,7 +226,7 @@ def _condition_cannot_narrow(
                     "GCP008",
                     Severity.WARNING,
                     binding,
-                    f"the condition {binding.condition.title or binding.condition.expression!r} can never hold for "
+                    f"the condition {shown(binding.condition.title or binding.condition.expression)} can never hold for "
                     f"{', '.join(bucket_level)}: Cloud Storage checks listing on the bucket, where resource.name is "
                     f"{bucket.relative}, not an object name, so listing is always denied",
                     'add `resource.type == "storage.googleapis.com/Bucket" ||` in front of the prefix test, or grant '
@@ -241,7 +242,7 @@ def _condition_cannot_narrow(
                     "GCP013",
                     Severity.WARNING,
                     binding,
-                    f"the prefix {object_prefix!r} cannot narrow {', '.join(bucket_level)}: listing is checked on the "
+                    f"the prefix {shown(object_prefix)} cannot narrow {', '.join(bucket_level)}: listing is checked on the "
                     "bucket, so whoever may list sees the names of every object in the bucket, not only those under "
                     "the prefix",
                     "if object names outside the prefix must stay hidden, keep that data in another bucket or a "

@@ -26,6 +26,7 @@ from checker.gcp.analyze.locations import Location, locations, permission_family
 from checker.gcp.conditions import ir
 from checker.gcp.evaluate import decide, role_permissions
 from checker.gcp.hierarchy import Hierarchy
+from checker.gcp.location import shown
 from checker.gcp.members import Member, MemberKind, Principal, PrincipalKind
 from checker.gcp.model import Binding, CustomRole, PolicySet, Request
 
@@ -174,7 +175,7 @@ def _check_binding(
     permissions = sorted(role_permissions(binding.role, left_policies))
     if binding.condition is not None and binding.condition.compiled.fast is None:
         raise Undecidable(
-            f"the condition {binding.condition.title or binding.condition.expression!r} "
+            f"the condition {shown(binding.condition.title or binding.condition.expression)} "
             f"({binding.condition.compiled.unsupported})"
         )
     for member in binding.members:
@@ -250,7 +251,7 @@ def _solve(
     for e in relevant:
         if e.condition is not None and e.condition.compiled.fast is None:
             raise Undecidable(
-                f"the envelope condition {e.condition.title or e.condition.expression!r} ({e.condition.compiled.unsupported})"
+                f"the envelope condition {shown(e.condition.title or e.condition.expression)} ({e.condition.compiled.unsupported})"
             )
     quick = _concrete_attempt(binding, relevant, location, principal, permission)
     if quick is not None:

@@ -23,7 +23,7 @@ from celpy.evaluation import CELEvalError, celstr
 
 from checker.core.errors import InputError
 from checker.gcp.conditions import ir
-from checker.gcp.location import Loc
+from checker.gcp.location import Loc, shown
 
 logging.getLogger("celpy").setLevel(logging.CRITICAL)
 
@@ -255,8 +255,35 @@ class _PlainError(Exception):
         self.message, self.hint = message, hint
 
 
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of (), [] and {} outside string literals; checked before the parser runs."""
+    depth = deepest = 0
+    quote: str | None = None
+    escaped = False
+    for ch in text:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return deepest
+
+
 @functools.lru_cache(maxsize=4096)
 def _compile_cached(expression: str, deny: bool) -> CompiledCondition:
+    if _bracket_depth(expression) > MAX_NESTING:
+        raise _PlainError(
+            f"the condition is nested more than {MAX_NESTING} brackets deep", "split it into simpler parts"
+        )
     try:
         tree = _environment().compile(expression)
     except CELParseError as exc:
@@ -324,7 +351,7 @@ def _check_names(tree: CelTree, deny: bool) -> set[str]:
             if name not in _KNOWN_FIELDS:
                 line, column = _position(node)
                 raise _LocatedError(
-                    f"unknown name {name!r} in the condition",
+                    f"unknown name {shown(name)} in the condition",
                     line,
                     column,
                     "IAM conditions read resource.*, request.*, api.getAttribute(...) and a few others; "
@@ -362,12 +389,12 @@ def _check_names(tree: CelTree, deny: bool) -> set[str]:
                     raise _LocatedError(f"{root}.{method}() is not a function IAM knows", line, column)
                 uses.add(f"{root}.{method}")
             elif method not in _METHODS:
-                raise _LocatedError(f"unknown function {method!r}", line, column)
+                raise _LocatedError(f"unknown function {shown(method)}", line, column)
         elif node.data == "ident_arg":
             name = str(node.children[0])
             if name not in _GLOBAL_FUNCTIONS:
                 line, column = _position(node)
-                raise _LocatedError(f"unknown function {name!r}", line, column)
+                raise _LocatedError(f"unknown function {shown(name)}", line, column)
         elif node.data in ("dot_ident", "dot_ident_arg", "member_object", "map_lit"):
             line, column = _position(node)
             raise _LocatedError("this construct is not used in IAM conditions", line, column)
@@ -604,7 +631,7 @@ def _timestamp(text: str, node: CelTree) -> datetime:
     except ValueError:
         line, column = _position(node)
         raise _LocatedError(
-            f"timestamp({text!r}) is not an RFC 3339 time",
+            f"timestamp({shown(text)}) is not an RFC 3339 time",
             line,
             column,
             'write e.g. timestamp("2026-12-31T00:00:00Z")',
@@ -612,7 +639,7 @@ def _timestamp(text: str, node: CelTree) -> datetime:
     if moment.tzinfo is None:
         line, column = _position(node)
         raise _LocatedError(
-            f"timestamp({text!r}) needs a time zone offset", line, column, "end it with Z for UTC"
+            f"timestamp({shown(text)}) needs a time zone offset", line, column, "end it with Z for UTC"
         )
     return moment
 
