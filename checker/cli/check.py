@@ -31,12 +31,17 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.grading.catalog import find_course
+    from checker.grading.runner import CheckerBug
 
     course = find_course(explicit=args.root)
     if args.watch:
         return _watch(args, course)
     lab = course.load(args.lab)
-    result = _grade(args, lab)
+    try:
+        result = _grade(args, lab)
+    except CheckerBug as exc:
+        print(f"internal error: {exc}", file=sys.stderr)
+        return 2
     _record(course, lab, args, result)
     _report(args, course, lab, result)
     return 0 if result.passed else 1
@@ -100,6 +105,7 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
     from rich.markup import escape
 
     from checker.core.errors import InputError
+    from checker.grading.runner import CheckerBug
     from checker.grading.watch import wait_for_change
 
     console = Console(highlight=False)
@@ -117,7 +123,7 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
                 _record(course, lab, args, result)
                 _report(args, course, lab, result)
                 code = 0 if result.passed else 1
-            except InputError as exc:
+            except (InputError, CheckerBug) as exc:
                 console.print(f"[red]error:[/red] {escape(str(exc))}")
                 code = 2
             console.print("[dim]watching for changes; Ctrl-C stops[/dim]")

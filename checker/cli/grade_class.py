@@ -21,6 +21,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="write the class report; the extension picks the format: .html, .csv or .json (repeatable)",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="grade in N worker processes (default 1; proofs are CPU-bound)"
+    )
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
 
 
@@ -36,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from checker.grading.progress import write_atomically
     from checker.grading.reports.class_report import CLASS_FORMATS, render
 
+    if args.jobs < 1:
+        raise InputError("--jobs must be 1 or more")
     outputs = []
     for name in args.out:
         suffix = Path(name).suffix.lower()
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         def advance(learner: LearnerResult) -> None:
             bar.update(task, advance=1, description=f"graded {learner.learner}")
 
-        report = grade_class(lab, args.cloud, folder, advance)
+        report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs)
     out = Console(highlight=False)
     table = Table(title=f"{lab.id} ({report.cloud}): {len(report.learners)} learner(s)")
     for column in ("learner", "score", "passed", "notes"):

@@ -7,7 +7,9 @@ sub-folder (the layout of a copy of the course repository's lab folder).
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,12 +91,25 @@ def grade_class(
     cloud: str | None,
     folder: Path,
     on_learner: Callable[[LearnerResult], None] | None = None,
+    jobs: int = 1,
 ) -> ClassReport:
+    """Grade every learner folder; with jobs > 1, in that many worker processes (proofs are CPU-bound)."""
     spec = lab.cloud(cloud)
-    learners = []
-    for learner_folder in learner_folders(folder):
-        outcome = grade_learner(lab, spec.cloud, learner_folder)
-        learners.append(outcome)
-        if on_learner is not None:
-            on_learner(outcome)
+    folders = learner_folders(folder)
+    learners: list[LearnerResult] = []
+    if jobs <= 1 or len(folders) <= 1:
+        for learner_folder in folders:
+            learners.append(grade_learner(lab, spec.cloud, learner_folder))
+            if on_learner is not None:
+                on_learner(learners[-1])
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(grade_learner, lab, spec.cloud, learner_folder) for learner_folder in folders]
+            for future in as_completed(futures):
+                learners.append(future.result())
+                if on_learner is not None:
+                    on_learner(learners[-1])
+        learners.sort(key=lambda learner: learner.learner)
     return ClassReport(lab, spec.cloud, spec.max_score, spec.pass_mark, tuple(learners))

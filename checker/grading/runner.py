@@ -82,9 +82,23 @@ def _resolve_files(node: Node, files: _LabFiles) -> Any:
     return value
 
 
+class CheckerBug(Exception):
+    """A check crashed inside the checker: not the learner's fault, so never scored as a failure."""
+
+
 def _run_check(check: CheckSpec, context: RunContext) -> CheckResult:
     kind: CheckKind = importlib.import_module(KINDS[check.kind])
-    outcome = kind.run(check.body, context)
+    try:
+        outcome = kind.run(check.body, context)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("a file is nested too deeply to grade", context.lab.document.locate(check.pointer)) from None
+    except Exception as exc:
+        raise CheckerBug(
+            f"check {check.id!r} ({check.kind}) hit a bug in the checker: {type(exc).__name__}: {exc}. "
+            "This is not a problem with your files; please report it with the lab name."
+        ) from exc
     return judge(check, outcome)
 
 

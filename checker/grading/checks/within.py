@@ -6,16 +6,24 @@ An undecided construct is never a pass: the learner is told what could not be de
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from checker.core.engine import WithinStatus
+from checker.core.engine import WithinResult, WithinStatus
+from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
 from checker.grading.located import Node, relative_path
 
 KIND = "within"
 FIELDS = frozenset({"envelope"})
 MAX_LISTED = 3  # counterexamples spelled out in the message; the first also goes into the JSON result
+_CACHE_SIZE = 256
+
+# Proofs are the slow part of grading. A class often hands in identical policies (the untouched starter,
+# a copied answer): the same files, setting and envelope always give the same result, so one proof serves
+# them all within a run.
+_proofs: dict[str, WithinResult] = {}
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
         envelope: Any = context.load_lab_file(body.node, body.envelope_file)  # located, for the engine's errors
     else:
         envelope = body.envelope_inline
-    result = context.engine.within(context.submission, envelope)
+    result = _prove(context, envelope)
     outcome = Outcome(total_cases=1)
     if result.status is WithinStatus.PROVED:
         outcome.passed_notes.append(f"proved: everything your policy allows is something {context.lab.workload} needs")
@@ -63,3 +71,26 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
         outcome.failed.append(f"your policy allows more than {context.lab.workload} needs")
     outcome.counterexample = result.counterexamples[0] if result.counterexamples else None
     return outcome
+
+
+def _plain(value: Any) -> Any:
+    return value.data if isinstance(value, LoadedDocument) else repr(value)
+
+
+def _prove(context: RunContext, envelope: Any) -> WithinResult:
+    submission = context.submission
+    try:
+        key = json.dumps(
+            [context.cloud, dict(submission.files), dict(submission.setting), envelope],
+            sort_keys=True,
+            default=_plain,
+        )
+    except (TypeError, ValueError):  # something without a stable text form: do not cache
+        return context.engine.within(submission, envelope)
+    cached = _proofs.get(key)
+    if cached is None:
+        cached = context.engine.within(submission, envelope)
+        if len(_proofs) >= _CACHE_SIZE:
+            _proofs.pop(next(iter(_proofs)))
+        _proofs[key] = cached
+    return cached
