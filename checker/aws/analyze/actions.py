@@ -102,14 +102,22 @@ class ActionClass:
     tag: str  # "" or one of the special tags above
 
     def representative(self, preferred: frozenset[str]) -> str:
+        return self.ranked(preferred, 1)[0]
+
+    def ranked(self, preferred: frozenset[str], count: int) -> list[str]:
+        """Up to `count` members, the most recognisable first: named in the policy, well known, short."""
         cat = action_catalog()
-        lowered = [cat.lower[i] for i in self.members]
+        chosen: list[int] = []
         for wanted in (preferred, WELL_KNOWN):
-            for name_lower, member in zip(lowered, self.members, strict=True):
-                if name_lower in wanted:
-                    return cat.names[member]
-        best = min(self.members, key=lambda i: (len(cat.lower[i]), cat.lower[i]))
-        return cat.names[best]
+            for member in self.members:
+                if cat.lower[member] in wanted and member not in chosen:
+                    chosen.append(member)
+        if len(chosen) < count:
+            rest = sorted(
+                (m for m in self.members if m not in chosen), key=lambda i: (len(cat.lower[i]), cat.lower[i])
+            )
+            chosen.extend(rest[: count - len(chosen)])
+        return [cat.names[i] for i in chosen[:count]]
 
 
 class ActionClasses:
@@ -134,7 +142,8 @@ class ActionClasses:
         if remainder:
             groups[untouched_key] = remainder
         self.classes = tuple(
-            ActionClass(number, tuple(members), key[1]) for number, (key, members) in enumerate(groups.items())
+            ActionClass(number, tuple(members), key[1])
+            for number, (key, members) in enumerate(groups.items())
         )
         self._by_pattern: dict[str, frozenset[int]] = {}
         for cls in self.classes:

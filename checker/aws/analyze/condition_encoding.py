@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import z3
 
-from checker.aws.analyze.globs import Unsupported, arn_matches, glob_matches, literal
+from checker.aws.analyze.globs import Unsupported, arn_matches, arn_pieces, glob_matches, literal
 from checker.aws.analyze.keys import FAMILY_OF_OPERATOR, KeyModel, Slot
+from checker.aws.analyze.regions import Item, items_of
 from checker.aws.conditions.arn import split_pieces
 from checker.aws.policy import ConditionClause
 from checker.aws.variables import Variable
@@ -83,6 +84,8 @@ def _has_variable(tokens: tuple[Any, ...]) -> bool:
 
 def _hit_builder(clause: ConditionClause, space: RequestSpace, key: KeyModel) -> Hit:
     name = clause.operator.name
+    if key.domain is not None and (name.startswith("String") or name.startswith("Arn") or name == "Bool"):
+        return _region_hit(clause, key)
     if name in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike"):
         resolved = [_resolved(tokens, space) for tokens in clause.values]
 
@@ -94,7 +97,7 @@ def _hit_builder(clause: ConditionClause, space: RequestSpace, key: KeyModel) ->
     if name in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "Bool"):
         if any(_has_variable(tokens) for tokens in clause.values):
             raise Unsupported(f"a policy variable inside {clause.operator_text}")
-        regexes = [_case_insensitive("".join(t for t in tokens if isinstance(t, str)).lower()) for tokens in clause.values]
+        regexes = [_case_insensitive(_text(tokens).lower()) for tokens in clause.values]
 
         def folded_hit(slot: Slot) -> z3.BoolRef:
             assert slot.text is not None
@@ -147,6 +150,45 @@ def _hit_builder(clause: ConditionClause, space: RequestSpace, key: KeyModel) ->
 
         return ip_hit
     raise Unsupported(f"the condition operator {clause.operator_text}")
+
+
+def _text(tokens: tuple[Any, ...]) -> str:
+    return "".join(t for t in tokens if isinstance(t, str))
+
+
+def _region_hit(clause: ConditionClause, key: KeyModel) -> Hit:
+    """Matches of a key reasoned about by regions: each policy value becomes one automaton pattern."""
+    name = clause.operator.name
+    domain = key.domain
+    assert domain is not None
+    patterns: list[tuple[Item, ...]] = []
+    for tokens in clause.values:
+        if name in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "Bool"):
+            patterns.append(_case_insensitive_items(_text(tokens).lower()))
+        elif name.startswith("Arn"):
+            fields = split_pieces(list(tokens))
+            pieces = arn_pieces(fields) if len(fields) == 6 else [p for f in fields for p in f]
+            patterns.append(items_of(pieces))
+        else:
+            patterns.append(items_of(list(tokens)))
+
+    def region_hit(slot: Slot) -> z3.BoolRef:
+        assert slot.region is not None
+        return z3.Or(*[domain.matches(slot.region, items) for items in patterns])
+
+    return region_hit
+
+
+def _case_insensitive_items(policy_lower: str) -> tuple[Item, ...]:
+    """Automaton items for every text whose str.lower() equals `policy_lower`."""
+    if "i\u0307" in policy_lower:
+        raise Unsupported("a dotted i (U+0307) in a case-insensitive comparison")
+    preimages = _lowercase_preimages()
+    items: list[Item] = []
+    for char in policy_lower:
+        same = {char} if char.lower() == char else set()
+        items.append(("lit", frozenset(same | set(preimages.get(char, ())))))
+    return tuple(items)
 
 
 def _relation(name: str) -> Callable[[z3.ArithRef, z3.ArithRef], z3.BoolRef]:

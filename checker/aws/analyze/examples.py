@@ -23,7 +23,7 @@ from typing import Any
 import z3
 
 from checker.aws import catalog
-from checker.aws.analyze.globs import literal, readable_text, text_of_model
+from checker.aws.analyze.globs import literal, readable_text
 from checker.aws.analyze.keys import KeyModel, Slot
 from checker.aws.analyze.symbolic import RequestSpace
 from checker.aws.policy import Effect, Policy
@@ -91,6 +91,8 @@ READABLE = re.compile(r"[a-z0-9_/.:*-]*")
 def readable_resource(solver: z3.Solver, space: RequestSpace, model: z3.ModelRef) -> z3.ModelRef:
     """One more (short) step when no hand-filled resource worked: ask for a readable resource string."""
     steps = _Steps(solver, model)
+    if space.resource_domain is not None:
+        return model  # region witnesses are already built from readable characters
     solver.set("timeout", READABLE_TIMEOUT_MS)
     steps.attempt(z3.Or(space.resource == literal("*"), z3.InRe(space.resource, readable_text())))
     return steps.model
@@ -124,9 +126,10 @@ def arn_format_patterns(action: str) -> list[list[object]]:
     return patterns
 
 
-def slot_value(model: z3.ModelRef, slot: Slot, family: str) -> Any:
-    if slot.text is not None:
-        return text_of_model(model.eval(slot.text, model_completion=True))
+def slot_value(model: z3.ModelRef, space: RequestSpace, key: KeyModel, slot: Slot) -> Any:
+    family = key.family
+    if slot.text is not None or slot.region is not None:
+        return space.slot_text(model, key, slot)
     if slot.number is not None and slot.valid is not None:
         if not z3.is_true(model.eval(slot.valid, model_completion=True)):
             return "not-a-number"
@@ -148,11 +151,13 @@ def slot_value(model: z3.ModelRef, slot: Slot, family: str) -> Any:
     return "example"
 
 
-def context_of(model: z3.ModelRef, keys: Sequence[KeyModel], names: dict[str, str]) -> dict[str, Any]:
+def context_of(
+    model: z3.ModelRef, space: RequestSpace, keys: Sequence[KeyModel], names: dict[str, str]
+) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for key in keys:
         values = [
-            slot_value(model, slot, key.family)
+            slot_value(model, space, key, slot)
             for slot in key.slots
             if z3.is_true(model.eval(slot.used, model_completion=True))
         ]
@@ -211,17 +216,22 @@ def _fills(tokens: tuple[object, ...], context: dict[str, Any]) -> list[str]:
 
 
 def _star_filler(before: str, style: str) -> str:
+    field = before.count(":") if before.startswith("arn:") else -1
+    if field == 3:
+        return "us-west-2"  # any region
+    if field == 4:
+        return "444455556666"  # another account: a wildcard account is a cross-account grant
     last = before[-1:] if before else ""
     if style == "plain" or not last or last in "/:":
         return "example"
+    if last in "-_.":
+        return "prod"
     if last.isdigit():
         return "0/example"  # fraud/v3* also matches fraud/v30/...
     return "-prod"  # bucket* also matches bucket-prod
 
 
-def telling_resource(
-    current: str, candidates: Sequence[str], confirm: Callable[[str], bool]
-) -> str:
+def telling_resource(current: str, candidates: Sequence[str], confirm: Callable[[str], bool]) -> str:
     for candidate in candidates:
         if candidate != current and confirm(candidate):
             return candidate
@@ -238,6 +248,6 @@ def build_counterexample(
 ) -> tuple[int, Counterexample]:
     class_id = model.eval(space.action, model_completion=True).as_long()
     action = representative(space, class_id, preferred_actions)
-    resource = text_of_model(model.eval(space.resource, model_completion=True))
-    context = context_of(model, shown_keys, key_names)
+    resource = space.resource_text(model)
+    context = context_of(model, space, shown_keys, key_names)
     return class_id, Counterexample(action, resource, context, principal)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import z3
 
 from checker.aws.analyze import examples, recheck
-from checker.aws.analyze.globs import Unsupported, literal
+from checker.aws.analyze.globs import Unsupported
 from checker.aws.analyze.keys import ALWAYS_PRESENT, KeyModel
 from checker.aws.analyze.symbolic import Encoder, RequestSpace, new_space
 from checker.aws.policy import Policy, PolicyKind
+from checker.aws.wildcard import STAR
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
@@ -55,19 +56,22 @@ class Difference:
 class Question:
     """Requests that `inside` allows and `outside` does not, over one shared symbolic request."""
 
-    def __init__(self, inside: Sequence[Policy], outside: Sequence[Policy], principal: str | None) -> None:
+    def __init__(
+        self,
+        inside: Sequence[Policy],
+        outside: Sequence[Policy],
+        principal: str | None,
+        timeout_ms: int = PROOF_TIMEOUT_MS,
+    ) -> None:
         self.inside = list(inside)
         self.outside = list(outside)
         self.principal = principal
+        self.timeout_ms = timeout_ms
+        self.fixed: dict[str, object] = {}
         if principal is not None:
             recheck.caller_account(principal)  # fails early, with a plain message, on a bad principal
-            fixed = recheck.principal_context(principal)
-            absent = [k for k in PRINCIPAL_KEYS if k not in fixed]
-            self.space: RequestSpace = new_space(self.inside + self.outside, fixed=fixed, always_absent=absent)
-        else:
-            fixed = {}
-            self.space = new_space(self.inside + self.outside, always_present=ALWAYS_PRESENT)
-        self.fixed = fixed
+            self.fixed = recheck.principal_context(principal)
+        self.space = self._new_space(strings_by_solver=False)
         self.key_names = _original_key_names(self.inside + self.outside)
         self.preferred_actions = frozenset(
             p.text.lower()
@@ -76,6 +80,15 @@ class Question:
             for p in s.actions or ()
             if "*" not in p.text and "?" not in p.text
         )
+
+    def _new_space(self, strings_by_solver: bool) -> RequestSpace:
+        policies = self.inside + self.outside
+        if self.principal is not None:
+            absent = [k for k in PRINCIPAL_KEYS if k not in self.fixed]
+            return new_space(
+                policies, fixed=self.fixed, always_absent=absent, strings_by_solver=strings_by_solver
+            )
+        return new_space(policies, always_present=ALWAYS_PRESENT, strings_by_solver=strings_by_solver)
 
     def differences(self, limit: int) -> Difference:
         try:
@@ -90,19 +103,30 @@ class Question:
         encoder = Encoder(space)
         inside_allows = encoder.allows(self.inside, widen=True)
         outside_allows = encoder.allows(self.outside, widen=False)
+        rules = self._evaluator_rules()
+        try:
+            space.finish()
+        except Unsupported:
+            # Too many interacting patterns for the automaton product: fall back to z3's string theory.
+            self.space = self._new_space(strings_by_solver=True)
+            return self._solve(limit)
         solver = z3.Solver()
-        solver.set("timeout", PROOF_TIMEOUT_MS)
+        solver.set("timeout", self.timeout_ms)
         solver.add(*space.constraints)
-        solver.add(*self._evaluator_rules())
+        solver.add(*rules)
         solver.add(inside_allows, z3.Not(outside_allows))
         verdict = solver.check()
         if verdict == z3.unsat:
             return Difference(WithinStatus.PROVED)
         if verdict == z3.unknown:
-            return Difference(WithinStatus.UNKNOWN, reason=f"the solver could not decide ({solver.reason_unknown()})")
+            return Difference(
+                WithinStatus.UNKNOWN, reason=f"the solver could not decide ({solver.reason_unknown()})"
+            )
         found: list[Counterexample] = []
         unconfirmed = 0
-        optional = [k for k in space.keys.values() if k.name not in self.fixed and k.name not in ALWAYS_PRESENT]
+        optional = [
+            k for k in space.keys.values() if k.name not in self.fixed and k.name not in ALWAYS_PRESENT
+        ]
         shown = [k for k in space.keys.values() if k.name not in self.fixed]
         while len(found) < limit:
             first = solver.model()
@@ -125,14 +149,35 @@ class Question:
                 unconfirmed += 1
                 if unconfirmed >= MAX_UNCONFIRMED:
                     break
-                solver.add(z3.Or(space.action != class_id, space.resource != literal(example.resource)))
-            solver.set("timeout", PROOF_TIMEOUT_MS)
+                solver.add(space.action != class_id)
+            solver.set("timeout", self.timeout_ms)
             if solver.check() != z3.sat:
                 break
         if found:
-            return Difference(WithinStatus.COUNTEREXAMPLE, tuple(found))
-        why = "; ".join(space.approximations) or "the solver's counterexample was not confirmed by the evaluator"
+            return Difference(WithinStatus.COUNTEREXAMPLE, tuple(self._fill_up(found, limit)))
+        why = (
+            "; ".join(space.approximations)
+            or "the solver's counterexample was not confirmed by the evaluator"
+        )
         return Difference(WithinStatus.UNKNOWN, reason=f"could not decide: {why}")
+
+    def _fill_up(self, found: list[Counterexample], limit: int) -> list[Counterexample]:
+        """When fewer classes differ than asked for, show other actions of the same classes."""
+        result = list(found)
+        for example in found:
+            class_id = self.space.classes.class_of(example.action)
+            if class_id is None:
+                continue
+            members = self.space.classes.classes[class_id].ranked(self.preferred_actions, limit + 1)
+            for action in members:
+                if len(result) >= limit:
+                    return result
+                if any(e.action == action for e in result):
+                    continue
+                other = Counterexample(action, example.resource, example.context, example.principal)
+                if self._confirm(other):
+                    result.append(self._telling(other))
+        return result
 
     def _evaluator_rules(self) -> list[z3.BoolRef]:
         """Requests the evaluator decides the same way for every policy are left out of the search."""
@@ -142,13 +187,11 @@ class Question:
             if cls.tag == "always-allowed":
                 rules.append(space.action != cls.index)
             if "managed-policy-write" in cls.tag:
-                rules.append(
-                    z3.Implies(space.action == cls.index, z3.Not(z3.PrefixOf(literal("arn:aws:iam::aws:policy/"), space.resource)))
-                )
+                managed = space.resource_glob(["arn:aws:iam::aws:policy/", STAR])
+                rules.append(z3.Implies(space.action == cls.index, z3.Not(managed)))
             if "service-linked-role-write" in cls.tag:
-                rules.append(
-                    z3.Implies(space.action == cls.index, z3.Not(z3.Contains(space.resource, literal(":role/aws-service-role/"))))
-                )
+                linked = space.resource_glob([STAR, ":role/aws-service-role/", STAR])
+                rules.append(z3.Implies(space.action == cls.index, z3.Not(linked)))
         return rules
 
     def _example(self, model: z3.ModelRef, shown: list[KeyModel]) -> tuple[int, Counterexample]:
@@ -176,4 +219,3 @@ def _original_key_names(policies: Sequence[Policy]) -> dict[str, str]:
             for clause in statement.conditions:
                 names.setdefault(clause.key_lower, clause.key)
     return names
-

@@ -21,6 +21,7 @@ from typing import Any
 import z3
 
 from checker.aws.analyze.globs import literal
+from checker.aws.analyze.regions import Domain
 from checker.aws.policy import Policy, ResourcePattern
 from checker.aws.variables import Variable
 
@@ -61,7 +62,8 @@ ALWAYS_PRESENT = ("aws:principalarn", "aws:principalaccount", "aws:principaltype
 class KeyUsage:
     families: set[str] = field(default_factory=set)
     clauses: int = 0
-    variable: bool = False
+    variable: bool = False  # read as ${key} somewhere
+    variable_values: bool = False  # some clause on this key has a ${...} in its values
 
     @property
     def family(self) -> str:
@@ -91,7 +93,9 @@ def key_usage(policies: Iterable[Policy]) -> dict[str, KeyUsage]:
     usage: dict[str, KeyUsage] = {}
     for policy in policies:
         for statement in policy.statements:
-            for pattern_key in _pattern_variables((statement.resources or ()) + (statement.not_resources or ())):
+            for pattern_key in _pattern_variables(
+                (statement.resources or ()) + (statement.not_resources or ())
+            ):
                 usage.setdefault(pattern_key, KeyUsage()).variable = True
             for clause in statement.conditions:
                 entry = usage.setdefault(clause.key_lower, KeyUsage())
@@ -102,6 +106,7 @@ def key_usage(policies: Iterable[Policy]) -> dict[str, KeyUsage]:
                     for token in tokens:
                         if isinstance(token, Variable):
                             usage.setdefault(token.key, KeyUsage()).variable = True
+                            entry.variable_values = True
     return usage
 
 
@@ -113,6 +118,7 @@ class Slot:
     number: z3.ArithRef | None = None
     ip_version: z3.ArithRef | None = None  # 0 (not an address), 4 or 6
     ip_address: z3.ArithRef | None = None
+    region: z3.ArithRef | None = None  # text compared only with fixed patterns (see regions.py)
 
 
 @dataclass
@@ -121,6 +127,7 @@ class KeyModel:
     family: str
     slots: list[Slot]
     variable: bool
+    domain: Domain | None = None  # set when the key's text is reasoned about by regions
 
     @property
     def present(self) -> z3.BoolRef:
@@ -139,6 +146,7 @@ def build_keys(
     fixed: Mapping[str, Any],
     always_present: Iterable[str] = (),
     always_absent: Iterable[str] = (),
+    strings_by_solver: bool = False,
 ) -> tuple[dict[str, KeyModel], list[z3.BoolRef]]:
     """Solver values for every key, and the constraints that tie them together.
 
@@ -154,11 +162,21 @@ def build_keys(
         count = max(1, use.clauses + (1 if use.variable else 0))
         if name in fixed:
             count = 1
-        slots = []
+        regular = (
+            family == "string"
+            and not use.variable
+            and not use.variable_values
+            and name not in fixed
+            and not strings_by_solver
+        )
+        domain = Domain(f"k{number}") if regular else None
+        slots: list[Slot] = []
         for index in range(count):
             tag = f"k{number}_{index}"
             slot = Slot(z3.Bool(f"{tag}_used"))
-            if family in ("string", "mixed", "binary"):
+            if domain is not None:
+                slot.region = domain.new_variable(str(index))
+            elif family in ("string", "mixed", "binary"):
                 slot.text = z3.String(f"{tag}_text")
             elif family in ("number", "date"):
                 slot.valid = z3.Bool(f"{tag}_valid")
@@ -173,7 +191,7 @@ def build_keys(
             if index > 0:
                 constraints.append(z3.Implies(slot.used, slots[-1].used))
             slots.append(slot)
-        model = KeyModel(name, family, slots, use.variable)
+        model = KeyModel(name, family, slots, use.variable, domain)
         keys[name] = model
         if name in fixed and slots[0].text is not None:
             constraints.append(slots[0].used)

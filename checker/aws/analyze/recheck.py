@@ -46,7 +46,12 @@ def _delegation(account: str) -> Policy:
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "*", "Resource": "*"}
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                    "Action": "*",
+                    "Resource": "*",
+                }
             ],
         },
         name=f"resource policy delegating to account {account}",

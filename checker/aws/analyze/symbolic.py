@@ -24,12 +24,15 @@ from checker.aws.analyze.condition_encoding import encode_clause
 from checker.aws.analyze.globs import (
     Unsupported,
     arn_matches,
+    arn_pieces,
     arn_regex,
     glob_matches,
     literal,
     six_fields_regex,
+    text_of_model,
 )
-from checker.aws.analyze.keys import KeyModel, build_keys, key_usage
+from checker.aws.analyze.keys import KeyModel, Slot, build_keys, key_usage
+from checker.aws.analyze.regions import Domain, items_of
 from checker.aws.policy import Effect, Policy, ResourcePattern, Statement
 from checker.aws.variables import Token, Variable
 from checker.aws.wildcard import STAR
@@ -47,6 +50,7 @@ class RequestSpace:
     action: z3.ArithRef = field(default_factory=lambda: z3.Int("action"))
     resource: z3.SeqRef = field(default_factory=lambda: z3.String("resource"))
     approximations: list[str] = field(default_factory=list)
+    resource_domain: Domain | None = None  # set when no resource pattern holds a policy variable
     _arn_cache: dict[int, tuple[z3.BoolRef, list[z3.SeqRef]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,6 +59,37 @@ class RequestSpace:
         # A request resource is compared field by field only when it has six fields and starts with "arn".
         self.resource_is_arn = z3.InRe(self.resource, arn_regex([["arn"]] + [[STAR]] * 5))
         self._tail: z3.SeqRef | None = None
+        self.resource_region: z3.ArithRef | None = None
+        if self.resource_domain is not None:
+            self.resource_region = self.resource_domain.new_variable("resource")
+
+    def resource_glob(self, pieces: list[object]) -> z3.BoolRef:
+        """The request resource matches a fixed glob (regions or solver strings, whichever is in use)."""
+        if self.resource_domain is not None:
+            assert self.resource_region is not None
+            return self.resource_domain.matches(self.resource_region, items_of(pieces))
+        return glob_matches(self.resource, pieces)
+
+    def finish(self) -> None:
+        """Compute the regions of every domain; raises Unsupported when they are too many."""
+        domains = [k.domain for k in self.keys.values() if k.domain is not None]
+        if self.resource_domain is not None:
+            domains.append(self.resource_domain)
+        for domain in domains:
+            self.constraints.extend(domain.finish())
+
+    def resource_text(self, model: z3.ModelRef) -> str:
+        if self.resource_domain is not None:
+            assert self.resource_region is not None
+            return self.resource_domain.witness(model, self.resource_region)
+        return text_of_model(model.eval(self.resource, model_completion=True))
+
+    def slot_text(self, model: z3.ModelRef, key: KeyModel, slot: Slot) -> str:
+        if slot.region is not None:
+            assert key.domain is not None
+            return key.domain.witness(model, slot.region)
+        assert slot.text is not None
+        return text_of_model(model.eval(slot.text, model_completion=True))
 
     def resource_tail(self) -> z3.SeqRef:
         """The resource field of an ARN request (everything after the fifth colon)."""
@@ -63,7 +98,10 @@ class RequestSpace:
             self.constraints.append(
                 z3.Implies(
                     self.resource_is_arn,
-                    z3.And(self.resource == z3.Concat(head, tail), z3.InRe(head, arn_regex([[STAR]] * 5 + [[""]]))),
+                    z3.And(
+                        self.resource == z3.Concat(head, tail),
+                        z3.InRe(head, arn_regex([[STAR]] * 5 + [[""]])),
+                    ),
                 )
             )
             self._tail = tail
@@ -80,7 +118,9 @@ class RequestSpace:
         model = self.key(variable.key)
         first = model.slots[0].text
         if first is None or model.family != "string":
-            raise Unsupported(f"the policy variable ${{{variable.key}}} on a key compared as a number, date or address")
+            raise Unsupported(
+                f"the policy variable ${{{variable.key}}} on a key compared as a number, date or address"
+            )
         if variable.default is None:
             return model.single, first
         return z3.BoolVal(True), z3.If(model.single, first, literal(variable.default))
@@ -98,7 +138,9 @@ class RequestSpace:
             joined = z3.Concat(joined, literal(COLON), part)
         self.constraints.append(six == z3.InRe(text, six_fields_regex()))
         self.constraints.append(
-            z3.Implies(six, z3.And(text == joined, *[z3.Not(z3.Contains(p, literal(COLON))) for p in parts[:5]]))
+            z3.Implies(
+                six, z3.And(text == joined, *[z3.Not(z3.Contains(p, literal(COLON))) for p in parts[:5]])
+            )
         )
         self._arn_cache[text.get_id()] = (six, parts)
         return six, parts
@@ -119,15 +161,28 @@ def new_space(
     always_present: Sequence[str] = (),
     always_absent: Sequence[str] = (),
     extra_patterns: Sequence[str] = (),
+    strings_by_solver: bool = False,
 ) -> RequestSpace:
+    """A symbolic request for the policies. Strings are reasoned about by regions (exact automata) unless
+    policy variables tie them together, or `strings_by_solver` asks for z3's string theory throughout."""
     patterns: list[str] = [p.lower() for p in extra_patterns]
     for policy in policies:
         for statement in policy.statements:
             for pattern in (statement.actions or ()) + (statement.not_actions or ()):
                 patterns.append(pattern.text.lower())
     classes = ActionClasses(patterns)
-    keys, constraints = build_keys(key_usage(policies), fixed or {}, always_present, always_absent)
-    return RequestSpace(classes, keys, constraints)
+    keys, constraints = build_keys(
+        key_usage(policies), fixed or {}, always_present, always_absent, strings_by_solver=strings_by_solver
+    )
+    resource_variables = any(
+        isinstance(token, Variable)
+        for policy in policies
+        for statement in policy.statements
+        for pattern in (statement.resources or ()) + (statement.not_resources or ())
+        for token in pattern.whole
+    )
+    domain = None if resource_variables or strings_by_solver else Domain("resource")
+    return RequestSpace(classes, keys, constraints, resource_domain=domain)
 
 
 class Encoder:
@@ -152,17 +207,29 @@ class Encoder:
         """The statement applies; `widen` says which way to approximate an undecided part."""
         parts = [self.action_part(statement)]
         if statement.resources is not None:
-            parts.append(z3.Or(*[self.guarded(lambda p=p: self.resource_match(p), widen, policy, statement) for p in statement.resources]))
+            parts.append(
+                z3.Or(
+                    *[
+                        self.guarded(lambda p=p: self.resource_match(p), widen, policy, statement)
+                        for p in statement.resources
+                    ]
+                )
+            )
         elif statement.not_resources is not None:
             parts.append(
                 z3.Not(
                     z3.Or(
-                        *[self.guarded(lambda p=p: self.resource_match(p), not widen, policy, statement) for p in statement.not_resources]
+                        *[
+                            self.guarded(lambda p=p: self.resource_match(p), not widen, policy, statement)
+                            for p in statement.not_resources
+                        ]
                     )
                 )
             )
         for clause in statement.conditions:
-            parts.append(self.guarded(lambda c=clause: encode_clause(c, self.space), widen, policy, statement))
+            parts.append(
+                self.guarded(lambda c=clause: encode_clause(c, self.space), widen, policy, statement)
+            )
         return z3.And(*parts)
 
     def guarded(self, build: Any, fallback: bool, policy: Policy, statement: Statement) -> z3.BoolRef:
@@ -193,6 +260,10 @@ class Encoder:
         if pattern.universal:
             return z3.BoolVal(True)
         space = self.space
+        if space.resource_domain is not None:
+            if pattern.fields is not None and pattern.fields[0] == ("arn",):
+                return space.resource_glob(arn_pieces([list(f) for f in pattern.fields]))
+            return space.resource_glob(list(pattern.whole))
         if pattern.fields is None:
             return self.tokens_match(space.resource, pattern.whole)
         whole = self.tokens_match(space.resource, pattern.whole)
