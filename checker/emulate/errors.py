@@ -64,12 +64,22 @@ MESSAGES: dict[Failure, str] = {
 }
 
 
-def error_code(service: str, failure: Failure) -> str:
+def error_code(service: str, failure: Failure, protocol: str | None = None) -> str:
     query_code, json_code, s3_code, _status = _CODES[failure]
     if service == "s3":
         return s3_code
-    protocol = protocol_of(service)
-    return json_code if protocol in ("json", "rest-json") else query_code
+    protocol = protocol or protocol_of(service)
+    if query_compatible(service):
+        return query_code  # former query services keep their query error codes (x-amzn-query-error)
+    return json_code if protocol in ("json", "rest-json", "smithy-rpc-v2-cbor") else query_code
+
+
+def query_compatible(service: str) -> bool:
+    """True for services moved off the query protocol that still answer with query error codes."""
+    try:
+        return "awsQueryCompatible" in service_model(service).metadata
+    except Exception:
+        return False
 
 
 def error_status(failure: Failure) -> int:
@@ -77,10 +87,12 @@ def error_status(failure: Failure) -> int:
 
 
 def protocol_of(service: str) -> str:
+    """The protocol botocore speaks to the service (its first choice among those the model lists)."""
     try:
-        return str(service_model(service).protocol)
+        model = service_model(service)
     except Exception:  # an unknown service: answer in the query protocol's XML
         return "query"
+    return str(getattr(model, "resolved_protocol", None) or model.protocol)
 
 
 # Which policy type the engine's summary names, for AWS's wording of the denial.
@@ -137,13 +149,13 @@ class ErrorResponse:
 
 
 def render_error(
-    service: str, failure: Failure, message: str, request_id: str | None = None
+    service: str, failure: Failure, message: str, request_id: str | None = None, protocol: str | None = None
 ) -> ErrorResponse:
-    """The HTTP answer AWS gives for a refusal, in the protocol of the service that was called."""
+    """The HTTP answer AWS gives for a refusal, in the protocol the request used (or the service's)."""
     request_id = request_id or str(uuid.uuid4())
-    code = error_code(service, failure)
+    protocol = protocol or protocol_of(service)
+    code = error_code(service, failure, protocol)
     status = error_status(failure)
-    protocol = protocol_of(service)
     if service == "s3" or protocol == "rest-xml":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -156,7 +168,10 @@ def render_error(
     if protocol == "json":
         payload = json.dumps({"__type": code, "message": message}).encode()
         headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id}
-        return ErrorResponse(400 if failure is not Failure.ACCESS_DENIED else 400, headers, payload)
+        if query_compatible(service):  # keeps the query-era code and status
+            headers["x-amzn-query-error"] = f"{code};Sender"
+            return ErrorResponse(status, headers, payload)
+        return ErrorResponse(400, headers, payload)  # JSON-protocol services answer client errors with 400
     if protocol == "rest-json":
         payload = json.dumps({"message": message, "Message": message}).encode()
         headers = {
@@ -172,6 +187,8 @@ def render_error(
             "smithy-protocol": "rpc-v2-cbor",
             "x-amzn-RequestId": request_id,
         }
+        if query_compatible(service):
+            headers["x-amzn-query-error"] = f"{code};Sender"
         return ErrorResponse(status, headers, payload)
     body = (
         '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'

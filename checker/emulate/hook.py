@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from checker.emulate.audit import AuditLog, AuditRecord
 from checker.emulate.authorize import Authorizer, Connection, Verdict
-from checker.emulate.errors import MESSAGES, Failure, error_code, error_status
+from checker.emulate.errors import MESSAGES, Failure, error_code, render_error
 from checker.emulate.mapping import ApiCall
 from checker.emulate.state.credentials import Credential, CredentialStore
 
@@ -184,14 +184,14 @@ def _credential_failure(credential: Credential | None, frozen: Any, now: datetim
 
 def _refusal(service: str, failure: Failure, message: str) -> tuple[AWSResponse, dict[str, Any]]:
     """What botocore would have parsed from AWS's error answer, so the caller sees the same ClientError."""
-    status = error_status(failure)
     request_id = str(uuid.uuid4())
-    http = AWSResponse(url="", status_code=status, headers=HTTPHeaders(), raw=None)
+    answer = render_error(service, failure, message, request_id)
+    http = AWSResponse(url="", status_code=answer.status, headers=HTTPHeaders(), raw=None)
     parsed = {
         "Error": {"Code": error_code(service, failure), "Message": message},
         "ResponseMetadata": {
             "RequestId": request_id,
-            "HTTPStatusCode": status,
+            "HTTPStatusCode": answer.status,
             "HTTPHeaders": {},
             "RetryAttempts": 0,
         },
