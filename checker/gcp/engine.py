@@ -22,7 +22,7 @@ from typing import Any
 from checker.core.decision import Decision
 from checker.core.engine import Submission, WithinResult
 from checker.core.errors import InputError
-from checker.core.findings import Finding
+from checker.core.findings import Counterexample, Finding
 from checker.core.source import LoadedDocument
 from checker.gcp.analyze.findings import lint
 from checker.gcp.analyze.within import within
@@ -42,7 +42,7 @@ from checker.gcp.parse import (
     parse_pab_policies,
 )
 from checker.gcp.request import REQUEST_FIELDS, parse_request
-from checker.gcp.services import is_storage_object
+from checker.gcp.services import derived_type, is_storage_object
 
 SETTING_FIELDS = {
     "hierarchy",
@@ -224,11 +224,34 @@ class GcpEngine:
         model: GcpModel = submission.model
         value, loc = _loc(envelope, "envelope")
         envelope_bindings = parse_bindings_file(value, loc, model.custom_roles, model.hierarchy)
-        return within(model.bindings, envelope_bindings, dict(model.custom_roles), model.hierarchy)
+        result = within(model.bindings, envelope_bindings, dict(model.custom_roles), model.hierarchy)
+        reads_time = any(
+            b.condition is not None and "request.time" in b.condition.compiled.uses
+            for b in (*model.bindings, *envelope_bindings)
+        )
+        examples = tuple(_plain(example, model, reads_time) for example in result.counterexamples)
+        return WithinResult(result.status, examples, result.reason)
 
     def findings(self, submission: Submission) -> list[Finding]:
         model: GcpModel = submission.model
         return lint(model.bindings, model.custom_roles, model.hierarchy)
+
+
+def _plain(example: Counterexample, model: GcpModel, reads_time: bool) -> Counterexample:
+    """Drop context the lab's setting already implies, so a learner reads only what matters.
+
+    ENGINE.decide fills ancestors from the hierarchy and the type from the name, so the request decides
+    the same with or without them.
+    """
+    context = dict(example.context)
+    resource = parse_resource_name(example.resource, Loc(label="counterexample"))
+    if context.get("ancestors") == [a.full for a in model.hierarchy.ancestors(resource)]:
+        context.pop("ancestors")
+    if context.get("resource_type") == derived_type(resource):
+        context.pop("resource_type")
+    if not reads_time:
+        context.pop("request_time", None)
+    return Counterexample(example.action, example.resource, context, example.principal)
 
 
 def _deny_map(value: Any, loc: Loc) -> list[DenyRule]:

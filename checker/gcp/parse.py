@@ -121,10 +121,9 @@ def parse_custom_role(name: str, value: Any, loc: Loc) -> CustomRole:
     permissions_loc = loc.child("includedPermissions")
     items = expect_list(data["includedPermissions"], permissions_loc, "includedPermissions")
     permissions = frozenset(parse_v1_permission(p, permissions_loc.child(i)) for i, p in enumerate(items))
-    if data.get("deleted") is True:
-        permissions = (
-            frozenset()
-        )  # a deleted custom role's bindings grant nothing (doc: "Delete a custom role")
+    if data.get("deleted") is True or data.get("stage") == "DISABLED":
+        # Bindings of a deleted or disabled custom role are inactive (doc: "Create and manage custom roles").
+        permissions = frozenset()
     title = data.get("title", "")
     stage = data.get("stage", "")
     return CustomRole(

@@ -77,3 +77,16 @@ def test_bad_exports(tmp_path: Path, content: str, fragment: str) -> None:
     export.write_text(content)
     with pytest.raises(InputError, match=fragment):
         import_catalog(export)
+
+
+def test_cli_catalog_import(tmp_path: Path, catalog_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from checker.cli.main import main
+
+    export = tmp_path / "role.json"
+    export.write_text(json.dumps(DESCRIBE))
+    assert main(["catalog", "import", "--cloud", "gcp", str(export)]) == 0
+    assert "imported 1 gcp role" in capsys.readouterr().out
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"name": "roles/x.y"}))
+    assert main(["catalog", "import", "--cloud", "gcp", str(broken)]) == 2
+    assert "no includedPermissions" in capsys.readouterr().err

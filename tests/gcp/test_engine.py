@@ -133,3 +133,29 @@ def test_within_and_findings() -> None:
 def test_unknown_setting_is_an_error() -> None:
     with pytest.raises(InputError, match="unknown GCP setting"):
         ENGINE.load_submission({}, {"hierarchyy": {}})
+
+
+def test_within_counterexamples_read_plainly_and_recheck_through_the_face() -> None:
+    sub = submission([{"resource": PROJECT, "role": "roles/storage.objectAdmin", "members": [SA]}])
+    envelope = [
+        {
+            "resource": BUCKET,
+            "role": "roles/storage.objectViewer",
+            "members": [SA],
+            "condition": {"title": "fraud", "expression": FRAUD},
+        }
+    ]
+    result = ENGINE.within(sub, envelope)
+    assert result.counterexamples
+    first = result.counterexamples[0]
+    assert "ancestors" not in first.context and "request_time" not in first.context
+    for example in result.counterexamples:
+        request = {
+            "principal": example.principal,
+            "action": example.action,
+            "resource": example.resource,
+            "context": example.context,
+        }
+        assert ENGINE.decide(sub, request).allowed
+        tight = submission(envelope)
+        assert not ENGINE.decide(tight, request).allowed

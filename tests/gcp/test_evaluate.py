@@ -481,6 +481,20 @@ ROWS: list[tuple[str, str, dict[str, Any], str]] = [
         "implicit_deny",
     ),
     (
+        "custom-role-disabled",
+        CUSTOM,
+        {
+            "custom_roles": {
+                "projects/acme-ml/roles/reader": {
+                    "includedPermissions": ["storage.objects.get"],
+                    "stage": "DISABLED",
+                }
+            },
+            "allow_policies": allow(BUCKET, grant("projects/acme-ml/roles/reader", [SA])),
+        },
+        "implicit_deny",
+    ),
+    (
         "pab-outside-boundary",
         PAB,
         {
