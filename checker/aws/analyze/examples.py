@@ -126,6 +126,21 @@ def arn_format_patterns(action: str) -> list[list[object]]:
     return patterns
 
 
+EXAMPLE_VALUES = {"Partition": "aws", "Region": "us-east-1", "Account": "111122223333"}
+
+
+def arn_format_examples(action: str) -> list[str]:
+    """The catalog's ARN formats for the action filled with example values, shortest first."""
+    info = catalog.action_info(action)
+    if info is None:
+        return []
+    if not info.resource_types:
+        return ["*"]
+    arns = [arn for t in info.resource_types for arn in catalog.resource_arn_formats(info.service, t)]
+    filled = [_PLACEHOLDER.sub(lambda m: EXAMPLE_VALUES.get(m.group(1), "example"), arn) for arn in arns]
+    return sorted(dict.fromkeys(filled), key=len)
+
+
 def slot_value(model: z3.ModelRef, space: RequestSpace, key: KeyModel, slot: Slot) -> Any:
     family = key.family
     if slot.text is not None or slot.region is not None:
@@ -180,13 +195,7 @@ def resource_candidates(policies: Sequence[Policy], action: str, context: dict[s
                     continue
                 for filled in _fills(pattern.whole, lowered):
                     candidates.append(filled)
-    for pieces in sorted(arn_format_patterns(action), key=len):
-        if pieces == ["*"]:
-            candidates.append("*")
-            continue
-        text = "".join(p if isinstance(p, str) else "\0" for p in pieces)
-        text = text.replace(":\0:\0:", ":us-east-1:111122223333:")
-        candidates.append(text.replace("\0", "example"))
+    candidates.extend(arn_format_examples(action))
     return list(dict.fromkeys(candidates))
 
 

@@ -6,7 +6,7 @@ no such request), concrete requests the evaluator confirms, or "unknown" naming 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import z3
@@ -41,6 +41,16 @@ def as_list(value: Policy | Sequence[Policy], role: str) -> list[Policy]:
     return policies
 
 
+@dataclass(frozen=True)
+class CallerSetting:
+    """A caller other than an identity-policy holder (is_public): its fixed and absent context keys, and
+    how the evaluator confirms an example for it."""
+
+    fixed: Mapping[str, object]
+    absent: tuple[str, ...]
+    confirm: Callable[[Counterexample], bool]
+
+
 @dataclass
 class Difference:
     """A solved question: a proof, confirmed requests, or what could not be decided."""
@@ -62,13 +72,18 @@ class Question:
         outside: Sequence[Policy],
         principal: str | None,
         timeout_ms: int = PROOF_TIMEOUT_MS,
+        *,
+        caller: CallerSetting | None = None,
     ) -> None:
         self.inside = list(inside)
         self.outside = list(outside)
         self.principal = principal
         self.timeout_ms = timeout_ms
         self.fixed: dict[str, object] = {}
-        if principal is not None:
+        self.caller = caller
+        if caller is not None:
+            self.fixed = dict(caller.fixed)
+        elif principal is not None:
             recheck.caller_account(principal)  # fails early, with a plain message, on a bad principal
             self.fixed = recheck.principal_context(principal)
         self.space = self._new_space(strings_by_solver=False)
@@ -83,6 +98,13 @@ class Question:
 
     def _new_space(self, strings_by_solver: bool) -> RequestSpace:
         policies = self.inside + self.outside
+        if self.caller is not None:
+            return new_space(
+                policies,
+                fixed=self.fixed,
+                always_absent=list(self.caller.absent),
+                strings_by_solver=strings_by_solver,
+            )
         if self.principal is not None:
             absent = [k for k in PRINCIPAL_KEYS if k not in self.fixed]
             return new_space(
@@ -200,6 +222,8 @@ class Question:
         )
 
     def _confirm(self, example: Counterexample) -> bool:
+        if self.caller is not None:
+            return self.caller.confirm(example)
         return recheck.confirms(example, self.inside, self.outside, self.principal)
 
     def _telling(self, example: Counterexample) -> Counterexample:
