@@ -91,6 +91,7 @@ MALFORMED = [
     ("()", 1, 2, "empty parentheses"),
     ("@Resource[x:y] StringEquals 'v' @Resource[x:z] StringEquals 'w'", 1, 33, "AND, OR"),
     ("@Resource[x:y] StringEquals 'v' #", 1, 33, "unexpected character"),
+    ("@Resource[x:y] StringEquals À", 1, 29, "unexpected character"),
 ]
 
 

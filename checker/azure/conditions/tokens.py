@@ -85,7 +85,7 @@ def tokenize(text: str) -> list[Token]:
                 )
             tokens.append(Token(Kind.ATTRIBUTE, text[i : end + 1], line, column))
             i = end + 1
-        elif ch.isalpha() or ch == "_":
+        elif ch.isascii() and (ch.isalpha() or ch == "_"):
             match = _WORD.match(text, i)
             assert match is not None
             word = match.group()
@@ -98,7 +98,7 @@ def tokenize(text: str) -> list[Token]:
             kind = Kind.AND if upper == "AND" else Kind.OR if upper == "OR" else Kind.NOT if upper == "NOT" else Kind.WORD
             tokens.append(Token(kind, word, line, column))
             i = match.end()
-        elif ch.isdigit() or ch == "-":
+        elif ch.isascii() and (ch.isdigit() or ch == "-"):
             bare = _BARE.match(text, i)
             word = bare.group() if bare else ch
             if GUID_TEXT.match(word):
