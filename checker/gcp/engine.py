@@ -27,7 +27,7 @@ from checker.core.source import LoadedDocument
 from checker.gcp.analyze.findings import lint
 from checker.gcp.analyze.within import within
 from checker.gcp.evaluate import decide
-from checker.gcp.hierarchy import Hierarchy, parse_hierarchy
+from checker.gcp.hierarchy import Hierarchy, parse_hierarchy, service_account_resource
 from checker.gcp.location import Loc, shown
 from checker.gcp.model import Binding, CustomRole, DenyRule, PabPolicy, PolicySet
 from checker.gcp.names import parse_resource_name
@@ -202,6 +202,9 @@ class GcpEngine:
         if "action" in data:
             data.setdefault("permission", data.pop("action"))
         data.pop("resource_account", None)
+        # Trust checks name the identity itself; a service account's resource is its IAM resource name.
+        if isinstance(data.get("resource"), str):
+            data["resource"] = service_account_resource(data["resource"]) or data["resource"]
         for key in data:
             if key not in REQUEST_FIELDS:
                 raise InputError(
@@ -248,7 +251,7 @@ def _plain(example: Counterexample, model: GcpModel, reads_time: bool) -> Counte
     if context.get("ancestors") == [a.full for a in model.hierarchy.ancestors(resource)]:
         context.pop("ancestors")
     if context.get("resource_type") == derived_type(resource):
-        context.pop("resource_type")
+        context.pop("resource_type", None)
     if not reads_time:
         context.pop("request_time", None)
     return Counterexample(example.action, example.resource, context, example.principal)

@@ -11,10 +11,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from checker.gcp.location import Loc
-from checker.gcp.names import ResourceName, parse_resource_name
+from checker.gcp.names import CRM, ResourceName, parse_resource_name
 from checker.gcp.services import bucket_of, is_storage_object
 
 MAX_DEPTH = 64
+IAM = "iam.googleapis.com"
+
+
+def service_account_project(name: ResourceName) -> ResourceName | None:
+    """A service account belongs to its project (//iam.googleapis.com/projects/P/serviceAccounts/EMAIL)."""
+    parts = name.relative.split("/")
+    if len(parts) == 4 and parts[0] == "projects" and parts[2] == "serviceAccounts" and parts[1] != "-":
+        return ResourceName(f"//{CRM}/projects/{parts[1]}", CRM, f"projects/{parts[1]}")
+    return None
+
+
+def service_account_resource(member: str) -> str | None:
+    """serviceAccount:NAME@PROJECT.iam.gserviceaccount.com as the service account's full resource name."""
+    if not member.startswith("serviceAccount:"):
+        return None
+    email = member.removeprefix("serviceAccount:")
+    project = email.partition("@")[2].removesuffix(".iam.gserviceaccount.com")
+    if not project or project == email.partition("@")[2]:
+        project = "-"
+    return f"//{IAM}/projects/{project}/serviceAccounts/{email}"
 
 
 @dataclass(frozen=True)
@@ -24,7 +44,10 @@ class Hierarchy:
     def parent(self, name: ResourceName) -> ResourceName | None:
         if is_storage_object(name):
             return bucket_of(name)
-        return self.parents.get(name)
+        given = self.parents.get(name)
+        if given is None and name.service == IAM:
+            return service_account_project(name)
+        return given
 
     cache: dict[ResourceName, tuple[ResourceName, ...]] = field(
         default_factory=dict, compare=False, repr=False

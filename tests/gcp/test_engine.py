@@ -159,3 +159,47 @@ def test_within_counterexamples_read_plainly_and_recheck_through_the_face() -> N
         assert ENGINE.decide(sub, request).allowed
         tight = submission(envelope)
         assert not ENGINE.decide(tight, request).allowed
+
+
+def test_trust_style_request_on_a_service_account() -> None:
+    # doc: https://cloud.google.com/iam/docs/service-account-impersonation (roles/iam.serviceAccountTokenCreator)
+    sa_resource = (
+        "//iam.googleapis.com/projects/acme-ml/serviceAccounts/fraud-training@acme-ml.iam.gserviceaccount.com"
+    )
+    sub = submission(
+        [
+            {
+                "resource": sa_resource,
+                "role": "roles/iam.workloadIdentityUser",
+                "members": [
+                    "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/attribute.repository/acme/train"
+                ],
+            }
+        ]
+    )
+    github = "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/subject/repo:acme/train:ref:refs/heads/main"
+    allowed = {
+        "principal": github,
+        "action": "iam.serviceAccounts.getAccessToken",
+        "resource": SA,
+        "context": {"principal_attributes": {"attribute.repository": "acme/train"}},
+    }
+    assert ENGINE.decide(sub, allowed).allowed
+    other = dict(allowed, context={"principal_attributes": {"attribute.repository": "acme/other"}})
+    assert not ENGINE.decide(sub, other).allowed
+    # A grant on the project reaches its service accounts (a service account's parent is its project).
+    project_grant = submission(
+        [
+            {
+                "resource": PROJECT,
+                "role": "roles/iam.serviceAccountTokenCreator",
+                "members": ["user:ops@acme.example"],
+            }
+        ]
+    )
+    request = {
+        "principal": "user:ops@acme.example",
+        "action": "iam.serviceAccounts.getAccessToken",
+        "resource": SA,
+    }
+    assert ENGINE.decide(project_grant, request).allowed

@@ -106,6 +106,9 @@ class Location:
             return self.prefix + ("example.csv" if self.child == "objects" else "example/")
         if self.prefix:
             return self.prefix + "example"
+        if self.service == "iam.googleapis.com":
+            project = self.home.removeprefix("projects/")
+            return f"{self.home}/serviceAccounts/another-account@{project}.iam.gserviceaccount.com"
         return f"{self.home}/locations/us-central1/resources/example"
 
     def preferred_type(self) -> str | None:
