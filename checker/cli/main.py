@@ -23,6 +23,9 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("reset", "reset", "restore a lab's starter files (git is not needed)"),
     ("grade-class", "grade_class", "grade one folder per learner and write a class report"),
     ("catalog", "catalog", "import a role catalog exported from Azure or GCP"),
+    ("gateway", "gateway", "an AWS endpoint in front of moto or LocalStack that enforces IAM and logs decisions"),
+    ("generate-policy", "policygen", "write the least-privilege policy a principal's logged calls need"),
+    ("unused", "policygen", "list what a policy grants that no logged call used"),
 ]
 
 
