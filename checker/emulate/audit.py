@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,9 +24,12 @@ class AuditRecord:
     operation: str
     source_ip: str | None = None
     reason: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)  # the call's own condition keys (s3:prefix...)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["context"] = _jsonable(self.context)
+        return data
 
 
 class AuditLog:
@@ -50,6 +53,18 @@ class AuditLog:
     def close(self) -> None:
         if self._owned:
             self._stream.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 REQUIRED_FIELDS = ("principal", "action", "resource", "decision")
@@ -100,4 +115,5 @@ def _record(data: Any, name: str, number: int) -> AuditRecord:
         operation=str(data.get("operation", "")),
         source_ip=data.get("source_ip") if isinstance(data.get("source_ip"), str) else None,
         reason=str(data.get("reason", "")),
+        context=dict(data["context"]) if isinstance(data.get("context"), Mapping) else {},
     )

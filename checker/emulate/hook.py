@@ -165,6 +165,7 @@ def audit_records(verdict: Verdict, connection: Connection) -> list[AuditRecord]
             call.operation,
             connection.source_ip,
             outcome.decision.summary,
+            dict(outcome.check.context),
         )
         for outcome in verdict.outcomes
     ]

@@ -1,0 +1,73 @@
+"""`iamlab gateway`: an AWS-compatible endpoint that enforces IAM with the project's engine.
+
+Point any client at it (boto3 `endpoint_url`, `aws --endpoint-url`, Terraform custom endpoints).
+It verifies SigV4 signatures, decides each call, forwards allowed calls to the backend and answers
+denied ones with AWS's AccessDenied. Every decision is appended to the audit log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from checker.core.errors import InputError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        default="moto",
+        help="moto (moto server in this process, the default), localstack (127.0.0.1:4566) or an http:// URL",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4599, help="port to listen on (default 4599)")
+    parser.add_argument("--region", default="us-east-1", help="region of the backend (default us-east-1)")
+    parser.add_argument(
+        "--audit", metavar="FILE", default="audit.jsonl", help="audit log, JSON lines (default audit.jsonl)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.emulate.gateway.run import open_backend, start_gateway
+
+    if not 0 < args.port < 65536:
+        raise InputError(f"--port {args.port} is not a TCP port (1-65535)")
+    try:
+        backend = open_backend(args.backend, args.region)
+    except ValueError as exc:
+        raise InputError(
+            str(exc), hint="for LocalStack without Docker, run `make localstack` first"
+        ) from None
+    except Exception as exc:  # the backend is down or not AWS-compatible
+        raise InputError(
+            f"cannot reach the backend {args.backend!r}: {exc}",
+            hint="start it first (`make localstack` for LocalStack), or use --backend moto",
+        ) from None
+    try:
+        server = start_gateway(backend, args.host, args.port, args.audit)
+    except OSError as exc:
+        backend.close()
+        raise InputError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror}", hint="choose another --port"
+        ) from None
+    print(
+        f"iamlab gateway on {server.url} -> {backend.name} (account {backend.account}); audit log: {args.audit}"
+    )
+    print(f"  root credentials: test / test    e.g. aws --endpoint-url {server.url} sts get-caller-identity")
+    sys.stdout.flush()
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+        backend.close()
+    return 0
