@@ -222,6 +222,46 @@ ROWS: list[tuple[str, str, dict[str, Any], str]] = [
         "allow",
     ),
     (
+        "api-attribute-modified-grants",
+        CONDITIONS,
+        {
+            "permission": "resourcemanager.projects.setIamPolicy",
+            "resource": PROJECT,
+            "resource_type": "cloudresourcemanager.googleapis.com/Project",
+            "ancestors": [FOLDER, ORG],
+            "api_attributes": {"iam.googleapis.com/modifiedGrantsByRole": ["roles/storage.objectViewer"]},
+            "allow_policies": allow(
+                PROJECT,
+                grant(
+                    "roles/resourcemanager.projectIamAdmin",
+                    [SA],
+                    "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/storage.objectViewer'])",
+                ),
+            ),
+        },
+        "allow",
+    ),
+    (
+        "api-attribute-modified-grants-other-role",
+        CONDITIONS,
+        {
+            "permission": "resourcemanager.projects.setIamPolicy",
+            "resource": PROJECT,
+            "resource_type": "cloudresourcemanager.googleapis.com/Project",
+            "ancestors": [FOLDER, ORG],
+            "api_attributes": {"iam.googleapis.com/modifiedGrantsByRole": ["roles/owner"]},
+            "allow_policies": allow(
+                PROJECT,
+                grant(
+                    "roles/resourcemanager.projectIamAdmin",
+                    [SA],
+                    "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/storage.objectViewer'])",
+                ),
+            ),
+        },
+        "implicit_deny",
+    ),
+    (
         "deny-overrides-allow",
         POLICY_EVAL,
         {
@@ -677,3 +717,47 @@ def test_deny_reason_names_rule_and_pattern() -> None:
 
 def test_no_explain_has_no_explain_key() -> None:
     assert decide_case(case(), explain=False) == {"id": "c", "decision": "implicit_deny"}
+
+
+def test_boundary_reason_names_policy() -> None:
+    result = decide_case(
+        case(
+            allow_policies=allow(BUCKET, grant(VIEWER, [SA])),
+            principal_access_boundary_policies=[
+                {
+                    "name": "organizations/222/locations/global/principalAccessBoundaryPolicies/ml-only",
+                    "details": {
+                        "rules": [
+                            {
+                                "resources": ["//cloudresourcemanager.googleapis.com/projects/other"],
+                                "effect": "ALLOW",
+                            }
+                        ]
+                    },
+                }
+            ],
+        ),
+        explain=True,
+    )
+    assert result["decision"] == "implicit_deny"
+    assert "access boundary" in result["explain"]["summary"]
+    assert any("ml-only" in r["detail"] for r in result["explain"]["reasons"])
+
+
+def test_exception_reason_is_explained() -> None:
+    result = decide_case(
+        case(
+            allow_policies=allow(BUCKET, grant(VIEWER, [SA])),
+            deny_policies=deny(
+                PROJECT,
+                deny_rule(
+                    ["principalSet://goog/group/ml@acme.example"],
+                    ["storage.googleapis.com/objects.get"],
+                    [SA_V2],
+                ),
+            ),
+        ),
+        explain=True,
+    )
+    assert result["decision"] == "allow"
+    assert any("exception principal" in r["detail"] for r in result["explain"]["reasons"])
