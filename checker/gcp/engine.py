@@ -24,8 +24,6 @@ from checker.core.engine import Submission, WithinResult
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample, Finding
 from checker.core.source import LoadedDocument
-from checker.gcp.analyze.findings import lint
-from checker.gcp.analyze.within import within
 from checker.gcp.evaluate import decide
 from checker.gcp.hierarchy import Hierarchy, parse_hierarchy, service_account_resource
 from checker.gcp.location import Loc, shown
@@ -227,6 +225,8 @@ class GcpEngine:
         model: GcpModel = submission.model
         value, loc = _loc(envelope, "envelope")
         envelope_bindings = parse_bindings_file(value, loc, model.custom_roles, model.hierarchy)
+        from checker.gcp.analyze.within import within  # z3 is loaded only when a proof is asked for
+
         result = within(model.bindings, envelope_bindings, dict(model.custom_roles), model.hierarchy)
         reads_time = any(
             b.condition is not None and "request.time" in b.condition.compiled.uses
@@ -237,6 +237,8 @@ class GcpEngine:
 
     def findings(self, submission: Submission) -> list[Finding]:
         model: GcpModel = submission.model
+        from checker.gcp.analyze.findings import lint  # z3 is loaded only when findings are asked for
+
         return lint(model.bindings, model.custom_roles, model.hierarchy)
 
 

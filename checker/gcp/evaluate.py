@@ -16,7 +16,7 @@ from checker.core.decision import Decision, DecisionKind, Reason
 from checker.core.errors import InputError
 from checker.gcp import catalog
 from checker.gcp.conditions import Facts
-from checker.gcp.conditions.attributes import request_facts
+from checker.gcp.conditions.attributes import request_facts, supplies_resource_attributes
 from checker.gcp.location import shown
 from checker.gcp.members import Member, MemberKind, Principal
 from checker.gcp.model import Binding, Condition, DenyRule, PolicySet, Request
@@ -67,6 +67,17 @@ class _Context:
                 f"the condition {shown(condition.title or condition.expression)} reads request.time, but the request has no time",
                 None,
                 'add "request_time": "2026-11-28T10:00:00Z" (RFC 3339) to the request',
+            )
+        if (
+            "resource.type" in condition.compiled.uses
+            and self.target.resource_type is None
+            and supplies_resource_attributes(self.target.name.service)
+        ):
+            raise InputError(
+                f"the condition {shown(condition.title or condition.expression)} reads resource.type, but the request "
+                f"does not say what type {shown(self.target.name.full)} is",
+                None,
+                'add "resource_type" to the request, e.g. "compute.googleapis.com/Instance"',
             )
         result = condition.compiled.evaluate(self.facts(), dict(self.request.api_attributes))
         return result.applies, result.detail

@@ -151,6 +151,19 @@ BAD_CASES: list[tuple[str, dict[str, Any], str]] = [
         "request_time",
     ),
     ("tags-not-strings", {"resource_tags": {"a": 1}}, "resource_tags"),
+    (
+        "condition-needs-resource-type",
+        {
+            "permission": "compute.instances.start",
+            "resource": "//compute.googleapis.com/projects/acme-ml/zones/us-central1-a/instances/vm1",
+            "resource_type": None,
+            "ancestors": [PROJECT],
+            "allow_policies": allow(
+                PROJECT, grant("roles/editor", [SA], 'resource.type == "compute.googleapis.com/Instance"')
+            ),
+        },
+        "resource_type",
+    ),
 ]
 
 
