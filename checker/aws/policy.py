@@ -16,7 +16,7 @@ from checker.aws.conditions import Operator, lookup_operator, operator_names
 from checker.aws.variables import Token, Variable, VariableSyntaxError, tokenize
 from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
-from checker.core.source import LoadedDocument, pointer_join
+from checker.core.source import LoadedDocument, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
 
 VERSION_CURRENT = "2012-10-17"
@@ -59,7 +59,7 @@ SIZE_LIMITS: dict[PolicyKind, tuple[int, str]] = {
 }
 INLINE_ROLE_LIMIT = 10240
 
-# Principal kinds that may appear in resource-based, trust, SCP-less policies only.
+# Policy kinds whose statements name a Principal (identity-based policies and SCPs never do).
 KINDS_WITH_PRINCIPAL = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP)
 
 
@@ -161,8 +161,6 @@ def parse_policy(
     if isinstance(source, LoadedDocument):
         document = source
     elif isinstance(source, str):
-        from checker.core.source import parse_json
-
         document = parse_json(source, name)
     else:
         document = LoadedDocument(name, source, {})
@@ -279,8 +277,6 @@ class _Parser:
             )
         if resources[0] is None and resources[1] is None and self.kind != PolicyKind.TRUST:
             raise self.error(pointer, "the statement has no Resource or NotResource", 'use "Resource": "..."')
-        if effect is Effect.ALLOW and principals[1] is not None:
-            pass  # legal but dangerous: reported by the linter, not refused here
         conditions = self.conditions(raw.get("Condition"), pointer + "/Condition") if "Condition" in raw else ()
         return Statement(
             index=index,
