@@ -73,9 +73,14 @@ def _denies_only(document: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _resource_path_only(case: dict[str, Any]) -> dict[str, Any]:
-    """The case with every Allow taken out of the identity and session policies (their Denies stay)."""
-    identity = [d for d in (_denies_only(p) for p in case.get("identity_policies") or []) if d]
-    return dict(case, session_policy=_denies_only(case.get("session_policy")), identity_policies=identity)
+    """The case with every Allow taken out of the identity and session policies.
+
+    Their Denies stay, moved into identity policies: an explicit deny counts wherever it is, while a
+    session policy that is present but allows nothing would (wrongly, here) limit the grant.
+    """
+    sources = [*(case.get("identity_policies") or []), case.get("session_policy")]
+    identity = [d for d in (_denies_only(p) for p in sources) if d]
+    return dict(case, session_policy=None, identity_policies=identity)
 
 
 def _session_exception(original: str, resource_path: str) -> str:
