@@ -144,10 +144,10 @@ class _Evaluator:
         caller = request.caller
         action = request.request.action
         needs_resource_policy = sts_rules.is_trust_action(request.action_lower) or kms_rules.requires_key_policy(
-            request.service
+            request.service, request.resource
         )
         resource_word = "trust policy" if sts_rules.is_trust_action(request.action_lower) else (
-            "key policy" if kms_rules.requires_key_policy(request.service) else "resource-based policy"
+            "key policy" if kms_rules.requires_key_policy(request.service, request.resource) else "resource-based policy"
         )
         allow = DecisionKind.ALLOW
         deny = DecisionKind.IMPLICIT_DENY
