@@ -23,12 +23,36 @@ from checker.core.errors import InputError
 
 
 @dataclass(frozen=True)
+class AttributeSupport:
+    """Which resource and request attributes one action (and sub-operation) supplies to conditions."""
+
+    display: str
+    sub_operation: str | None
+    resource: tuple[str, ...]
+    request: tuple[str, ...]
+
+    def supplies(self, key: str) -> bool:
+        """Whether a normalized attribute key ('@source[name]') can be present for this operation."""
+        source, _, rest = key[1:].partition("[")
+        name = rest[:-1]
+        if source in ("principal", "environment") or (source == "request" and name == "suboperation"):
+            return True
+        names = self.resource if source == "resource" else self.request if source == "request" else ()
+        for listed in names:
+            listed = listed.lower()
+            if name == listed or (listed.endswith("/tags") and name.lower().startswith(listed + ":")):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
 class OperationInfo:
     name: str
     data: bool
     sub_operations: tuple[str, ...] = ()
     bypasses_rbac: str | None = None
     escalation: str | None = None
+    condition_attributes: tuple[AttributeSupport, ...] = ()
 
 
 @dataclass
@@ -73,7 +97,9 @@ def builtin_catalog() -> Catalog:
     roles = roles_from_json(roles_data["roles"], "checker/azure/data/builtin_roles.json", builtin=True)
     operations = [
         OperationInfo(op["name"], op["data"], tuple(op.get("sub_operations", ())), op.get("bypasses_rbac"),
-                      op.get("escalation"))
+                      op.get("escalation"), tuple(
+                          AttributeSupport(v["display"], v["sub_operation"], tuple(v["resource"]), tuple(v["request"]))
+                          for v in op.get("condition_attributes", ())))
         for op in ops_data["operations"]
     ]
     return Catalog(roles, operations)

@@ -31,6 +31,15 @@ IDENTITY_ASSIGNER = {"id": "identity-assigner", "roleName": "Identity assigner",
     {"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"]}]}
 
 
+PATH_ONLY = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'v3/'"
+UNGUARDED_PATH = ("(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'})) OR "
+                  "(@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringStartsWith 'v3/')")
+CONTAINER_ONLY = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'datasets'"
+LIST_PREFIX = ("(!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'} AND "
+               "SubOperationMatches{'Blob.List'})) OR "
+               "(@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'v3/')")
+
+
 def codes(assignments: list[dict[str, Any]]) -> dict[str, str]:
     data = case(role_assignments=assignments, role_definitions=[IDENTITY_ASSIGNER])
     model = model_from_case(Fields(data, "", field_locator("t"), "case", CASE_FIELDS))
@@ -55,6 +64,16 @@ ROWS = [
     ("a useful path condition is clean", [assign("Storage Blob Data Reader", CONTAINER, condition=PATH_GUARDED)], {}),
     ("guard on an action the role lacks cannot narrow", [assign("Storage Blob Data Reader", CONTAINER, condition=WRONG_GUARD)],
      {"AZ005": "warning"}),
+    # AZ006, per "Actions and attributes for Azure role assignment conditions for Azure Blob Storage":
+    # List blobs supplies no blob path; Find blobs by tags supplies no container name.
+    ("path condition that also guards Blob.List", [assign("Storage Blob Data Reader", CONTAINER, condition=UNGUARDED_PATH)],
+     {"AZ006": "warning"}),
+    ("path condition with no guard blocks listing", [assign("Storage Blob Data Reader", CONTAINER, condition=PATH_ONLY)],
+     {"AZ006": "warning"}),
+    ("container condition blocks Find blobs by tags for the Owner data role",
+     [assign("Storage Blob Data Owner", CONTAINER, condition=CONTAINER_ONLY)], {"AZ006": "warning"}),
+    ("container condition is fine for the reader", [assign("Storage Blob Data Reader", CONTAINER, condition=CONTAINER_ONLY)], {}),
+    ("listing guarded by the prefix is fine", [assign("Storage Blob Data Reader", CONTAINER, condition=LIST_PREFIX)], {}),
     ("always-true condition cannot narrow", [assign("Storage Blob Data Reader", CONTAINER, condition=TAUTOLOGY)],
      {"AZ005": "warning"}),
 ]
@@ -71,3 +90,11 @@ def test_finding_message_names_the_assignment_and_the_fix() -> None:
     (finding,) = findings(model)
     assert "role assignment #1" in finding.message and "never grants" in finding.message
     assert finding.hint and finding.doc and finding.where is not None
+
+
+def test_blocked_listing_names_the_operation_and_attribute() -> None:
+    model = model_from_case(Fields(case(role_assignments=[assign("Storage Blob Data Reader", CONTAINER, condition=UNGUARDED_PATH)]),
+                                   "", field_locator("t"), "case", CASE_FIELDS))
+    (finding,) = findings(model)
+    assert "List blobs" in finding.message and "Blob.List" in finding.message and "blobs:path" in finding.message
+    assert "Read a blob" not in finding.message

@@ -12,12 +12,15 @@ AZ004 escalation: role assignment writes, role definition writes, or assigning m
       assignment management to others with conditions").
 AZ005 condition that cannot narrow: for every operation the role grants, the condition passes, so
       it restricts nothing (for example its ActionMatches guard names operations the role lacks).
+AZ006 condition that can never allow an operation the role grants, because that operation does not
+      supply the attributes it compares (see checker.azure.analysis.blocked).
 """
 
 from __future__ import annotations
 
 import z3
 
+from checker.azure.analysis.blocked import blocked_operations
 from checker.azure.analysis.symbolic import Encoder, Unsupported, walk
 from checker.azure.catalog import Catalog, builtin_catalog
 from checker.azure.conditions.ast import ActionMatches
@@ -29,6 +32,7 @@ DOC_BEST_PRACTICES = "https://learn.microsoft.com/azure/role-based-access-contro
 DOC_SHARED_KEY = "https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent"
 DOC_DELEGATE = "https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-overview"
 DOC_CONDITIONS = "https://learn.microsoft.com/azure/role-based-access-control/conditions-format"
+DOC_BLOB_ATTRIBUTES = "https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-attributes"
 BROAD_ROLES = {"owner", "contributor"}
 
 
@@ -40,6 +44,7 @@ def findings(model: AzureModel, catalog: Catalog | None = None) -> list[Finding]
         found.extend(_broad_scope(assignment))
         found.extend(_bypass_and_escalation(assignment, catalog))
         found.extend(_inert_condition(assignment, model, catalog))
+        found.extend(_blocked(assignment, model, catalog))
     return found
 
 
@@ -146,4 +151,20 @@ def _inert_condition(assignment: RoleAssignment, model: AzureModel, catalog: Cat
         "!(ActionMatches{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}), "
         "and compare an attribute that request supplies",
         DOC_CONDITIONS,
+    )]
+
+
+def _blocked(assignment: RoleAssignment, model: AzureModel, catalog: Catalog) -> list[Finding]:
+    blocked = blocked_operations(assignment, model, catalog)
+    if not blocked:
+        return []
+    return [Finding(
+        "AZ006", Severity.WARNING,
+        f"{_who(assignment)}: the condition can never allow " + "; ".join(blocked)
+        + " (a comparison on an attribute the operation does not supply fails)",
+        assignment.where,
+        "keep those operations out of the guard (for listing: AND NOT SubOperationMatches{'Blob.List'}, with a "
+        "separate condition on @Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix]), "
+        "or leave them out of the role if the workload does not need them",
+        DOC_BLOB_ATTRIBUTES,
     )]
