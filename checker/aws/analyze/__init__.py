@@ -7,7 +7,18 @@
 """
 
 from checker.aws.analyze.compare import Comparison, Grant, Relation, compare, grants_any
+from checker.aws.analyze.findings import lint
 from checker.aws.analyze.public import Exposure, is_public
 from checker.aws.analyze.within import within
 
-__all__ = ["Comparison", "Exposure", "Grant", "Relation", "compare", "grants_any", "is_public", "within"]
+__all__ = [
+    "Comparison",
+    "Exposure",
+    "Grant",
+    "Relation",
+    "compare",
+    "grants_any",
+    "is_public",
+    "lint",
+    "within",
+]
