@@ -65,6 +65,16 @@ def derived_type(name: ResourceName) -> str | None:
     return None
 
 
+def object_permission_on_bucket(permission: str, resource: ResourceName) -> bool:
+    """An object permission (other than listing) asked on a bucket: Cloud Storage checks it on an object."""
+    return (
+        resource.service == STORAGE
+        and permission.startswith("storage.objects.")
+        and permission not in BUCKET_LEVEL
+        and bucket_of(resource) == resource
+    )
+
+
 def effective_target(permission: str, resource: ResourceName, resource_type: str | None) -> Target:
     if resource.service == STORAGE and (
         permission in BUCKET_LEVEL or permission.startswith("storage.buckets.")

@@ -152,6 +152,11 @@ BAD_CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("tags-not-strings", {"resource_tags": {"a": 1}}, "resource_tags"),
     (
+        "object-permission-on-bucket",
+        {"permission": "storage.objects.get", "resource": BUCKET, "ancestors": [PROJECT]},
+        "checked on an object",
+    ),
+    (
         "condition-needs-resource-type",
         {
             "permission": "compute.instances.start",
