@@ -7,6 +7,7 @@ Imports of the grading layer happen inside `run`, so `iamlab --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,19 +107,23 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
 
     from checker.core.errors import InputError
     from checker.grading.runner import CheckerBug
-    from checker.grading.watch import wait_for_change
+    from checker.grading.watch import stamp, wait_for_change
 
     console = Console(highlight=False)
     code = 2
-    watched: list[Path] = []
+    watched: list[Path] = [course.labs_dir]
     try:
         while True:
             console.clear()
+            before = stamp(watched)
             try:
                 lab = course.load(args.lab)
                 spec = lab.cloud(args.cloud)
                 folder = Path(args.submission) if args.submission else lab.folder / spec.cloud
-                watched = [lab.folder / "lab.yaml", *(folder / name for name in spec.submission_paths)]
+                files = [lab.folder / "lab.yaml", *(folder / name for name in spec.submission_paths)]
+                if files != watched:  # first round, or lab.yaml changed its file list
+                    watched = files
+                    before = stamp(watched)
                 result = _grade(args, lab)
                 _record(course, lab, args, result)
                 _report(args, course, lab, result)
@@ -126,7 +131,11 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
             except (InputError, CheckerBug) as exc:
                 console.print(f"[red]error:[/red] {escape(str(exc))}")
                 code = 2
+                if watched == [course.labs_dir]:  # lab.yaml itself is broken: watch it for the fix
+                    with contextlib.suppress(InputError):
+                        watched = [course.find(args.lab) / "lab.yaml"]
             console.print("[dim]watching for changes; Ctrl-C stops[/dim]")
-            wait_for_change(watched or [course.labs_dir / args.lab])
+            sys.stdout.flush()  # a piped stdout is block-buffered; the learner must see this report now
+            wait_for_change(watched, before=before)
     except KeyboardInterrupt:
         return code

@@ -29,9 +29,16 @@ def wait_for_change(
     interval: float = 0.3,
     timeout: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    before: Stamp | None = None,
 ) -> bool:
-    """Block until a watched file changes (True) or `timeout` seconds pass (False)."""
-    before = stamp(paths)
+    """Block until a watched file differs from `before` (default: now) (True), or `timeout` passes (False).
+
+    Pass the stamp taken before grading, so a save made while grading ran is not missed.
+    """
+    if before is None:
+        before = stamp(paths)
+    if stamp(paths) != before:
+        return True
     waited = 0.0
     while timeout is None or waited < timeout:
         sleep(interval)

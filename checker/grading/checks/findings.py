@@ -39,8 +39,18 @@ def _counts(body: FindingsBody, finding: Finding) -> bool:
     return body.at_least is not None and finding.severity.at_least(body.at_least)
 
 
+def _in_learner_files(finding: Finding, learner_files: set[str]) -> bool:
+    """Findings in files the lab provides (a boundary, an SCP) are not the learner's to fix."""
+    return finding.where is None or finding.where.file in learner_files
+
+
 def run(body: FindingsBody, context: RunContext) -> Outcome:
-    hits = [finding for finding in context.engine.findings(context.submission) if _counts(body, finding)]
+    learner_files = {document.path for document in context.submission.files.values()}
+    hits = [
+        finding
+        for finding in context.engine.findings(context.submission)
+        if _counts(body, finding) and _in_learner_files(finding, learner_files)
+    ]
     outcome = Outcome(total_cases=max(1, len(hits)))
     if not hits:
         outcome.passed_notes.append("no findings of the kinds this check looks for")
