@@ -498,6 +498,10 @@ def family_conditions(rng: Random) -> Json:
         statements.append(deny(target.action, "*", Condition=deny_condition))
         for key, value in deny_context.items():
             context.setdefault(key, value)
+        null_keys = {key.lower() for key in deny_condition.get("Null", {})}
+        for spec in ALL_KEYS:
+            if spec.name.lower() in null_keys and context.get(spec.name) == []:
+                context[spec.name] = next(v for v in spec.values if v)  # see _condition_block on Null
     return case(principal, target, context=context, identity=[policy(*statements)])
 
 
