@@ -6,6 +6,7 @@ the account id it simulates, and a credential store that knows its keys.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,16 +92,31 @@ def _build(
     return Backend(name, endpoint_url, region, account, state, credentials, Authorizer(state), close)
 
 
-def moto_in_process(region: str = "us-east-1") -> Backend:
-    """moto patched into this process (mock_aws); stopped by close()."""
+def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Backend:
+    """moto patched into this process (mock_aws); stopped by close().
+
+    `account` makes moto simulate that account id (moto's MOTO_ACCOUNT_ID, set until close()).
+    """
     from moto import mock_aws
 
+    previous = os.environ.get("MOTO_ACCOUNT_ID")
+    if account is not None:
+        os.environ["MOTO_ACCOUNT_ID"] = account
     mock = mock_aws()
     mock.start()
-    try:
-        return _build("moto", None, region, (MotoKeySource(),), mock.stop)
-    except Exception:
+
+    def close() -> None:
         mock.stop()
+        if account is not None:
+            if previous is None:
+                os.environ.pop("MOTO_ACCOUNT_ID", None)
+            else:
+                os.environ["MOTO_ACCOUNT_ID"] = previous
+
+    try:
+        return _build("moto", None, region, (MotoKeySource(),), close)
+    except Exception:
+        close()
         raise
 
 

@@ -1,0 +1,110 @@
+"""Live checks: a simulated job under the learner's role; own steps must pass, rogue steps be denied."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.core.errors import InputError
+from checker.emulate.workload import Step, Workload, run_workload
+from tests.emulate.conftest import TRAINING_POLICY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMALL = Workload(
+    role="ml-train",
+    account="123456789012",
+    region="us-east-1",
+    objects={"ml-data": {"datasets/train.csv": b"a,b\n", "secrets/other.csv": b"x"}},
+    steps=(
+        Step("list the dataset", "s3", "ListObjectsV2", {"Bucket": "ml-data", "Prefix": "datasets/"}),
+        Step("read the dataset", "s3", "GetObject", {"Bucket": "ml-data", "Key": "datasets/train.csv"}),
+        Step("write the model", "s3", "PutObject", {"Bucket": "ml-data", "Key": "models/m", "Body": b"1"}),
+        Step(
+            "read secrets", "s3", "GetObject", {"Bucket": "ml-data", "Key": "secrets/other.csv"}, rogue=True
+        ),
+        Step("create a user", "iam", "CreateUser", {"UserName": "backdoor"}, rogue=True),
+    ),
+)
+
+
+def test_least_privilege_policy_passes() -> None:
+    report = run_workload(SMALL, [TRAINING_POLICY])
+    assert report.passed, report.render()
+    assert [r.allowed for r in report.results] == [True, True, True, False, False]
+    assert report.results[3].action == "s3:GetObject"
+    assert (
+        "ok   rogue step: read secrets (s3:GetObject on arn:aws:s3:::ml-data/secrets/other.csv): denied"
+        in report.render()
+    )
+
+
+def test_broad_policy_fails_on_rogue_steps() -> None:
+    broad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    report = run_workload(SMALL, [broad])
+    assert not report.passed
+    failing = [r.step.title for r in report.results if not r.passed]
+    assert failing == ["read secrets", "create a user"]
+    assert "a compromised job could do this" in report.render()
+
+
+def test_too_narrow_policy_fails_on_job_steps() -> None:
+    read_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-data/datasets/*"}
+        ],
+    }
+    report = run_workload(SMALL, [read_only])
+    assert [r.step.title for r in report.results if not r.passed] == ["list the dataset", "write the model"]
+    assert "because no identity-based policy allows the s3:ListBucket action" in report.render()
+
+
+def test_boundary_applies_to_the_job() -> None:
+    boundary = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
+    }
+    report = run_workload(SMALL, [TRAINING_POLICY], boundary=boundary)
+    assert [r.step.title for r in report.results if not r.passed] == ["list the dataset", "write the model"]
+
+
+def test_steps_naming_unknown_operations_are_input_errors() -> None:
+    bad = Workload("r", "123456789012", "us-east-1", (Step("x", "s3", "NoSuchOperation"),))
+    with pytest.raises(InputError, match="no operation 'NoSuchOperation'"):
+        run_workload(bad, [TRAINING_POLICY])
+
+
+def _lab01() -> Any:
+    path = ROOT / "labs" / "01-training-job" / "workload.py"
+    spec = importlib.util.spec_from_file_location("lab01_workload", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _policy(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def test_lab01_starter_lets_a_compromised_job_through() -> None:
+    lab = _lab01()
+    report = run_workload(
+        lab.WORKLOAD, [_policy(ROOT / "labs/01-training-job/.starter/aws/permissions-policy.json")]
+    )
+    assert not report.passed
+    assert any(r.step.rogue and r.allowed for r in report.results)
+
+
+def test_lab01_solution_passes_the_live_check() -> None:
+    lab = _lab01()
+    report = run_workload(
+        lab.WORKLOAD, [_policy(ROOT / "solutions/01-training-job/aws/permissions-policy.json")]
+    )
+    assert report.passed, report.render()
