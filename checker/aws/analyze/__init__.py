@@ -7,18 +7,27 @@
 """
 
 from checker.aws.analyze.compare import Comparison, Grant, Relation, compare, grants_any
+from checker.aws.analyze.escalation import Path, Step, escalation_paths
 from checker.aws.analyze.findings import lint
+from checker.aws.analyze.mermaid import to_mermaid
 from checker.aws.analyze.public import Exposure, is_public
+from checker.aws.analyze.snapshot import Snapshot, load_snapshot
 from checker.aws.analyze.within import within
 
 __all__ = [
     "Comparison",
     "Exposure",
     "Grant",
+    "Path",
     "Relation",
+    "Snapshot",
+    "Step",
     "compare",
+    "escalation_paths",
     "grants_any",
     "is_public",
     "lint",
+    "load_snapshot",
+    "to_mermaid",
     "within",
 ]

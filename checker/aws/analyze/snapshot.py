@@ -1,0 +1,216 @@
+"""The account snapshot: principals, their policies and trust policies, in one JSON (or YAML) file.
+
+Format (documented in docs/analysis.md; the labs reuse it):
+
+    {
+      "account": "111122223333",
+      "policies": {"DataScience": {...policy document...}},          # managed policies by name
+      "groups": [{"name": "analysts", "attached": ["DataScience"], "inline": {"extra": {...}}}],
+      "users": [{"name": "alice", "groups": ["analysts"], "attached": [], "inline": {}, "boundary": "Name"}],
+      "roles": [{"name": "ml-train", "path": "/", "trust": {...}, "attached": [...], "inline": {...}}]
+    }
+
+Every element is checked; an unknown field or a missing reference is an InputError at its line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.aws.policy import Policy, PolicyKind, parse_policy
+from checker.core.errors import InputError
+from checker.core.source import LoadedDocument, pointer_join
+
+TOP_FIELDS = ("account", "policies", "groups", "users", "roles", "description")
+PRINCIPAL_FIELDS = {
+    "groups": ("name", "path", "attached", "inline"),
+    "users": ("name", "path", "groups", "attached", "inline", "boundary"),
+    "roles": ("name", "path", "trust", "attached", "inline", "boundary"),
+}
+
+
+@dataclass
+class Principal:
+    arn: str
+    kind: str  # "user" or "role"
+    name: str
+    policies: list[Policy] = field(default_factory=list)  # its own and its groups'
+    boundary: Policy | None = None
+    trust: Policy | None = None
+    attached_names: tuple[str, ...] = ()  # managed policies reaching it (directly or via groups)
+    groups: tuple[str, ...] = ()
+
+
+@dataclass
+class Snapshot:
+    account: str
+    principals: list[Principal]
+    managed: dict[str, Policy]
+    groups: dict[str, tuple[str, ...]]  # group name -> managed policy names attached to it
+
+    def by_arn(self, arn: str) -> Principal | None:
+        return next((p for p in self.principals if p.arn == arn), None)
+
+
+def load_snapshot(document: LoadedDocument) -> Snapshot:
+    return _Loader(document).load()
+
+
+class _Loader:
+    def __init__(self, document: LoadedDocument) -> None:
+        self.document = document
+
+    def error(self, pointer: str, message: str, hint: str | None = None) -> InputError:
+        return InputError(message, self.document.locate(pointer), hint)
+
+    def mapping(self, value: Any, pointer: str, allowed: tuple[str, ...], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(pointer, f"{what} must be an object")
+        for key in value:
+            if key not in allowed:
+                raise self.error(
+                    pointer_join(pointer, key),
+                    f"unknown field {key!r} in {what}",
+                    f"allowed: {', '.join(allowed)}",
+                )
+        return value
+
+    def policy(self, value: Any, pointer: str, name: str, kind: PolicyKind) -> Policy:
+        return parse_policy(self.document.sub(pointer, value), name=name, kind=kind)
+
+    def load(self) -> Snapshot:
+        data = self.mapping(self.document.data, "", TOP_FIELDS, "the snapshot")
+        account = data.get("account")
+        if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+            raise self.error(
+                "/account", "account must be a 12-digit account id in quotes", 'for example "111122223333"'
+            )
+        managed_raw = data.get("policies", {})
+        if not isinstance(managed_raw, dict):
+            raise self.error("/policies", "policies must map policy names to policy documents")
+        managed = {
+            name: self.policy(
+                doc, pointer_join("/policies", name), f"managed policy {name}", PolicyKind.IDENTITY
+            )
+            for name, doc in managed_raw.items()
+        }
+        group_policies: dict[str, list[Policy]] = {}
+        group_attached: dict[str, tuple[str, ...]] = {}
+        for index, raw in enumerate(self.items(data, "groups")):
+            pointer = pointer_join("/groups", index)
+            entry = self.mapping(raw, pointer, PRINCIPAL_FIELDS["groups"], "a group")
+            name = self.name(entry, pointer)
+            attached = self.attached(entry, pointer, managed)
+            group_attached[name] = attached
+            group_policies[name] = [managed[n] for n in attached] + self.inline(
+                entry, pointer, f"group {name}"
+            )
+        principals = []
+        for kind in ("users", "roles"):
+            for index, raw in enumerate(self.items(data, kind)):
+                pointer = pointer_join(f"/{kind}", index)
+                principals.append(
+                    self.principal(kind, raw, pointer, account, managed, group_policies, group_attached)
+                )
+        arns = [p.arn for p in principals]
+        duplicate = next((a for a in arns if arns.count(a) > 1), None)
+        if duplicate:
+            raise self.error("", f"{duplicate} is listed twice", "each user and role must appear once")
+        return Snapshot(account, principals, managed, group_attached)
+
+    def items(self, data: Mapping[str, Any], key: str) -> list[Any]:
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            raise self.error(f"/{key}", f"{key} must be a list")
+        return value
+
+    def name(self, entry: Mapping[str, Any], pointer: str) -> str:
+        name = entry.get("name")
+        if not isinstance(name, str) or not name or "/" in name or ":" in name:
+            raise self.error(pointer_join(pointer, "name"), "name must be a plain IAM name such as ml-train")
+        return name
+
+    def attached(
+        self, entry: Mapping[str, Any], pointer: str, managed: Mapping[str, Policy]
+    ) -> tuple[str, ...]:
+        names = entry.get("attached", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise self.error(pointer_join(pointer, "attached"), "attached must be a list of policy names")
+        for i, name in enumerate(names):
+            if name not in managed:
+                raise self.error(
+                    pointer_join(pointer_join(pointer, "attached"), i),
+                    f"no managed policy named {name!r} in policies",
+                    'add it under "policies" or fix the name',
+                )
+        return tuple(names)
+
+    def inline(self, entry: Mapping[str, Any], pointer: str, owner: str) -> list[Policy]:
+        inline = entry.get("inline", {})
+        if not isinstance(inline, dict):
+            raise self.error(
+                pointer_join(pointer, "inline"), "inline must map policy names to policy documents"
+            )
+        base = pointer_join(pointer, "inline")
+        return [
+            self.policy(
+                doc, pointer_join(base, name), f"inline policy {name} of {owner}", PolicyKind.IDENTITY
+            )
+            for name, doc in inline.items()
+        ]
+
+    def principal(
+        self,
+        kind: str,
+        raw: Any,
+        pointer: str,
+        account: str,
+        managed: Mapping[str, Policy],
+        group_policies: Mapping[str, list[Policy]],
+        group_attached: Mapping[str, tuple[str, ...]],
+    ) -> Principal:
+        entry = self.mapping(raw, pointer, PRINCIPAL_FIELDS[kind], f"a {kind[:-1]}")
+        name = self.name(entry, pointer)
+        path = entry.get("path", "/")
+        if not isinstance(path, str) or not path.startswith("/") or not path.endswith("/"):
+            raise self.error(
+                pointer_join(pointer, "path"), "path must start and end with '/'", 'use "/" when unsure'
+            )
+        singular = kind[:-1]
+        arn = f"arn:aws:iam::{account}:{singular}{path}{name}"
+        attached = self.attached(entry, pointer, managed)
+        policies = [managed[n] for n in attached] + self.inline(entry, pointer, f"{singular} {name}")
+        groups: tuple[str, ...] = ()
+        if kind == "users":
+            raw_groups = entry.get("groups", [])
+            if not isinstance(raw_groups, list) or not all(isinstance(g, str) for g in raw_groups):
+                raise self.error(pointer_join(pointer, "groups"), "groups must be a list of group names")
+            for i, group in enumerate(raw_groups):
+                if group not in group_policies:
+                    raise self.error(
+                        pointer_join(pointer_join(pointer, "groups"), i), f"no group named {group!r}"
+                    )
+                policies.extend(group_policies[group])
+                attached += group_attached[group]
+            groups = tuple(raw_groups)
+        boundary = None
+        if "boundary" in entry:
+            boundary_name = entry["boundary"]
+            if boundary_name not in managed:
+                raise self.error(
+                    pointer_join(pointer, "boundary"), f"no managed policy named {boundary_name!r}"
+                )
+            boundary = managed[boundary_name]
+        trust = None
+        if kind == "roles":
+            if "trust" not in entry:
+                raise self.error(pointer, f"role {name} has no trust policy", 'add "trust": {...}')
+            trust = self.policy(
+                entry["trust"],
+                pointer_join(pointer, "trust"),
+                f"trust policy of role {name}",
+                PolicyKind.TRUST,
+            )
+        return Principal(arn, singular, name, policies, boundary, trust, attached, groups)
