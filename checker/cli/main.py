@@ -26,6 +26,9 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("gateway", "gateway", "an AWS endpoint in front of moto or LocalStack that enforces IAM and logs decisions"),
     ("generate-policy", "policygen", "write the least-privilege policy a principal's logged calls need"),
     ("unused", "policygen", "list what a policy grants that no logged call used"),
+    ("lint", "lint", "findings for AWS policies (text, JSON or SARIF for code scanning)"),
+    ("diff", "diff", "new access a changed AWS policy grants, with example requests"),
+    ("paths", "paths", "privilege-escalation paths through an AWS account snapshot"),
 ]
 
 
