@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ def grade(lab: LabSpec, cloud: str | None = None, submission: Path | None = None
     if not folder.is_dir():
         raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
     lab_files = _LabFiles(lab)
-    files = {name: load_document(inside(folder, relative)) for name, relative in spec.files.items()}
-    answers = load_document(inside(folder, spec.answers)) if spec.answers else None
+    files = {name: load_document(shown(inside(folder, relative))) for name, relative in spec.files.items()}
+    answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
     if spec.identity is not None:
         setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
@@ -35,6 +36,14 @@ def grade(lab: LabSpec, cloud: str | None = None, submission: Path | None = None
     context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load)
     checks = tuple(_run_check(check, context) for check in spec.checks)
     return score(lab, spec, checks)
+
+
+def shown(path: Path) -> Path:
+    """The path as a learner would type it: relative to where they ran iamlab, when it lies below."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()) if path.is_absolute() else path
+    except (ValueError, OSError):
+        return path
 
 
 def inside(folder: Path, relative: str) -> Path:
@@ -66,7 +75,7 @@ class _LabFiles:
             path = inside(self._lab.folder, relative)
             if not path.is_file():
                 raise node.error(f"lab file {relative!r} does not exist next to lab.yaml")
-            self._loaded[relative] = load_document(path)
+            self._loaded[relative] = load_document(shown(path))
         return self._loaded[relative]
 
 
