@@ -242,7 +242,7 @@ def _star_filler(before: str, style: str) -> str:
 
 def telling_resource(current: str, candidates: Sequence[str], confirm: Callable[[str], bool]) -> str:
     for candidate in candidates:
-        if candidate != current and confirm(candidate):
+        if candidate == current or confirm(candidate):
             return candidate
     return current
 

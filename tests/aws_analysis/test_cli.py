@@ -1,0 +1,103 @@
+"""`iamlab lint`, `iamlab diff` and `iamlab paths`: formats and exit codes (documented in each module)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.cli.main import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def write(tmp_path: Path, name: str, statements: list[dict[str, Any]] | str) -> str:
+    path = tmp_path / name
+    if isinstance(statements, str):
+        path.write_text(statements)
+    else:
+        path.write_text(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2))
+    return str(path)
+
+
+def test_lint_text_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = write(
+        tmp_path,
+        "clean.json",
+        [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
+    )
+    assert main(["lint", clean]) == 0
+    assert "no findings" in capsys.readouterr().out
+    risky = write(
+        tmp_path, "risky.json", [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}]
+    )
+    assert main(["lint", risky]) == 1
+    assert main(["lint", risky, "--fail-on", "security"]) == 0
+    out = capsys.readouterr().out
+    assert "AWS-WILDCARD-PARTIAL" in out and "risky.json:" in out
+
+
+def test_lint_reports_parse_errors_with_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = write(
+        tmp_path,
+        "bad.json",
+        '{"Version": "2012-10-17",\n "Statement": [{"Effect": "Alow", "Action": "s3:GetObject", "Resource": "*"}]}',
+    )
+    assert main(["lint", bad]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json:2:" in err and "Effect" in err
+
+
+def test_lint_sarif_is_sarif_2_1_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    risky = write(
+        tmp_path,
+        "risky.json",
+        [{"Effect": "Allow", "Action": ["iam:PassRole", "s3:GetObjekt"], "Resource": "*"}],
+    )
+    main(["lint", risky, "--format", "sarif"])
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "AWS-PASSROLE-UNRESTRICTED" in rule_ids and "AWS-UNKNOWN-ACTION" in rule_ids
+    for result in run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+
+
+def test_lint_guesses_trust_policies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trust = write(
+        tmp_path, "trust.json", [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]
+    )
+    main(["lint", trust, "--format", "json"])
+    codes = {f["code"] for f in json.loads(capsys.readouterr().out)}
+    assert "AWS-TRUST-PUBLIC" in codes
+
+
+def test_diff_shows_new_access_and_proves_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = write(
+        tmp_path, "old.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]
+    )
+    new = write(
+        tmp_path, "new.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b*"}]
+    )
+    assert main(["diff", old, new]) == 1
+    assert "arn:aws:s3:::b-prod" in capsys.readouterr().out
+    assert main(["diff", new, old, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "no new access"
+
+
+def test_paths_formats_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    snapshot = str(DATA / "snapshot.json")
+    assert (
+        main(["paths", snapshot, "--format", "json", "--from", "arn:aws:iam::111122223333:user/analyst"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["paths", snapshot, "--from", "arn:aws:iam::111122223333:user/ci"]) == 1
+    assert "rewrites the trust policy" in capsys.readouterr().out
