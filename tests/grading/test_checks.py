@@ -219,3 +219,34 @@ def test_a_link_out_of_the_submission_is_refused(lab_dir: Path, solution_dir: Pa
     (folder / "permissions.json").symlink_to(secret)
     with pytest.raises(InputError, match="outside the submission folder"):
         _grade(lab_dir, folder)
+
+
+# --- live -------------------------------------------------------------------------------------------
+
+
+def test_live_run_reports_the_rogue_step_that_got_through(course: Path) -> None:
+    lab_dir = course / "labs" / "02-fixture-live"
+    result = _grade(lab_dir, lab_dir / ".starter" / "aws")
+    check = _check(result, "live-run")
+    assert not check.passed and check.points == 0 and len(check.failures) == 2
+    assert check.failures[0].startswith("if the training job were compromised, it could read customer PII")
+    assert check.counterexample is not None and check.counterexample.to_json() == {
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::acme-ml-datasets/customers/pii.csv",
+        "context": {},
+    }
+    assert not result.passed  # the live check is a gate
+
+
+def test_live_checks_are_aws_only(tmp_path: Path) -> None:
+    from checker.core.errors import InputError
+
+    lab_dir = tmp_path / "labs" / "05-live"
+    write(
+        lab_dir / "lab.yaml",
+        "id: 05-live\ntitle: t\nlevel: beginner\nclouds:\n  gcp:\n    files: {policy: policy.json}\n"
+        "    checks:\n      - {id: run, kind: live, points: 1, message: m, workload: w.py, policies: [policy]}\n",
+    )
+    with pytest.raises(InputError, match="live checks run on the AWS emulator") as info:
+        load_lab(lab_dir)
+    assert info.value.where is not None and info.value.where.line == 8

@@ -68,7 +68,7 @@ def test_minimal_lab_is_valid(tmp_path: Path) -> None:
         (("        points: 1", "        points: one"), 11, "must be a whole number"),
         (("        points: 1", "        points: true"), 11, "must be a whole number"),
         (("        kind: allows", "        kind: allow"), 10, "unknown check kind 'allow'"),
-        (("        kind: allows", "        kind: live"), 10, "emulator"),
+        (("        kind: allows", "        kind: live"), 13, "unknown field 'requests'"),
         (("        message: m\n", "        message: m\n        hint: nope\n"), 13, "hint 'nope'"),
         (("          - {action", "          - {verb: x, action"), 14, "unknown field 'verb'"),
         (("{permissions: permissions.json}", "{permissions: ../../etc/passwd}"), 7, "relative path inside"),
