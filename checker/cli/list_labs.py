@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         return code
     table = Table(title="iamlab labs")
     for column in ("lab", "title", "level", "clouds", "status"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "lab")  # a lab id is what the learner types next
     for row in rows:
         if "error" in row:
             table.add_row(row["lab"], f"[red]invalid lab.yaml: {escape(row['error'])}[/red]", "", "", "")

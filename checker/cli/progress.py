@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     table = Table(title="your progress")
     for column in ("lab", "cloud", "best score", "hints used", "attempts", "passed"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "lab")  # a lab id is what the learner types next
     for row in rows:
         if "error" in row:
             table.add_row(str(row["lab"]), "", f"[red]invalid lab.yaml: {escape(str(row['error']))}[/red]", "", "", "")
