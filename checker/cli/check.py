@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from checker.grading.catalog import Course
+    from checker.grading.progress import Progress
     from checker.grading.result import LabResult
     from checker.grading.spec import LabSpec
 
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     except CheckerBug as exc:
         print(f"internal error: {exc}", file=sys.stderr)
         return 2
-    _record(course, lab, args, result)
-    _report(args, course, lab, result)
+    progress = _record(course, args, result)
+    _report(args, lab, result, progress)
     return 0 if result.passed else 1
 
 
@@ -55,28 +56,32 @@ def _grade(args: argparse.Namespace, lab: LabSpec) -> LabResult:
     return grade(lab, args.cloud, submission)
 
 
-def _record(course: Course, lab: LabSpec, args: argparse.Namespace, result: LabResult) -> None:
-    """Progress is about the learner's own working copy; grading another folder leaves it alone."""
-    if args.submission:
-        return
+def _record(course: Course, args: argparse.Namespace, result: LabResult) -> Progress | None:
+    """Load progress once; record the attempt unless another folder (--submission) was graded."""
     from checker.core.errors import InputError
     from checker.grading.progress import Progress
 
     try:
         progress = Progress.load(course.progress_file)
-        progress.record_result(result)
-        progress.save()
+        if not args.submission:
+            progress.record_result(result)
+            progress.save()
+        return progress
     except (InputError, OSError) as exc:
-        print(f"warning: progress not saved: {exc}", file=sys.stderr)
+        if not args.submission:
+            print(f"warning: progress not saved: {exc}", file=sys.stderr)
+        return None
 
 
-def _report(args: argparse.Namespace, course: Course, lab: LabSpec, result: LabResult) -> None:
+def _report(args: argparse.Namespace, lab: LabSpec, result: LabResult, progress: Progress | None) -> None:
     if args.format == "text" and not args.output:
         from rich.console import Console
 
+        from checker.grading.hints import revealed
         from checker.grading.reports.text_report import show
 
-        show(result, Console(highlight=False), _revealed(course, lab, result.cloud), f"iamlab hint {lab.number}")
+        hints = {hint.id: hint.text for hint in revealed(lab, result.cloud, progress)} if progress else {}
+        show(result, Console(highlight=False), hints, f"iamlab hint {lab.number}")
         return
     from checker.grading.reports import render
 
@@ -88,17 +93,6 @@ def _report(args: argparse.Namespace, course: Course, lab: LabSpec, result: LabR
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-
-
-def _revealed(course: Course, lab: LabSpec, cloud: str) -> dict[str, str]:
-    from checker.core.errors import InputError
-    from checker.grading.hints import revealed
-    from checker.grading.progress import Progress
-
-    try:
-        return {hint.id: hint.text for hint in revealed(lab, cloud, Progress.load(course.progress_file))}
-    except InputError:
-        return {}
 
 
 def _watch(args: argparse.Namespace, course: Course) -> int:
@@ -125,8 +119,7 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
                     watched = files
                     before = stamp(watched)
                 result = _grade(args, lab)
-                _record(course, lab, args, result)
-                _report(args, course, lab, result)
+                _report(args, lab, result, _record(course, args, result))
                 code = 0 if result.passed else 1
             except (InputError, CheckerBug) as exc:
                 console.print(f"[red]error:[/red] {escape(str(exc))}")
