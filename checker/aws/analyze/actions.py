@@ -132,15 +132,14 @@ class ActionClasses:
                 signature.setdefault(index, []).append(number)
         special = _special_indices()
         groups: dict[tuple[tuple[int, ...], str], list[int]] = {}
-        untouched_key: tuple[tuple[int, ...], str] = ((), "")
-        for index in range(len(cat.lower)):
+        touched = set(signature) | set(special)
+        for index in sorted(touched):
             key = (tuple(signature.get(index, ())), special.get(index, ""))
-            if key == untouched_key:
-                continue  # the large remainder is added once below, without building a big dict entry per action
             groups.setdefault(key, []).append(index)
-        remainder = [i for i in range(len(cat.lower)) if i not in signature and i not in special]
+        # The large remainder (actions no pattern mentions) is one class, built without a dict entry each.
+        remainder = [i for i in range(len(cat.lower)) if i not in touched]
         if remainder:
-            groups[untouched_key] = remainder
+            groups[((), "")] = remainder
         self.classes = tuple(
             ActionClass(number, tuple(members), key[1])
             for number, (key, members) in enumerate(groups.items())

@@ -14,6 +14,7 @@ import z3
 from checker.aws.analyze import examples, recheck
 from checker.aws.analyze.globs import Unsupported
 from checker.aws.analyze.keys import ALWAYS_PRESENT, KeyModel
+from checker.aws.analyze.substitute import example_value, substitute, variable_keys
 from checker.aws.analyze.symbolic import Encoder, RequestSpace, new_space
 from checker.aws.policy import Policy, PolicyKind
 from checker.aws.wildcard import STAR
@@ -74,9 +75,15 @@ class Question:
         timeout_ms: int = PROOF_TIMEOUT_MS,
         *,
         caller: CallerSetting | None = None,
+        assigned: Mapping[str, str] | None = None,
+        originals: tuple[Sequence[Policy], Sequence[Policy]] | None = None,
     ) -> None:
         self.inside = list(inside)
         self.outside = list(outside)
+        # Variables already replaced by these values (see substitute.py); they join every example's context,
+        # and examples are confirmed on the original policies.
+        self.assigned = dict(assigned or {})
+        self.originals = originals
         self.principal = principal
         self.timeout_ms = timeout_ms
         self.fixed: dict[str, object] = {}
@@ -86,6 +93,7 @@ class Question:
         elif principal is not None:
             recheck.caller_account(principal)  # fails early, with a plain message, on a bad principal
             self.fixed = recheck.principal_context(principal)
+        self.fixed.update(self.assigned)
         self.space = self._new_space(strings_by_solver=False)
         self.key_names = _original_key_names(self.inside + self.outside)
         self.preferred_actions = frozenset(
@@ -114,11 +122,32 @@ class Question:
 
     def differences(self, limit: int) -> Difference:
         try:
+            if self.space.uses_string_solver and not self.assigned:
+                quick = self._with_example_values(limit)
+                if quick is not None and quick.status is WithinStatus.COUNTEREXAMPLE:
+                    return quick
             return self._solve(limit)
         except Unsupported as exc:  # raised outside a statement (should be rare): never a proof
             return Difference(WithinStatus.UNKNOWN, reason=str(exc))
         except z3.Z3Exception as exc:
             return Difference(WithinStatus.UNKNOWN, reason=f"the solver failed: {exc}")
+
+    def _with_example_values(self, limit: int) -> Difference | None:
+        """Look for counterexamples with every free policy variable set to an example value."""
+        keys = [k for k in variable_keys(self.inside + self.outside) if k not in self.fixed]
+        if not keys:
+            return None
+        values = {k: example_value(k) for k in keys}
+        probe = Question(
+            [substitute(p, values) for p in self.inside],
+            [substitute(p, values) for p in self.outside],
+            self.principal,
+            self.timeout_ms,
+            caller=self.caller,
+            assigned=values,
+            originals=(self.inside, self.outside),
+        )
+        return probe.differences(limit)
 
     def _solve(self, limit: int) -> Difference:
         space = self.space
@@ -217,14 +246,19 @@ class Question:
         return rules
 
     def _example(self, model: z3.ModelRef, shown: list[KeyModel]) -> tuple[int, Counterexample]:
-        return examples.build_counterexample(
+        class_id, example = examples.build_counterexample(
             model, self.space, shown, self.key_names, self.preferred_actions, self.principal
         )
+        if self.assigned:
+            context = {**{_display_key(k): v for k, v in self.assigned.items()}, **example.context}
+            example = Counterexample(example.action, example.resource, context, example.principal)
+        return class_id, example
 
     def _confirm(self, example: Counterexample) -> bool:
         if self.caller is not None:
             return self.caller.confirm(example)
-        return recheck.confirms(example, self.inside, self.outside, self.principal)
+        inside, outside = self.originals or (self.inside, self.outside)
+        return recheck.confirms(example, inside, outside, self.principal)
 
     def _telling(self, example: Counterexample) -> Counterexample:
         candidates = examples.resource_candidates(self.inside, example.action, dict(example.context))
@@ -234,6 +268,14 @@ class Question:
 
         resource = examples.telling_resource(example.resource, candidates, works)
         return Counterexample(example.action, resource, example.context, example.principal)
+
+
+def _display_key(key: str) -> str:
+    """aws:username -> aws:username; aws:principaltag/team -> aws:PrincipalTag/team (keys are case-insensitive)."""
+    from checker.aws.catalog import suggest_condition_key
+
+    guess = suggest_condition_key(key)
+    return guess if guess and guess.lower() == key.lower() else key
 
 
 def _original_key_names(policies: Sequence[Policy]) -> dict[str, str]:

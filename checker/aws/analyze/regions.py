@@ -95,28 +95,50 @@ class Regions:
 
 def explore(patterns: Sequence[tuple[Item, ...]]) -> Regions:
     alphabet = _alphabet(patterns)
+    other = alphabet[0]  # stands for every character no live position mentions
     memo: list[dict[tuple[frozenset[int], str], frozenset[int]]] = [{} for _ in patterns]
 
     def step(number: int, positions: frozenset[int], char: str) -> frozenset[int]:
+        if not positions:
+            return positions
         cache = memo[number]
         key = (positions, char)
         result = cache.get(key)
         if result is None:
-            result = _step(patterns[number], positions, char) if positions else positions
+            result = _step(patterns[number], positions, char)
             cache[key] = result
         return result
 
-    start = tuple(_closure(items, {0}) for items in patterns)
-    seen: dict[tuple[frozenset[int], ...], str] = {start: ""}
+    # A state lists only the patterns still alive (a dead pattern never matches again): most patterns
+    # die after a few characters (a different service in the ARN), which keeps each step cheap.
+    State = tuple[tuple[int, frozenset[int]], ...]
+
+    def relevant(state: State) -> list[str]:
+        """Characters that some live position treats differently from an unmentioned character."""
+        chars: set[str] = set()
+        for number, positions in state:
+            items = patterns[number]
+            for position in positions:
+                if position < len(items):
+                    chars |= items[position][1]
+        return [other] + sorted(chars)
+
+    count = len(patterns)
+    start: State = tuple((n, _closure(items, {0})) for n, items in enumerate(patterns))
+    seen: dict[State, str] = {start: ""}
     found: dict[tuple[bool, ...], str] = {}
     queue = deque([start])
     while queue:
         state = queue.popleft()
         text = seen[state]
-        vector = tuple(len(items) in positions for items, positions in zip(patterns, state, strict=True))
-        found.setdefault(vector, text)
-        for char in alphabet:
-            following = tuple(step(number, positions, char) for number, positions in enumerate(state))
+        accepting = [False] * count
+        for number, positions in state:
+            accepting[number] = len(patterns[number]) in positions
+        found.setdefault(tuple(accepting), text)
+        for char in relevant(state):
+            following: State = tuple(
+                (number, moved) for number, positions in state if (moved := step(number, positions, char))
+            )
             if following not in seen:
                 if len(seen) >= MAX_STATES:
                     raise Unsupported("too many interacting wildcard patterns to compare exactly")
@@ -163,9 +185,22 @@ class Domain:
         for variable in self.variables:
             constraints.append(variable >= 0)
             constraints.append(variable < len(regions.vectors))
+        terms: dict[tuple[int, int], z3.BoolRef] = {}
+
+        def region_is(variable: z3.ArithRef, j: int) -> z3.BoolRef:
+            key = (variable.get_id(), j)
+            if key not in terms:
+                terms[key] = variable == j
+            return terms[key]
+
+        hits_of = [
+            [j for j, vector in enumerate(regions.vectors) if vector[i]] for i in range(len(self.patterns))
+        ]
         for variable, index, flag in self._uses:
-            hits = [j for j, vector in enumerate(regions.vectors) if vector[index]]
-            constraints.append(flag == (z3.Or(*[variable == j for j in hits]) if hits else z3.BoolVal(False)))
+            hits = hits_of[index]
+            constraints.append(
+                flag == (z3.Or(*[region_is(variable, j) for j in hits]) if hits else z3.BoolVal(False))
+            )
         return constraints
 
     def witness(self, model: z3.ModelRef, variable: z3.ArithRef) -> str:

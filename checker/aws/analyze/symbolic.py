@@ -59,9 +59,17 @@ class RequestSpace:
         # A request resource is compared field by field only when it has six fields and starts with "arn".
         self.resource_is_arn = z3.InRe(self.resource, arn_regex([["arn"]] + [[STAR]] * 5))
         self._tail: z3.SeqRef | None = None
+        self._action_terms: dict[int, z3.BoolRef] = {}
         self.resource_region: z3.ArithRef | None = None
         if self.resource_domain is not None:
             self.resource_region = self.resource_domain.new_variable("resource")
+
+    @property
+    def uses_string_solver(self) -> bool:
+        """Some string is reasoned about by z3's string theory (policy variables tie it to a key)."""
+        return self.resource_domain is None or any(
+            slot.text is not None for key in self.keys.values() for slot in key.slots
+        )
 
     def resource_glob(self, pieces: list[object]) -> z3.BoolRef:
         """The request resource matches a fixed glob (regions or solver strings, whichever is in use)."""
@@ -145,13 +153,22 @@ class RequestSpace:
         self._arn_cache[text.get_id()] = (six, parts)
         return six, parts
 
+    def action_is(self, class_id: int) -> z3.BoolRef:
+        term = self._action_terms.get(class_id)
+        if term is None:
+            term = self.action == class_id
+            self._action_terms[class_id] = term
+        return term
+
     def action_in(self, class_ids: frozenset[int] | set[int]) -> z3.BoolRef:
         if not class_ids:
             return z3.BoolVal(False)
         if len(class_ids) > len(self.classes.classes) // 2:
             others = set(range(len(self.classes.classes))) - set(class_ids)
-            return z3.And(*[self.action != k for k in sorted(others)]) if others else z3.BoolVal(True)
-        return z3.Or(*[self.action == k for k in sorted(class_ids)])
+            return (
+                z3.And(*[z3.Not(self.action_is(k)) for k in sorted(others)]) if others else z3.BoolVal(True)
+            )
+        return z3.Or(*[self.action_is(k) for k in sorted(class_ids)])
 
 
 def new_space(
