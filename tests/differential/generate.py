@@ -732,7 +732,13 @@ OIDC_PROVIDER = f"arn:aws:iam::{HOME}:oidc-provider/{GITHUB}"
 
 def family_trust(rng: Random) -> Json:
     principal = PRINCIPALS[rng.choice(["role", "user", "session", "other_role"])]
-    target = Target("sts:AssumeRole", TARGET_ROLE, HOME)
+    # Tagging the session or setting a source identity is its own action, also checked against the
+    # role's trust policy (id_session-tags.html). Requests for them are not generated yet: the batch
+    # format reads resource_policy as a trust policy only for sts:AssumeRole* (reported to the engine).
+    action = "sts:AssumeRole"
+    target = Target(action, TARGET_ROLE, HOME)
+    trusted_actions: Any = rng.choice(["sts:AssumeRole", ["sts:AssumeRole", "sts:TagSession"],
+                                       ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], "sts:*"])
     form = rng.choice(["arn", "root", "account", "other_root", "service", "star_cond", "role_of_session"])
     trusted: Any
     condition: Json | None = None
@@ -751,13 +757,54 @@ def family_trust(rng: Random) -> Json:
     else:
         trusted = {"AWS": "*"}
         condition = {"ArnEquals": {"aws:PrincipalArn": rng.choice([ROLE, USER, OTHER_ROLE])}}
-    statement: Json = {"Effect": "Allow", "Principal": trusted, "Action": "sts:AssumeRole"}
+    statement: Json = {"Effect": "Allow", "Principal": trusted, "Action": trusted_actions}
     if condition:
         statement["Condition"] = condition
     identity = []
     if rng.random() < 0.6:
-        identity = [policy(allow("sts:AssumeRole", rng.choice([TARGET_ROLE, "*", f"arn:aws:iam::{HOME}:role/other"])))]
+        granted = rng.choice(["sts:AssumeRole", action, "sts:*"])
+        identity = [policy(allow(granted, rng.choice([TARGET_ROLE, "*", f"arn:aws:iam::{HOME}:role/other"])))]
     return case(principal, target, identity=identity, resource_policy=policy(statement))
+
+
+SAML_PROVIDER = f"arn:aws:iam::{HOME}:saml-provider/corp-idp"
+
+
+def family_saml(rng: Random) -> Json:
+    """sts:AssumeRoleWithSAML: the trust policy names the SAML provider and tests SAML keys."""
+    principal = Principal(SAML_PROVIDER, HOME, {})
+    target = Target("sts:AssumeRoleWithSAML", TARGET_ROLE, HOME)
+    federated = rng.choice([SAML_PROVIDER, SAML_PROVIDER, f"arn:aws:iam::{HOME}:saml-provider/other-idp"])
+    statement: Json = {"Effect": "Allow", "Principal": {"Federated": federated},
+                       "Action": rng.choice(["sts:AssumeRoleWithSAML", ["sts:AssumeRoleWithSAML", "sts:TagSession"]])}
+    if rng.random() < 0.7:
+        statement["Condition"] = {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
+    context = {"saml:aud": rng.choice(["https://signin.aws.amazon.com/saml", "https://example.com/other"])}
+    return case(principal, target, context=context, resource_policy=policy(statement))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Family: IAM rules on AWS-managed policies and service-linked roles
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
+
+
+def family_iam_protected(rng: Random) -> Json:
+    principal = PRINCIPALS[rng.choice(["role", "user"])]
+    kind = rng.choice(["managed", "managed", "customer", "role"])
+    if kind == "managed":
+        action = rng.choice(["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"])
+        resource = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    elif kind == "customer":
+        action = rng.choice(["iam:CreatePolicyVersion", "iam:DeletePolicy"])
+        resource = f"arn:aws:iam::{HOME}:policy/ml-team-data-access"
+    else:
+        action = rng.choice(["iam:PassRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:GetRole"])
+        resource = f"arn:aws:iam::{HOME}:role/sagemaker-exec"
+    target = Target(action, resource, "aws" if ":aws:policy/" in resource else HOME)
+    granted = rng.choice(["iam:*", action, "iam:Get*"])
+    return case(principal, target, identity=[policy(allow(granted, "*"))],
+                resource_account=HOME)
 
 
 def family_web_identity(rng: Random) -> Json:
@@ -828,6 +875,8 @@ FAMILIES: list[tuple[str, Callable[[Random], Json], int]] = [
     ("web_identity", family_web_identity, 2),
     ("caller_identity", family_caller_identity, 1),
     ("s3_public", family_s3_public, 2),
+    ("saml", family_saml, 1),
+    ("iam_protected", family_iam_protected, 2),
 ]
 
 
