@@ -13,6 +13,7 @@ node the test is skipped; with node but without the package it fails, so CI cann
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 
 from checker.aws.batch import decide_case
+from checker.cli.simulate import run_batch
 from checker.core.errors import InputError
 
 from .generate import FAMILIES, GeneratedCase, generate
@@ -292,3 +294,13 @@ def test_driver_reports_bad_lines_and_keeps_going() -> None:
     assert [sorted(a) for a in answers] == [["error", "id"], ["error", "id"], ["decision", "id"]]
     assert answers[1]["id"] == "bad-action"
     assert answers[2]["decision"] in {"allow", "explicit_deny", "implicit_deny"}
+
+
+def test_cli_batch_gives_the_same_decisions_as_decide_case() -> None:
+    """`iamlab simulate aws --batch` is the interface other tools call; it must agree with the API."""
+    cases = [g.case for g in generate(200, 11)]
+    out = io.StringIO()
+    code = run_batch((json.dumps(c) for c in cases), "aws", False, out)
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert code == 0
+    assert answers == [_decide_ours(c) for c in cases]
