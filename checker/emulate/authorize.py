@@ -68,24 +68,35 @@ class Verdict:
 
 
 class PolicyCache:
-    """Parsed policies keyed by their text: parsing once per document keeps each decision cheap."""
+    """Parsed policies, so each document is parsed once however many calls it decides.
+
+    Documents from the backend's cached state are the same objects call after call, so the object
+    identity is tried first; the text is the key for documents built per call (session policies).
+    """
 
     def __init__(self, limit: int = 4096) -> None:
-        self._parsed: dict[tuple[str, PolicyKind, str], Policy] = {}
+        self._by_identity: dict[tuple[str, PolicyKind, int], tuple[Document, Policy]] = {}
+        self._by_text: dict[tuple[str, PolicyKind, str], Policy] = {}
         self._limit = limit
         self._lock = threading.Lock()
 
     def get(self, document: Document, name: str, kind: PolicyKind) -> Policy:
-        key = (name, kind, json.dumps(document, sort_keys=True))
+        identity_key = (name, kind, id(document))
         with self._lock:
-            found = self._parsed.get(key)
-        if found is not None:
-            return found
-        policy = parse_policy(dict(document), name=name, kind=kind)
+            held = self._by_identity.get(identity_key)
+        if held is not None and held[0] is document:
+            return held[1]
+        text_key = (name, kind, json.dumps(document, sort_keys=True))
         with self._lock:
-            if len(self._parsed) >= self._limit:
-                self._parsed.clear()
-            self._parsed[key] = policy
+            policy = self._by_text.get(text_key)
+        if policy is None:
+            policy = parse_policy(dict(document), name=name, kind=kind)
+        with self._lock:
+            if len(self._by_text) >= self._limit or len(self._by_identity) >= self._limit:
+                self._by_text.clear()
+                self._by_identity.clear()
+            self._by_text[text_key] = policy
+            self._by_identity[identity_key] = (document, policy)  # holding the document keeps its id unique
         return policy
 
 

@@ -6,6 +6,7 @@ the account id it simulates, and a credential store that knows its keys.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -132,6 +133,7 @@ def moto_server(region: str = "us-east-1", port: int | None = None) -> Backend:
     Keys are learned from the calls that pass through the enforcer (moto's key store is read
     directly too, since the server shares this process).
     """
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request is noise here
     from moto.server import ThreadedMotoServer
 
     port = port or free_loopback_port()

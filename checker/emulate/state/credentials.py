@@ -72,6 +72,7 @@ class CredentialStore:
         for source in self._sources:
             found = source.find(access_key_id)
             if found is not None:
+                self.remember(found)  # a key's holder does not change; DeleteAccessKey forgets it
                 return found
         return None
 

@@ -64,7 +64,12 @@ class _RestRoute:
 
 
 def services_signed_as(signing_name: str, candidates: Iterable[str]) -> list[str]:
-    return [name for name in candidates if service_model(name).signing_name == signing_name]
+    return list(_signed_as(signing_name, tuple(candidates)))
+
+
+@cache
+def _signed_as(signing_name: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in candidates if service_model(name).signing_name == signing_name)
 
 
 @cache
@@ -75,6 +80,11 @@ def _routes(service: str) -> tuple[_RestRoute, ...]:
         operation = model.operation_model(name)
         routes.append(_route(operation))
     return tuple(routes)
+
+
+@cache
+def _routes_for_method(service: str, method: str) -> tuple[_RestRoute, ...]:
+    return tuple(route for route in _routes(service) if route.method == method)
 
 
 def _route(operation: OperationModel) -> _RestRoute:
@@ -146,9 +156,7 @@ def _match_rest(service: str, request: HttpRequest) -> tuple[str, dict[str, str]
     query = {key for key, _ in request.query_items()}
     query_values = dict(request.query_items())
     best: tuple[tuple[int, int, int, int], str, dict[str, str]] | None = None
-    for route in _routes(service):
-        if route.method != request.method.upper():
-            continue
+    for route in _routes_for_method(service, request.method.upper()):
         match = route.pattern.match(path)
         if match is None:
             continue
