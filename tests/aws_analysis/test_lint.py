@@ -259,3 +259,62 @@ def test_findings_are_sorted_most_severe_first() -> None:
     found = lint(policy(allow("*", "*"), allow("s3:GetObjekt", "*")))
     ranks = [f.severity.rank for f in found]
     assert ranks == sorted(ranks, reverse=True)
+
+
+def test_public_bucket_policy() -> None:
+    public = policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+        kind=PolicyKind.RESOURCE,
+    )
+    assert "AWS-RESOURCE-PUBLIC" in codes(public)
+    vpce = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/*",
+        "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}},
+    }
+    assert "AWS-RESOURCE-PUBLIC" not in codes(policy(vpce, kind=PolicyKind.RESOURCE))
+
+
+def test_policy_write_on_one_bucket_is_still_exposure() -> None:
+    p = policy(allow("s3:*", ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]))
+    assert "AWS-RESOURCE-EXPOSURE" in codes(p)
+    narrowed = policy(
+        allow("s3:*", ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]),
+        deny(
+            [
+                "s3:PutBucket*",
+                "s3:PutObjectAcl",
+                "s3:PutObjectVersionAcl",
+                "s3:PutAccessPointPolicy*",
+                "s3:PutMultiRegionAccessPointPolicy",
+                "s3:PutAccessGrantsInstanceResourcePolicy",
+                "s3:PutStorageLensConfiguration*",
+                "s3:*Policy*",
+                "s3:*Acl*",
+                "s3:*Grant*",
+                "s3:*AccessPoint*",
+                "s3:*Permission*",
+                "s3:*Ownership*",
+                "s3:*PublicAccessBlock*",
+                "s3:*Replication*",
+                "s3:*Directory*",
+            ]
+        ),
+    )
+    messages = " ".join(f.message for f in lint(narrowed) if f.code == "AWS-RESOURCE-EXPOSURE")
+    assert "PutBucketPolicy" not in messages
+
+
+def test_passrole_to_a_listed_role_with_compute_is_a_warning() -> None:
+    scoped = policy(
+        allow(
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/train",
+            Condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+        allow("sagemaker:CreateTrainingJob", "*"),
+    )
+    combo = [f for f in lint(scoped) if f.code == "AWS-PRIVESC-COMBO"]
+    assert combo and combo[0].severity is Severity.WARNING

@@ -72,6 +72,13 @@ CODES: dict[str, Code] = {
             "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
         ),
         _code(
+            "AWS-RESOURCE-PUBLIC",
+            S,
+            "resource-based policy open to everyone",
+            "name the principals, or add a condition such as aws:PrincipalOrgID or aws:SourceVpce",
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
+        ),
+        _code(
             "AWS-ALLOW-NOT-ACTION",
             S,
             "Allow with NotAction",

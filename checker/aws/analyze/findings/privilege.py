@@ -18,7 +18,7 @@ from checker.aws.analyze.findings.base import (
     unrestricted_resource,
 )
 from checker.aws.policy import Effect, Policy, PolicyKind, Statement
-from checker.core.findings import Finding
+from checker.core.findings import Finding, Severity
 
 # Each action alone lets a principal give itself (or a principal it controls) more permissions.
 ESCALATION_ACTIONS = {
@@ -130,15 +130,34 @@ def check(policy: Policy) -> list[Finding]:
             statement = granted[pathways[0][0][0]]
             described = "; ".join(f"{display(actions)} ({why})" for actions, why in pathways[:4])
             more = f"; and {len(pathways) - 4} more" if len(pathways) > 4 else ""
-            found.append(
-                finding(
-                    "AWS-PRIVESC-COMBO",
-                    policy,
-                    _action_pointer(policy, statement),
-                    f"iam:PassRole together with {described}{more}: the new compute runs with the passed role's "
-                    "permissions, which the caller thereby gets",
-                )
+            any_role = any(
+                s.effect is Effect.ALLOW
+                and "iam:passrole" in statement_actions(s)
+                and unrestricted_resource(s)
+                for s in policy.statements
             )
+            if any_role:
+                message = (
+                    f"iam:PassRole on any role together with {described}{more}: the new compute runs with the "
+                    "passed role's permissions, which the caller thereby gets"
+                )
+                found.append(
+                    finding("AWS-PRIVESC-COMBO", policy, _action_pointer(policy, statement), message)
+                )
+            else:
+                message = (
+                    f"iam:PassRole on the listed roles together with {described}{more}: the caller gets those roles' "
+                    "permissions through the new compute; make sure they hold no more than the job needs"
+                )
+                found.append(
+                    finding(
+                        "AWS-PRIVESC-COMBO",
+                        policy,
+                        _action_pointer(policy, statement),
+                        message,
+                        Severity.WARNING,
+                    )
+                )
     found.extend(_unrestricted(policy, "AWS-DATA-EXFILTRATION", DATA_READ, "reads data from every {}"))
     found.extend(
         _unrestricted(
@@ -146,10 +165,9 @@ def check(policy: Policy) -> list[Finding]:
             "AWS-CREDENTIAL-EXPOSURE",
             CREDENTIAL_ACTIONS,
             "creates or reads credentials ({})",
-            skip=reported,
         )
     )
-    found.extend(_exposure(policy, reported))
+    found.extend(_exposure(policy, granted))
     return found
 
 
@@ -201,24 +219,25 @@ def _unrestricted(
     return found
 
 
-def _exposure(policy: Policy, skip: set[str]) -> list[Finding]:
+def _exposure(policy: Policy, granted: dict[str, Statement]) -> list[Finding]:
+    """Permissions-management actions (policy and ACL writes) the policy allows, on any resource: even on
+    one bucket, s3:PutBucketPolicy can open that bucket to the world."""
+    by_statement: dict[int, list[str]] = {}
+    for action, statement in granted.items():
+        info = catalog.action_info(action)
+        if info is not None and "Permissions management" in info.access_level:
+            by_statement.setdefault(statement.index, []).append(action)
     found = []
-    for statement in policy.statements:
-        if statement.effect is not Effect.ALLOW or not unrestricted_resource(statement):
-            continue
-        hits = []
-        for action in statement_actions(statement) - skip:
-            info = catalog.action_info(action)
-            if info is not None and "Permissions management" in info.access_level:
-                hits.append(action)
-        if hits:
-            found.append(
-                finding(
-                    "AWS-RESOURCE-EXPOSURE",
-                    policy,
-                    _action_pointer(policy, statement),
-                    f"statement {statement.label}: {display(hits)} can change resource policies or ACLs on every "
-                    "resource, and so open them to other accounts or the public",
-                )
+    for index, hits in sorted(by_statement.items()):
+        statement = policy.statements[index]
+        scope = "every resource" if unrestricted_resource(statement) else "the resources listed"
+        found.append(
+            finding(
+                "AWS-RESOURCE-EXPOSURE",
+                policy,
+                _action_pointer(policy, statement),
+                f"statement {statement.label}: {display(hits)} can change resource policies or ACLs on {scope}, "
+                "and so open them to other accounts or the public",
             )
+        )
     return found

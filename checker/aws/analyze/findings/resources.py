@@ -6,6 +6,7 @@ from __future__ import annotations
 from checker.aws import catalog
 from checker.aws.analyze.findings.base import display, element_pointers, finding, statement_actions
 from checker.aws.policy import Effect, Policy, PolicyKind
+from checker.aws.services import s3 as s3_rules
 from checker.core.findings import Finding
 
 # In a key policy, a bucket policy or a trust policy, "*" names the resource the policy is attached to.
@@ -13,7 +14,7 @@ RESOURCE_IS_ATTACHED = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP)
 
 
 def check(policy: Policy) -> list[Finding]:
-    found: list[Finding] = []
+    found: list[Finding] = _public(policy)
     for statement in policy.statements:
         if statement.effect is not Effect.ALLOW:
             continue
@@ -54,6 +55,26 @@ def check(policy: Policy) -> list[Finding]:
                         "can be limited to specific resources",
                     )
                 )
+    return found
+
+
+def _public(policy: Policy) -> list[Finding]:
+    """A resource-based policy statement open to everyone (S3 User Guide, "The meaning of 'public'")."""
+    if policy.kind is not PolicyKind.RESOURCE:
+        return []
+    found = []
+    for statement in policy.statements:
+        if s3_rules.statement_is_public(statement):
+            element = "Principal" if statement.principal is not None else "NotPrincipal"
+            found.append(
+                finding(
+                    "AWS-RESOURCE-PUBLIC",
+                    policy,
+                    f"{statement.pointer}/{element}",
+                    f"statement {statement.label} grants {', '.join(p.text for p in statement.actions or ())} to "
+                    "everyone, anonymous callers included, with no condition that narrows who",
+                )
+            )
     return found
 
 
