@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.checks.requests import LabRequest, decide, parse_requests
+from checker.grading.checks.wording import does_not_allow
 from checker.grading.located import Node
 
 KIND = "allows"
@@ -22,7 +23,7 @@ def run(body: tuple[LabRequest, ...], context: RunContext) -> Outcome:
             outcome.passed_notes.append(f"allowed {request.words()}, as {context.lab.workload} needs")
             continue
         outcome.failed.append(
-            f"your policy does not allow {request.words()}, which {context.lab.workload} needs "
+            f"{does_not_allow(context.cloud)} {request.words()}, which {context.lab.workload} needs "
             f"(why: {decision.summary})"
         )
         if outcome.counterexample is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.checks.requests import LabRequest, decide, parse_requests
+from checker.grading.checks.wording import allows
 from checker.grading.located import Node
 
 KIND = "denies"
@@ -22,7 +23,7 @@ def run(body: tuple[LabRequest, ...], context: RunContext) -> Outcome:
             outcome.passed_notes.append(f"denied {request.words()}")
             continue
         outcome.failed.append(
-            f"your policy allows {request.words()}, which {context.lab.workload} never needs "
+            f"{allows(context.cloud)} {request.words()}, which {context.lab.workload} never needs "
             f"(why: {decision.summary})"
         )
         if outcome.counterexample is None:

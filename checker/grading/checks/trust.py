@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
+from checker.grading.checks.wording import trust_lets
 from checker.grading.located import Node
 
 KIND = "trust"
@@ -88,7 +89,7 @@ def run(body: TrustBody, context: RunContext) -> Outcome:
             outcome.passed_notes.append(f"{request.principal} cannot {request.action} {body.identity}")
             continue
         outcome.failed.append(
-            f"your trust policy lets {request.principal} {request.action} {body.identity}"
+            f"{trust_lets(context.cloud)} {request.principal} {request.action} {body.identity}"
             f"{describe_context(request.context)}, which it must not (why: {decision.summary})"
         )
         outcome.counterexample = outcome.counterexample or request.counterexample()

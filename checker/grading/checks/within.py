@@ -13,6 +13,7 @@ from typing import Any
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
+from checker.grading.checks.wording import allows
 from checker.grading.located import Node, relative_path
 
 KIND = "within"
@@ -50,25 +51,25 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
     result = _prove(context, envelope)
     outcome = Outcome(total_cases=1)
     if result.status is WithinStatus.PROVED:
-        outcome.passed_notes.append(f"proved: everything your policy allows is something {context.lab.workload} needs")
+        outcome.passed_notes.append(f"proved: everything {allows(context.cloud)} is something {context.lab.workload} needs")
         return outcome
     if result.status is WithinStatus.UNKNOWN:
         outcome.failed.append(
-            "the checker could not prove that your policy stays inside what "
+            f"the checker could not prove that everything {allows(context.cloud)} stays inside what "
             f"{context.lab.workload} needs ({result.reason or 'a construct could not be decided'}), so this "
-            "check cannot pass; if your policy uses an unusual construct, write it with plain actions and resources"
+            "check cannot pass; if you used an unusual construct, write it with plain actions and resources"
         )
         return outcome
     for example in result.counterexamples[:MAX_LISTED]:
         outcome.failed.append(
-            f"your policy allows {example.action} on {example.resource}{describe_context(example.context)}, "
+            f"{allows(context.cloud)} {example.action} on {example.resource}{describe_context(example.context)}, "
             f"which {context.lab.workload} never needs"
         )
     extra = len(result.counterexamples) - MAX_LISTED
     if extra > 0:
         outcome.failed.append(f"and {extra} more request(s) like these")
     if not result.counterexamples:
-        outcome.failed.append(f"your policy allows more than {context.lab.workload} needs")
+        outcome.failed.append(f"{allows(context.cloud)} more than {context.lab.workload} needs")
     outcome.counterexample = result.counterexamples[0] if result.counterexamples else None
     return outcome
 
