@@ -9,6 +9,7 @@ from typing import Any
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.policy import Policy, PolicyKind, parse_policy
 from checker.aws.request import Request
+from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
 from checker.core.suggest import did_you_mean
 
@@ -94,7 +95,8 @@ def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
     if not isinstance(identity_raw, list):
         raise InputError("identity_policies must be a list of policies")
     identity = [_policy(p, f"identity_policies[{i}]", PolicyKind.IDENTITY) for i, p in enumerate(identity_raw)]
-    resource_kind = PolicyKind.TRUST if (action or "").lower().startswith("sts:assumerole") else PolicyKind.RESOURCE
+    # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
+    resource_kind = PolicyKind.TRUST if is_trust_action((action or "").lower()) else PolicyKind.RESOURCE
 
     def optional(field: str, kind: PolicyKind) -> Policy | None:
         raw = case.get(field)

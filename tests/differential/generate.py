@@ -733,9 +733,8 @@ OIDC_PROVIDER = f"arn:aws:iam::{HOME}:oidc-provider/{GITHUB}"
 def family_trust(rng: Random) -> Json:
     principal = PRINCIPALS[rng.choice(["role", "user", "session", "other_role"])]
     # Tagging the session or setting a source identity is its own action, also checked against the
-    # role's trust policy (id_session-tags.html). Requests for them are not generated yet: the batch
-    # format reads resource_policy as a trust policy only for sts:AssumeRole* (reported to the engine).
-    action = "sts:AssumeRole"
+    # role's trust policy (id_session-tags.html); the batch format reads resource_policy as that trust policy.
+    action = rng.choice(["sts:AssumeRole"] * 4 + ["sts:TagSession", "sts:SetSourceIdentity"])
     target = Target(action, TARGET_ROLE, HOME)
     trusted_actions: Any = rng.choice(["sts:AssumeRole", ["sts:AssumeRole", "sts:TagSession"],
                                        ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"], "sts:*"])
