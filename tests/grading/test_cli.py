@@ -182,3 +182,29 @@ def test_the_installed_command_runs_as_a_process(course: Path) -> None:
         [iamlab, "check", "01", "--format", "json"], cwd=course / "labs", capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1 and json.loads(done.stdout)["lab"] == "01-fixture-train"
+
+
+def test_junit_stays_valid_with_control_characters_from_a_learner(tmp_path: Path) -> None:
+    # XML 1.0 cannot carry most C0 control characters (https://www.w3.org/TR/xml/#charsets); a learner's
+    # answer list is quoted as written, so the renderer must replace them.
+    from checker.grading.reports import render
+    from checker.grading.result import CheckResult, LabResult
+
+    text = "your answer includes s3:\x01Get\x1b[31m, which should not be there"
+    check = CheckResult("q", "answer", "q", False, 0, 1, text, None, False, None, None, (text,), ())
+    target = write(tmp_path / "result.xml", render(LabResult("01-x", "t", "aws", 0, 1, 1, False, (check,)), "junit"))
+    case = next(iter(next(iter(JUnitXml.fromfile(str(target))))))
+    assert not case.is_passed and "s3:\ufffdGet\ufffd[31m" in case.result[0].message
+
+
+def test_invalid_lab_yaml_exits_2_with_its_line(iamlab: Run, course: Path, lab_dir: Path) -> None:
+    text = (lab_dir / "lab.yaml").read_text().replace("        points: 2\n", "        points: two\n", 1)
+    write(lab_dir / "lab.yaml", text)
+    code, out, err = iamlab("check", "01", "--root", str(course), "--format", "json")
+    line = text.splitlines().index("        points: two") + 1
+    assert code == 2 and out == "" and f"lab.yaml:{line}:" in err and "whole number" in err
+
+
+def test_lab_given_as_a_folder_path(iamlab: Run, course: Path, lab_dir: Path) -> None:
+    code, out, _ = iamlab("check", str(lab_dir), "--root", str(course), "--format", "json")
+    assert code == 1 and json.loads(out)["lab"] == "01-fixture-train"
