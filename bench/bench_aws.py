@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from checker.aws import PolicyKind, evaluate, parse_policy  # noqa: E402
 from checker.aws.batch import case_to_request, decide_case  # noqa: E402
+from checker.aws.services.sts import is_trust_action  # noqa: E402
 
 MAX_STATEMENTS = 10  # "lab-sized" policies
 
@@ -49,7 +50,7 @@ def _statements(document: Any) -> int:
 
 
 def _policies_of(case: dict[str, Any]) -> list[tuple[Any, PolicyKind]]:
-    trust = case["action"].lower().startswith("sts:assumerole")
+    trust = is_trust_action(case["action"].lower())
     found: list[tuple[Any, PolicyKind]] = [(p, PolicyKind.IDENTITY) for p in case["identity_policies"]]
     if case.get("resource_policy"):
         found.append((case["resource_policy"], PolicyKind.TRUST if trust else PolicyKind.RESOURCE))
