@@ -186,6 +186,8 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
         checks.append(check)
     if not checks:
         raise node.field("checks").error(f"the {cloud} version lists no checks")
+    for check in checks:
+        _check_file_names(check, files)
     if any(check.kind == "answer" for check in checks) and answers is None:
         raise node.error(f"the {cloud} version has answer checks but names no `answers` file")
     max_score = sum(check.points for check in checks)
@@ -228,6 +230,19 @@ def _check(
         body=kind.parse(resolved, ParseContext(cloud, identity)),
         pointer=node.pointer,
     )
+
+
+def _check_file_names(check: CheckSpec, files: dict[str, str]) -> None:
+    """Kinds that read a submission file by its logical name must name one the cloud lists under `files`."""
+    kind = importlib.import_module(KINDS[check.kind])
+    used = getattr(kind, "logical_files", None)
+    if used is None:
+        return
+    for name, node in used(check.body):
+        if name not in files:
+            raise node.error(
+                f"{name!r} is not a submission file of this cloud", f"files listed: {', '.join(files)}"
+            )
 
 
 def _slug(node: Node, key: str) -> str:

@@ -70,6 +70,7 @@ def test_missing_fields_and_wrong_values(tmp_path: Path) -> None:
     assert '"true"' in failures[2]  # text "true" is not the boolean true
 
 
-def test_an_unknown_logical_file_is_bad_input(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no submission file is named 'job'"):
+def test_an_unknown_logical_file_is_a_lab_yaml_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="'job' is not a submission file of this cloud") as info:
         _grade(tmp_path, GOOD, file="job")
+    assert info.value.where is not None and info.value.where.line == 11

@@ -70,6 +70,10 @@ def parse(node: Node, where: ParseContext) -> DocumentBody:
     return DocumentBody(node.text("file"), tuple(expectations), node)
 
 
+def logical_files(body: DocumentBody) -> list[tuple[str, Node]]:
+    return [(body.file, body.node.field("file"))]
+
+
 def _select(data: Any, path: str) -> list[tuple[str, Any]] | None:
     """Every (pointer, value) the path reaches; None when a step is missing."""
     found: list[tuple[str, Any]] = [("", data)]

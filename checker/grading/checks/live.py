@@ -47,6 +47,13 @@ def parse(node: Node, where: ParseContext) -> LiveBody:
     return LiveBody(workload, policies, node.optional_text("boundary"), node)
 
 
+def logical_files(body: LiveBody) -> list[tuple[str, Node]]:
+    names = [(name, item) for name, item in zip(body.policies, body.node.field("policies").items(), strict=True)]
+    if body.boundary is not None:
+        names.append((body.boundary, body.node.field("boundary")))
+    return names
+
+
 def _load_workload(path: Path, node: Node) -> Any:
     if path not in _workloads:
         if not path.is_file():
