@@ -310,6 +310,9 @@ class Encoder:
                               z3.Or(shape.path == z3.StringVal(prefix), z3.PrefixOf(z3.StringVal(prefix + "/"), shape.path)))
         elif exact and shape.path is not None:
             return z3.BoolVal(False)
+        if any(z3.is_false(c) for c in conditions):
+            return z3.BoolVal(False)  # a fixed segment differs: decided without the solver
+        conditions = [c for c in conditions if not z3.is_true(c)]
         return z3.And(conditions) if conditions else z3.BoolVal(True)
 
     # ---------------------------------------------------------------- operations

@@ -44,6 +44,8 @@ def within(
         found: list[Counterexample] = []
         for shape in encoder.shapes:
             for data in (False, True):
+                if not _may_grant(encoder, submission, shape, data):
+                    continue  # nothing in the submission reaches this shape and plane: no solver call needed
                 example = _search(encoder, submission, envelope, shape, data)
                 if example is None:
                     continue
@@ -74,6 +76,14 @@ class CompareResult:
 def compare(left: AzureModel, right: AzureModel, groups: ManagementGroups | None = None,
             catalog: Catalog | None = None) -> CompareResult:
     return CompareResult(within(left, right, groups, catalog), within(right, left, groups, catalog))
+
+
+def _may_grant(encoder: Encoder, submission: AzureModel, shape: Any, data: bool) -> bool:
+    for assignment in submission.assignments:
+        plane = any(p.data_actions if data else p.actions for p in assignment.role.permissions)
+        if plane and not z3.is_false(encoder.covers(assignment.scope, shape)):
+            return True
+    return False
 
 
 def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
