@@ -28,6 +28,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audit", metavar="FILE", default="audit.jsonl", help="audit log, JSON lines (default audit.jsonl)"
     )
+    parser.add_argument(
+        "--plain-http",
+        action="store_true",
+        help="report aws:SecureTransport=false (the gateway speaks HTTP); by default calls count as TLS, as SDK calls to AWS do",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
             hint="start it first (`make localstack` for LocalStack), or use --backend moto",
         ) from None
     try:
-        server = start_gateway(backend, args.host, args.port, args.audit)
+        server = start_gateway(
+            backend, args.host, args.port, args.audit, secure_transport=not args.plain_http
+        )
     except OSError as exc:
         backend.close()
         raise InputError(

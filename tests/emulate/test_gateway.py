@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 from collections.abc import Iterator
@@ -240,3 +241,37 @@ def test_keys_created_through_the_gateway_work(gateway: GatewayServer) -> None:
     assert raised.value.response["Error"]["Message"].startswith(
         "User: arn:aws:iam::123456789012:user/reader "
     )
+
+
+def test_secure_transport_is_reported_as_configured(gateway: GatewayServer, backend: Backend) -> None:
+    """A bucket policy denying plain HTTP: calls count as TLS by default, as plain HTTP with --plain-http."""
+    s3_admin = backend.admin_client("s3")
+    s3_admin.create_bucket(Bucket="tls-only")
+    s3_admin.put_object(Bucket="tls-only", Key="k", Body=b"v")
+    deny_http = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::tls-only", "arn:aws:s3:::tls-only/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3_admin.put_bucket_policy(Bucket="tls-only", Policy=json.dumps(deny_http))
+    backend.state.invalidate()
+    with contextlib.suppress(ClientError):  # moto then applies its own reading of the policy to HTTP
+        client(gateway, "s3").get_object(Bucket="tls-only", Key="k")
+    last = [r for r in read_audit(Path(gateway.audit_path)) if r.resource == "arn:aws:s3:::tls-only/k"][-1]  # type: ignore[attr-defined]
+    assert last.decision == "allow"
+    plain = start_gateway(backend, secure_transport=False)
+    try:
+        with pytest.raises(ClientError) as raised:
+            client(plain, "s3").get_object(Bucket="tls-only", Key="k")
+        assert raised.value.response["Error"]["Message"].endswith(
+            "with an explicit deny in a resource-based policy"
+        )
+    finally:
+        plain.stop()

@@ -52,11 +52,15 @@ class GatewayCore:
         forwarder: Forwarder,
         audit: AuditLog | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        secure_transport: bool = True,
     ) -> None:
         self.backend = backend
         self.forwarder = forwarder
         self.audit = audit
         self.clock = clock
+        # Clients reach AWS over TLS, and policies that deny plain HTTP should not fail every lab call
+        # because the loopback gateway speaks HTTP; False reports the plain HTTP the gateway really sees.
+        self.secure_transport = secure_transport
 
     def handle(self, request: HttpRequest) -> Reply:
         if request.raw_path == HEALTH_PATH:
@@ -85,7 +89,7 @@ class GatewayCore:
         failure = _session_failure(credential, signed, now)
         if failure is not None:
             return refuse(service_hint, failure, MESSAGES[failure])
-        connection = Connection(request.client_ip, request.secure, now)
+        connection = Connection(request.client_ip, request.secure or self.secure_transport, now)
         try:
             wire = identify(request, signed.service, signed.region, TABLES)
         except UnknownOperation as exc:

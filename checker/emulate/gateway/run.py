@@ -30,6 +30,7 @@ def start_gateway(
     port: int = 0,
     audit: str | Path | AuditLog | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    secure_transport: bool = True,
 ) -> GatewayServer:
     """A running gateway (in a background thread); port 0 picks a free one. Stop it with .stop()."""
     if backend.endpoint_url is None:
@@ -37,7 +38,7 @@ def start_gateway(
             "the gateway forwards over HTTP: use moto server, LocalStack or a URL, not in-process moto"
         )
     log = audit if isinstance(audit, AuditLog) or audit is None else AuditLog(audit)
-    core = GatewayCore(backend, Forwarder(backend.endpoint_url), log, clock)
+    core = GatewayCore(backend, Forwarder(backend.endpoint_url), log, clock, secure_transport)
     server = GatewayServer(core, host, port)
     server.start()
     return server
