@@ -156,6 +156,7 @@ def test_proved_within_holds_on_concrete_requests(
 ) -> None:
     left, right = _bindings(role_a, cond_a), _bindings(role_e, cond_e)
     result = within(left, right, {}, HIERARCHY)
+    assert result.status is not WithinStatus.UNKNOWN, result.reason  # every construct here is modelled
     if result.status is not WithinStatus.PROVED:
         return
     principal = parse_principal(SA, [], None, Loc())
@@ -167,3 +168,66 @@ def test_proved_within_holds_on_concrete_requests(
                 permission,
                 resource,
             )
+
+
+MEMBERS = st.sampled_from([SA, "group:ml@acme.example", "allAuthenticatedUsers", "user:ana@acme.example"])
+PLACES = st.sampled_from([BUCKET, PROJECT])
+OTHER_BUCKET = "//storage.googleapis.com/projects/_/buckets/another"
+PRINCIPALS = [
+    parse_principal(SA, [], None, Loc()),
+    parse_principal(SA, ["group:ml@acme.example"], None, Loc()),
+    parse_principal("user:ana@acme.example", [], None, Loc()),
+    parse_principal("user:zed@example.org", [], None, Loc()),
+]
+WIDE_PROBES = [
+    (permission, resource, ancestors)
+    for permission, resources in (
+        ("storage.objects.get", (*OBJECTS, OTHER_BUCKET + "/objects/fraud/a.csv")),
+        ("storage.objects.list", (BUCKET, OTHER_BUCKET)),
+        ("resourcemanager.projects.get", (PROJECT,)),
+    )
+    for resource in resources
+    for ancestors in ([[PROJECT]] if "another" in resource else [None])
+]
+
+
+def _placed(place: str, member: str, role: str, condition: str | None) -> list:  # type: ignore[type-arg]
+    item: dict[str, object] = {"role": role, "members": [member]}
+    if condition is not None:
+        item["condition"] = {"title": "c", "expression": condition}
+    return parse_bindings([item], parse_resource_name(place, Loc()), Loc(), {})
+
+
+@settings(max_examples=25, deadline=None)
+@given(PLACES, MEMBERS, roles, conditions, PLACES, MEMBERS, roles, conditions)
+def test_within_verdicts_agree_with_the_evaluator(
+    place_a: str,
+    member_a: str,
+    role_a: str,
+    cond_a: str | None,
+    place_e: str,
+    member_e: str,
+    role_e: str,
+    cond_e: str | None,
+) -> None:
+    left = _placed(place_a, member_a, role_a, cond_a)
+    right = _placed(place_e, member_e, role_e, cond_e)
+    result = within(left, right, {}, HIERARCHY)
+    assert result.status is not WithinStatus.UNKNOWN, result.reason  # every construct here is modelled
+    if result.status is not WithinStatus.PROVED:
+        return
+    for principal in PRINCIPALS:
+        for permission, resource, ancestors in WIDE_PROBES:
+            name = parse_resource_name(resource, Loc())
+            chain = (
+                tuple(parse_resource_name(a, Loc()) for a in ancestors)
+                if ancestors is not None
+                else HIERARCHY.ancestors(name)
+            )
+            if name.service == "storage.googleapis.com" and "/objects/" in resource and ancestors is not None:
+                chain = (parse_resource_name(resource.split("/objects/")[0], Loc()), *chain)
+            for moment in (datetime(2026, 6, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC)):
+                request = Request(principal, permission, name, None, chain, moment)
+                if decide(PolicySet(tuple(left)), request, explain=False).kind is DecisionKind.ALLOW:
+                    verdict = decide(PolicySet(tuple(right)), request, explain=False).kind
+                    assert verdict is DecisionKind.ALLOW, (principal.text, permission, resource)

@@ -53,7 +53,16 @@ class Location:
     def constraints(self, name: z3.ExprRef) -> z3.ExprRef:
         if self.fixed is not None:
             return name == z3.StringVal(self.fixed.relative)
-        parts = [z3.PrefixOf(z3.StringVal(self.prefix), name), z3.Length(name) > len(self.prefix)]
+        if not self.fresh_bucket:
+            # name == prefix ++ suffix: the solver handles a concatenation with a constant head far faster
+            # than PrefixOf plus a length bound (seconds versus milliseconds on the same question).
+            suffix = z3.String("suffix")
+            parts = [name == z3.Concat(z3.StringVal(self.prefix), suffix), z3.Length(suffix) > 0]
+            for other in self.forbidden:
+                parts.append(name != z3.StringVal(other))
+                parts.append(z3.Not(z3.PrefixOf(z3.StringVal(other + "/"), name)))
+            return z3.And(*parts)
+        parts = []
         if self.fresh_bucket:
             bucket, rest = z3.String("bucket"), z3.String("rest")
             parts += [z3.Length(bucket) > 0, z3.Not(z3.Contains(bucket, z3.StringVal("/")))]
