@@ -93,6 +93,23 @@ def _build(
     return Backend(name, endpoint_url, region, account, state, credentials, Authorizer(state), close)
 
 
+def defer_moto_bucket_policies() -> None:
+    """Stop moto's S3 from judging bucket policies itself; the enforcer in front has already judged.
+
+    moto refuses object calls when any bucket-policy statement denies the action, ignoring the
+    statement's Principal and Condition: a conditional deny ("deny unless TLS", "deny unless
+    encrypted") would refuse every call the engine allowed. With the engine in front, moto only keeps
+    state. This applies to moto in this process (in-process mocks and the moto server thread).
+    """
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def neutral(self: Any, action: str, resource: str) -> Any:
+        return PermissionResult.NEUTRAL
+
+    setattr(FakeBucket, "get_permission", neutral)  # noqa: B010 - a method replaced on moto's class
+
+
 def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Backend:
     """moto patched into this process (mock_aws); stopped by close().
 
@@ -105,6 +122,7 @@ def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Ba
         os.environ["MOTO_ACCOUNT_ID"] = account
     mock = mock_aws()
     mock.start()
+    defer_moto_bucket_policies()
 
     def close() -> None:
         mock.stop()
@@ -139,6 +157,7 @@ def moto_server(region: str = "us-east-1", port: int | None = None) -> Backend:
     port = port or free_loopback_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    defer_moto_bucket_policies()
     try:
         return _build("moto-server", f"http://127.0.0.1:{port}", region, (MotoKeySource(),), server.stop)
     except Exception:
