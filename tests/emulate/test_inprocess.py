@@ -262,3 +262,50 @@ def test_every_decision_is_audited(moto_backend: Backend) -> None:
     assert "ReadDataset" in get["statement"]
     listed = next(line for line in lines if line["action"] == "s3:ListAllMyBuckets")
     assert listed["decision"] == "implicit_deny" and listed["statement"] is None
+
+
+def test_session_tags_need_tag_session_and_become_principal_tags(moto_backend: Backend) -> None:
+    """IAM User Guide, "Passing session tags in AWS STS": the trust policy must allow sts:TagSession,
+    and a session tag is an aws:PrincipalTag of the session."""
+    seed_training_world(moto_backend)
+    enforcer = InProcessEnforcer(moto_backend.authorizer, moto_backend.credentials)
+    admin = enforcer.session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    sts = admin.client("sts")
+    tags = [{"Key": "project", "Value": "shared"}]
+    with pytest.raises(ClientError) as raised:
+        sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="tagged", Tags=tags)
+    assert "sts:TagSession" in raised.value.response["Error"]["Message"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ],
+    }
+    admin.client("iam").update_assume_role_policy(RoleName="ml-train", PolicyDocument=doc(trust))
+    by_tag = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::ml-data/${aws:PrincipalTag/project}/*",
+            }
+        ],
+    }
+    admin.client("iam").put_role_policy(RoleName="ml-train", PolicyName="by-tag", PolicyDocument=doc(by_tag))
+    creds = sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="tagged", Tags=tags)["Credentials"]
+    s3 = enforcer.session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    ).client("s3")
+    moto_backend.admin_client("s3").put_object(Bucket="ml-data", Key="shared/x", Body=b"1")
+    moto_backend.admin_client("s3").put_object(Bucket="ml-data", Key="other/x", Body=b"1")
+    assert s3.get_object(Bucket="ml-data", Key="shared/x")["Body"].read() == b"1"  # only the tag allows it
+    with pytest.raises(ClientError):
+        s3.get_object(Bucket="ml-data", Key="other/x")
