@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from checker.aws.conditions import evaluate_clause
-from checker.aws.policy import Effect, Policy, PolicyKind, ResourcePattern, Statement
+from checker.aws.policy import ConditionClause, Effect, Policy, PolicyKind, ResourcePattern, Statement
 from checker.aws.principals import CallerKind, Grant, excluded_by_not_principal, grant_for
 from checker.aws.request import PreparedRequest, Request, prepare_request
 from checker.aws.services import iam as iam_rules
@@ -65,7 +65,7 @@ class _Trace:
             self.reasons.append(Reason(policy.name, statement.label if statement else None, effect, detail))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Outcome:
     allows: tuple[tuple[Policy, Statement], ...]
     denies: tuple[tuple[Policy, Statement], ...]
@@ -237,46 +237,68 @@ class _Evaluator:
     def outcome(self, policy: Policy, with_principal: bool = False) -> _Outcome:
         allows: list[tuple[Policy, Statement]] = []
         denies: list[tuple[Policy, Statement]] = []
+        if not self.trace.explain:
+            # Fast path: only statements whose Action / NotAction admit this action can apply.
+            for statement in policy.statements_for(self.request.action_lower):
+                if self.mismatch(policy, statement, with_principal) is None:
+                    (allows if statement.effect is Effect.ALLOW else denies).append((policy, statement))
+            return _Outcome(tuple(allows), tuple(denies))
         for statement in policy.statements:
-            failure = self.mismatch(policy, statement, with_principal)
+            failure: str | ConditionClause | None = (
+                "NotAction" if statement.not_actions is not None else "Action"
+            ) if not statement.admits_action(self.request.action_lower) else self.mismatch(
+                policy, statement, with_principal
+            )
             if failure is None:
                 (allows if statement.effect is Effect.ALLOW else denies).append((policy, statement))
                 self.trace.add(policy, statement, statement.effect.value.lower(), "applies to this request")
             else:
-                self.trace.add(policy, statement, "not applicable", failure)
+                self.trace.add(policy, statement, "not applicable", self.describe(failure))
         return _Outcome(tuple(allows), tuple(denies))
 
-    def mismatch(self, policy: Policy, statement: Statement, with_principal: bool) -> str | None:
-        """None when the statement applies; otherwise which part did not match, in plain words."""
+    def mismatch(self, policy: Policy, statement: Statement, with_principal: bool) -> str | ConditionClause | None:
+        """None when a statement whose Action / NotAction admits the action applies; otherwise the part that
+        did not match (worded by `describe`, which runs only when an explanation was asked for)."""
         request = self.request
-        action = request.action_lower
-        if statement.actions is not None:
-            if not any(p.matches(action) for p in statement.actions):
-                return f"Action does not match {request.request.action}"
-        elif statement.not_actions is not None and any(p.matches(action) for p in statement.not_actions):
-            return f"NotAction lists {request.request.action}"
         if statement.resources is not None:
-            if not any(self.resource_matches(p, policy) for p in statement.resources):
-                return f"Resource does not match {request.resource}"
-        elif statement.not_resources is not None and any(
-            self.resource_matches(p, policy) for p in statement.not_resources
-        ):
-            return f"NotResource lists {request.resource}"
+            for resource in statement.resources:
+                if self.resource_matches(resource, policy):
+                    break
+            else:
+                return "Resource"
+        elif statement.not_resources is not None:
+            for resource in statement.not_resources:
+                if self.resource_matches(resource, policy):
+                    return "NotResource"
         if with_principal:
             if statement.principal is not None and grant_for(statement.principal, request.caller) is None:
-                return f"Principal does not name {request.caller.arn}"
+                return "Principal"
             if (
                 statement.not_principal is not None
                 and excluded_by_not_principal(statement.not_principal, request.caller)
                 and not self.not_principal_ignored(statement)
             ):
-                return f"NotPrincipal excludes {request.caller.arn}"
+                return "NotPrincipal"
+        lookup = request.lookup
         for clause in statement.conditions:
-            if not evaluate_clause(clause, request.lookup):
-                present = request.lookup(clause.key_lower)
-                shown = "is absent from the request" if present is None else f"is {present!r}"
-                return f"condition {clause.operator_text} on {clause.key} failed: the key {shown}"
+            if not evaluate_clause(clause, lookup):
+                return clause
         return None
+
+    def describe(self, failure: str | ConditionClause) -> str:
+        request = self.request
+        if isinstance(failure, str):
+            return {
+                "Action": f"Action does not match {request.request.action}",
+                "NotAction": f"NotAction lists {request.request.action}",
+                "Resource": f"Resource does not match {request.resource}",
+                "NotResource": f"NotResource lists {request.resource}",
+                "Principal": f"Principal does not name {request.caller.arn}",
+                "NotPrincipal": f"NotPrincipal excludes {request.caller.arn}",
+            }[failure]
+        present = request.lookup(failure.key_lower)
+        shown = "is absent from the request" if present is None else f"is {present!r}"
+        return f"condition {failure.operator_text} on {failure.key} failed: the key {shown}"
 
     def not_principal_ignored(self, statement: Statement) -> bool:
         """A Deny with NotPrincipal always denies a principal that has a permissions boundary.
@@ -290,6 +312,9 @@ class _Evaluator:
         if pattern.universal:
             return True
         request = self.request
+        if pattern.head is not None and request.resource_fields is not None:
+            # The first five fields are plain text: one string comparison, then the resource field.
+            return pattern.head == request.resource_head and pattern.tail.matches(request.resource_fields[5])
         if pattern.compiled is not None and request.resource_fields is not None:
             fields = request.resource_fields
             globs = pattern.compiled

@@ -86,6 +86,8 @@ class ResourcePattern:
     fields: tuple[tuple[Token, ...], ...] | None
     whole: tuple[Token, ...]  # the value as one pattern, used when the request resource is not an ARN
     compiled: tuple[Glob, ...] | None  # precompiled fields when there are no variables
+    head: str | None = None  # "arn:aws:s3::" when the first five fields are plain text (fast path)
+    tail: Glob | None = None  # the resource field, compiled, alongside `head`
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,14 @@ class Statement:
     def label(self) -> str:
         return f"{self.index} ({self.sid})" if self.sid else str(self.index)
 
+    def admits_action(self, action_lower: str) -> bool:
+        """True when Action lists the action, or NotAction does not."""
+        if self.actions is not None:
+            return any(p.glob.matches(action_lower) for p in self.actions)
+        if self.not_actions is not None:
+            return not any(p.glob.matches(action_lower) for p in self.not_actions)
+        return True
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -145,9 +155,22 @@ class Policy:
     size: int = 0
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    # Statements whose Action / NotAction admit an action, by lowercased action name. Requests repeat their
+    # actions far more than their resources, so this turns most action matching into one dict lookup.
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, compare=False, repr=False)
+
     @property
     def variables_enabled(self) -> bool:
         return self.version == VERSION_CURRENT
+
+    def statements_for(self, action_lower: str) -> tuple[Statement, ...]:
+        found = self._by_action.get(action_lower)
+        if found is None:
+            found = tuple(s for s in self.statements if s.admits_action(action_lower))
+            if len(self._by_action) >= 512:
+                self._by_action.clear()
+            self._by_action[action_lower] = found
+        return found
 
 
 def parse_policy(
@@ -481,9 +504,13 @@ def compile_resource(text: str, variables: bool) -> ResourcePattern:
         )
     fields = tuple(tokenize(part, variables=variables, wildcards=True) for part in parts)
     compiled = None
+    head = tail = None
     if not any(_has_var(f) for f in fields):
         compiled = tuple(compile_pieces(list(f)) for f in fields)
-    return ResourcePattern(text, False, fields, whole, compiled)
+        if all(glob.exact is not None for glob in compiled[:5]):
+            head = ":".join(glob.exact for glob in compiled[:5] if glob.exact is not None)
+            tail = compiled[5]
+    return ResourcePattern(text, False, fields, whole, compiled, head, tail)
 
 
 def _has_var(tokens: tuple[Token, ...]) -> bool:

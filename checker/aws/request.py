@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from checker.aws.principals import Caller, CallerKind, parse_caller
@@ -18,7 +19,7 @@ class Request:
     context: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built for every request, and frozen dataclasses initialize slowly
 class PreparedRequest:
     """A request with its caller classified and its context keys lowercased, ready for matching."""
 
@@ -30,6 +31,7 @@ class PreparedRequest:
     resource_fields: list[str] | None
     resource_account: str | None
     context: dict[str, Any]
+    resource_head: str = ""  # the first five ARN fields joined, for patterns whose head is plain text
 
     def lookup(self, key_lower: str) -> Any:
         return self.context.get(key_lower)
@@ -50,39 +52,54 @@ def prepare_request(request: Request) -> PreparedRequest:
     principal, and aws:username for IAM users (IAM User Guide, "AWS global condition context keys").
     Keys given explicitly in the request win.
     """
-    caller = parse_caller(request.principal)
+    caller, implicit = _caller(request.principal)
     action_lower = request.action.lower()
     service = action_lower.split(":", 1)[0]
     resource = request.resource
     parts = resource.split(":", 5)
     resource_fields = parts if len(parts) == 6 and parts[0] == "arn" else None
+    resource_head = resource[: len(resource) - len(parts[5]) - 1] if resource_fields is not None else ""
     resource_account = request.resource_account
     if resource_account is None:
         if resource_fields is not None and resource_fields[4]:
             resource_account = resource_fields[4]
         else:
             resource_account = caller.account  # e.g. S3 ARNs carry no account: same account unless told
-    context: dict[str, Any] = {}
-    if caller.is_aws_principal and caller.account:
-        context["aws:principalarn"] = caller.principal_arn
-        context["aws:principalaccount"] = caller.account
-        context["aws:principaltype"] = _principal_type(caller.kind)
-        if caller.kind is CallerKind.USER and caller.user_name:
-            context["aws:username"] = caller.user_name
-    elif caller.kind is CallerKind.SERVICE:
-        context["aws:principalservicename"] = caller.arn
+    context = dict(implicit)
     for key, value in request.context.items():
         context[key.lower()] = value
     return PreparedRequest(
-        request, caller, action_lower, service, resource, resource_fields, resource_account, context
+        request, caller, action_lower, service, resource, resource_fields, resource_account, context, resource_head
     )
 
 
-def _principal_type(kind: CallerKind) -> str:
-    return {
-        CallerKind.ROOT: "Account",
-        CallerKind.USER: "User",
-        CallerKind.ROLE: "AssumedRole",
-        CallerKind.SESSION: "AssumedRole",
-        CallerKind.FEDERATED_USER: "FederatedUser",
-    }.get(kind, "Anonymous")
+PRINCIPAL_TYPES = {
+    CallerKind.ROOT: "Account",
+    CallerKind.USER: "User",
+    CallerKind.ROLE: "AssumedRole",
+    CallerKind.SESSION: "AssumedRole",
+    CallerKind.FEDERATED_USER: "FederatedUser",
+}
+
+
+@lru_cache(maxsize=1024)
+def _caller(principal: str) -> tuple[Caller, tuple[tuple[str, str], ...]]:
+    """The classified caller and the context keys AWS adds for it (cached: callers repeat across requests)."""
+    caller = parse_caller(principal)
+    return caller, _implicit_context(caller)
+
+
+def _implicit_context(caller: Caller) -> tuple[tuple[str, str], ...]:
+    """Keys AWS adds for this caller, lowercased."""
+    keys: list[tuple[str, str]] = []
+    if caller.is_aws_principal and caller.account:
+        keys += [
+            ("aws:principalarn", caller.principal_arn),
+            ("aws:principalaccount", caller.account),
+            ("aws:principaltype", PRINCIPAL_TYPES.get(caller.kind, "Anonymous")),
+        ]
+        if caller.kind is CallerKind.USER and caller.user_name:
+            keys.append(("aws:username", caller.user_name))
+    elif caller.kind is CallerKind.SERVICE:
+        keys.append(("aws:principalservicename", caller.arn))
+    return tuple(keys)

@@ -76,6 +76,7 @@ class Glob:
     segments: tuple[_Segment, ...]
     has_star: bool
     exact: str | None
+    min_length: int = 0  # no value shorter than the pattern's literal text and `?` marks can match
 
     def matches(self, value: str) -> bool:
         if self.exact is not None:
@@ -85,7 +86,7 @@ class Glob:
             only = segments[0]
             return len(value) == len(only.text) and only.matches_at(value, 0)
         first, last = segments[0], segments[-1]
-        if len(value) < sum(len(s.text) for s in segments):
+        if len(value) < self.min_length:
             return False
         if not first.matches_at(value, 0):
             return False
@@ -132,7 +133,7 @@ def compile_pieces(pieces: Iterable[Piece]) -> Glob:
             length += len(piece)
     segments.append(_Segment("".join(text), frozenset(holes)))
     exact = segments[0].text if not has_star and not has_question else None
-    return Glob(tuple(segments), has_star, exact)
+    return Glob(tuple(segments), has_star, exact, sum(len(s.text) for s in segments))
 
 
 def compile_glob(pattern: str, *, lowercase: bool = False) -> Glob:

@@ -22,7 +22,8 @@ from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
 
-PROOF_TIMEOUT_MS = 10_000
+PROOF_TIMEOUT_MS = 5_000
+MAX_PROBES = 4
 MAX_UNCONFIRMED = 3
 IDENTITY_STYLE = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP)
 PRINCIPAL_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username")
@@ -133,21 +134,31 @@ class Question:
             return Difference(WithinStatus.UNKNOWN, reason=f"the solver failed: {exc}")
 
     def _with_example_values(self, limit: int) -> Difference | None:
-        """Look for counterexamples with every free policy variable set to an example value."""
+        """Look for counterexamples with every free policy variable set to an example value, then to the
+        values the conditions compare that key with (a few probes at most)."""
         keys = [k for k in variable_keys(self.inside + self.outside) if k not in self.fixed]
         if not keys:
             return None
-        values = {k: example_value(k) for k in keys}
-        probe = Question(
-            [substitute(p, values) for p in self.inside],
-            [substitute(p, values) for p in self.outside],
-            self.principal,
-            self.timeout_ms,
-            caller=self.caller,
-            assigned=values,
-            originals=(self.inside, self.outside),
-        )
-        return probe.differences(limit)
+        base = {k: example_value(k) for k in keys}
+        assignments = [base]
+        for key in keys:
+            for literal_value in _compared_values(self.inside + self.outside, key)[:2]:
+                assignments.append({**base, key: literal_value})
+        result: Difference | None = None
+        for values in assignments[:MAX_PROBES]:
+            probe = Question(
+                [substitute(p, values) for p in self.inside],
+                [substitute(p, values) for p in self.outside],
+                self.principal,
+                self.timeout_ms,
+                caller=self.caller,
+                assigned=values,
+                originals=(self.inside, self.outside),
+            )
+            result = probe.differences(limit)
+            if result.status is WithinStatus.COUNTEREXAMPLE:
+                return result
+        return result
 
     def _solve(self, limit: int) -> Difference:
         space = self.space
@@ -268,6 +279,19 @@ class Question:
 
         resource = examples.telling_resource(example.resource, candidates, works)
         return Counterexample(example.action, resource, example.context, example.principal)
+
+
+def _compared_values(policies: Sequence[Policy], key: str) -> list[str]:
+    """Plain values (no wildcard) that conditions compare the key with, e.g. "bob" in StringNotEquals."""
+    values: list[str] = []
+    for policy in policies:
+        for statement in policy.statements:
+            for clause in statement.conditions:
+                if clause.key_lower == key and clause.operator.name.startswith("String"):
+                    for value in clause.raw_values:
+                        if "*" not in value and "?" not in value and "${" not in value and value not in values:
+                            values.append(value)
+    return values
 
 
 def _display_key(key: str) -> str:
