@@ -312,9 +312,10 @@ class _Evaluator:
         if pattern.universal:
             return True
         request = self.request
-        if pattern.head is not None and request.resource_fields is not None:
+        tail = pattern.tail
+        if tail is not None and request.resource_fields is not None:
             # The first five fields are plain text: one string comparison, then the resource field.
-            return pattern.head == request.resource_head and pattern.tail.matches(request.resource_fields[5])
+            return pattern.head == request.resource_head and tail.matches(request.resource_fields[5])
         if pattern.compiled is not None and request.resource_fields is not None:
             fields = request.resource_fields
             globs = pattern.compiled
