@@ -312,8 +312,9 @@ def _solve_with_z3(
         facts.append(variables.type == z3.StringVal(location.resource_type))
     else:
         # An undocumented type: some "service/Kind" string, but not the type of another kind of resource.
-        facts.append(z3.PrefixOf(z3.StringVal(location.service + "/"), variables.type))
-        facts.append(z3.Length(variables.type) > len(location.service) + 1)
+        kind = z3.String("type.kind")  # as prefix ++ suffix, which the solver handles fast
+        facts.append(variables.type == z3.Concat(z3.StringVal(location.service + "/"), kind))
+        facts.append(z3.Length(kind) > 0)
         facts.extend(variables.type != z3.StringVal(known) for known in KNOWN_TYPES)
     if binding.condition is not None:
         facts.append(boolean(_tree(binding), variables)[0])
@@ -341,8 +342,8 @@ def _tree(binding: Binding) -> Any:
 
 def _covers_family(envelope_binding: Binding, location: Location) -> bool:
     """Envelope bindings attached inside a family (e.g. on one resource below a project) cover part of it."""
-    if location.fixed is not None:
-        return False
+    if location.fixed is not None or location.fresh_bucket:
+        return False  # a fresh bucket is none of the named ones, so nothing attached to them covers it
     attached = envelope_binding.attached
     return attached.service == location.service and attached.relative.startswith(location.prefix)
 
