@@ -289,7 +289,12 @@ def _compared_values(policies: Sequence[Policy], key: str) -> list[str]:
             for clause in statement.conditions:
                 if clause.key_lower == key and clause.operator.name.startswith("String"):
                     for value in clause.raw_values:
-                        if "*" not in value and "?" not in value and "${" not in value and value not in values:
+                        if (
+                            "*" not in value
+                            and "?" not in value
+                            and "${" not in value
+                            and value not in values
+                        ):
                             values.append(value)
     return values
 
