@@ -104,7 +104,14 @@ class InProcessEnforcer:
             caller_arn=credential.principal_arn,
             lookups=self.authorizer.state,
         )
-        verdict = self.authorizer.decide(credential, call, connection)
+        try:
+            verdict = self.authorizer.decide(credential, call, connection)
+        except Exception as exc:  # fail closed: the call is refused, never sent
+            message = (
+                f"User: {credential.principal_arn} is not authorized to perform: {service}:{operation} because "
+                f"the lab enforcer could not decide it ({type(exc).__name__}: {exc})"
+            )
+            return _refusal(service, Failure.UNMAPPED, message)
         self._record(verdict, connection)
         if self.on_verdict is not None:
             self.on_verdict(verdict)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.parsers import create_parser
+from botocore.parsers import ResponseParserError, create_parser
 
 from checker.emulate.audit import AuditLog, AuditRecord
 from checker.emulate.authorize import Connection
@@ -92,18 +92,21 @@ class GatewayCore:
         connection = Connection(request.client_ip, request.secure or self.secure_transport, now)
         try:
             wire = identify(request, signed.service, signed.region, TABLES)
+            call = ApiCall(
+                wire.service,
+                wire.operation,
+                wire.params,
+                wire.region,
+                credential.account,
+                caller_arn=credential.principal_arn,
+                lookups=self.backend.state,
+            )
+            verdict = self.backend.authorizer.decide(credential, call, connection)
         except UnknownOperation as exc:
             return self._refuse_unknown(service_hint, credential, connection, str(exc), protocol)
-        call = ApiCall(
-            wire.service,
-            wire.operation,
-            wire.params,
-            wire.region,
-            credential.account,
-            caller_arn=credential.principal_arn,
-            lookups=self.backend.state,
-        )
-        verdict = self.backend.authorizer.decide(credential, call, connection)
+        except Exception as exc:  # fail closed: whatever went wrong, nothing reaches the backend
+            why = f"it could not be read or decided ({type(exc).__name__}: {exc})"
+            return self._refuse_unknown(service_hint, credential, connection, why, protocol)
         self._audit(audit_records(verdict, connection))
         if not verdict.allowed:
             failure = Failure.UNMAPPED if verdict.unmapped else Failure.ACCESS_DENIED
@@ -166,10 +169,13 @@ class GatewayCore:
     def _learn(self, caller: Credential, wire: WireCall, response: BackendResponse) -> None:
         state = self.backend.state
         if (wire.service, wire.operation) in _MINTING:
-            parsed = _parse_response(wire.service, wire.operation, response)
-            self.backend.credentials.observe(
-                caller, wire.service, wire.operation, wire.params, parsed, state.user_arn
-            )
+            try:
+                parsed = _parse_response(wire.service, wire.operation, response)
+                self.backend.credentials.observe(
+                    caller, wire.service, wire.operation, wire.params, parsed, state.user_arn
+                )
+            except (ValueError, KeyError, TypeError, ResponseParserError):
+                pass  # an answer we cannot read mints no credentials we could verify later
         state.note_call(wire.service, wire.operation)
 
 
