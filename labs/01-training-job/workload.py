@@ -1,7 +1,8 @@
 """Lab 01 live check: the fraud-detection training job, run under the learner's role on moto.
 
-The job lists and reads its dataset prefix, writes its model and its logs and metrics. Then it tries
-what a compromised job would. `iamlab` runs it with `checker.emulate.workload.run_workload`: the
+The job lists and reads its dataset prefix and writes its model. Then it tries what a compromised job
+would. Logs and metrics are left out: the lab tolerates them but does not require them, and a live step
+is either required or must be denied. `iamlab` runs it with `checker.emulate.workload.run_workload`: the
 job's own steps must succeed and every rogue step must be denied.
 """
 
@@ -61,28 +62,6 @@ WORKLOAD = Workload(
             "s3",
             "PutObject",
             {"Bucket": ARTIFACTS, "Key": "fraud/models/model.tar.gz", "Body": b"model-weights"},
-        ),
-        Step(
-            "open a log stream",
-            "logs",
-            "CreateLogStream",
-            {"logGroupName": LOG_GROUP, "logStreamName": "fraud-job/algo-1"},
-        ),
-        Step(
-            "write training logs",
-            "logs",
-            "PutLogEvents",
-            {
-                "logGroupName": LOG_GROUP,
-                "logStreamName": "fraud-job/algo-1",
-                "logEvents": [{"timestamp": 1764300000000, "message": "epoch 1 auc=0.91"}],
-            },
-        ),
-        Step(
-            "publish training metrics",
-            "cloudwatch",
-            "PutMetricData",
-            {"Namespace": LOG_GROUP, "MetricData": [{"MetricName": "validation:auc", "Value": 0.91}]},
         ),
         Step(
             "read another prefix (customer PII)",

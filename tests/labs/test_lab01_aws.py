@@ -59,7 +59,7 @@ WRONG: list[tuple[str, Callable[[Doc, Doc, Doc], None], set[str], str | None]] =
     (
         "listing without the prefix condition",
         lambda p, t, j: statement(p, "ListTrainingDataPrefix").pop("Condition"),
-        {"least-privilege", "common-traps"},
+        {"least-privilege", "common-traps", "live-run"},
         "s3:ListBucket",
     ),
     (
@@ -73,7 +73,7 @@ WRONG: list[tuple[str, Callable[[Doc, Doc, Doc], None], set[str], str | None]] =
         lambda p, t, j: statement(p, "WriteModelArtifacts").update(
             Resource=["arn:aws:s3:::acme-ml-artifacts/fraud/models/*", "arn:aws:s3:::acme-ml-datasets/*"]
         ),
-        {"least-privilege", "common-traps"},
+        {"least-privilege", "common-traps", "live-run"},
         "s3:PutObject",
     ),
     (
@@ -139,7 +139,7 @@ def test_wrong_answer_fails_the_check_that_names_it(
 
 def test_missing_source_condition_costs_points_but_still_passes(tmp_path: Path) -> None:
     outcome = submit(tmp_path, lambda p, t, j: t["Statement"][0].pop("Condition"))
-    assert outcome["result"].passed and outcome["result"].score == 16
+    assert outcome["result"].passed and outcome["result"].score == 18
 
 
 RIGHT: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
