@@ -165,7 +165,9 @@ class Authorizer:
         identity: list[Policy] = []
         boundary: Policy | None = None
         session: Policy | None = None
-        if credential.is_root:
+        if credential.is_anonymous:
+            pass  # no identity side: only resource-based policies can allow an anonymous caller
+        elif credential.is_root:
             identity.append(
                 parsed(
                     ROOT_POLICY, "identity the account root user has every permission", PolicyKind.IDENTITY
@@ -257,7 +259,7 @@ class Authorizer:
             "aws:ViaAWSService": False,
             "aws:PrincipalIsAWSService": False,
         }
-        entity = None if credential.is_root else self._entity_of(credential)
+        entity = None if credential.is_root or credential.is_anonymous else self._entity_of(credential)
         tags: dict[str, str] = dict(entity.tags) if entity is not None else {}
         if credential.is_session:
             tags.update(credential.session_tags)  # a session tag overrides a role tag with the same key
@@ -274,7 +276,7 @@ class Authorizer:
         for key, value in tags.items():
             context[f"aws:PrincipalTag/{key}"] = value
         organization = self.state.organization()
-        if organization is not None:
+        if organization is not None and not credential.is_anonymous:
             context["aws:PrincipalOrgID"] = organization.get("Id")
         return context
 

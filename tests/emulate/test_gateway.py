@@ -187,9 +187,20 @@ def test_replay_outside_the_time_window_is_refused(gateway: GatewayServer, clock
 def test_unsigned_and_unmappable_requests_are_refused(gateway: GatewayServer) -> None:
     host, port = gateway.server_address[:2]
     connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
-    connection.request("GET", "/ml-data/datasets/train.csv")
+    connection.request("GET", "/ml-data/datasets/train.csv")  # anonymous: no bucket policy allows it
     response = connection.getresponse()
-    assert response.status == 403 and b"AccessDenied" in response.read()
+    assert (
+        response.status == 403
+        and b"<Code>AccessDenied</Code><Message>Access Denied</Message>" in response.read()
+    )
+    connection.request(
+        "POST",
+        "/",
+        body=b"Action=ListUsers&Version=2010-05-08",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = connection.getresponse()
+    assert response.status == 403 and b"MissingAuthenticationToken" in response.read()
     connection.close()
     with pytest.raises(ClientError) as raised:
         client(gateway, "s3").select_object_content(
@@ -272,3 +283,43 @@ def test_secure_transport_is_reported_as_configured(gateway: GatewayServer, back
         )
     finally:
         plain.stop()
+
+
+def test_anonymous_s3_reads_are_decided_by_the_bucket_policy(
+    gateway: GatewayServer, backend: Backend
+) -> None:
+    """S3 User Guide, "Bucket policy examples": a statement with Principal "*" grants anonymous access."""
+    admin = backend.admin_client("s3")
+    admin.create_bucket(Bucket="public-models")
+    admin.put_object(Bucket="public-models", Key="model.bin", Body=b"m")
+    public_read = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::public-models/*",
+            }
+        ],
+    }
+    admin.put_bucket_policy(Bucket="public-models", Policy=json.dumps(public_read))
+    backend.state.invalidate()
+    host, port = gateway.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+    connection.request("GET", "/public-models/model.bin")
+    connection.getresponse().read()  # moto then applies the object's ACL to anonymous readers
+    connection.request("DELETE", "/public-models/model.bin")
+    deleted = connection.getresponse()
+    assert deleted.status == 403 and b"Access Denied" in deleted.read()
+    connection.close()
+    records = [
+        r
+        for r in read_audit(Path(gateway.audit_path))
+        if r.resource == "arn:aws:s3:::public-models/model.bin"
+    ]  # type: ignore[attr-defined]
+    assert [(r.principal, r.action, r.decision) for r in records] == [
+        ("anonymous", "s3:GetObject", "allow"),
+        ("anonymous", "s3:DeleteObject", "implicit_deny"),
+    ]
+    assert admin.head_object(Bucket="public-models", Key="model.bin")

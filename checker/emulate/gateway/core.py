@@ -22,7 +22,7 @@ from checker.emulate.gateway.forward import BackendResponse, Forwarder
 from checker.emulate.hook import audit_records
 from checker.emulate.mapping import TABLES, ApiCall
 from checker.emulate.mapping.botomodel import operation_model, service_model
-from checker.emulate.state.credentials import Credential
+from checker.emulate.state.credentials import ANONYMOUS, Credential
 from checker.emulate.wire.http import HttpRequest
 from checker.emulate.wire.identify import UnknownOperation, WireCall, identify, services_signed_as
 from checker.emulate.wire.sigv4 import SignatureProblem, SignedRequest, read_signature, verify
@@ -77,6 +77,8 @@ class GatewayCore:
         except SignatureProblem as problem:
             return refuse("sts", Failure(problem.kind), problem.message)
         if signed is None:
+            if self._guess_service(request) == "s3":
+                return self._anonymous_s3(request, now)
             return refuse(self._guess_service(request), Failure.MISSING_AUTH, MESSAGES[Failure.MISSING_AUTH])
         service_hint = self._service_for(signed)
         credential = self.backend.credentials.find(signed.access_key)
@@ -114,6 +116,34 @@ class GatewayCore:
         response = self.forwarder.send(request)
         if response.status < 300:
             self._learn(credential, wire, response)
+        return Reply(response.status, response.headers, response.body, response.reason)
+
+    def _anonymous_s3(self, request: HttpRequest, now: datetime) -> Reply:
+        """An unsigned S3 request is an anonymous one: only a bucket policy naming everyone allows it."""
+        region = self.backend.region
+        anonymous = Credential("", "", ANONYMOUS, self.backend.account)
+        connection = Connection(request.client_ip, request.secure or self.secure_transport, now)
+        try:
+            wire = identify(request, "s3", region, TABLES)
+            call = ApiCall(
+                wire.service,
+                wire.operation,
+                wire.params,
+                region,
+                self.backend.account,
+                lookups=self.backend.state,
+            )
+            verdict = self.backend.authorizer.decide(anonymous, call, connection)
+        except Exception as exc:  # fail closed, as for signed requests
+            return self._refuse_unknown(
+                "s3", anonymous, connection, f"it could not be read or decided ({exc})", None
+            )
+        self._audit(audit_records(verdict, connection))
+        if not verdict.allowed:
+            return self._refuse(
+                "s3", Failure.ACCESS_DENIED, "Access Denied"
+            )  # S3's words for anonymous callers
+        response = self.forwarder.send(request)
         return Reply(response.status, response.headers, response.body, response.reason)
 
     # -- helpers

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 ROOT_ACCESS_KEYS = ("test", "testing")  # LocalStack's and moto's documented dummy credentials
+ANONYMOUS = "anonymous"  # the principal of an unsigned request (the engine's anonymous caller)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class Credential:
     @property
     def is_root(self) -> bool:
         return self.principal_arn.endswith(":root")
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.principal_arn == ANONYMOUS
 
     @property
     def is_session(self) -> bool:
