@@ -88,7 +88,7 @@ def _allowed(policies: list[Any], example: Counterexample) -> bool:
     return allowed_by(policies, example, principal=PRINCIPAL)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(statement, min_size=1, max_size=3), st.lists(statement, min_size=1, max_size=3))
 def test_within_agrees_with_the_evaluator(
     inside_raw: list[dict[str, Any]], outside_raw: list[dict[str, Any]]

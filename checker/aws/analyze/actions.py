@@ -95,6 +95,16 @@ def _special_indices() -> dict[int, str]:
     return result
 
 
+# Verbs whose actions show most plainly what a grant allows: destroying, writing, reading secrets.
+TELLING_VERBS = ("delete", "put", "create", "update", "attach", "get", "list", "describe")
+
+
+def _telling_rank(action_lower: str) -> tuple[int, int, str]:
+    name = action_lower.split(":", 1)[-1]
+    verb = next((i for i, v in enumerate(TELLING_VERBS) if name.startswith(v)), len(TELLING_VERBS))
+    return verb, len(name), name
+
+
 @dataclass(frozen=True)
 class ActionClass:
     index: int
@@ -114,7 +124,7 @@ class ActionClass:
                     chosen.append(member)
         if len(chosen) < count:
             rest = sorted(
-                (m for m in self.members if m not in chosen), key=lambda i: (len(cat.lower[i]), cat.lower[i])
+                (m for m in self.members if m not in chosen), key=lambda i: _telling_rank(cat.lower[i])
             )
             chosen.extend(rest[: count - len(chosen)])
         return [cat.names[i] for i in chosen[:count]]

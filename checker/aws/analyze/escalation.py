@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from checker.aws.analyze.compare import grants_any
@@ -108,6 +107,7 @@ class _Account:
         self.snapshot = snapshot
         self._allowed: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], bool] = {}
         self._can_run: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._admin: dict[str, bool] = {}
 
     def allows(
         self, who: Principal, action: str, resource: str, context: Mapping[str, str] | None = None
@@ -140,17 +140,16 @@ class _Account:
             self._can_run[key] = result
         return self._can_run[key]
 
-    @cached_property
-    def admins(self) -> set[str]:
-        everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
-        result = set()
-        for who in self.snapshot.principals:
-            if not who.policies:
-                continue
-            sides = [who.policies] + ([[who.boundary]] if who.boundary else [])
-            if all(within(everything, side, limit=1).status is WithinStatus.PROVED for side in sides):
-                result.add(who.arn)
-        return result
+    def is_admin(self, arn: str) -> bool:
+        """The principal's policies (and boundary) allow every request: proved, not sampled."""
+        if arn not in self._admin:
+            who = self.snapshot.by_arn(arn)
+            everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
+            sides = [who.policies] + ([[who.boundary]] if who.boundary else []) if who else []
+            self._admin[arn] = bool(who and who.policies) and all(
+                within(everything, side, limit=1).status is WithinStatus.PROVED for side in sides
+            )
+        return self._admin[arn]
 
     def moves(self, who: Principal) -> list[Step]:
         steps: list[Step] = []
@@ -297,7 +296,7 @@ def escalation_paths(snapshot: Snapshot, *, starts: Sequence[str] | None = None)
     for start in starts or list(principals):
         if start not in principals:
             continue
-        if start in account.admins:
+        if account.is_admin(start):
             paths.append(
                 Path(
                     start,
@@ -319,14 +318,14 @@ def escalation_paths(snapshot: Snapshot, *, starts: Sequence[str] | None = None)
         while queue:
             current = queue.popleft()
             route = came_from[current]
-            if len(route) >= MAX_STEPS or current in account.admins:
+            if len(route) >= MAX_STEPS or account.is_admin(current):
                 continue  # an admin is the end of the road
             for step in moves_of(current):
                 if step.target not in came_from:
                     came_from[step.target] = route + (step,)
                     queue.append(step.target)
         for arn, route in came_from.items():
-            if arn in account.admins:
+            if account.is_admin(arn):
                 final = Step(arn, "admin", (), "admin", f"{_short(arn)} has admin-equivalent permissions")
                 paths.append(Path(start, route + (final,)))
                 continue
