@@ -409,3 +409,14 @@ def test_hostile_wildcards_are_decided_without_hanging() -> None:
     assert result.status is not WithinStatus.PROVED
     if result.status is WithinStatus.COUNTEREXAMPLE:
         check_counterexamples(p, e, result)
+
+
+def test_a_role_never_sends_aws_username() -> None:
+    # aws:username exists only for IAM users (IAM User Guide, "AWS global condition context keys").
+    p = policy(allow("s3:GetObject", "arn:aws:s3:::bucket/home/${aws:username}/*"))
+    e = policy(allow("s3:GetObject", "arn:aws:s3:::bucket/shared/*"))
+    role = "arn:aws:iam::111122223333:role/ml-train"
+    assert within(p, e, principal=role).status is WithinStatus.PROVED
+    result = within(p, e)
+    assert result.status is WithinStatus.COUNTEREXAMPLE
+    assert "aws:username" in result.counterexamples[0].context

@@ -136,7 +136,14 @@ class Question:
     def _with_example_values(self, limit: int) -> Difference | None:
         """Look for counterexamples with every free policy variable set to an example value, then to the
         values the conditions compare that key with (a few probes at most)."""
-        keys = [k for k in variable_keys(self.inside + self.outside) if k not in self.fixed]
+        never_sent = set(self.caller.absent) if self.caller is not None else set()
+        if self.principal is not None and self.caller is None:
+            never_sent |= {k for k in PRINCIPAL_KEYS if k not in self.fixed}
+        keys = [
+            k
+            for k in variable_keys(self.inside + self.outside)
+            if k not in self.fixed and k not in never_sent
+        ]
         if not keys:
             return None
         base = {k: example_value(k) for k in keys}
