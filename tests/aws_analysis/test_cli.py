@@ -101,3 +101,40 @@ def test_paths_formats_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None
     assert json.loads(capsys.readouterr().out) == []
     assert main(["paths", snapshot, "--from", "arn:aws:iam::111122223333:user/ci"]) == 1
     assert "rewrites the trust policy" in capsys.readouterr().out
+
+
+def test_diff_and_paths_report_bad_files_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write(tmp_path, "good.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
+    bad = write(
+        tmp_path,
+        "bad.json",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}',
+    )
+    assert main(["diff", good, bad]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json" in err and "Resource" in err and "Traceback" not in err
+    assert main(["diff", good, str(tmp_path / "missing.json")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    snapshot = write(
+        tmp_path, "snap.json", '{"account": "111122223333", "users": [{"name": "a", "attached": ["Nope"]}]}'
+    )
+    assert main(["paths", snapshot]) == 2
+    err = capsys.readouterr().err
+    assert "snap.json:1:" in err and "Nope" in err
+
+
+def test_lint_reads_yaml_and_keeps_going_after_a_bad_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yaml_file = tmp_path / "policy.yaml"
+    yaml_file.write_text(
+        "Version: '2012-10-17'\nStatement:\n  - Effect: Allow\n    Action: 's3:*'\n    Resource: '*'\n"
+    )
+    missing = str(tmp_path / "nope.json")
+    assert main(["lint", str(yaml_file), missing, "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    findings = json.loads(captured.out)
+    assert any(f["code"] == "AWS-WILDCARD-SERVICE" and f["line"] == 4 for f in findings)
+    assert "nope.json" in captured.err
