@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from checker.aws.analyze import lint  # noqa: E402
 from checker.aws.policy import parse_policy  # noqa: E402
-from checker.cli.lint import _guess_kind  # noqa: E402
+from checker.cli.lint import guess_kind  # noqa: E402
 from checker.core.errors import InputError  # noqa: E402
 from checker.core.source import load_document  # noqa: E402
 
@@ -79,7 +79,7 @@ CLOUDSPLAINING: dict[str, Callable[[Any], Any]] = {
 
 def ours(path: Path) -> set[str]:
     document = load_document(path)
-    kind = _guess_kind(document.data)
+    kind = guess_kind(document.data)
     policy = parse_policy(document, name=str(path), kind=kind)
     return {FAMILIES.get(f.code, f.code) for f in lint(policy)}
 

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             document = load_document(path)
-            kind = PolicyKind(args.kind) if args.kind != "auto" else _guess_kind(document.data)
+            kind = PolicyKind(args.kind) if args.kind != "auto" else guess_kind(document.data)
             policy = parse_policy(document, name=path, kind=kind)
             findings.extend(lint(policy, account=args.account))
         except InputError as exc:
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(f.severity.at_least(threshold) for f in findings) else 0
 
 
-def _guess_kind(data: Any) -> Any:
+def guess_kind(data: Any) -> Any:
     from checker.aws.policy import PolicyKind
 
     statements = data.get("Statement") if isinstance(data, dict) else None
