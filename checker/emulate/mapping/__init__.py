@@ -6,8 +6,6 @@ UnmappedOperation, and callers deny it (fail closed) rather than guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from checker.emulate.mapping.botomodel import operation_names
 from checker.emulate.mapping.call import (
     ApiCall,
@@ -70,8 +68,6 @@ def map_call(call: ApiCall) -> MappedCall:
     found = find_rule(call.service, call.operation)
     return MappedCall(call.service, call.operation, tuple(found.apply(call)), found.note)
 
-
-MapFunction = Callable[[ApiCall], MappedCall]
 
 __all__ = [
     "ApiCall",

@@ -97,16 +97,6 @@ def _resolve(call: ApiCall, source: NameSource) -> str:
     return required(call, source)
 
 
-def or_wildcard(name: str) -> Callable[[ApiCall], str]:
-    """An optional parameter naming the resource; without it the call covers every resource ("*")."""
-
-    def pick(call: ApiCall) -> str:
-        value = call.params.get(name)
-        return "*" if value in (None, "") else str(value)
-
-    return pick
-
-
 def tags_context(tags: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """aws:RequestTag/<key> for each tag and aws:TagKeys listing them (IAM global condition keys)."""
     context: dict[str, Any] = {}
@@ -183,14 +173,3 @@ def with_extra(main: Rule, *extras: Expander, note: str = "") -> Rule:
         return checks
 
     return Rule(expand=build, note=note or main.note)
-
-
-def iam_arn(call: ApiCall, kind: str, name: str, path: str | None = None) -> str:
-    """arn:aws:iam::ACCOUNT:KIND/PATH/NAME; the path comes from the call, a lookup, or defaults to '/'."""
-    if path is None:
-        path = call.lookups.iam_path(kind, name) or "/"
-    if not path.startswith("/"):
-        path = "/" + path
-    if not path.endswith("/"):
-        path += "/"
-    return f"arn:{call.partition}:iam::{call.account}:{kind}{path}{name}"
