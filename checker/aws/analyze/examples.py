@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import z3
@@ -196,7 +197,40 @@ def resource_candidates(policies: Sequence[Policy], action: str, context: dict[s
                 for filled in _fills(pattern.whole, lowered):
                     candidates.append(filled)
     candidates.extend(arn_format_examples(action))
-    return list(dict.fromkeys(candidates))
+    unique = list(dict.fromkeys(candidates))
+    shapes = arn_shapes(action)
+    # Resources of the action's own kind first (an object ARN for s3:GetObject, a bucket for DeleteBucket).
+    return sorted(unique, key=lambda c: not any(shape.fullmatch(c) for shape in shapes))
+
+
+SEGMENT_ONLY = frozenset({"BucketName", "Partition", "Region", "Account"})  # never hold a slash
+
+
+def fits(action: str, resource: str) -> bool:
+    """The resource has the shape of one of the action's resource types ("*" for actions without any)."""
+    return any(shape.fullmatch(resource) for shape in arn_shapes(action))
+
+
+@cache
+def arn_shapes(action: str) -> tuple[re.Pattern[str], ...]:
+    """The catalog's ARN formats as regular expressions: a placeholder is one path segment, except the
+    last one (an object key, a role path or a log group may hold slashes), unless it is a bucket name."""
+    info = catalog.action_info(action)
+    if info is None or not info.resource_types:
+        return (re.compile(re.escape("*")),)
+    shapes: list[re.Pattern[str]] = []
+    for resource_type in info.resource_types:
+        for arn in catalog.resource_arn_formats(info.service, resource_type):
+            parts = _PLACEHOLDER.split(arn)  # text, name, text, name, ..., text
+            regex = []
+            for index, part in enumerate(parts):
+                if index % 2 == 0:
+                    regex.append(re.escape(part))
+                else:
+                    last = index == len(parts) - 2
+                    regex.append(".+" if last and part not in SEGMENT_ONLY else "[^/:]+")
+            shapes.append(re.compile("".join(regex)))
+    return tuple(shapes)
 
 
 def _fills(tokens: tuple[object, ...], context: dict[str, Any]) -> list[str]:

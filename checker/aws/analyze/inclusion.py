@@ -24,6 +24,7 @@ from checker.core.findings import Counterexample
 
 PROOF_TIMEOUT_MS = 5_000
 MAX_PROBES = 4
+FITTING_CANDIDATES = 300
 MAX_UNCONFIRMED = 3
 IDENTITY_STYLE = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP)
 PRINCIPAL_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username")
@@ -237,7 +238,8 @@ class Question:
             class_id = self.space.classes.class_of(example.action)
             if class_id is None:
                 continue
-            members = self.space.classes.classes[class_id].ranked(self.preferred_actions, limit + 1)
+            ranked = self.space.classes.classes[class_id].ranked(self.preferred_actions, FITTING_CANDIDATES)
+            members = sorted(ranked, key=lambda a: not examples.fits(a, example.resource))
             for action in members:
                 if len(result) >= limit:
                     return result
@@ -245,7 +247,7 @@ class Question:
                     continue
                 other = Counterexample(action, example.resource, example.context, example.principal)
                 if self._confirm(other):
-                    result.append(self._telling(other))
+                    result.append(other)
         return result
 
     def _evaluator_rules(self) -> list[z3.BoolRef]:
@@ -285,7 +287,23 @@ class Question:
             return self._confirm(Counterexample(example.action, resource, example.context, example.principal))
 
         resource = examples.telling_resource(example.resource, candidates, works)
-        return Counterexample(example.action, resource, example.context, example.principal)
+        telling = Counterexample(example.action, resource, example.context, example.principal)
+        return self._fitting_action(telling)
+
+    def _fitting_action(self, example: Counterexample) -> Counterexample:
+        """Prefer an action of the same class whose resource type fits the resource (no DeleteBucket on an
+        object ARN): the evaluator does not check resource types, AWS requests always do."""
+        if examples.fits(example.action, example.resource):
+            return example
+        class_id = self.space.classes.class_of(example.action)
+        if class_id is None:
+            return example
+        for action in self.space.classes.classes[class_id].ranked(self.preferred_actions, FITTING_CANDIDATES):
+            if action != example.action and examples.fits(action, example.resource):
+                other = Counterexample(action, example.resource, example.context, example.principal)
+                if self._confirm(other):
+                    return other
+        return example
 
 
 def _compared_values(policies: Sequence[Policy], key: str) -> list[str]:
