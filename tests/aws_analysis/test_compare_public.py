@@ -95,3 +95,35 @@ def test_source_ip_condition_is_shown_in_the_example() -> None:
 def test_is_public_rejects_identity_policies() -> None:
     with pytest.raises(InputError):
         is_public(policy(allow()), ACCOUNT)
+
+
+def test_not_principal_allow_is_public() -> None:
+    p = policy(
+        {
+            "Effect": "Allow",
+            "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+            "Action": "s3:GetObject",
+            "Resource": OBJECTS,
+        },
+        kind=PolicyKind.RESOURCE,
+    )
+    assert is_public(p, ACCOUNT).public is True
+
+
+def test_trust_policy_open_to_everyone_is_public() -> None:
+    trust = policy(
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}, kind=PolicyKind.TRUST
+    )
+    result = is_public(trust, ACCOUNT)
+    assert result.public is True
+    assert result.examples[0].action == "sts:AssumeRole"
+    external_id = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}},
+        },
+        kind=PolicyKind.TRUST,
+    )
+    assert is_public(external_id, ACCOUNT).public is False

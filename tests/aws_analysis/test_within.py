@@ -420,3 +420,14 @@ def test_a_role_never_sends_aws_username() -> None:
     result = within(p, e)
     assert result.status is WithinStatus.COUNTEREXAMPLE
     assert "aws:username" in result.counterexamples[0].context
+
+
+def test_undecided_construct_in_the_policy_is_named_not_proved() -> None:
+    p = policy(allow("s3:GetObject", BUCKET_OBJECTS, Condition={"BinaryEquals": {"aws:SourceIp": "QUJD"}}))
+    e = policy(allow("s3:PutObject", BUCKET_OBJECTS))
+    result = within(p, e)
+    assert result.status is not WithinStatus.PROVED
+    if result.status is WithinStatus.UNKNOWN:
+        assert "BinaryEquals" in result.reason
+    else:
+        check_counterexamples(p, e, result)
