@@ -145,6 +145,15 @@ def test_missing_source_condition_costs_points_but_still_passes(tmp_path: Path) 
 RIGHT: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
     ("no logs or metrics at all", lambda p, t, j: p.update(Statement=p["Statement"][:3])),
     (
+        "log group named without the :* suffix",
+        lambda p, t, j: statement(p, "WriteTrainingLogs").update(
+            Resource=[
+                "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
+                "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs:log-stream:*",
+            ]
+        ),
+    ),
+    (
         "exact prefix instead of a pattern for listing",
         lambda p, t, j: statement(p, "ListTrainingDataPrefix").update(Condition={"StringEquals": {"s3:prefix": ["fraud/v3/"]}}),
     ),
