@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from checker.aws import catalog
+from checker.aws.analyze.actions import WELL_KNOWN
 from checker.aws.analyze.findings.codes import CODES
 from checker.aws.policy import Effect, Policy, Statement
 from checker.core.findings import Finding, Severity
@@ -96,8 +97,30 @@ def allowed_actions(policy: Policy) -> dict[str, Statement]:
     return granted
 
 
+COMMON_SERVICES = (
+    "s3",
+    "iam",
+    "sagemaker",
+    "bedrock",
+    "kms",
+    "secretsmanager",
+    "ssm",
+    "lambda",
+    "ec2",
+    "logs",
+    "sts",
+)
+
+
+def _familiar(action: str) -> tuple[int, int, str]:
+    """Well-known actions and services first, so a long list starts with what a learner recognises."""
+    service = action.split(":", 1)[0]
+    rank = COMMON_SERVICES.index(service) if service in COMMON_SERVICES else len(COMMON_SERVICES)
+    return (0 if action in WELL_KNOWN else 1, rank, action)
+
+
 def display(actions: Iterable[str], limit: int = 5) -> str:
-    names = sorted(actions)
+    names = sorted(set(actions), key=_familiar)
     shown = []
     for name in names[:limit]:
         info = catalog.action_info(name)
