@@ -37,6 +37,7 @@ FAMILIES = {
     "AWS-RESOURCE-STAR": "Resource * where resources are supported",
     "AWS-ALLOW-NOT-ACTION": "Allow with NotAction",
     "AWS-RESOURCE-PUBLIC": "public resource policy",
+    "AWS-RESOURCE-MISMATCH": "resource does not fit the action",
     "AWS-ALLOW-NOT-RESOURCE": "Allow with NotResource",
     "AWS-PASSROLE-UNRESTRICTED": "iam:PassRole unrestricted",
     "AWS-PRIVESC-ACTION": "privilege escalation",

@@ -318,3 +318,13 @@ def test_passrole_to_a_listed_role_with_compute_is_a_warning() -> None:
     )
     combo = [f for f in lint(scoped) if f.code == "AWS-PRIVESC-COMBO"]
     assert combo and combo[0].severity is Severity.WARNING
+
+
+def test_action_with_a_resource_of_another_type() -> None:
+    # Service Authorization Reference: s3:ListBucket acts on the bucket, s3:GetObject on objects.
+    assert "AWS-RESOURCE-MISMATCH" in codes(policy(allow("s3:ListBucket", "arn:aws:s3:::b/*")))
+    assert "AWS-RESOURCE-MISMATCH" in codes(policy(allow("s3:GetObject", "arn:aws:s3:::b")))
+    assert "AWS-RESOURCE-MISMATCH" not in codes(policy(allow("s3:ListBucket", "arn:aws:s3:::b")))
+    assert "AWS-RESOURCE-MISMATCH" not in codes(policy(allow("s3:GetObject", "arn:aws:s3:::b*")))
+    log_stream = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs:log-stream:*"
+    assert "AWS-RESOURCE-MISMATCH" not in codes(policy(allow("logs:PutLogEvents", log_stream)))

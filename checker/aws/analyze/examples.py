@@ -206,6 +206,27 @@ def resource_candidates(policies: Sequence[Policy], action: str, context: dict[s
 SEGMENT_ONLY = frozenset({"BucketName", "Partition", "Region", "Account"})  # never hold a slash
 
 
+def arn_shape_items(action: str) -> list[tuple[tuple[str, frozenset[str]], ...]]:
+    """The action's ARN formats as automaton items (regions.py), with the same placeholder rule as
+    arn_shapes."""
+    info = catalog.action_info(action)
+    if info is None or not info.resource_types:
+        return []
+    result = []
+    for resource_type in info.resource_types:
+        for arn in catalog.resource_arn_formats(info.service, resource_type):
+            parts = _PLACEHOLDER.split(arn)
+            items: list[tuple[str, frozenset[str]]] = []
+            for index, part in enumerate(parts):
+                if index % 2 == 0:
+                    items.extend(("lit", frozenset({c})) for c in part)
+                else:
+                    excluded = frozenset("/:") if part in SEGMENT_ONLY else frozenset()
+                    items.extend([("any", excluded), ("star", excluded)])
+            result.append(tuple(items))
+    return result
+
+
 def fits(action: str, resource: str) -> bool:
     """The resource has the shape of one of the action's resource types ("*" for actions without any)."""
     return any(shape.fullmatch(resource) for shape in arn_shapes(action))
@@ -213,8 +234,8 @@ def fits(action: str, resource: str) -> bool:
 
 @cache
 def arn_shapes(action: str) -> tuple[re.Pattern[str], ...]:
-    """The catalog's ARN formats as regular expressions: a placeholder is one path segment, except the
-    last one (an object key, a role path or a log group may hold slashes), unless it is a bucket name."""
+    """The catalog's ARN formats as regular expressions. A bucket name, partition, region or account is
+    one segment (no / or :); any other placeholder may hold slashes (object keys, role paths, log groups)."""
     info = catalog.action_info(action)
     if info is None or not info.resource_types:
         return (re.compile(re.escape("*")),)
@@ -227,8 +248,7 @@ def arn_shapes(action: str) -> tuple[re.Pattern[str], ...]:
                 if index % 2 == 0:
                     regex.append(re.escape(part))
                 else:
-                    last = index == len(parts) - 2
-                    regex.append(".+" if last and part not in SEGMENT_ONLY else "[^/:]+")
+                    regex.append("[^/:]+" if part in SEGMENT_ONLY else ".+")
             shapes.append(re.compile("".join(regex)))
     return tuple(shapes)
 

@@ -72,6 +72,13 @@ CODES: dict[str, Code] = {
             "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
         ),
         _code(
+            "AWS-RESOURCE-MISMATCH",
+            W,
+            "action paired only with resources of another type",
+            "give the action a resource of its own type (s3:ListBucket takes the bucket ARN, s3:GetObject an object ARN)",
+            "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
+        ),
+        _code(
             "AWS-RESOURCE-PUBLIC",
             S,
             "resource-based policy open to everyone",

@@ -4,7 +4,11 @@ NotAction or NotResource."""
 from __future__ import annotations
 
 from checker.aws import catalog
+from checker.aws.analyze.examples import arn_shape_items
 from checker.aws.analyze.findings.base import display, element_pointers, finding, statement_actions
+from checker.aws.analyze.globs import arn_pieces
+from checker.aws.analyze.regions import Item, explore, items_of
+from checker.aws.variables import has_variables
 from checker.aws.policy import Effect, Policy, PolicyKind
 from checker.aws.services import s3 as s3_rules
 from checker.core.findings import Finding
@@ -14,7 +18,7 @@ RESOURCE_IS_ATTACHED = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP)
 
 
 def check(policy: Policy) -> list[Finding]:
-    found: list[Finding] = _public(policy)
+    found: list[Finding] = _public(policy) + _mismatches(policy)
     for statement in policy.statements:
         if statement.effect is not Effect.ALLOW:
             continue
@@ -56,6 +60,55 @@ def check(policy: Policy) -> list[Finding]:
                     )
                 )
     return found
+
+
+def _mismatches(policy: Policy) -> list[Finding]:
+    """Actions named exactly whose resource type none of the statement's Resource patterns can match
+    (s3:ListBucket on arn:aws:s3:::bucket/*): decided exactly with the automaton product."""
+    if policy.kind in RESOURCE_IS_ATTACHED:
+        return []
+    found = []
+    for statement in policy.statements:
+        if statement.effect is not Effect.ALLOW or statement.actions is None or statement.resources is None:
+            continue
+        if any(p.universal for p in statement.resources):
+            continue
+        patterns = []
+        for pattern in statement.resources:
+            if has_variables(pattern.whole):
+                break
+            fields = pattern.fields
+            pieces = (
+                arn_pieces([list(f) for f in fields])
+                if fields and fields[0] == ("arn",)
+                else list(pattern.whole)
+            )
+            patterns.append(items_of(pieces))
+        else:
+            for action_pattern, pointer in zip(
+                statement.actions, element_pointers(policy, statement, "Action"), strict=False
+            ):
+                text = action_pattern.text
+                if "*" in text or "?" in text:
+                    continue
+                shapes = arn_shape_items(text)
+                if shapes and not any(_overlap(p, shape) for p in patterns for shape in shapes):
+                    info = catalog.action_info(text)
+                    kinds = ", ".join(info.resource_types) if info else "its resource type"
+                    found.append(
+                        finding(
+                            "AWS-RESOURCE-MISMATCH",
+                            policy,
+                            pointer,
+                            f"{text} acts on {kinds}, and no Resource of statement {statement.label} can name one, "
+                            "so this grant never applies",
+                        )
+                    )
+    return found
+
+
+def _overlap(pattern: tuple[Item, ...], shape: tuple[Item, ...]) -> bool:
+    return (True, True) in explore([pattern, shape]).vectors
 
 
 def _public(policy: Policy) -> list[Finding]:
