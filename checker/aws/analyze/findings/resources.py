@@ -8,9 +8,9 @@ from checker.aws.analyze.examples import arn_shape_items
 from checker.aws.analyze.findings.base import display, element_pointers, finding, statement_actions
 from checker.aws.analyze.globs import arn_pieces
 from checker.aws.analyze.regions import Item, explore, items_of
-from checker.aws.variables import has_variables
 from checker.aws.policy import Effect, Policy, PolicyKind
 from checker.aws.services import s3 as s3_rules
+from checker.aws.variables import has_variables
 from checker.core.findings import Finding
 
 # In a key policy, a bucket policy or a trust policy, "*" names the resource the policy is attached to.
