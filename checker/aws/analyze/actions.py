@@ -99,6 +99,7 @@ def _special_indices() -> dict[int, str]:
 TELLING_VERBS = ("delete", "put", "create", "update", "attach", "get", "list", "describe")
 
 
+@cache
 def _telling_rank(action_lower: str) -> tuple[int, int, str]:
     name = action_lower.split(":", 1)[-1]
     verb = next((i for i, v in enumerate(TELLING_VERBS) if name.startswith(v)), len(TELLING_VERBS))
@@ -137,7 +138,11 @@ class ActionClasses:
         self.patterns = tuple(dict.fromkeys(patterns))
         cat = action_catalog()
         signature: dict[int, list[int]] = {}
+        # A pattern matching every action ("*", "*:*") splits nothing: it matches every class.
+        self._universal = {p for p in self.patterns if compile_glob(p).is_universal}
         for number, pattern in enumerate(self.patterns):
+            if pattern in self._universal:
+                continue
             for index in _matching_indices(pattern):
                 signature.setdefault(index, []).append(number)
         special = _special_indices()
@@ -162,6 +167,8 @@ class ActionClasses:
                 self._by_pattern[self.patterns[number]] |= {cls.index}
 
     def classes_matching(self, pattern_lower: str) -> frozenset[int]:
+        if pattern_lower in self._universal:
+            return frozenset(range(len(self.classes)))
         return self._by_pattern.get(pattern_lower, frozenset())
 
     def class_of(self, action: str) -> int | None:

@@ -133,6 +133,9 @@ class _Account:
         if key not in self._can_run:
             result = True
             for action in actions:
+                if not _named_by_an_allow(who, action):
+                    result = False  # no Allow statement even matches the action name: no need for the prover
+                    break
                 sides = [who.policies] + ([[who.boundary]] if who.boundary else [])
                 if not all(grants_any(side, [{"action": action}]).granted for side in sides if side):
                     result = False
@@ -275,6 +278,21 @@ class _Account:
             return False
         everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
         return within(everything, policies, limit=1).status is WithinStatus.PROVED
+
+
+def _named_by_an_allow(who: Principal, action: str) -> bool:
+    lowered = action.lower()
+    for policy in who.policies:
+        for statement in policy.statements:
+            if statement.effect.value != "Allow":
+                continue
+            if statement.actions is not None and any(p.matches(lowered) for p in statement.actions):
+                return True
+            if statement.not_actions is not None and not any(
+                p.matches(lowered) for p in statement.not_actions
+            ):
+                return True
+    return False
 
 
 def _short(arn: str) -> str:

@@ -234,6 +234,8 @@ class Question:
     def _fill_up(self, found: list[Counterexample], limit: int) -> list[Counterexample]:
         """When fewer classes differ than asked for, show other actions of the same classes."""
         result = list(found)
+        if len(result) >= limit:
+            return result
         for example in found:
             class_id = self.space.classes.class_of(example.action)
             if class_id is None:
