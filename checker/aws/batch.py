@@ -131,7 +131,7 @@ def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
 def request_warnings(request: Request, policies: PolicySet) -> list[str]:
     """Catalog warnings a learner should see next to a decision: typos silently change the answer."""
     from checker.aws import catalog
-    from checker.aws.validate import catalog_warnings
+    from checker.aws.analyze.findings import catalog_findings
 
     warnings = []
     if ":" in request.action and catalog.action_info(request.action) is None:
@@ -141,7 +141,7 @@ def request_warnings(request: Request, policies: PolicySet) -> list[str]:
             + (f"; did you mean {guess!r}?" if guess else "")
         )
     for policy in policies.all_policies():
-        for finding in catalog_warnings(policy):
+        for finding in catalog_findings(policy):
             where = finding.where.pointer if finding.where else ""
             warnings.append(f"{policy.name} {where}: {finding.message}" + (f" ({finding.hint})" if finding.hint else ""))
     return warnings

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checker.aws import catalog, parse_policy
-from checker.aws.validate import catalog_warnings
+from checker.aws.analyze.findings import catalog_findings
 from checker.cli.main import main
 from checker.core.source import parse_json
 
@@ -38,7 +38,7 @@ def test_condition_keys_known_including_globals_and_tag_patterns() -> None:
     assert not catalog.condition_key_known("s3:prefx")
 
 
-def test_warnings_name_the_place_and_suggest() -> None:
+def test_catalog_findings_name_the_place_and_suggest() -> None:
     text = json.dumps(
         {
             "Version": "2012-10-17",
@@ -53,11 +53,12 @@ def test_warnings_name_the_place_and_suggest() -> None:
         },
         indent=2,
     )
-    warnings = catalog_warnings(parse_policy(parse_json(text, "p.json")))
-    assert [w.code for w in warnings] == ["UNKNOWN_ACTION", "UNKNOWN_CONDITION_KEY"]
-    assert warnings[0].hint == "did you mean 's3:GetObject'?"
-    assert warnings[0].where is not None and warnings[0].where.pointer == "/Statement/0/Action/0"
-    assert warnings[1].hint == "did you mean 's3:prefix'?"
+    found = catalog_findings(parse_policy(parse_json(text, "p.json")))
+    assert [f.code for f in found] == ["AWS-UNKNOWN-ACTION", "AWS-UNKNOWN-CONDITION-KEY"]
+    assert "did you mean s3:GetObject" in found[0].message
+    assert found[0].where is not None and found[0].where.pointer == "/Statement/0/Action/0"
+    assert found[0].where.line == 7
+    assert "did you mean s3:prefix" in found[1].message
 
 
 def test_simulate_prints_typo_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,7 +72,7 @@ def test_simulate_prints_typo_warning(tmp_path: Path, capsys: pytest.CaptureFixt
     request.write_text(json.dumps(case))
     assert main(["simulate", "aws", str(request)]) == 0
     captured = capsys.readouterr()
-    assert "implicit_deny" in captured.out and "did you mean 's3:GetObject'" in captured.err
+    assert "implicit_deny" in captured.out and "did you mean s3:GetObject" in captured.err
 
 
 def test_version_reports_catalog(capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,4 +25,9 @@ def lint(policy: Policy, *, account: str | None = None) -> list[Finding]:
     )
 
 
-__all__ = ["CODES", "Code", "lint"]
+def catalog_findings(policy: Policy) -> list[Finding]:
+    """Unknown actions and condition keys only: cheap enough to show next to every explained decision."""
+    return actions.unknown(policy) + structure.unknown_condition_keys(policy)
+
+
+__all__ = ["CODES", "Code", "catalog_findings", "lint"]

@@ -23,6 +23,17 @@ def check(policy: Policy) -> list[Finding]:
     return found
 
 
+def unknown(policy: Policy) -> list[Finding]:
+    """Only the catalog findings: actions that are not AWS actions, patterns that match none."""
+    found: list[Finding] = []
+    for statement in policy.statements:
+        patterns = statement.actions if statement.actions is not None else statement.not_actions
+        element = "Action" if statement.actions is not None else "NotAction"
+        for pattern, pointer in zip(patterns or (), element_pointers(policy, statement, element), strict=False):
+            found.extend(_known(policy, pattern.text, pointer))
+    return found
+
+
 def _known(policy: Policy, text: str, pointer: str) -> list[Finding]:
     if text == "*":
         return []

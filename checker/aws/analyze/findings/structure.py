@@ -18,6 +18,10 @@ def check(policy: Policy) -> list[Finding]:
     return _condition_keys(policy) + _old_version_variables(policy) + _redundant(policy)
 
 
+def unknown_condition_keys(policy: Policy) -> list[Finding]:
+    return _condition_keys(policy)
+
+
 def _condition_keys(policy: Policy) -> list[Finding]:
     found = []
     for statement in policy.statements:
