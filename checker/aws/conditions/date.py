@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import operator as op
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from checker.aws.conditions.operator import Operator, request_text, text_of
+from checker.aws.conditions.operator import ordered_family, text_of
 from checker.aws.wildcard import Piece
 
 
@@ -31,23 +28,5 @@ def _prepare(pieces: list[Piece]) -> float:
     return parse_date(text_of(pieces))
 
 
-def _compare(relation: Callable[[float, float], bool]) -> Callable[[Any, float], bool]:
-    def test(request: Any, policy: float) -> bool:
-        try:
-            value = parse_date(request_text(request))
-        except ValueError:
-            return False
-        return relation(value, policy)
-
-    return test
-
-
 HINT = "dates are ISO 8601 (2026-11-28T10:00:00Z) or epoch seconds"
-OPERATORS = [
-    Operator("DateEquals", False, False, False, _prepare, _compare(op.eq), HINT),
-    Operator("DateNotEquals", True, False, False, _prepare, _compare(op.eq), HINT),
-    Operator("DateLessThan", False, False, False, _prepare, _compare(op.lt), HINT),
-    Operator("DateLessThanEquals", False, False, False, _prepare, _compare(op.le), HINT),
-    Operator("DateGreaterThan", False, False, False, _prepare, _compare(op.gt), HINT),
-    Operator("DateGreaterThanEquals", False, False, False, _prepare, _compare(op.ge), HINT),
-]
+OPERATORS = ordered_family("Date", parse_date, _prepare, HINT)

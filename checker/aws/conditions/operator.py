@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,3 +30,31 @@ def request_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def ordered_family(
+    prefix: str, parse: Callable[[str], float], prepare: Callable[[list[Piece]], float], hint: str
+) -> list[Operator]:
+    """The six comparison operators of an ordered family (Numeric..., Date...): Equals, NotEquals,
+    LessThan, LessThanEquals, GreaterThan, GreaterThanEquals. A request value that does not parse matches
+    nothing."""
+
+    def compare(relation: Callable[[float, float], bool]) -> Callable[[Any, float], bool]:
+        def test(request: Any, policy: float) -> bool:
+            try:
+                value = parse(request_text(request))
+            except ValueError:
+                return False
+            return relation(value, policy)
+
+        return test
+
+    relations = [
+        ("Equals", False, operator.eq),
+        ("NotEquals", True, operator.eq),
+        ("LessThan", False, operator.lt),
+        ("LessThanEquals", False, operator.le),
+        ("GreaterThan", False, operator.gt),
+        ("GreaterThanEquals", False, operator.ge),
+    ]
+    return [Operator(prefix + name, negated, False, False, prepare, compare(rel), hint) for name, negated, rel in relations]
