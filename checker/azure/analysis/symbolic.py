@@ -571,8 +571,8 @@ class Encoder:
         preferred = {"subscription": "witness-subscription", "resource_group": "witness-rg",
                      "account": "witnessaccount", "container": "witness-container"}
         wishes = [(var, preferred.get(str(var), "witness")) for var, _kind in shape.names]
-        if shape.path is not None:
-            wishes.append((shape.path, "witness/file.csv"))
+        # No wish for the blob path: a path condition makes z3's string solver search without bound for a
+        # readable path (its timeout is not honoured there), and the model's own path is already concrete.
         solver.set(timeout=PRETTIFY_TIMEOUT_MS)
         for var, value in wishes:
             if str(best.eval(var, model_completion=True).as_string()) in self.literal_names:
