@@ -100,24 +100,25 @@ class _Evaluator:
             )
         identity_applies = caller.is_aws_principal
         # SCPs limit every principal of a member account, its root user included; not service principals.
-        scp_applies = bool(policies.scps) and caller.is_aws_principal
-        rcp_applies = bool(policies.rcps) and request.service in _rcp_services() and caller.kind is not CallerKind.SERVICE
-
-        rcp_levels = [self.outcome_of_all(level) for level in policies.rcps] if rcp_applies else []
-        scp_levels = [self.outcome_of_all(level) for level in policies.scps] if scp_applies else []
+        scp_levels = [self.outcome_of_all(level) for level in policies.scps] if policies.scps and identity_applies else []
+        rcp_levels = (
+            [self.outcome_of_all(level) for level in policies.rcps]
+            if policies.rcps and caller.kind is not CallerKind.SERVICE and request.service in _rcp_services()
+            else []
+        )
         resource = self.outcome(policies.resource, with_principal=True) if policies.resource else None
         identity = [self.outcome(p) for p in policies.identity] if identity_applies else []
         boundary = self.outcome(policies.boundary) if policies.boundary and identity_applies else None
         session = self.outcome(policies.session) if policies.session and identity_applies else None
 
-        everything = rcp_levels + scp_levels + identity + [o for o in (resource, boundary, session) if o]
-        for outcome in everything:
-            if outcome.denies:
-                policy, statement = outcome.denies[0]
-                return self.decision(
-                    DecisionKind.EXPLICIT_DENY,
-                    f"explicitly denied by {policy.name}, statement {statement.label}",
-                )
+        for group in (rcp_levels, scp_levels, identity, (resource, boundary, session)):
+            for outcome in group:
+                if outcome is not None and outcome.denies:
+                    policy, statement = outcome.denies[0]
+                    return self.decision(
+                        DecisionKind.EXPLICIT_DENY,
+                        f"explicitly denied by {policy.name}, statement {statement.label}",
+                    )
         # RCPs never deny implicitly: RCPFullAWSAccess is attached to the root, every OU and every account
         # as soon as RCPs are enabled and cannot be detached, so every level always has an Allow.
         for index, level in enumerate(scp_levels):
@@ -126,11 +127,12 @@ class _Evaluator:
                     DecisionKind.IMPLICIT_DENY,
                     f"no service control policy at organization level {index + 1} allows {request.request.action}",
                 )
-        immutable = iam_rules.immutable_target(request.action_lower, request.resource)
-        if immutable:
-            return self.decision(DecisionKind.IMPLICIT_DENY, immutable)
+        if request.service == "iam":
+            immutable = iam_rules.immutable_target(request.action_lower, request.resource)
+            if immutable:
+                return self.decision(DecisionKind.IMPLICIT_DENY, immutable)
 
-        grant = self.resource_grant(resource)
+        grant = self.resource_grant(resource) if resource is not None else None
         identity_allows = any(o.allows for o in identity)
         boundary_ok = boundary is None or bool(boundary.allows)
         session_ok = session is None or bool(session.allows)
