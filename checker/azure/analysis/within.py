@@ -26,6 +26,7 @@ from checker.core.errors import InputError
 from checker.core.findings import Counterexample
 
 SOLVER_TIMEOUT_MS = 20_000
+PREFERENCE_TIMEOUT_MS = 1_000
 MAX_COUNTEREXAMPLES = 3
 
 
@@ -86,6 +87,18 @@ def _may_grant(encoder: Encoder, submission: AzureModel, shape: Any, data: bool)
     return False
 
 
+def _granted_catalog_operations(encoder: Encoder, submission: AzureModel, data: bool) -> list[str]:
+    names = []
+    for info in encoder.catalog.operations:
+        if info.data is not data:
+            continue
+        lowered = info.name.lower()
+        if any(a.role.grants(lowered, data)[0] is not None and a.role.grants(lowered, data)[1] is None
+               for a in submission.assignments):
+            names.append(lowered)
+    return names
+
+
 def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
     solver = z3.Solver()
     solver.set(timeout=SOLVER_TIMEOUT_MS)
@@ -93,8 +106,18 @@ def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shap
     solver.add(z3.Not(encoder.allowed(envelope, shape, data)))
     solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
     solver.push()
-    solver.add(encoder.catalog_preference(data))  # a counterexample with a real operation reads better
-    result = solver.check()
+    # A counterexample with a catalog operation reads better; try the ones the submission grants first,
+    # each pinned (cheap for the solver), then fall back to any operation name.
+    result = z3.unknown
+    solver.set(timeout=PREFERENCE_TIMEOUT_MS)
+    for name in _granted_catalog_operations(encoder, submission, data):
+        solver.push()
+        solver.add(encoder.operation == z3.StringVal(name))
+        result = solver.check()
+        if result == z3.sat:
+            break
+        solver.pop()
+    solver.set(timeout=SOLVER_TIMEOUT_MS)
     if result != z3.sat:
         solver.pop()
         result = solver.check()
