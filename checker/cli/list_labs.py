@@ -17,16 +17,13 @@ def run(args: argparse.Namespace) -> int:
     from checker.core.errors import InputError
     from checker.grading.catalog import find_course
     from checker.grading.progress import Progress
-    from checker.grading.spec import load_lab
 
     course = find_course(explicit=args.root)
     progress = Progress.load(course.progress_file)
     rows: list[dict[str, Any]] = []
-    for folder in course.lab_folders():
-        try:
-            lab = load_lab(folder)
-        except InputError as exc:
-            rows.append({"lab": folder.name, "error": str(exc)})
+    for folder, lab in course.each_lab():
+        if isinstance(lab, InputError):
+            rows.append({"lab": folder.name, "error": str(lab)})
             continue
         status: dict[str, str] = {}
         for cloud in lab.clouds:

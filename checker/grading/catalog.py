@@ -48,6 +48,17 @@ class Course:
         known = ", ".join(folder.name for folder in folders) or "none found"
         raise InputError(f"no lab called {name!r} in {self.labs_dir}", hint=f"labs: {known}")
 
+    def each_lab(self) -> list[tuple[Path, LabSpec | InputError]]:
+        """Every lab folder with its parsed lab.yaml, or the error that names what is wrong in it;
+        one broken lab must not hide the others from `list` and `progress`."""
+        found: list[tuple[Path, LabSpec | InputError]] = []
+        for folder in self.lab_folders():
+            try:
+                found.append((folder, load_lab(folder)))
+            except InputError as exc:
+                found.append((folder, exc))
+        return found
+
     def load(self, name: str) -> LabSpec:
         return load_lab(self.find(name))
 
