@@ -28,7 +28,7 @@ from checker.aws.services import kms as kms_rules
 from checker.aws.services import s3 as s3_rules
 from checker.aws.services import sts as sts_rules
 from checker.aws.variables import fill
-from checker.aws.wildcard import compile_pieces
+from checker.aws.wildcard import compile_filled
 from checker.core.decision import Decision, DecisionKind, Reason
 from checker.core.errors import InputError
 
@@ -65,10 +65,18 @@ class _Trace:
             self.reasons.append(Reason(policy.name, statement.label if statement else None, effect, detail))
 
 
+# Shared by every request decided without an explanation: it never records anything.
+_SILENT = _Trace(False)
+
+
 @dataclass(slots=True)
 class _Outcome:
     allows: tuple[tuple[Policy, Statement], ...]
     denies: tuple[tuple[Policy, Statement], ...]
+
+
+_NOTHING_APPLIES = _Outcome((), ())
+_ALLOW = Effect.ALLOW  # a module constant: cheaper to read in the per-statement loop than the enum member
 
 
 def evaluate(request: Request, policies: PolicySet, *, explain: bool = False) -> Decision:
@@ -79,7 +87,7 @@ def evaluate(request: Request, policies: PolicySet, *, explain: bool = False) ->
         raise InputError(f"principal: {exc}") from None
     if ":" not in prepared.action_lower:
         raise InputError(f"action {request.action!r} has no service prefix, as in s3:GetObject")
-    return _Evaluator(prepared, policies, _Trace(explain)).run()
+    return _Evaluator(prepared, policies, _Trace(True) if explain else _SILENT).run()
 
 
 class _Evaluator:
@@ -145,12 +153,10 @@ class _Evaluator:
         request = self.request
         caller = request.caller
         action = request.request.action
-        needs_resource_policy = sts_rules.is_trust_action(request.action_lower) or kms_rules.requires_key_policy(
-            request.service, request.resource
-        )
-        resource_word = "trust policy" if sts_rules.is_trust_action(request.action_lower) else (
-            "key policy" if kms_rules.requires_key_policy(request.service, request.resource) else "resource-based policy"
-        )
+        trust = sts_rules.is_trust_action(request.action_lower)
+        key_policy = not trust and kms_rules.requires_key_policy(request.service, request.resource)
+        needs_resource_policy = trust or key_policy
+        resource_word = "trust policy" if trust else ("key policy" if key_policy else "resource-based policy")
         allow = DecisionKind.ALLOW
         deny = DecisionKind.IMPLICIT_DENY
 
@@ -237,14 +243,21 @@ class _Evaluator:
         return _Outcome(tuple(allows), tuple(denies))
 
     def outcome(self, policy: Policy, with_principal: bool = False) -> _Outcome:
+        if not self.trace.explain:
+            # Fast path: only statements whose Action / NotAction admit this action can apply, and most
+            # policies have none or one that applies, so tuples are grown only when one does.
+            allowing: tuple[tuple[Policy, Statement], ...] = ()
+            denying: tuple[tuple[Policy, Statement], ...] = ()
+            mismatch = self.mismatch
+            for statement in policy.statements_for(self.request.action_lower):
+                if mismatch(policy, statement, with_principal) is None:
+                    if statement.effect is _ALLOW:
+                        allowing += ((policy, statement),)
+                    else:
+                        denying += ((policy, statement),)
+            return _Outcome(allowing, denying) if allowing or denying else _NOTHING_APPLIES
         allows: list[tuple[Policy, Statement]] = []
         denies: list[tuple[Policy, Statement]] = []
-        if not self.trace.explain:
-            # Fast path: only statements whose Action / NotAction admit this action can apply.
-            for statement in policy.statements_for(self.request.action_lower):
-                if self.mismatch(policy, statement, with_principal) is None:
-                    (allows if statement.effect is Effect.ALLOW else denies).append((policy, statement))
-            return _Outcome(tuple(allows), tuple(denies))
         for statement in policy.statements:
             failure: str | ConditionClause | None = (
                 "NotAction" if statement.not_actions is not None else "Action"
@@ -264,7 +277,7 @@ class _Evaluator:
         request = self.request
         if statement.resources is not None:
             for resource in statement.resources:
-                if self.resource_matches(resource, policy):
+                if resource.universal or self.resource_matches(resource, policy):
                     break
             else:
                 return "Resource"
@@ -332,11 +345,11 @@ class _Evaluator:
         if pattern.fields is not None and request.resource_fields is not None:
             for tokens, value in zip(pattern.fields, request.resource_fields, strict=True):
                 pieces = fill(tokens, request.lookup)
-                if pieces is None or not compile_pieces(pieces).matches(value):
+                if pieces is None or not compile_filled(pieces).matches(value):
                     return False
             return True
         pieces = fill(pattern.whole, request.lookup)
-        return pieces is not None and compile_pieces(pieces).matches(request.resource)
+        return pieces is not None and compile_filled(pieces).matches(request.resource)
 
 
 _RCP_SERVICES: frozenset[str] | None = None

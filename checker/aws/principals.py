@@ -8,7 +8,7 @@ principals and identity providers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from checker.aws.policy import PrincipalSpec
@@ -35,10 +35,11 @@ class Caller:
     account: str | None
     role_name: str | None = None  # for roles and their sessions
     user_name: str | None = None
+    # Set from `kind` once: read on every request, and callers are parsed once and cached.
+    is_aws_principal: bool = field(init=False, compare=False, repr=False)
 
-    @property
-    def is_aws_principal(self) -> bool:
-        return self.kind in AWS_KINDS
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_aws_principal", self.kind in AWS_KINDS)
 
     @property
     def principal_arn(self) -> str:

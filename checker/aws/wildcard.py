@@ -136,6 +136,26 @@ def compile_pieces(pieces: Iterable[Piece]) -> Glob:
     return Glob(tuple(segments), has_star, exact, sum(len(s.text) for s in segments))
 
 
+def compile_filled(pieces: list[Piece]) -> Glob:
+    """Compile a pattern whose policy variables were just filled from a request.
+
+    The same filled pattern recurs across requests (one user, one tag value), so short ones are cached;
+    long ones are compiled afresh to keep the cache small whatever the input.
+    """
+    key = tuple(pieces)
+    if sum(len(p) for p in key if isinstance(p, str)) > _CACHED_PATTERN_LENGTH:
+        return compile_pieces(key)
+    return _compile_cached(key)
+
+
+_CACHED_PATTERN_LENGTH = 256
+
+
+@lru_cache(maxsize=2048)
+def _compile_cached(pieces: tuple[Piece, ...]) -> Glob:
+    return compile_pieces(pieces)
+
+
 def compile_glob(pattern: str, *, lowercase: bool = False) -> Glob:
     """Compile a plain pattern string where every `*` and `?` is a wildcard."""
     if lowercase:

@@ -29,8 +29,10 @@ class Reason:
         return f"[{self.effect}] {where}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per request, and frozen dataclasses initialize slowly
 class Decision:
+    """Treat as immutable: engines build one per request and never change it afterwards."""
+
     kind: DecisionKind
     summary: str
     reasons: tuple[Reason, ...] = field(default_factory=tuple)

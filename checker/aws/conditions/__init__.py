@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.aws.conditions import arn, binary, boolean, date, ip, null, numeric, string
 from checker.aws.conditions.operator import Operator
+from checker.aws.variables import fill
 
 if TYPE_CHECKING:
     from checker.aws.policy import ConditionClause
@@ -48,8 +49,6 @@ def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> li
     """
     if clause.prepared is not None:
         return list(clause.prepared)
-    from checker.aws.variables import fill
-
     result = []
     for tokens in clause.values:
         pieces = fill(tokens, lookup)
@@ -67,36 +66,51 @@ def is_absent(value: Any) -> bool:
 
 
 def evaluate_clause(clause: ConditionClause, lookup: Callable[[str], Any]) -> bool:
-    """True when the clause holds for the request whose context keys `lookup` returns (lowercase names)."""
+    """True when the clause holds for the request whose context keys `lookup` returns (lowercase names).
+
+    Runs for every condition of every applicable statement, so it loops by hand rather than building
+    closures or generators.
+    """
     operator = clause.operator
-    policy_values = prepared_values(clause, lookup)
+    policy_values: Any = clause.prepared
     if policy_values is None:
-        return False  # an unresolvable variable makes the statement invalid: it does not apply
+        policy_values = prepared_values(clause, lookup)
+        if policy_values is None:
+            return False  # an unresolvable variable makes the statement invalid: it does not apply
     value = lookup(clause.key_lower)
-    absent = is_absent(value)
+    is_list = isinstance(value, list)
+    absent = value is None or (is_list and not value)
+    test = operator.test
     if operator.name == "Null":
-        return any(operator.test(absent, wanted) for wanted in policy_values)
+        return any(test(absent, wanted) for wanted in policy_values)
+    set_operator = clause.set_operator
     if absent:
-        if clause.set_operator == "ForAnyValue":
+        if set_operator == "ForAnyValue":
             # "ForAnyValue ... returns false if the key is not present or resolves to an empty data set",
             # with or without IfExists (see docs/aws-differences.md).
             return False
-        if clause.if_exists or clause.set_operator == "ForAllValues":
+        if clause.if_exists or set_operator == "ForAllValues":
             return True
         return operator.negated
-    test = operator.test
-
-    def holds_for(request_value: Any) -> bool:
-        hit = any(test(request_value, p) for p in policy_values)
-        return not hit if operator.negated else hit
-
-    request_values = value if isinstance(value, list) else [value]
-    if clause.set_operator == "ForAllValues":
-        return all(holds_for(v) for v in request_values)
-    if clause.set_operator == "ForAnyValue":
-        return any(holds_for(v) for v in request_values)
+    negated = operator.negated
+    if not is_list:
+        # One request value: it holds when it matches a policy value (a negated operator: matches none).
+        for wanted in policy_values:
+            if test(value, wanted):
+                return not negated
+        return negated
+    if set_operator == "ForAllValues":
+        return all(_holds_for(test, negated, v, policy_values) for v in value)
+    if set_operator == "ForAnyValue":
+        return any(_holds_for(test, negated, v, policy_values) for v in value)
     # A single-valued operator on a multivalued key: a positive operator holds when any request value
     # matches, a negated operator when no request value matches any policy value.
-    if operator.negated:
-        return all(holds_for(v) for v in request_values)
-    return any(holds_for(v) for v in request_values)
+    if negated:
+        return all(_holds_for(test, negated, v, policy_values) for v in value)
+    return any(_holds_for(test, negated, v, policy_values) for v in value)
+
+
+def _holds_for(test: Callable[[Any, Any], bool], negated: bool, request_value: Any, policy_values: Any) -> bool:
+    """One request value against the policy values: any match, or for a negated operator no match."""
+    hit = any(test(request_value, wanted) for wanted in policy_values)
+    return not hit if negated else hit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checker.aws.conditions.operator import Operator, request_text, text_of
-from checker.aws.wildcard import Glob, Piece, compile_pieces
+from checker.aws.wildcard import Glob, Piece, compile_filled
 
 
 def _equals(request: Any, policy: str) -> bool:
@@ -25,7 +25,7 @@ def _lower(pieces: list[Piece]) -> str:
 
 
 def _glob(pieces: list[Piece]) -> Glob:
-    return compile_pieces(pieces)
+    return compile_filled(pieces)
 
 
 OPERATORS = [

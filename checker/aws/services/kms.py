@@ -8,7 +8,7 @@ caller directly allows on its own within the account.
 from __future__ import annotations
 
 
-def requires_key_policy(service: str, resource: str = "arn:aws:kms:::key/") -> bool:
+def requires_key_policy(service: str, resource: str) -> bool:
     """Only requests on a KMS key need its key policy; CreateKey, ListKeys, ListAliases and alias
     resources ("*" or alias ARNs) are governed by IAM policies alone (KMS Developer Guide, "AWS KMS permissions")."""
     return service == "kms" and ":key/" in resource
