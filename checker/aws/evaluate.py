@@ -276,8 +276,16 @@ class _Evaluator:
         did not match (worded by `describe`, which runs only when an explanation was asked for)."""
         request = self.request
         if statement.resources is not None:
+            fields = request.resource_fields
             for resource in statement.resources:
-                if resource.universal or self.resource_matches(resource, policy):
+                if resource.universal:
+                    break
+                tail = resource.tail
+                if tail is not None and fields is not None:
+                    # The common shape, inlined: plain first five fields, then the resource field.
+                    if resource.head == request.resource_head and tail.matches(fields[5]):
+                        break
+                elif self.resource_matches(resource, policy):
                     break
             else:
                 return "Resource"
@@ -294,7 +302,7 @@ class _Evaluator:
                 and not self.not_principal_ignored(statement)
             ):
                 return "NotPrincipal"
-        lookup = request.lookup
+        lookup = request.context.get  # the dict's own method: no Python frame per key lookup
         for clause in statement.conditions:
             if not evaluate_clause(clause, lookup):
                 return clause

@@ -54,20 +54,22 @@ def prepare_request(request: Request) -> PreparedRequest:
     """
     caller, implicit = _caller(request.principal)
     action_lower = request.action.lower()
-    service = action_lower.split(":", 1)[0]
+    service = action_lower.partition(":")[0]
     resource = request.resource
     parts = resource.split(":", 5)
-    resource_fields = parts if len(parts) == 6 and parts[0] == "arn" else None
-    resource_head = resource[: len(resource) - len(parts[5]) - 1] if resource_fields is not None else ""
+    resource_fields: list[str] | None = None
+    resource_head = ""
     resource_account = request.resource_account
+    if len(parts) == 6 and parts[0] == "arn":
+        resource_fields = parts
+        resource_head = resource[: len(resource) - len(parts[5]) - 1]
+        if resource_account is None and parts[4]:
+            resource_account = parts[4]
     if resource_account is None:
-        if resource_fields is not None and resource_fields[4]:
-            resource_account = resource_fields[4]
-        else:
-            resource_account = caller.account  # e.g. S3 ARNs carry no account: same account unless told
+        resource_account = caller.account  # e.g. S3 ARNs carry no account: same account unless told
     context = dict(implicit)
-    for key, value in request.context.items():
-        context[key.lower()] = value
+    if request.context:
+        context.update({key.lower(): value for key, value in request.context.items()})
     return PreparedRequest(
         request, caller, action_lower, service, resource, resource_fields, resource_account, context, resource_head
     )
