@@ -77,10 +77,13 @@ class Glob:
     has_star: bool
     exact: str | None
     min_length: int = 0  # no value shorter than the pattern's literal text and `?` marks can match
+    prefix: str | None = None  # set for the most common shape, literal text and one final star ("data/*")
 
     def matches(self, value: str) -> bool:
         if self.exact is not None:
             return value == self.exact
+        if self.prefix is not None:
+            return value.startswith(self.prefix)
         segments = self.segments
         if not self.has_star:
             only = segments[0]
@@ -133,7 +136,8 @@ def compile_pieces(pieces: Iterable[Piece]) -> Glob:
             length += len(piece)
     segments.append(_Segment("".join(text), frozenset(holes)))
     exact = segments[0].text if not has_star and not has_question else None
-    return Glob(tuple(segments), has_star, exact, sum(len(s.text) for s in segments))
+    prefix = segments[0].text if len(segments) == 2 and not segments[1].text and not has_question else None
+    return Glob(tuple(segments), has_star, exact, sum(len(s.text) for s in segments), prefix)
 
 
 def compile_filled(pieces: list[Piece]) -> Glob:
