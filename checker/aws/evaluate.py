@@ -76,6 +76,14 @@ class _Outcome:
 
 
 _NOTHING_APPLIES = _Outcome((), ())
+
+
+def _first_deny(outcomes: Sequence[_Outcome | None]) -> tuple[Policy, Statement] | None:
+    """The first denying statement among the outcomes, in order."""
+    for outcome in outcomes:
+        if outcome is not None and outcome.denies:
+            return outcome.denies[0]
+    return None
 _ALLOW = Effect.ALLOW  # a module constant: cheaper to read in the per-statement loop than the enum member
 
 
@@ -119,14 +127,13 @@ class _Evaluator:
         boundary = self.outcome(policies.boundary) if policies.boundary and identity_applies else None
         session = self.outcome(policies.session) if policies.session and identity_applies else None
 
-        for group in (rcp_levels, scp_levels, identity, (resource, boundary, session)):
-            for outcome in group:
-                if outcome is not None and outcome.denies:
-                    policy, statement = outcome.denies[0]
-                    return self.decision(
-                        DecisionKind.EXPLICIT_DENY,
-                        f"explicitly denied by {policy.name}, statement {statement.label}",
-                    )
+        denied = _first_deny(rcp_levels) or _first_deny(scp_levels) or _first_deny(identity)
+        denied = denied or _first_deny((resource, boundary, session))
+        if denied is not None:
+            policy, statement = denied
+            return self.decision(
+                DecisionKind.EXPLICIT_DENY, f"explicitly denied by {policy.name}, statement {statement.label}"
+            )
         # RCPs never deny implicitly: RCPFullAWSAccess is attached to the root, every OU and every account
         # as soon as RCPs are enabled and cannot be detached, so every level always has an Allow.
         for index, level in enumerate(scp_levels):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from checker.aws.principals import Caller, CallerKind, parse_caller
@@ -67,7 +68,7 @@ def prepare_request(request: Request) -> PreparedRequest:
             resource_account = parts[4]
     if resource_account is None:
         resource_account = caller.account  # e.g. S3 ARNs carry no account: same account unless told
-    context = dict(implicit)
+    context = implicit.copy()
     if request.context:
         context.update({key.lower(): value for key, value in request.context.items()})
     return PreparedRequest(
@@ -85,10 +86,12 @@ PRINCIPAL_TYPES = {
 
 
 @lru_cache(maxsize=1024)
-def _caller(principal: str) -> tuple[Caller, tuple[tuple[str, str], ...]]:
-    """The classified caller and the context keys AWS adds for it (cached: callers repeat across requests)."""
+def _caller(principal: str) -> tuple[Caller, MappingProxyType[str, str]]:
+    """The classified caller and the context keys AWS adds for it (cached: callers repeat across requests).
+
+    The keys come read-only; each request takes its own copy."""
     caller = parse_caller(principal)
-    return caller, _implicit_context(caller)
+    return caller, MappingProxyType(dict(_implicit_context(caller)))
 
 
 def _implicit_context(caller: Caller) -> tuple[tuple[str, str], ...]:
