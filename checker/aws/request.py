@@ -46,6 +46,10 @@ class PreparedRequest:
         )
 
 
+# Context key names repeat across requests; reusing one lowercased string per name also reuses its hash.
+_LOWERED_KEYS: dict[str, str] = {}
+
+
 def prepare_request(request: Request) -> PreparedRequest:
     """Classify the caller, normalize names, and add the context keys AWS always supplies.
 
@@ -70,7 +74,14 @@ def prepare_request(request: Request) -> PreparedRequest:
         resource_account = caller.account  # e.g. S3 ARNs carry no account: same account unless told
     context = implicit.copy()
     if request.context:
-        context.update({key.lower(): value for key, value in request.context.items()})
+        lowered = _LOWERED_KEYS
+        if len(lowered) > 4096:
+            lowered.clear()  # keep the memo small whatever keys the input invents
+        for key, value in request.context.items():
+            name = lowered.get(key)
+            if name is None:
+                name = lowered[key] = key.lower()
+            context[name] = value
     return PreparedRequest(
         request, caller, action_lower, service, resource, resource_fields, resource_account, context, resource_head
     )
