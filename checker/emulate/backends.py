@@ -9,14 +9,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 from checker.emulate.authorize import Authorizer
+from checker.emulate.mapping.botomodel import client_loader
 from checker.emulate.state.credentials import CredentialStore, KeySource, MotoKeySource
 from checker.emulate.state.reader import BackendState
 
@@ -24,8 +28,34 @@ ROOT_KEY = "test"
 ROOT_SECRET = "test"
 LOCALSTACK_URL = "http://127.0.0.1:4566"
 
-_boto3: Any = boto3  # service names are plain strings here, not the stubs' literals
 _ADMIN_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+
+_CLIENTS_LOCK = threading.Lock()  # botocore sessions are not safe for concurrent client creation
+_SESSIONS: dict[bool, Any] = {}
+_ADMIN_CLIENTS: dict[tuple[bool, str | None, str, str], Any] = {}
+
+
+def client_session() -> Any:
+    """The boto3 session every client of the emulator is made from (no credentials of its own).
+
+    It shares the process's botocore loader, so each service model is parsed once however many
+    clients, backends and learners follow. botocore gives moto's request stubber only to sessions
+    created after moto is imported, so a new session is made once moto is loaded.
+    """
+    with_moto = "moto.core.models" in sys.modules
+    with _CLIENTS_LOCK:
+        session = _SESSIONS.get(with_moto)
+        if session is None:
+            core = botocore.session.get_session()
+            core.register_component("data_loader", client_loader())
+            session = _SESSIONS[with_moto] = boto3.Session(botocore_session=core)
+        return session
+
+
+def _new_client(service: str, **kwargs: Any) -> Any:
+    session = client_session()
+    with _CLIENTS_LOCK:
+        return session.client(service, **kwargs)
 
 
 @dataclass
@@ -44,7 +74,7 @@ class Backend:
 
     def client(self, service: str, access_key: str, secret_key: str, session_token: str | None = None) -> Any:
         """A plain (not enforced) client of the backend with the given credentials."""
-        return _boto3.client(
+        return _new_client(
             service,
             region_name=self.region,
             endpoint_url=self.endpoint_url,
@@ -65,15 +95,26 @@ class Backend:
 
 
 def _admin_client(endpoint_url: str | None, region: str) -> Callable[[str], Any]:
+    """Administrator clients, one per endpoint, region and service for the whole process.
+
+    A client holds no state of the backend (moto's state lives in moto), so reusing it for the next
+    backend on the same endpoint is safe and spares building it again (tens of ms each).
+    """
+
     def make(service: str) -> Any:
-        return _boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint_url,
-            aws_access_key_id=ROOT_KEY,
-            aws_secret_access_key=ROOT_SECRET,
-            config=_ADMIN_CONFIG,
-        )
+        key = ("moto.core.models" in sys.modules, endpoint_url, region, service)
+        found = _ADMIN_CLIENTS.get(key)
+        if found is None:
+            found = _new_client(
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=ROOT_KEY,
+                aws_secret_access_key=ROOT_SECRET,
+                config=_ADMIN_CONFIG,
+            )
+            _ADMIN_CLIENTS.setdefault(key, found)
+        return found
 
     return make
 

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 import cbor2
 
-from checker.emulate.mapping.botomodel import service_model
+from checker.emulate.mapping.botomodel import service_summary
 
 
 class Failure(StrEnum):
@@ -77,7 +77,7 @@ def error_code(service: str, failure: Failure, protocol: str | None = None) -> s
 def query_compatible(service: str) -> bool:
     """True for services moved off the query protocol that still answer with query error codes."""
     try:
-        return "awsQueryCompatible" in service_model(service).metadata
+        return "awsQueryCompatible" in service_summary(service).metadata
     except Exception:
         return False
 
@@ -89,7 +89,7 @@ def error_status(failure: Failure) -> int:
 def protocol_of(service: str) -> str:
     """The protocol botocore speaks to the service (its first choice among those the model lists)."""
     try:
-        model = service_model(service)
+        model = service_summary(service)
     except Exception:  # an unknown service: answer in the query protocol's XML
         return "query"
     return str(getattr(model, "resolved_protocol", None) or model.protocol)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
@@ -22,18 +21,10 @@ from checker.emulate.audit import AuditLog, AuditRecord
 from checker.emulate.authorize import Authorizer, Connection, Verdict
 from checker.emulate.errors import MESSAGES, Failure, error_code, render_error
 from checker.emulate.mapping import ApiCall
+from checker.emulate.mapping.botomodel import client_loader
 from checker.emulate.state.credentials import Credential, CredentialStore
 
 _PARAMS_KEY = "iamlab_api_params"
-_LOADER: list[botocore.loaders.Loader] = []
-
-
-def _shared_loader() -> botocore.loaders.Loader:
-    if not _LOADER:
-        _LOADER.append(botocore.loaders.create_loader())
-    return _LOADER[0]
-
-
 _CALLER_KEY = "iamlab_caller"
 
 
@@ -69,7 +60,7 @@ class InProcessEnforcer:
                 return enforcer.enforce(super().client(*args, **client_kwargs))
 
         core = botocore.session.get_session()
-        core.register_component("data_loader", _shared_loader())  # parse each service model once
+        core.register_component("data_loader", client_loader())  # parse each service model once
         return EnforcedSession(botocore_session=core, **kwargs)
 
     # -- hooks

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from checker.core.errors import InputError
 from checker.emulate.authorize import Verdict
-from checker.emulate.backends import Backend, moto_in_process
+from checker.emulate.backends import Backend, client_session, moto_in_process
 from checker.emulate.hook import InProcessEnforcer
 from checker.emulate.mapping import TABLES
 from checker.emulate.mapping.botomodel import operation_names
@@ -172,18 +172,21 @@ def run_workload(
         )["Credentials"]
         verdicts: list[Verdict] = []
         enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, on_verdict=verdicts.append)
-        session: Any = enforcer.session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=workload.region,
-        )
         clients: dict[str, Any] = {}
         results = []
         for step in workload.steps:
-            client = clients.get(step.service) or clients.setdefault(
-                step.service, session.client(step.service)
-            )
+            client = clients.get(step.service)
+            if client is None:
+                # From the process's shared session (models parsed once), the session's keys given here.
+                client = clients[step.service] = enforcer.enforce(
+                    client_session().client(
+                        step.service,
+                        aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"],
+                        region_name=workload.region,
+                    )
+                )
             verdicts.clear()
             message = ""
             try:

@@ -108,3 +108,42 @@ def test_lab01_solution_passes_the_live_check() -> None:
         lab.WORKLOAD, [_policy(ROOT / "solutions/01-training-job/aws/permissions-policy.json")]
     )
     assert report.passed, report.render()
+
+
+# What a first learner's wide policy lets a compromised job do to the emulator's state...
+VANDAL = Workload(
+    role="ml-train",
+    account="123456789012",
+    region="us-east-1",
+    objects={"ml-data": {"datasets/train.csv": b"a,b\n"}},
+    steps=(
+        Step("delete the dataset", "s3", "DeleteObject", {"Bucket": "ml-data", "Key": "datasets/train.csv"}),
+        Step("create a user", "iam", "CreateUser", {"UserName": "backdoor"}),
+    ),
+)
+# ... and a second run that looks for those traces.
+LOOKOUT = Workload(
+    role="ml-train",
+    account="123456789012",
+    region="us-east-1",
+    objects={"ml-data": {"datasets/train.csv": b"a,b\n"}},
+    steps=(
+        Step("read the dataset", "s3", "GetObject", {"Bucket": "ml-data", "Key": "datasets/train.csv"}),
+        Step("find the user", "iam", "GetUser", {"UserName": "backdoor"}),
+        Step("write a second object", "s3", "PutObject", {"Bucket": "ml-data", "Key": "x", "Body": b"1"}),
+    ),
+)
+
+
+def test_each_run_starts_on_a_fresh_emulator() -> None:
+    """Runs share the process's clients and loaded models, never the emulator's state."""
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:*", "iam:*"], "Resource": "*"}]}
+    vandal = run_workload(VANDAL, [wide])
+    assert all(r.allowed and r.message == "" for r in vandal.results), vandal.render()  # it really happened
+    read, user, write = run_workload(LOOKOUT, [wide]).results
+    assert read.allowed and read.message == ""  # the object the first run deleted is back
+    assert user.allowed and "backdoor" in user.message  # the backend answered NoSuchEntity: no user
+    assert write.allowed and write.message == ""
+    # and the first learner's inline policy is gone: a narrow policy is judged on its own
+    narrow = run_workload(LOOKOUT, [TRAINING_POLICY])
+    assert [r.allowed for r in narrow.results] == [True, False, False]

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+import botocore.loaders
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
@@ -15,13 +16,37 @@ _LABEL = re.compile(r"\{([^}+]+)(\+?)\}")
 
 
 @cache
-def _session() -> botocore.session.Session:
+def _models_session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
 @cache
 def service_model(service: str) -> ServiceModel:
-    return _session().get_service_model(service)
+    """The service's model exactly as published (the gateway reads request URIs and shapes from it).
+
+    It has a loader of its own: clients adjust the models they load (botocore strips `/{Bucket}` from
+    S3's request URIs on first use), so the clients' loader is never the one behind this.
+    """
+    return _models_session().get_service_model(service)
+
+
+@cache
+def client_loader() -> botocore.loaders.Loader:
+    """The one loader of every emulator client in this process.
+
+    Parsing botocore's JSON (service models, endpoints) is most of a client's cost; a session with a
+    loader of its own parses it all again, so the admin and the enforced clients share this one.
+    """
+    return botocore.loaders.create_loader()
+
+
+@cache
+def service_summary(service: str) -> ServiceModel:
+    """The model from the clients' loader, for operation names and metadata only.
+
+    Clients never change those, and the live check's clients have parsed the model already.
+    """
+    return ServiceModel(client_loader().load_service_model(service, "service-2"), service)
 
 
 @cache
@@ -30,7 +55,7 @@ def operation_model(service: str, operation: str) -> OperationModel:
 
 
 def operation_names(service: str) -> list[str]:
-    return list(service_model(service).operation_names)
+    return list(service_summary(service).operation_names)
 
 
 def fill_request_uri(operation: OperationModel, params: Mapping[str, Any]) -> str:
