@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         return _watch(args, course)
     lab = course.load(args.lab)
     try:
-        result = _grade(args, lab)
+        # A one-off cold process: slow checks (live) start in a worker and overlap the others.
+        result = _grade(args, lab, early=True)
     except CheckerBug as exc:
         print(f"internal error: {exc}", file=sys.stderr)
         return 2
@@ -49,11 +50,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
-def _grade(args: argparse.Namespace, lab: LabSpec) -> LabResult:
+def _grade(args: argparse.Namespace, lab: LabSpec, early: bool = False) -> LabResult:
     from checker.grading.runner import grade
 
     submission = Path(args.submission) if args.submission else None
-    return grade(lab, args.cloud, submission)
+    return grade(lab, args.cloud, submission, early=early)
 
 
 def _record(course: Course, args: argparse.Namespace, result: LabResult) -> Progress | None:

@@ -12,15 +12,22 @@ from typing import Any
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, load_document
 from checker.grading.checks import KINDS
-from checker.grading.checks.base import CheckKind, CheckSpec, Outcome, RunContext
+from checker.grading.checks.base import CheckKind, CheckSpec, EarlyStart, Outcome, RunContext
 from checker.grading.engines import engine_for
 from checker.grading.located import Node, relative_path
 from checker.grading.result import CheckResult, LabResult
 from checker.grading.spec import CloudSpec, LabSpec
 
 
-def grade(lab: LabSpec, cloud: str | None = None, submission: Path | None = None) -> LabResult:
-    """Grade the files in `submission` (default: the lab's own cloud folder) against the lab's checks."""
+def grade(
+    lab: LabSpec, cloud: str | None = None, submission: Path | None = None, *, early: bool = False
+) -> LabResult:
+    """Grade the files in `submission` (default: the lab's own cloud folder) against the lab's checks.
+
+    `early`: let kinds with a slow part (live) begin it in a worker process before the other checks
+    run, to use a second core. For a one-off cold process (`iamlab check`); a process that grades
+    many submissions is faster running everything in itself, where the emulator stays warm.
+    """
     spec = lab.cloud(cloud)
     folder = submission if submission is not None else lab.folder / spec.cloud
     if not folder.is_dir():
@@ -28,14 +35,36 @@ def grade(lab: LabSpec, cloud: str | None = None, submission: Path | None = None
     lab_files = _LabFiles(lab)
     files = {name: load_document(shown(inside(folder, relative))) for name, relative in spec.files.items()}
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
-    setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
-    if spec.identity is not None:
-        setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
-    engine = engine_for(spec.cloud)
-    parsed = engine.load_submission(files, setting)
-    context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load)
-    checks = tuple(_run_check(check, context) for check in spec.checks)
+    started = _start_early(lab, spec, files) if early else {}
+    try:
+        setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
+        if spec.identity is not None:
+            setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
+        engine = engine_for(spec.cloud)
+        parsed = engine.load_submission(files, setting)
+        context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started)
+        checks = tuple(_run_check(check, context) for check in spec.checks)
+    finally:
+        for handle in started.values():
+            close = getattr(handle, "close", None)
+            if close is not None:
+                close()  # a worker whose answer was not collected (an error stopped grading) is stopped
     return score(lab, spec, checks)
+
+
+def _start_early(lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument]) -> dict[str, Any]:
+    started: dict[str, Any] = {}
+    try:
+        for check in spec.checks:
+            start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
+            handle = start(check.body, lab, files) if start is not None else None
+            if handle is not None:
+                started[check.pointer] = handle
+    except BaseException:
+        for handle in started.values():
+            handle.close()
+        raise
+    return started
 
 
 def shown(path: Path) -> Path:

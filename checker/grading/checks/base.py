@@ -60,6 +60,8 @@ class RunContext:
     lab: LabSpec
     answers: LoadedDocument | None
     load_lab_file: Callable[[Node, str], LoadedDocument]  # a file next to lab.yaml, parsed once per run
+    # Work a kind began before the checks ran (its `start`), by the check's pointer in lab.yaml.
+    started: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,15 @@ class CheckKind(Protocol):
     def parse(self, node: Node, where: ParseContext) -> Any: ...
 
     def run(self, body: Any, context: RunContext) -> Outcome: ...
+
+
+class EarlyStart(Protocol):
+    """A kind that can begin its slow part before the checks run: `start` (optional in a kind module).
+
+    It returns a handle the kind's `run` finds in `context.started`, or None to run the usual way.
+    """
+
+    def __call__(self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> Any: ...
 
 
 def describe_context(context: Mapping[str, Any] | None) -> str:

@@ -5,26 +5,59 @@ The workload is a Python file next to lab.yaml, written by the lab's author, tha
 compromised job would try) must be denied. Only the author's file is imported; the learner's files are
 read as policy documents, never run. The emulator (moto, in this process) is imported only when a lab
 has a live check, so other checks keep their fast start.
+
+`iamlab check` starts the run in a forked worker before the other checks (`start`), so it overlaps
+them; grading many submissions runs it here, where moto and botocore stay loaded, and runs identical
+policies once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
+from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.located import Node, relative_path
+
+if TYPE_CHECKING:
+    from checker.grading.early import Early
+    from checker.grading.spec import LabSpec
 
 KIND = "live"
 FIELDS = frozenset({"workload", "policies", "boundary"})
 CLOUDS = ("aws",)  # the emulator runs AWS workloads (moto)
+_CACHE_SIZE = 256
 
 _workloads: dict[Path, Any] = {}
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """One step's result, in plain fields: what a worker sends back without this process importing
+    the emulator (botocore, moto) just to read the answer."""
+
+    passed: bool
+    rogue: bool
+    title: str
+    action: str
+    resource: str
+    message: str
+    line: str
+
+
+# A class hands in many identical policies (the untouched starter, the reference answer). The same
+# workload file and the same documents always give the same report (every run starts on a fresh moto),
+# so within one process each distinct input runs once.
+_reports: dict[str, tuple[StepOutcome, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -78,31 +111,81 @@ def _document(context: RunContext, name: str, node: Node) -> Any:
     return document.data
 
 
-def run(body: LiveBody, context: RunContext) -> Outcome:
+def _run(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[StepOutcome, ...]:
     from checker.emulate.workload import run_workload
 
-    workload = _load_workload(context.lab.folder / body.workload, body.node)
-    policies = [_document(context, name, body.node.field("policies")) for name in body.policies]
-    boundary = _document(context, body.boundary, body.node.field("boundary")) if body.boundary else None
+    report = run_workload(_load_workload(path, node), policies, boundary)
+    return tuple(
+        StepOutcome(
+            r.passed, r.step.rogue, r.step.title, r.action, r.resource, r.message, r.line()
+        )
+        for r in report.results
+    )
+
+
+def _key(path: Path, policies: list[Any], boundary: Any) -> str | None:
     try:
-        report = run_workload(workload, policies, boundary)
+        text = json.dumps([str(path), policies, boundary], sort_keys=True)
+    except (TypeError, ValueError):  # something without a stable text form: do not cache
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _run_cached(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[StepOutcome, ...]:
+    key = _key(path, policies, boundary)
+    cached = _reports.get(key) if key is not None else None
+    if cached is None:
+        cached = _run(path, node, policies, boundary)
+        if key is not None:
+            if len(_reports) >= _CACHE_SIZE:
+                _reports.pop(next(iter(_reports)))
+            _reports[key] = cached
+    return cached
+
+
+def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> Early | None:
+    """Begin the run in a forked worker now, so it overlaps the other checks (`iamlab check`)."""
+    from checker.grading.early import Early, can_fork
+
+    names = [*body.policies, *([body.boundary] if body.boundary else [])]
+    if not can_fork() or any(name not in files for name in names):
+        return None  # run() does it here (and names a missing file the usual way)
+    policies = [files[name].data for name in body.policies]
+    boundary = files[body.boundary].data if body.boundary else None
+    path = lab.folder / body.workload
+    return Early(lambda: _run(path, body.node, policies, boundary))
+
+
+def run(body: LiveBody, context: RunContext) -> Outcome:
+    path = context.lab.folder / body.workload
+    early: Early | None = context.started.get(body.node.pointer)
+    try:
+        if early is not None:
+            steps: tuple[StepOutcome, ...] = early.result()
+        else:
+            _load_workload(path, body.node)  # the lab's own file first: its errors come before the learner's
+            policies = [_document(context, name, body.node.field("policies")) for name in body.policies]
+            boundary = (
+                _document(context, body.boundary, body.node.field("boundary")) if body.boundary else None
+            )
+            steps = _run_cached(path, body.node, policies, boundary)
     except InputError as exc:
         if exc.where is None:
             raise InputError(exc.message, context.lab.document.locate(body.node.pointer), exc.hint) from None
         raise
-    outcome = Outcome(total_cases=len(report.results))
-    for result in report.results:
+    outcome = Outcome(total_cases=len(steps))
+    for result in steps:
         if result.passed:
-            outcome.passed_notes.append(result.line().removeprefix("ok  ").strip())
+            outcome.passed_notes.append(result.line.removeprefix("ok  ").strip())
             continue
-        if result.step.rogue:
+        if result.rogue:
             outcome.failed.append(
-                f"if {context.lab.workload} were compromised, it could {result.step.title}: your policy allows "
+                f"if {context.lab.workload} were compromised, it could {result.title}: your policy allows "
                 f"{result.action} on {result.resource}"
             )
         else:
             outcome.failed.append(
-                f"{context.lab.workload} could not {result.step.title}: {result.action} on {result.resource} "
+                f"{context.lab.workload} could not {result.title}: {result.action} on {result.resource} "
                 f"was denied ({result.message})"
             )
         if outcome.counterexample is None:

@@ -1,0 +1,106 @@
+"""The live check in a forked worker (`iamlab check`) and in one process for a class (`grade-class`).
+
+Both must give exactly the answers of the plain in-process run; a worker that fails, dies or hangs must
+become a clear checker error, and one learner's run must never show in another's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from checker.core.errors import InputError
+from checker.grading.classroom import grade_class
+from checker.grading.early import Early, WorkerFailed, can_fork
+from checker.grading.runner import CheckerBug, grade
+from checker.grading.spec import load_lab
+from tests.grading.helpers import write
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="the early worker needs fork from a single-threaded process")
+
+WIDE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+NARROW = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-ml-datasets/fraud/v3/*"}],
+}
+
+
+@pytest.fixture
+def live_lab(full_course: Path) -> Path:
+    return full_course / "labs" / "02-fixture-live"
+
+
+def _learner(folder: Path, name: str, policy: object) -> Path:
+    target = folder / name
+    write(target / "permissions.json", json.dumps(policy, indent=2))
+    return target
+
+
+@needs_fork
+@pytest.mark.parametrize("which", ["solution", "starter"])
+def test_the_worker_gives_the_in_process_answer(live_lab: Path, which: str) -> None:
+    lab = load_lab(live_lab)
+    folder = live_lab / "aws" if which == "solution" else live_lab / ".starter" / "aws"
+    assert grade(lab, "aws", folder, early=True) == grade(lab, "aws", folder, early=False)
+
+
+@needs_fork
+def test_a_lab_error_in_the_worker_is_the_same_located_error(live_lab: Path) -> None:
+    write(live_lab / "workload.py", "X = 1\n")  # no WORKLOAD
+    lab = load_lab(live_lab)
+    errors = []
+    for early in (True, False):
+        with pytest.raises(InputError) as info:
+            grade(lab, "aws", live_lab / "aws", early=early)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1] and "defines no WORKLOAD" in errors[0] and "lab.yaml:" in errors[0]
+
+
+@needs_fork
+def test_a_crash_in_the_worker_is_a_checker_bug(live_lab: Path) -> None:
+    write(live_lab / "workload.py", "raise RuntimeError('the author made a typo')\n")
+    lab = load_lab(live_lab)
+    for early in (True, False):
+        with pytest.raises(CheckerBug, match="live-run.*RuntimeError: the author made a typo"):
+            grade(lab, "aws", live_lab / "aws", early=early)
+
+
+@needs_fork
+def test_a_worker_that_dies_is_reported_not_waited_for() -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkerFailed, match=r"stopped without an answer \(exit code 3\)"):
+        Early(lambda: os._exit(3)).result()
+    assert time.monotonic() - started < 10
+
+
+@needs_fork
+def test_a_stuck_worker_is_stopped_at_its_deadline() -> None:
+    early = Early(lambda: time.sleep(60), deadline_seconds=0.5)
+    started = time.monotonic()
+    with pytest.raises(WorkerFailed, match="did not answer within"):
+        early.result()
+    assert time.monotonic() - started < 10
+    assert not early._process.is_alive()
+
+
+def test_learners_graded_in_one_process_never_see_each_other(live_lab: Path, tmp_path: Path) -> None:
+    """A wide policy's compromised job deletes the training data and the bucket's objects stay in moto
+    unless it is reset; each learner's result must be the one they get when graded alone."""
+    folder = tmp_path / "class"
+    _learner(folder, "a-wide", WIDE)
+    _learner(folder, "b-solution", NARROW)
+    _learner(folder, "c-wide-again", WIDE)
+    shutil.copytree(live_lab / ".starter" / "aws", folder / "d-starter")
+    lab = load_lab(live_lab)
+    report = grade_class(lab, "aws", folder)
+    by_name = {learner.learner: learner.result for learner in report.learners}
+    for name, result in by_name.items():
+        assert result == grade(lab, "aws", folder / name), name
+    live = {name: next(c for c in result.checks if c.id == "live-run") for name, result in by_name.items() if result}
+    assert live["b-solution"].passed and not live["a-wide"].passed
+    assert live["a-wide"] == live["c-wide-again"]  # identical files, one run, the same answer
