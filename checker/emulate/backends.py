@@ -20,7 +20,7 @@ import botocore.session
 from botocore.config import Config
 
 from checker.emulate.authorize import Authorizer
-from checker.emulate.mapping.botomodel import client_loader
+from checker.emulate.mapping.botomodel import ServiceNames, client_loader
 from checker.emulate.state.credentials import CredentialStore, KeySource, MotoKeySource
 from checker.emulate.state.reader import BackendState
 
@@ -126,9 +126,11 @@ def _build(
     sources: tuple[KeySource, ...],
     close: Callable[[], None],
     clients: Callable[[str], Any] | None = None,
+    account: str | None = None,
 ) -> Backend:
     clients = clients or _admin_client(endpoint_url, region)
-    account = str(clients("sts").get_caller_identity()["Account"])
+    if account is None:  # the backend says which account it simulates
+        account = str(clients("sts").get_caller_identity()["Account"])
     state = BackendState(clients, account, region)
     credentials = CredentialStore(account, sources=sources)
     return Backend(name, endpoint_url, region, account, state, credentials, Authorizer(state), close)
@@ -151,6 +153,32 @@ def defer_moto_bucket_policies() -> None:
     setattr(FakeBucket, "get_permission", neutral)  # noqa: B010 - a method replaced on moto's class
 
 
+def quick_moto_loaders() -> None:
+    """Spare moto reading botocore's data the slow way; it reads the same data.
+
+    moto makes a new loader for each service model it reads, and each listed every service folder
+    (about 45 ms apiece, several per live check): its loaders now look up the one service asked for.
+    To list a backend's regions moto keeps a boto3 session whose loader parses each service model
+    and the endpoints file a second time: it now reads them from the clients' loader (regions come
+    from the endpoints data and the models' metadata, which clients never change).
+    """
+    import moto.core.utils
+    from moto.core.base_backend import AccountSpecificBackend
+    from moto.core.loaders import Loader as MotoLoader
+    from moto.core.loaders import moto_root
+
+    class QuickMotoLoader(MotoLoader):
+        def list_available_services(self, type_name: str) -> Any:
+            return ServiceNames(self, type_name, super().list_available_services)
+
+    def create_loader() -> MotoLoader:
+        return QuickMotoLoader(extra_search_paths=[moto_root])
+
+    setattr(moto.core.utils, "create_loader", create_loader)  # noqa: B010 - moto's factory replaced
+    regions_session: Any = AccountSpecificBackend.get_session()  # moto's one (cached) session
+    regions_session._session.register_component("data_loader", client_loader())
+
+
 def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Backend:
     """moto patched into this process (mock_aws); stopped by close().
 
@@ -161,6 +189,7 @@ def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Ba
     previous = os.environ.get("MOTO_ACCOUNT_ID")
     if account is not None:
         os.environ["MOTO_ACCOUNT_ID"] = account
+    quick_moto_loaders()
     mock = mock_aws()
     mock.start()
     defer_moto_bucket_policies()
@@ -174,7 +203,8 @@ def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Ba
                 os.environ["MOTO_ACCOUNT_ID"] = previous
 
     try:
-        return _build("moto", None, region, (MotoKeySource(),), close)
+        # With MOTO_ACCOUNT_ID set, moto simulates exactly that account: no need to ask it.
+        return _build("moto", None, region, (MotoKeySource(),), close, account=account)
     except Exception:
         close()
         raise
@@ -196,6 +226,7 @@ def moto_server(region: str = "us-east-1", port: int | None = None) -> Backend:
     from moto.server import ThreadedMotoServer
 
     port = port or free_loopback_port()
+    quick_moto_loaders()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     defer_moto_bucket_policies()

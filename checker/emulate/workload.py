@@ -159,6 +159,7 @@ def run_workload(
     for step in workload.steps:
         step.check()
     backend = moto_in_process(workload.region, workload.account)
+    backend.state.note_no_organization()  # moto starts empty, and seeding creates no organization
     try:
         try:
             _seed(backend, workload, permissions, boundary)

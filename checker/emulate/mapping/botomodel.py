@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import botocore.loaders
 import botocore.session
+from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel
 
 _LABEL = re.compile(r"\{([^}+]+)(\+?)\}")
@@ -30,6 +31,53 @@ def service_model(service: str) -> ServiceModel:
     return _models_session().get_service_model(service)
 
 
+class ServiceNames(Sequence[str]):
+    """The services a loader knows, for the one question botocore asks of them: is this name known?
+
+    Listing every service walks all of botocore's service folders (thousands of stat calls, 20-50 ms
+    per loader and per model type); whether one name is known only needs that name's folder, with the
+    same answer. Iterating or indexing lists them all, as the plain loader would.
+    """
+
+    def __init__(self, loader: botocore.loaders.Loader, type_name: str, listed: Callable[[str], list[str]]):
+        self._loader = loader
+        self._type_name = type_name
+        self._listed = listed
+        self._names: list[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+            return False
+        try:
+            return bool(self._loader.list_api_versions(name, self._type_name))
+        except DataNotFoundError:
+            return False
+
+    def _all(self) -> list[str]:
+        if self._names is None:
+            self._names = self._listed(self._type_name)
+        return self._names
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class QuickLoader(botocore.loaders.Loader):
+    """botocore's loader, but a model load asks only whether its service is known (see ServiceNames)."""
+
+    def list_available_services(self, type_name: str) -> Any:  # a ServiceNames where botocore says list
+        return ServiceNames(self, type_name, super().list_available_services)
+
+
 @cache
 def client_loader() -> botocore.loaders.Loader:
     """The one loader of every emulator client in this process.
@@ -37,7 +85,7 @@ def client_loader() -> botocore.loaders.Loader:
     Parsing botocore's JSON (service models, endpoints) is most of a client's cost; a session with a
     loader of its own parses it all again, so the admin and the enforced clients share this one.
     """
-    return botocore.loaders.create_loader()
+    return QuickLoader()
 
 
 @cache

@@ -193,6 +193,14 @@ class BackendState:
         return _as_document(text)
 
     # -- Organizations
+    def note_no_organization(self) -> None:
+        """The backend is known to have no organization (a freshly started emulator): no need to ask.
+
+        A call that changes Organizations state drops this like any cached answer (`note_call`).
+        """
+        with self._lock:
+            self._org, self._org_read = None, True
+
     def organization(self) -> dict[str, Any] | None:
         with self._lock:
             if self._org_read:
