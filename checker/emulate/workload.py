@@ -159,7 +159,6 @@ def run_workload(
     for step in workload.steps:
         step.check()
     backend = moto_in_process(workload.region, workload.account)
-    backend.state.note_no_organization()  # moto starts empty, and seeding creates no organization
     try:
         try:
             _seed(backend, workload, permissions, boundary)
@@ -167,6 +166,10 @@ def run_workload(
             raise InputError(
                 f"the lab's policy could not be installed: {exc.response['Error']['Message']}"
             ) from None
+        # moto started empty and seeding adds no organization and no bucket policy: no need to ask.
+        backend.state.note_no_organization()
+        for bucket in workload.objects:
+            backend.state.note_no_bucket_policy(bucket)
         # The service starts the job: an administrator's session of the role, as SageMaker opens it.
         creds = backend.admin_client("sts").assume_role(
             RoleArn=f"arn:aws:iam::{workload.account}:role/{workload.role}", RoleSessionName="live-check"

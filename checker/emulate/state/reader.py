@@ -192,6 +192,14 @@ class BackendState:
             return None  # no policy, no such resource, or the backend lacks the service
         return _as_document(text)
 
+    def note_no_bucket_policy(self, bucket: str) -> None:
+        """The bucket is known to have no policy (just created): no need to ask the backend.
+
+        A call that changes a bucket's policy drops this like any cached answer (`note_call`).
+        """
+        with self._lock:
+            self._resource_policies[f"s3:{bucket}"] = None
+
     # -- Organizations
     def note_no_organization(self) -> None:
         """The backend is known to have no organization (a freshly started emulator): no need to ask.
