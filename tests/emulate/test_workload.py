@@ -147,3 +147,22 @@ def test_each_run_starts_on_a_fresh_emulator() -> None:
     # and the first learner's inline policy is gone: a narrow policy is judged on its own
     narrow = run_workload(LOOKOUT, [TRAINING_POLICY])
     assert [r.allowed for r in narrow.results] == [True, False, False]
+
+
+def test_a_bucket_policy_written_during_the_run_is_enforced() -> None:
+    """The run starts knowing its buckets have no policy; a step that writes one is seen by the next."""
+    deny_reads = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-data/*"}
+        ],
+    }
+    steps = (
+        Step("read the dataset", "s3", "GetObject", {"Bucket": "ml-data", "Key": "datasets/train.csv"}),
+        Step("lock the bucket", "s3", "PutBucketPolicy", {"Bucket": "ml-data", "Policy": json.dumps(deny_reads)}),
+        Step("read it again", "s3", "GetObject", {"Bucket": "ml-data", "Key": "datasets/train.csv"}),
+    )
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    report = run_workload(Workload("ml-train", "123456789012", "us-east-1", steps, SMALL.objects), [wide])
+    assert [r.allowed for r in report.results] == [True, True, False]
+    assert "explicit deny in a resource-based policy" in report.results[2].message
