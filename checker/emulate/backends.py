@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import boto3
@@ -153,8 +154,9 @@ def defer_moto_bucket_policies() -> None:
     setattr(FakeBucket, "get_permission", neutral)  # noqa: B010 - a method replaced on moto's class
 
 
+@cache
 def quick_moto_loaders() -> None:
-    """Spare moto reading botocore's data the slow way; it reads the same data.
+    """Spare moto reading botocore's data the slow way (once per process); it reads the same data.
 
     moto makes a new loader for each service model it reads, and each listed every service folder
     (about 45 ms apiece, several per live check): its loaders now look up the one service asked for.

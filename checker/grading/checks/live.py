@@ -153,7 +153,10 @@ def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> 
     policies = [files[name].data for name in body.policies]
     boundary = files[body.boundary].data if body.boundary else None
     path = lab.folder / body.workload
-    return Early(lambda: _run(path, body.node, policies, boundary))
+    try:
+        return Early(lambda: _run(path, body.node, policies, boundary))
+    except OSError:  # no process could be started (a limit reached): run() does it here
+        return None
 
 
 def run(body: LiveBody, context: RunContext) -> Outcome:
