@@ -73,6 +73,7 @@ class Early:
         self._process.start()
         send.close()  # the child holds the sending end; EOF here then means the child is gone
         self._connection = receive
+        self._seconds = deadline_seconds
         self._deadline = time.monotonic() + deadline_seconds
         self._answer: tuple[str, Any] | None = None
 
@@ -91,7 +92,7 @@ class Early:
         waited = max(0.0, self._deadline - time.monotonic())
         try:
             if not self._connection.poll(waited):
-                return ("bug", f"the worker did not answer within {DEADLINE_SECONDS:.0f} s and was stopped")
+                return ("bug", f"the worker did not answer within {self._seconds:g} s and was stopped")
             answer: tuple[str, Any] = self._connection.recv()
             return answer
         except (EOFError, OSError):
