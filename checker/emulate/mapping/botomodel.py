@@ -46,8 +46,8 @@ class ServiceNames(Sequence[str]):
         self._names: list[str] | None = None
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
-            return False
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
+            return False  # not a single folder name, so never a listed service (and no path is walked)
         try:
             return bool(self._loader.list_api_versions(name, self._type_name))
         except DataNotFoundError:
