@@ -164,10 +164,13 @@ def quick_moto_loaders() -> None:
     and the endpoints file a second time: it now reads them from the clients' loader (regions come
     from the endpoints data and the models' metadata, which clients never change).
     """
-    import moto.core.utils
-    from moto.core.base_backend import AccountSpecificBackend
-    from moto.core.loaders import Loader as MotoLoader
-    from moto.core.loaders import moto_root
+    try:
+        import moto.core.utils
+        from moto.core.base_backend import AccountSpecificBackend
+        from moto.core.loaders import Loader as MotoLoader
+        from moto.core.loaders import moto_root
+    except ImportError:  # another moto layout: it keeps its own (slower, equally correct) loading
+        return
 
     class QuickMotoLoader(MotoLoader):
         def list_available_services(self, type_name: str) -> Any:
@@ -176,9 +179,12 @@ def quick_moto_loaders() -> None:
     def create_loader() -> MotoLoader:
         return QuickMotoLoader(extra_search_paths=[moto_root])
 
-    setattr(moto.core.utils, "create_loader", create_loader)  # noqa: B010 - moto's factory replaced
+    if hasattr(moto.core.utils, "create_loader"):
+        setattr(moto.core.utils, "create_loader", create_loader)  # noqa: B010 - moto's factory replaced
     regions_session: Any = AccountSpecificBackend.get_session()  # moto's one (cached) session
-    regions_session._session.register_component("data_loader", client_loader())
+    core = getattr(regions_session, "_session", None)
+    if core is not None:
+        core.register_component("data_loader", client_loader())
 
 
 def moto_in_process(region: str = "us-east-1", account: str | None = None) -> Backend:
