@@ -287,16 +287,8 @@ class _Evaluator:
         did not match (worded by `describe`, which runs only when an explanation was asked for)."""
         request = self.request
         if statement.resources is not None:
-            fields = request.resource_fields
             for resource in statement.resources:
-                if resource.universal:
-                    break
-                tail = resource.tail
-                if tail is not None and fields is not None:
-                    # The common shape, inlined: plain first five fields, then the resource field.
-                    if resource.head == request.resource_head and tail.matches(fields[5]):
-                        break
-                elif self.resource_matches(resource, policy):
+                if self.resource_matches(resource, policy):
                     break
             else:
                 return "Resource"

@@ -46,9 +46,7 @@ def grade(
         checks = tuple(_run_check(check, context) for check in spec.checks)
     finally:
         for handle in started.values():
-            close = getattr(handle, "close", None)
-            if close is not None:
-                close()  # a worker whose answer was not collected (an error stopped grading) is stopped
+            handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
     return score(lab, spec, checks)
 
 

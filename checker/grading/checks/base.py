@@ -86,7 +86,8 @@ class CheckKind(Protocol):
 class EarlyStart(Protocol):
     """A kind that can begin its slow part before the checks run: `start` (optional in a kind module).
 
-    It returns a handle the kind's `run` finds in `context.started`, or None to run the usual way.
+    It returns a handle (with `close()`, to stop unfinished work) the kind's `run` finds in
+    `context.started`, or None to run the usual way.
     """
 
     def __call__(self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> Any: ...

@@ -13,9 +13,7 @@ policies once.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from checker.core.errors import InputError
 from checker.core.findings import Counterexample
 from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
+from checker.grading.checks.memo import InputMemo
 from checker.grading.located import Node, relative_path
 
 if TYPE_CHECKING:
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 KIND = "live"
 FIELDS = frozenset({"workload", "policies", "boundary"})
 CLOUDS = ("aws",)  # the emulator runs AWS workloads (moto)
-_CACHE_SIZE = 256
 
 _workloads: dict[Path, Any] = {}
 
@@ -57,7 +55,7 @@ class StepOutcome:
 # A class hands in many identical policies (the untouched starter, the reference answer). The same
 # workload file and the same documents always give the same report (every run starts on a fresh moto),
 # so within one process each distinct input runs once.
-_reports: dict[str, tuple[StepOutcome, ...]] = {}
+_reports: InputMemo[tuple[StepOutcome, ...]] = InputMemo(256)
 
 
 @dataclass(frozen=True)
@@ -123,24 +121,8 @@ def _run(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[St
     )
 
 
-def _key(path: Path, policies: list[Any], boundary: Any) -> str | None:
-    try:
-        text = json.dumps([str(path), policies, boundary], sort_keys=True)
-    except (TypeError, ValueError):  # something without a stable text form: do not cache
-        return None
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _run_cached(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[StepOutcome, ...]:
-    key = _key(path, policies, boundary)
-    cached = _reports.get(key) if key is not None else None
-    if cached is None:
-        cached = _run(path, node, policies, boundary)
-        if key is not None:
-            if len(_reports) >= _CACHE_SIZE:
-                _reports.pop(next(iter(_reports)))
-            _reports[key] = cached
-    return cached
+    return _reports.answer([str(path), policies, boundary], lambda: _run(path, node, policies, boundary))
 
 
 def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> Early | None:

@@ -6,25 +6,24 @@ An undecided construct is never a pass: the learner is told what could not be de
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
+from checker.grading.checks.memo import InputMemo
 from checker.grading.checks.wording import allows
 from checker.grading.located import Node, relative_path
 
 KIND = "within"
 FIELDS = frozenset({"envelope"})
 MAX_LISTED = 3  # counterexamples spelled out in the message; the first also goes into the JSON result
-_CACHE_SIZE = 256
 
 # Proofs are the slow part of grading. A class often hands in identical policies (the untouched starter,
 # a copied answer): the same files, setting and envelope always give the same result, so one proof serves
 # them all within a run.
-_proofs: dict[str, WithinResult] = {}
+_proofs: InputMemo[WithinResult] = InputMemo(256)
 
 
 @dataclass(frozen=True)
@@ -80,18 +79,5 @@ def _plain(value: Any) -> Any:
 
 def _prove(context: RunContext, envelope: Any) -> WithinResult:
     submission = context.submission
-    try:
-        key = json.dumps(
-            [context.cloud, dict(submission.files), dict(submission.setting), envelope],
-            sort_keys=True,
-            default=_plain,
-        )
-    except (TypeError, ValueError):  # something without a stable text form: do not cache
-        return context.engine.within(submission, envelope)
-    cached = _proofs.get(key)
-    if cached is None:
-        cached = context.engine.within(submission, envelope)
-        if len(_proofs) >= _CACHE_SIZE:
-            _proofs.pop(next(iter(_proofs)))
-        _proofs[key] = cached
-    return cached
+    parts = [context.cloud, dict(submission.files), dict(submission.setting), envelope]
+    return _proofs.answer(parts, lambda: context.engine.within(submission, envelope), default=_plain)

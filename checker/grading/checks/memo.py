@@ -1,0 +1,37 @@
+"""Answers kept for identical input within one process (a class hands in many identical files).
+
+Used by the slow kinds (`within`, `live`): the same input always gives the same answer, so one run
+serves every learner who handed it in. Nothing is kept between processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class InputMemo(Generic[T]):
+    """Answers by the stable JSON text of their input; the oldest is dropped beyond `size`."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._answers: dict[str, T] = {}
+
+    def answer(self, parts: Any, compute: Callable[[], T], default: Callable[[Any], Any] | None = None) -> T:
+        """The answer for `parts`, computed once; input without a stable text form is never kept."""
+        try:
+            text = json.dumps(parts, sort_keys=True, default=default)
+        except (TypeError, ValueError):
+            return compute()
+        key = hashlib.sha256(text.encode()).hexdigest()  # a digest: large documents are not kept twice
+        found = self._answers.get(key)
+        if found is None:
+            found = compute()
+            if len(self._answers) >= self._size:
+                self._answers.pop(next(iter(self._answers)))
+            self._answers[key] = found
+        return found
