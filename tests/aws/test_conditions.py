@@ -209,9 +209,11 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
         {K: "none"},
         True,
     ),
-    # VARS: an unresolvable variable "causes the statement to be invalid", even under a negated operator.
-    ("unresolved variable: negated operator does not apply", {"StringNotEquals": {K: "${aws:PrincipalTag/project}"}}, {K: "ml"}, False),
-    ("unresolved variable: IfExists does not apply", {"StringEqualsIfExists": {"s3:prefix": "${aws:username}/"}}, {}, False),
+    # VARS, "Policy variables with no value": a variable with no value is a null value; "Inverted condition
+    # operators like StringNotEquals or StringNotLike do match against a null value", and IfExists with the
+    # key absent is true before any variable is looked at (tests/aws/test_null_values.py has the full table).
+    ("null value: negated operator matches", {"StringNotEquals": {K: "${aws:PrincipalTag/project}"}}, {K: "ml"}, True),
+    ("null value: IfExists with the key absent is true", {"StringEqualsIfExists": {"s3:prefix": "${aws:username}/"}}, {}, True),
     # SINGLE: ForAnyValue is false on a missing key, with or without IfExists (see docs/aws-differences.md).
     ("ForAnyValue IfExists missing key is false", {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["team"]}}, {}, False),
     ("escape ${*} is a literal star", {"StringLike": {K: "a${*}"}}, {K: "a*"}, True),

@@ -353,6 +353,50 @@ def family_escapes(rng: Random) -> Json:
                 identity=[policy(statement, version=version)])
 
 
+def family_null_values(rng: Random) -> Json:
+    """Policy variables with no value: a null value never invalidates a statement on its own, the missing-key
+    rules come first, and "Inverted condition operators like StringNotEquals or StringNotLike do match
+    against a null value" (reference_policies_variables.html#policy-vars-no-value). The guide's example is
+    a Deny of s3:GetObject with StringNotEquals s3:ExistingObjectTag/Team = ${aws:PrincipalTag/Team}."""
+    principal = PRINCIPALS[rng.choice(["role", "user", "session"])]
+    target = Target("s3:GetObject", "arn:aws:s3:::acme-ml-datasets/fraud/v3/train.csv", HOME)
+    context: Json = {}
+    if rng.random() < 0.7:
+        context["s3:ExistingObjectTag/Team"] = rng.choice(["fraud", "churn"])
+    if rng.random() < 0.35:
+        context["aws:PrincipalTag/Team"] = rng.choice(["fraud", "churn"])
+    if rng.random() < 0.5:
+        context["aws:TagKeys"] = rng.choice([["fraud"], ["fraud", "churn"], ["Team"]])
+    variable = rng.choice(["${aws:PrincipalTag/Team}"] * 3 + ["${aws:PrincipalTag/Team, 'none'}"])
+    form = rng.choice(["string", "string", "string", "set", "arn"])
+    if form == "set":
+        operator = rng.choice(["ForAllValues:", "ForAnyValue:"]) + rng.choice(
+            ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"])
+        key, values = "aws:TagKeys", [variable]
+    elif form == "arn":
+        operator = rng.choice(["ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"]) + rng.choice(["", "IfExists"])
+        key, values = "aws:SourceArn", [f"arn:aws:s3:::{variable}"]
+        if rng.random() < 0.6:
+            context["aws:SourceArn"] = rng.choice(["arn:aws:s3:::fraud", "arn:aws:s3:::none"])
+    else:
+        operator = rng.choice(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike",
+                               "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"]) + rng.choice(["", "", "IfExists"])
+        key, values = "s3:ExistingObjectTag/Team", [rng.choice([variable, variable, f"{variable}*"])]
+    if rng.random() < 0.25:  # beside a literal value: the case the guide leaves open
+        values.append(rng.choice(["arn:aws:s3:::fraud", "arn:aws:s3:::*"] if form == "arn" else ["fraud", "Team"]))
+    condition = {operator: {key: values if len(values) > 1 else values[0]}}
+    shape = rng.choice(["deny", "deny", "allow", "not_resource"])
+    bucket = "arn:aws:s3:::acme-ml-datasets"
+    if shape == "deny":
+        statements = [allow("s3:GetObject", "*"), deny("s3:GetObject", "*", Condition=condition)]
+    elif shape == "allow":
+        statements = [allow("s3:GetObject", f"{bucket}/*", Condition=condition)]
+    else:  # a NotResource entry with a null value excludes nothing
+        not_resource = rng.choice([f"{bucket}/{variable}/*", f"{bucket}/fraud/*"])
+        statements = [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": not_resource}]
+    return case(principal, target, context=context, identity=[policy(*statements)])
+
+
 # ---------------------------------------------------------------------------------------------------
 # Family: condition operators
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
@@ -865,6 +909,7 @@ FAMILIES: list[tuple[str, Callable[[Random], Json], int]] = [
     ("resources", family_resources, 14),
     ("variables", family_variables, 8),
     ("escapes", family_escapes, 3),
+    ("null_values", family_null_values, 5),
     ("conditions", family_conditions, 26),
     ("flow", family_flow, 16),
     ("principals", family_principals, 9),

@@ -16,9 +16,15 @@ described with its AWS doc page in docs/aws-differences.md):
   spells each as its two halves (`0.0.0.0/1` + `128.0.0.0/1`, `::/1` + `8000::/1`), the same range.
   A bare address (`203.0.113.200`, a one-address range in AWS) breaks iam-simulate's NotIpAddress for
   IPv6 callers; the rewrite adds the explicit `/32` or `/128`.
-- A statement whose condition value names a policy variable that cannot be resolved is invalid (AWS:
-  "any attempt to match it fails and causes the statement to be invalid"); iam-simulate still lets the
-  other values of that condition match. The rewrite removes such statements.
+- Policy variables with no value ("IAM policy elements: Variables and tags", "Policy variables with no
+  value"): such a value is a null value, and "Inverted condition operators like StringNotEquals or
+  StringNotLike do match against a null value"; iam-simulate makes a negated clause false instead. The
+  rewrite spells the null value of a negated clause as a literal no request carries (which AWS decides
+  the same way: nothing matches it). A null value beside literal values is the one case the guide leaves
+  open: there the null value is removed, so both evaluators compare against the literals (our reading,
+  see docs/aws-differences.md). A `NotResource` entry with a null value matches no resource, so it
+  excludes nothing; iam-simulate makes the whole statement not apply. The rewrite spells the entry as an
+  ARN no request names.
 - RCPFullAWSAccess (`Allow`, `Principal: "*"`, `Action: "*"`) in an RCP level: iam-simulate adds it
   to every level itself and rejects a copy in the input ("Action cannot be * in a resource control
   policy"), so the rewrite leaves it out.
@@ -105,26 +111,54 @@ def _explicit_ranges(value: Any) -> Any:
 
 
 VARIABLE = re.compile(r"\$\{([^}]+)\}")
+NULL_STRING = "iamlab-null-value"  # no generated request carries this text
+NULL_ARN = "arn:aws:iamlab:::null-value"  # nor names this ARN
+NEGATED = ("stringnot", "arnnot")
 
 
-def _names_unresolvable_variable(statement: Any, present: set[str]) -> bool:
-    condition = statement.get("Condition") if isinstance(statement, dict) else None
-    for name in VARIABLE.findall(json.dumps(condition or {})):
-        if name not in ("*", "?", "$") and "," not in name and name.lower() not in present:
-            return True
-    return False
+def _is_null(value: Any, present: set[str]) -> bool:
+    """A policy value naming a variable with no value: its key is absent and it has no default."""
+    if not isinstance(value, str):
+        return False
+    return any(
+        name not in ("*", "?", "$") and "," not in name and name.lower() not in present
+        for name in VARIABLE.findall(value)
+    )
+
+
+def _null_values_spelled(block: dict[str, Any], operator: str, present: set[str]) -> None:
+    """Null values of one operator block rewritten so iam-simulate decides them as AWS documents."""
+    base = operator.lower().split(":")[-1]
+    for key in list(block):
+        values = block[key] if isinstance(block[key], list) else [block[key]]
+        nulls = [_is_null(v, present) for v in values]
+        if not any(nulls):
+            continue
+        if not all(nulls):  # the case the guide leaves open: compare against the literals
+            block[key] = [v for v, null in zip(values, nulls, strict=True) if not null]
+        elif base.startswith(NEGATED):  # "Inverted condition operators ... do match against a null value"
+            block[key] = NULL_ARN if base.startswith("arn") else NULL_STRING
+
+
+def _not_resources_spelled(statement: dict[str, Any], present: set[str]) -> None:
+    entries = statement.get("NotResource")
+    if entries is None:
+        return
+    listed = entries if isinstance(entries, list) else [entries]
+    spelled = [NULL_ARN if _is_null(e, present) else e for e in listed]
+    statement["NotResource"] = spelled if isinstance(entries, list) else spelled[0]
 
 
 def _resolve_conditions(document: Any, present: set[str]) -> Any:
-    """Invalid statements dropped, dates as ISO 8601, address ranges explicit."""
+    """Null values spelled as AWS reads them, dates as ISO 8601, address ranges explicit."""
     if not isinstance(document, dict) or not isinstance(document.get("Statement"), (list, dict)):
         return document
     document = json.loads(json.dumps(document))
     statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
-    if document.get("Version") == "2012-10-17":
-        statements = [s for s in statements if not _names_unresolvable_variable(s, present)]
-        document["Statement"] = statements
+    variables = document.get("Version") == "2012-10-17"
     for statement in statements:
+        if variables and isinstance(statement, dict):
+            _not_resources_spelled(statement, present)
         condition = statement.get("Condition") if isinstance(statement, dict) else None
         if not isinstance(condition, dict):
             continue
@@ -132,6 +166,8 @@ def _resolve_conditions(document: Any, present: set[str]) -> Any:
             block = condition[operator]
             if not isinstance(block, dict):
                 continue
+            if variables:
+                _null_values_spelled(block, operator, present)
             base = operator.lower().split(":")[-1]
             for key in list(block):
                 if base.startswith("date"):
@@ -161,7 +197,8 @@ def for_reference(case: dict[str, Any]) -> dict[str, Any]:
         if key.lower() in DATE_KEYS:
             context[key] = _iso(context[key])
     out["context"] = context
-    present = {key.lower() for key in context}
+    # A list cannot fill a variable ("a multivalued key cannot be used as a variable"): only single values.
+    present = {key.lower() for key, value in context.items() if not isinstance(value, list)}
     for field in POLICY_FIELDS:
         out[field] = _policy(out.get(field), present)
     out["identity_policies"] = [_policy(p, present) for p in out.get("identity_policies") or []]

@@ -9,7 +9,12 @@ Rules encoded here (IAM User Guide):
 - "Set operators for multivalued context keys": ForAllValues is true when every request value matches
   (and when the key is missing or empty); ForAnyValue is true when at least one request value matches
   (and false when the key is missing or empty, IfExists or not).
-- "Variables and tags": a condition value whose variable cannot be filled makes the statement invalid.
+- "Variables and tags", "Policy variables with no value": a condition value whose variable cannot be
+  filled is a null value. It never invalidates the statement on its own: the missing-key rules above come
+  first, then the clause compares the request against the values that could be filled. A null value
+  matches nothing, so a negated operator "do[es] match against a null value" (true when every value is
+  null) and a positive operator does not (false when every value is null); with literal values beside a
+  null one, the literals decide (the guide leaves that mix open: see docs/aws-differences.md).
 """
 
 from __future__ import annotations
@@ -41,11 +46,12 @@ def operator_names() -> list[str]:
     return list(_REGISTRY)
 
 
-def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> list[Any] | None:
-    """The clause's policy values ready to compare, or None when a policy variable cannot be filled.
+def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> list[Any]:
+    """The clause's policy values ready to compare; null values (variables with no value) left out.
 
-    "Variables and tags": a variable whose key is not in the request and has no default "fails to match
-    and causes the statement to be invalid", so the whole statement does not apply (Allow or Deny).
+    "Policy variables with no value": a variable whose key is not in the request and has no default is a
+    null value, which no request value matches; leaving it out of the list gives exactly that, for
+    positive operators (nothing to match) and negated ones (nothing matched, so the clause holds).
     """
     if clause.prepared is not None:
         return list(clause.prepared)
@@ -53,7 +59,7 @@ def prepared_values(clause: ConditionClause, lookup: Callable[[str], Any]) -> li
     for tokens in clause.values:
         pieces = fill(tokens, lookup)
         if pieces is None:
-            return None
+            continue  # a null value: it matches no request value
         try:
             result.append(clause.operator.prepare(pieces))
         except ValueError:
@@ -72,19 +78,17 @@ def evaluate_clause(clause: ConditionClause, lookup: Callable[[str], Any]) -> bo
     closures or generators.
     """
     operator = clause.operator
-    policy_values: Any = clause.prepared
-    if policy_values is None:
-        policy_values = prepared_values(clause, lookup)
-        if policy_values is None:
-            return False  # an unresolvable variable makes the statement invalid: it does not apply
     value = lookup(clause.key_lower)
     is_list = isinstance(value, list)
     absent = value is None or (is_list and not value)
     test = operator.test
     if operator.name == "Null":
-        return any(test(absent, wanted) for wanted in policy_values)
+        return any(test(absent, wanted) for wanted in clause.prepared or ())
     set_operator = clause.set_operator
     if absent:
+        # The missing-key rules come before any policy variable is looked at ("Policy variables with no
+        # value": "To prevent variables from causing invalid statements, use the ...IfExists condition
+        # operator").
         if set_operator == "ForAnyValue":
             # "ForAnyValue ... returns false if the key is not present or resolves to an empty data set",
             # with or without IfExists (see docs/aws-differences.md).
@@ -92,6 +96,9 @@ def evaluate_clause(clause: ConditionClause, lookup: Callable[[str], Any]) -> bo
         if clause.if_exists or set_operator == "ForAllValues":
             return True
         return operator.negated
+    policy_values: Any = clause.prepared
+    if policy_values is None:
+        policy_values = prepared_values(clause, lookup)  # null values left out: they match nothing
     negated = operator.negated
     if not is_list:
         # One request value: it holds when it matches a policy value (a negated operator: matches none).
