@@ -1,4 +1,18 @@
-"""The fixed batch format of `iamlab simulate aws --batch`: one JSON case in, one decision out."""
+"""The fixed batch format of `iamlab simulate aws --batch`: one JSON case in, one decision out.
+
+Fields (all optional except `principal` and `action`): `id`, `principal` (an ARN, account id, service
+principal or `*`), `action`, `resource` (default `*`), `resource_account`, `context` (condition keys),
+`identity_policies` (a list), `resource_policy` (the trust policy for sts:AssumeRole* and sts:TagSession),
+`permissions_boundary`, `session_policy`, `scps` and `rcps` (levels from the root to the account, each a
+list of policies), `restrict_public_buckets`. Labels are accepted and ignored: `name`, `comment`,
+`description`, `expected`, `note`. Any other field is an error.
+
+`session_policy` is the session policy passed when the session was created. For a federated user session
+(`arn:aws:sts::ACCOUNT:federated-user/NAME`, from GetFederationToken) it says which policy was passed to
+GetFederationToken: null or absent means none was, and such a session has no permissions from the IAM
+user's policies ("if you do not pass a policy with the GetFederationToken API call, the resulting temporary
+security credentials have no permissions"); only a resource-based policy naming the session can grant it.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +42,7 @@ CASE_FIELDS = (
     "rcps",
     "restrict_public_buckets",
 )
-IGNORED_FIELDS = ("comment", "description", "expected", "note")
+IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels: read by people, not here
 
 _CACHE_SIZE = 512
 _parsed: OrderedDict[tuple[str, str], Policy] = OrderedDict()
@@ -139,6 +153,11 @@ def request_warnings(request: Request, policies: PolicySet) -> list[str]:
         warnings.append(
             f"the request's action {request.action!r} is not in the catalog"
             + (f"; did you mean {guess!r}?" if guess else "")
+        )
+    if request.principal.startswith("arn:") and ":federated-user/" in request.principal and policies.session is None:
+        warnings.append(
+            "the caller is a federated user session (GetFederationToken) and session_policy is empty: no policy "
+            "was passed, so the IAM user's policies grant this session nothing"
         )
     for policy in policies.all_policies():
         for finding in catalog_findings(policy):

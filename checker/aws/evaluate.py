@@ -9,9 +9,21 @@ logic", and "How AWS enforcement code logic evaluates requests").
    resource-based Allow grants access. A resource-based policy naming the user or the role session directly
    is not limited by the boundary or session policy; naming the role ARN is; naming the account is a
    delegation that needs an identity-based Allow. `"Principal": "*"` names no one directly, so it is
-   limited like a role ARN (only the user or session ARN is exempt, as the docs say).
+   limited like a role ARN (only the user or session ARN is exempt, as the docs say), except that
+   "Permissions boundaries and session policies do not limit permissions granted using the
+   aws:PrincipalArn condition key with a wildcard(*) in the Principal element, unless the identity-based
+   policies contain an explicit deny" (an explicit deny wins anyway, step 1).
 4. Across accounts, both the identity side and the resource-based policy must allow.
 5. Role trust policies and KMS key policies must allow the caller even within the account.
+6. "By default, all requests are implicitly denied with the exception of the AWS account root user, which
+   has full access": the root user's identity side allows everything (SCPs, explicit denies, key policies
+   and, across accounts, the other account's resource-based policy still decide). Roles cannot be assumed
+   with root credentials, so trust policies are not covered.
+7. A federated user session from GetFederationToken gets the intersection of the IAM user's policies and
+   the session policy passed to the call; "if you do not pass a policy with the GetFederationToken API call,
+   the resulting temporary security credentials have no permissions. However, a resource-based policy can
+   provide additional permissions for the session" (Permissions for GetFederationToken). `session` None
+   for such a caller means no policy was passed.
 """
 
 from __future__ import annotations
@@ -21,7 +33,13 @@ from dataclasses import dataclass, field
 
 from checker.aws.conditions import evaluate_clause
 from checker.aws.policy import ConditionClause, Effect, Policy, PolicyKind, ResourcePattern, Statement
-from checker.aws.principals import CallerKind, Grant, excluded_by_not_principal, grant_for
+from checker.aws.principals import (
+    CallerKind,
+    Grant,
+    excluded_by_not_principal,
+    grant_for,
+    grants_by_principal_arn,
+)
 from checker.aws.request import PreparedRequest, Request, prepare_request
 from checker.aws.services import iam as iam_rules
 from checker.aws.services import kms as kms_rules
@@ -153,8 +171,10 @@ class _Evaluator:
             if outcome.allows:
                 identity_allows = True
                 break
+        if caller.kind is CallerKind.ROOT and not sts_rules.is_trust_action(request.action_lower):
+            identity_allows = True  # "the AWS account root user, which has full access"
         boundary_ok = boundary is None or bool(boundary.allows)
-        session_ok = session is None or bool(session.allows)
+        session_ok = bool(session.allows) if session is not None else caller.kind is not CallerKind.FEDERATED_USER
         identity_path = identity_allows and boundary_ok and session_ok
         return self.combine(grant, identity_allows, boundary_ok, session_ok, identity_path)
 
@@ -203,11 +223,19 @@ class _Evaluator:
                 return self.decision(
                     allow, f"the {resource_word} delegates to the account and an identity-based policy allows"
                 )
+            if caller.kind is CallerKind.ROOT:
+                return self.decision(allow, "the account root user has full access within its own account")
             return self.decision(allow, "allowed by an identity-based policy")
         return self.decision(deny, self.identity_gap(identity_allows, boundary_ok, session_ok, cross=False))
 
     def identity_gap(self, identity_allows: bool, boundary_ok: bool, session_ok: bool, cross: bool) -> str:
         action = self.request.request.action
+        if self.request.caller.kind is CallerKind.FEDERATED_USER and self.policies.session is None:
+            return (
+                "a federated user session from GetFederationToken without a session policy has no permissions "
+                "from identity-based policies; pass a session policy (session_policy) or name the session in a "
+                "resource-based policy"
+            )
         if not identity_allows:
             text = f"no identity-based policy allows {action}"
             return text + (" (cross-account access needs an Allow on both sides)" if cross else "")
@@ -224,6 +252,8 @@ class _Evaluator:
         best: Grant | None = None
         for _policy, statement in resource.allows:
             grant = Grant.DIRECT if statement.principal is None else grant_for(statement.principal, request.caller)
+            if grant is Grant.LIMITED and request.caller.is_aws_principal and grants_by_principal_arn(statement):
+                grant = Grant.DIRECT  # boundaries and session policies do not limit an aws:PrincipalArn grant
             if statement.not_principal is not None:
                 grant = Grant.LIMITED  # everyone not listed: not a grant that names this principal
             if grant is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
-from checker.aws.policy import PrincipalSpec
+from checker.aws.policy import PrincipalSpec, Statement
 
 
 class CallerKind(StrEnum):
@@ -148,3 +148,27 @@ def excluded_by_not_principal(spec: PrincipalSpec, caller: Caller) -> bool:
     if caller.kind is CallerKind.PROVIDER:
         return caller.arn in spec.federated
     return False
+
+
+# Operators that name principals through aws:PrincipalArn (a negated operator excludes, it names no one).
+_NAMING_OPERATORS = frozenset(
+    {"ArnEquals", "ArnLike", "StringEquals", "StringLike", "StringEqualsIgnoreCase"}
+)
+
+
+def grants_by_principal_arn(statement: Statement) -> bool:
+    """A `Principal: "*"` statement that names its principals with the aws:PrincipalArn condition key.
+
+    IAM User Guide ("Policy evaluation logic" and "AWS JSON policy elements: Principal"): "Permissions
+    boundaries and session policies do not limit permissions granted using the aws:PrincipalArn condition
+    key with a wildcard(*) in the Principal element, unless the identity-based policies contain an explicit
+    deny". The statement has applied, so its aws:PrincipalArn clause held for this caller.
+    """
+    if statement.principal is None or not statement.principal.wildcard:
+        return False
+    return any(
+        clause.key_lower == "aws:principalarn"
+        and clause.set_operator is None
+        and clause.operator.name in _NAMING_OPERATORS
+        for clause in statement.conditions
+    )

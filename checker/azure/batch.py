@@ -25,7 +25,7 @@ from checker.azure.parse import (
 from checker.azure.request import REQUEST_FIELDS, parse_request
 
 SETTING_FIELDS = ("role_definitions", "role_assignments", "deny_assignments", "management_groups")
-IGNORED_FIELDS = ("comment", "description", "expected", "note")  # annotations test files carry, as in AWS cases
+IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels test files carry, as in AWS cases
 CASE_FIELDS = ("id", *REQUEST_FIELDS, *SETTING_FIELDS, *IGNORED_FIELDS)
 MODEL_CACHE_SIZE = 256
 _models: OrderedDict[str, AzureModel] = OrderedDict()

@@ -26,6 +26,7 @@ CASE_FIELDS = REQUEST_FIELDS | {
     "principal_access_boundary_policies",
     "custom_roles",
     "description",
+    "name",  # a label test vectors from other tools carry; ignored
 }
 
 
