@@ -732,6 +732,87 @@ def family_service_principal(rng: Random) -> Json:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Family: a wildcard Principal narrowed by aws:PrincipalArn escapes boundaries and session policies
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+# "Permissions boundaries and session policies do not limit permissions granted using the aws:PrincipalArn
+# condition key with a wildcard(*) in the Principal element, unless the identity-based policies contain an
+# explicit deny"
+
+
+def family_principal_arn(rng: Random) -> Json:
+    target = rng.choice([t for t in TARGETS if t.action.split(":")[0] in ("s3", "sqs", "secretsmanager")])
+    principal = PRINCIPALS[rng.choice(["role", "user", "session", "session", "other_session"])]
+    caller_arn = principal.context["aws:PrincipalArn"]
+    operator, value = rng.choice([
+        ("ArnEquals", caller_arn), ("ArnLike", caller_arn.rsplit("/", 1)[0] + "/*"),
+        ("StringEquals", caller_arn), ("StringLike", f"arn:aws:iam::{principal.account}:*"),
+        ("ArnEquals", f"arn:aws:iam::{HOME}:role/other"), ("ArnNotEquals", USER),
+    ])
+    grantee = rng.choice(["*", {"AWS": "*"}])
+    statement: Json = {"Effect": "Allow", "Principal": grantee, "Action": target.action,
+                       "Resource": target.resource, "Condition": {operator: {"aws:PrincipalArn": value}}}
+    nothing = policy(allow("ec2:DescribeInstances"))
+    boundary = rng.choice([None, nothing, nothing, policy(allow(target.action, "*"))])
+    session = None
+    if ":assumed-role/" in principal.arn:
+        session = rng.choice([None, nothing, nothing, policy(allow("*"))])
+    identity = rng.choice([[], [], [policy(allow(target.action, "*"))], [policy(deny(target.action, "*"))]])
+    return case(principal, target, identity=identity, boundary=boundary, session=session,
+                resource_policy=policy(statement))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Family: the account root user
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+# "By default, all requests are implicitly denied with the exception of the AWS account root user, which
+# has full access". SCPs still limit a member account's root user; across accounts the other account's
+# resource-based policy decides.
+
+
+def family_root_user(rng: Random) -> Json:
+    account = rng.choice([HOME, HOME, OTHER])
+    root = f"arn:aws:iam::{account}:root"
+    principal = Principal(root, account, {"aws:PrincipalAccount": account, "aws:PrincipalArn": root,
+                                          "aws:PrincipalType": "Account", "aws:userid": account})
+    target = rng.choice([t for t in TARGETS if t.action.split(":")[0] in ("s3", "sqs", "dynamodb", "sagemaker")])
+    resource_policy = None
+    if target.action.split(":")[0] in ("s3", "sqs") and rng.random() < 0.6:
+        grantee: Any = rng.choice([{"AWS": account}, {"AWS": root}, {"AWS": OTHER if account == HOME else HOME},
+                                   {"AWS": ROLE}])
+        effect = "Deny" if rng.random() < 0.2 else "Allow"
+        resource_policy = policy({"Effect": effect, "Principal": grantee, "Action": target.action,
+                                  "Resource": target.resource})
+    scps = rng.choice([[], [], [[ALLOW_ALL]], [[policy(allow("ec2:*"))]], [[ALLOW_ALL, policy(deny(target.action))]]])
+    return case(principal, target, resource_policy=resource_policy, scps=scps)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Family: federated user sessions from GetFederationToken
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html
+# "In most cases if you do not pass a policy with the GetFederationToken API call, the resulting temporary
+# security credentials have no permissions. However, a resource-based policy can provide additional
+# permissions for the session." The batch field session_policy is the policy passed (null: none).
+
+FEDERATED_USER = f"arn:aws:sts::{HOME}:federated-user/bob"
+
+
+def family_federation(rng: Random) -> Json:
+    principal = Principal(FEDERATED_USER, HOME, {
+        "aws:PrincipalAccount": HOME, "aws:PrincipalArn": FEDERATED_USER, "aws:PrincipalType": "FederatedUser",
+        "aws:userid": f"{HOME}:bob", "aws:PrincipalOrgID": ORG_ID})
+    target = rng.choice([t for t in SAME_ACCOUNT_TARGETS if t.action.split(":")[0] in ("s3", "sqs", "secretsmanager")])
+    identity = rng.choice([[policy(allow(target.action, "*"))], [policy(allow("*"))], [],
+                           [policy(allow("*"), deny(target.action))]])
+    session = rng.choice([None, None, policy(allow(target.action, "*")), policy(allow("ec2:*"))])
+    resource_policy = None
+    if rng.random() < 0.5:
+        grantee = rng.choice([{"AWS": FEDERATED_USER}, {"AWS": HOME}, {"AWS": f"arn:aws:iam::{HOME}:root"}])
+        resource_policy = policy({"Effect": "Allow", "Principal": grantee, "Action": target.action,
+                                  "Resource": target.resource})
+    return case(principal, target, identity=identity, session=session, resource_policy=resource_policy)
+
+
+# ---------------------------------------------------------------------------------------------------
 # Family: KMS key policies
 # https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
 # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
@@ -919,6 +1000,9 @@ FAMILIES: list[tuple[str, Callable[[Random], Json], int]] = [
     ("web_identity", family_web_identity, 2),
     ("caller_identity", family_caller_identity, 1),
     ("s3_public", family_s3_public, 2),
+    ("principal_arn", family_principal_arn, 4),
+    ("root_user", family_root_user, 3),
+    ("federation", family_federation, 3),
     ("saml", family_saml, 1),
     ("iam_protected", family_iam_protected, 2),
 ]

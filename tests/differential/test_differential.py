@@ -51,12 +51,17 @@ class KnownDifference:
     expected: Callable[[str, str], str]  # (reference on the case, reference on the rewrite) -> decision
 
 
+def _is_session(principal: str) -> bool:
+    """A role session or a federated user session (GetFederationToken): both are limited by a session policy."""
+    return ":assumed-role/" in principal or ":federated-user/" in principal
+
+
 def _names_session_directly(generated: GeneratedCase) -> bool:
     case = generated.case
     policy = case.get("resource_policy") or {}
     statements = policy.get("Statement", [])
     return (
-        ":assumed-role/" in case["principal"]
+        _is_session(case["principal"])
         and case.get("session_policy") is not None
         and any(
             s.get("Effect") == "Allow" and s.get("Principal") == {"AWS": case["principal"]}
@@ -96,8 +101,56 @@ def _statements_of(document: dict[str, Any] | None) -> list[dict[str, Any]]:
     return statements if isinstance(statements, list) else [statements]
 
 
-def _is_wildcard_allow(statement: dict[str, Any]) -> bool:
+NAMING_OPERATORS = {"arnequals", "arnlike", "stringequals", "stringlike", "stringequalsignorecase"}
+
+
+def _names_by_principal_arn(statement: dict[str, Any]) -> bool:
+    """A condition that names its principals with aws:PrincipalArn (a positive string or ARN operator)."""
+    condition = statement.get("Condition") or {}
+    return any(
+        operator.lower().removesuffix("ifexists") in NAMING_OPERATORS
+        and any(key.lower() == "aws:principalarn" for key in block)
+        for operator, block in condition.items()
+    )
+
+
+def _is_star(statement: dict[str, Any]) -> bool:
     return statement.get("Effect") == "Allow" and statement.get("Principal") in ("*", {"AWS": "*"})
+
+
+def _is_wildcard_allow(statement: dict[str, Any]) -> bool:
+    """A bare `*` grant (not one narrowed by aws:PrincipalArn, which the docs treat on its own)."""
+    return _is_star(statement) and not _names_by_principal_arn(statement)
+
+
+def _principal_arn_grant_under_limits(generated: GeneratedCase) -> bool:
+    """Same-account caller limited by a boundary or session policy, `*` grant narrowed by aws:PrincipalArn."""
+    case = generated.case
+    caller_account = case["principal"].split(":")[4] if case["principal"].startswith("arn:") else None
+    limited = case.get("permissions_boundary") is not None or case.get("session_policy") is not None
+    return (
+        limited
+        and caller_account == case.get("resource_account")
+        and any(_is_star(s) and _names_by_principal_arn(s) for s in _statements_of(case.get("resource_policy")))
+    )
+
+
+def _is_root(generated: GeneratedCase) -> bool:
+    principal = generated.case["principal"]
+    return principal.startswith("arn:aws:iam::") and principal.endswith(":root")
+
+
+ROOT_FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def _root_as_allow_all(case: dict[str, Any]) -> dict[str, Any]:
+    """The root user's full access spelled as an identity policy that allows everything."""
+    return dict(case, identity_policies=[*(case.get("identity_policies") or []), ROOT_FULL_ACCESS])
+
+
+def _federation_without_policy(generated: GeneratedCase) -> bool:
+    case = generated.case
+    return ":federated-user/" in case["principal"] and case.get("session_policy") is None
 
 
 def _wildcard_grant_under_limits(generated: GeneratedCase) -> bool:
@@ -133,6 +186,35 @@ def _public_block_is_implicit(original: str, _same: str) -> str:
 
 
 KNOWN_DIFFERENCES: list[KnownDifference] = [
+    KnownDifference(
+        name="a federated user session from GetFederationToken without a session policy has no permissions",
+        # "In most cases if you do not pass a policy with the GetFederationToken API call, the resulting temporary
+        # security credentials have no permissions. However, a resource-based policy can provide additional
+        # permissions for the session." iam-simulate grants the IAM user's permissions.
+        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html",
+        applies=_federation_without_policy,
+        rewrite=_resource_path_only,  # only the resource-based policy (and every Deny) is left to decide
+        expected=lambda _original, resource_path: resource_path,
+    ),
+    KnownDifference(
+        name="the account root user has full access in its own account",
+        # "By default, all requests are implicitly denied with the exception of the AWS account root user, which
+        # has full access". iam-simulate gives the root user no permissions of its own.
+        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html",
+        applies=_is_root,
+        rewrite=_root_as_allow_all,
+        expected=lambda _original, full_access: full_access,
+    ),
+    KnownDifference(
+        name="boundaries and session policies do not limit an aws:PrincipalArn grant to Principal *",
+        # "Permissions boundaries and session policies do not limit permissions granted using the aws:PrincipalArn
+        # condition key with a wildcard(*) in the Principal element, unless the identity-based policies contain
+        # an explicit deny". iam-simulate still limits it by the session policy.
+        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html",
+        applies=_principal_arn_grant_under_limits,
+        rewrite=_resource_path_only,
+        expected=_session_exception,
+    ),
     KnownDifference(
         name="a resource-based policy naming the session ARN is not limited by the session policy",
         doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session",
