@@ -219,13 +219,14 @@ class _Evaluator:
         if grant is Grant.LIMITED and boundary_ok and session_ok:
             return self.decision(allow, f"the {resource_word} allows this principal (its role or everyone)")
         if identity_path:
+            identity_word = (
+                "the account root user has full access within its own account"
+                if caller.kind is CallerKind.ROOT
+                else "an identity-based policy allows"
+            )
             if needs_resource_policy:
-                return self.decision(
-                    allow, f"the {resource_word} delegates to the account and an identity-based policy allows"
-                )
-            if caller.kind is CallerKind.ROOT:
-                return self.decision(allow, "the account root user has full access within its own account")
-            return self.decision(allow, "allowed by an identity-based policy")
+                return self.decision(allow, f"the {resource_word} delegates to the account and {identity_word}")
+            return self.decision(allow, identity_word if caller.kind is CallerKind.ROOT else "allowed by an identity-based policy")
         return self.decision(deny, self.identity_gap(identity_allows, boundary_ok, session_ok, cross=False))
 
     def identity_gap(self, identity_allows: bool, boundary_ok: bool, session_ok: bool, cross: bool) -> str:
