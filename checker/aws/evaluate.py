@@ -45,7 +45,7 @@ from checker.aws.services import iam as iam_rules
 from checker.aws.services import kms as kms_rules
 from checker.aws.services import s3 as s3_rules
 from checker.aws.services import sts as sts_rules
-from checker.aws.variables import fill
+from checker.aws.variables import Variable, fill
 from checker.aws.wildcard import compile_filled
 from checker.core.decision import Decision, DecisionKind, Reason
 from checker.core.errors import InputError
@@ -355,7 +355,19 @@ class _Evaluator:
             }[failure]
         present = request.lookup(failure.key_lower)
         shown = "is absent from the request" if present is None else f"is {present!r}"
-        return f"condition {failure.operator_text} on {failure.key} failed: the key {shown}"
+        text = f"condition {failure.operator_text} on {failure.key} failed: the key {shown}"
+        unfilled = sorted(
+            {
+                token.key
+                for tokens in failure.values
+                for token in tokens
+                if isinstance(token, Variable) and token.default is None and not isinstance(request.lookup(token.key), str | int | float | bool)
+            }
+        )
+        if present is not None and unfilled:
+            names = ", ".join("${" + key + "}" for key in unfilled)
+            text += f"; {names} has no value in this request, and a policy variable with no value matches nothing"
+        return text
 
     def not_principal_ignored(self, statement: Statement) -> bool:
         """A Deny with NotPrincipal always denies a principal that has a permissions boundary.

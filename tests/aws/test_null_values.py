@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import z3
 
-from checker.aws import PolicyKind, parse_policy
+from checker.aws import PolicyKind, PolicySet, Request, evaluate, parse_policy
 from checker.aws.analyze.symbolic import Encoder, new_space
 from tests.aws.helpers import allow, condition_allows, decide, deny, policy
 
@@ -175,3 +175,12 @@ def test_resource_entries_with_a_null_value(name: str, element: dict[str, Any], 
     assert (decide([policy(statement)], target=target) == "allow") is expected
     document = {"Version": "2012-10-17", "Statement": [dict(statement, Action="*")]}
     assert prover_allows(document, {}, resource=target) is expected
+
+
+def test_explanation_names_the_variable_with_no_value() -> None:
+    """A learner reading why an Allow did not apply is told which variable had no value."""
+    statement = allow("s3:GetObject", "*", Condition={"StringEquals": {K: V}})
+    request = Request("arn:aws:iam::111122223333:role/ml-train", "s3:GetObject", "arn:aws:s3:::b/k", None, {K: "red"})
+    decision = evaluate(request, PolicySet(identity=[policy(statement)]), explain=True)
+    detail = decision.reasons[0].detail
+    assert "${aws:principaltag/team} has no value in this request" in detail
