@@ -255,6 +255,11 @@ class _Evaluator:
             grant = Grant.DIRECT if statement.principal is None else grant_for(statement.principal, request.caller)
             if grant is Grant.LIMITED and request.caller.is_aws_principal and grants_by_principal_arn(statement):
                 grant = Grant.DIRECT  # boundaries and session policies do not limit an aws:PrincipalArn grant
+                self.trace.add(
+                    policy, statement, "allow",
+                    'Principal "*" narrowed by aws:PrincipalArn: permissions boundaries and session policies do not '
+                    "limit this grant (only an explicit deny does)",
+                )
             if statement.not_principal is not None:
                 grant = Grant.LIMITED  # everyone not listed: not a grant that names this principal
             if grant is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from checker.aws import PolicyKind
+from checker.aws import PolicyKind, PolicySet, Request, evaluate
 from checker.aws.batch import decide_case
 from tests.aws.helpers import ACCOUNT, OTHER, ROLE, SESSION, USER, allow, decide, deny, policy
 
@@ -182,3 +182,11 @@ def test_federated_user_without_a_policy_is_explained() -> None:
     result = decide_case(case, True)
     assert "GetFederationToken without a session policy" in result["explain"]["summary"]
     assert any("no policy was passed" in w for w in result["explain"]["warnings"])
+
+
+def test_principal_arn_grant_is_explained() -> None:
+    request = Request(SESSION, "s3:GetObject", BUCKET_OBJ, ACCOUNT, {})
+    policies = PolicySet(resource=star_grant(NAMES_ROLE), boundary=NOTHING, session=NOTHING_SESSION)
+    decision = evaluate(request, policies, explain=True)
+    assert decision.kind.value == "allow"
+    assert any("narrowed by aws:PrincipalArn" in reason.detail for reason in decision.reasons)
