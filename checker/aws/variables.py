@@ -4,7 +4,9 @@ Rules (IAM User Guide, "IAM policy elements: Variables and tags"):
 - Variables are replaced only under Version 2012-10-17; under 2008-10-17 `${...}` is literal text.
 - `${*}`, `${?}` and `${$}` stand for a literal `*`, `?` and `$`.
 - `${key, 'default'}` uses the default when the key is absent.
-- A variable whose key is absent and has no default makes that value not match.
+- A variable whose key is absent (or a list) and has no default is a null value ("Policy variables with no
+  value"): `fill` returns None and the caller decides what that means (a condition value that matches
+  nothing, a Resource entry that names no resource); it never invalidates the statement on its own.
 - Key names are case-insensitive; a multivalued key cannot be used as a variable.
 Substituted text is literal: a `*` in a user name does not become a wildcard.
 """
@@ -92,7 +94,7 @@ def has_variables(tokens: tuple[Token, ...]) -> bool:
 
 
 def fill(tokens: tuple[Token, ...], lookup: Callable[[str], object]) -> list[Piece] | None:
-    """Replace variables with request values; None when a variable cannot be filled."""
+    """Replace variables with request values; None when a variable has no value (a null value)."""
     pieces: list[Piece] = []
     for token in tokens:
         if isinstance(token, Variable):
