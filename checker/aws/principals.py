@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from checker.aws.policy import PrincipalSpec, Statement
+from checker.aws.services.sts import WEB_IDENTITY_PROVIDERS
 
 
 class CallerKind(StrEnum):
@@ -61,6 +62,8 @@ def parse_caller(text: str) -> Caller:
     """Classify the request's principal string; ValueError with a plain message when it is not one."""
     if text in ("*", "anonymous", ""):
         return Caller("*", CallerKind.ANONYMOUS, None)
+    if text.lower() in WEB_IDENTITY_PROVIDERS:
+        return Caller(text, CallerKind.PROVIDER, None)  # a Federated principal, though it ends in amazonaws.com
     if text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn"):
         return Caller(text, CallerKind.SERVICE, None)
     if len(text) == 12 and text.isdigit():
@@ -68,7 +71,7 @@ def parse_caller(text: str) -> Caller:
     parts = text.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         if "." in text and "/" not in text:
-            return Caller(text, CallerKind.PROVIDER, None)  # e.g. cognito-identity.amazonaws.com handled above
+            return Caller(text, CallerKind.PROVIDER, None)  # accounts.google.com, graph.facebook.com
         raise ValueError(f"{text!r} is not a principal ARN, account id or service principal")
     _arn, _partition, service, _region, account, resource = parts
     if service == "iam":

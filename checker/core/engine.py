@@ -67,3 +67,9 @@ class Engine(Protocol):
     def findings(self, submission: Submission) -> list[Finding]:
         """Lint the submission."""
         ...
+
+    def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
+        """Prove that every principal able to act as `identity` (assume the role, impersonate the service
+        account, act as the managed identity), under any context, is one `may_assume` lists (the lab's
+        allowed set, in the cloud's own terms); else counterexamples naming the principal and context."""
+        ...

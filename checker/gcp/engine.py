@@ -235,6 +235,17 @@ class GcpEngine:
         examples = tuple(_plain(example, model, reads_time) for example in result.counterexamples)
         return WithinResult(result.status, examples, result.reason)
 
+    def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
+        """Every member holding an act-as or token-minting permission on the account (checker.gcp.actors)."""
+        from checker.gcp.actors import actors_within
+
+        model: GcpModel = submission.model
+        bindings = model.bindings + model.setting_bindings
+        policies = model.policy_set("")
+        return actors_within(
+            bindings, policies, model.hierarchy, identity, may_assume, lambda r: self.decide(submission, r)
+        )
+
     def findings(self, submission: Submission) -> list[Finding]:
         model: GcpModel = submission.model
         from checker.gcp.analyze.findings import lint  # z3 is loaded only when findings are asked for

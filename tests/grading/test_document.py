@@ -74,3 +74,22 @@ def test_an_unknown_logical_file_is_a_lab_yaml_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="'job' is not a submission file of this cloud") as info:
         _grade(tmp_path, GOOD, file="job")
     assert info.value.where is not None and info.value.where.line == 11
+
+
+# Issue 13: JSON types are compared strictly. RFC 8259, section 3: "A JSON value MUST be an object, array,
+# number, or string, or one of the following three literal names: false null true" - `true` is not the
+# number 1 and not the string "true", whatever Python's `1 == True` says.
+@pytest.mark.parametrize("isolation", [1, 1.0, "true", "True", [True], None], ids=repr)
+def test_a_value_of_another_json_type_is_not_equal(tmp_path: Path, isolation: object) -> None:
+    passed, points, failures = _grade(tmp_path, {**GOOD, "EnableNetworkIsolation": isolation})
+    assert not passed and points == 2
+    assert len(failures) == 1 and "/EnableNetworkIsolation" in failures[0] and json.dumps(isolation) in failures[0]
+
+
+def test_an_expected_number_is_not_met_by_a_boolean(tmp_path: Path) -> None:
+    lab_dir = tmp_path / "labs" / "04-doc"
+    write(lab_dir / "lab.yaml", LAB.replace("FILE", "training_job").replace("equals: true}", "equals: 1}"))
+    write(lab_dir / "aws" / "permissions.json", '{"Version": "2012-10-17", "Statement": []}')
+    for value, expected in ((True, False), (1, True), (1.0, True)):
+        write(lab_dir / "aws" / "training-job.json", json.dumps({**GOOD, "EnableNetworkIsolation": value}))
+        assert grade(load_lab(lab_dir), "aws").checks[0].passed is expected, value

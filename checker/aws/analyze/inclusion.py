@@ -52,6 +52,7 @@ class CallerSetting:
     fixed: Mapping[str, object]
     absent: tuple[str, ...]
     confirm: Callable[[Counterexample], bool]
+    single_valued: tuple[str, ...] = ()  # keys derived from a caller that is not fixed: one value at most
 
 
 @dataclass
@@ -114,6 +115,7 @@ class Question:
                 fixed=self.fixed,
                 always_absent=list(self.caller.absent),
                 strings_by_solver=strings_by_solver,
+                single_valued=self.caller.single_valued,
             )
         if self.principal is not None:
             absent = [k for k in PRINCIPAL_KEYS if k not in self.fixed]

@@ -147,12 +147,15 @@ def build_keys(
     always_present: Iterable[str] = (),
     always_absent: Iterable[str] = (),
     strings_by_solver: bool = False,
+    single_valued: Iterable[str] = (),
 ) -> tuple[dict[str, KeyModel], list[z3.BoolRef]]:
     """Solver values for every key, and the constraints that tie them together.
 
     `fixed` keys hold one known value (those AWS derives from a given principal); `always_present` keys
-    are present with any value; `always_absent` keys are never sent.
+    are present with any value; `always_absent` keys are never sent; `single_valued` keys hold at most one
+    value (those AWS derives from a caller that is not fixed, such as aws:PrincipalArn).
     """
+    single = set(single_valued)
     absent = set(always_absent)
     keys: dict[str, KeyModel] = {}
     constraints: list[z3.BoolRef] = []
@@ -160,7 +163,7 @@ def build_keys(
     for number, (name, use) in enumerate(sorted(usage.items())):
         family = use.family
         count = max(1, use.clauses + (1 if use.variable else 0))
-        if name in fixed:
+        if name in fixed or name in single:
             count = 1
         regular = (
             family == "string"

@@ -179,6 +179,7 @@ def new_space(
     always_absent: Sequence[str] = (),
     extra_patterns: Sequence[str] = (),
     strings_by_solver: bool = False,
+    single_valued: Sequence[str] = (),
 ) -> RequestSpace:
     """A symbolic request for the policies. Strings are reasoned about by regions (exact automata) unless
     policy variables tie them together, or `strings_by_solver` asks for z3's string theory throughout."""
@@ -189,7 +190,12 @@ def new_space(
                 patterns.append(pattern.text.lower())
     classes = ActionClasses(patterns)
     keys, constraints = build_keys(
-        key_usage(policies), fixed or {}, always_present, always_absent, strings_by_solver=strings_by_solver
+        key_usage(policies),
+        fixed or {},
+        always_present,
+        always_absent,
+        strings_by_solver=strings_by_solver,
+        single_valued=single_valued,
     )
     resource_variables = any(
         isinstance(token, Variable)

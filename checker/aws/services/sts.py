@@ -19,6 +19,11 @@ TRUST_ACTIONS = frozenset(
     }
 )
 
+# Web identity providers whose name ends like a service principal's. IAM User Guide, "Creating a role for
+# web identity or OpenID Connect federation": a Cognito trust policy names
+# `"Principal": {"Federated": "cognito-identity.amazonaws.com"}` with sts:AssumeRoleWithWebIdentity.
+WEB_IDENTITY_PROVIDERS = frozenset({"cognito-identity.amazonaws.com"})
+
 
 def is_trust_action(action_lower: str) -> bool:
     return action_lower in TRUST_ACTIONS

@@ -108,13 +108,30 @@ def run(body: DocumentBody, context: RunContext) -> Outcome:
     return outcome
 
 
+def json_equal(left: Any, right: Any) -> bool:
+    """Equal as JSON values: the same JSON type and the same value.
+
+    Python's `==` says `1 == True` and `1.0 == True`, but JSON's `true` is not the number 1 (RFC 8259,
+    section 3: true, false and null are literal names, distinct from numbers), so a job definition with
+    `"EnableNetworkIsolation": 1` does not ask for network isolation the way `true` does."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left is right
+    if isinstance(left, (int, float)) or isinstance(right, (int, float)):
+        return isinstance(left, (int, float)) and isinstance(right, (int, float)) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    return type(left) is type(right) and bool(left == right)
+
+
 def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
     selected = _select(document.data, expectation.path)
     if not selected:
         return f"{document.path} has no {expectation.path}: add it"
     for pointer, value in selected:
         where = document.locate(pointer)
-        if expectation.has_equals and value != expectation.equals:
+        if expectation.has_equals and not json_equal(value, expectation.equals):
             return f"{expectation.path} at {where} is {json.dumps(value)}, which is not what this lab needs"
         if expectation.starts_with is not None and (
             not isinstance(value, str) or not any(value.startswith(p) for p in expectation.starts_with)

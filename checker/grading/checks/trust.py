@@ -1,22 +1,29 @@
-"""`trust`: who may assume or impersonate the identity, and who must not.
+"""`trust`: who may assume or impersonate the identity - proved, not sampled.
 
-Each entry becomes a request against the trust side: the action defaults to the cloud's assume or
-impersonate permission and the resource is the identity itself. For AWS the engine decides an
-sts:AssumeRole* request with the submission's trust policy as the role's resource-based policy
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "trust policy").
+`may_assume` is the lab's allowed set, in the cloud's own terms (see docs/lab-format.md). The engine
+proves that every principal able to act as the identity, under any context, lies within it
+(`Engine.trust_within`), or shows one that does not with the context it needs. `allowed` and `denied`
+list example principals on top of the proof: each becomes a request against the trust side (the action
+defaults to the cloud's assume or impersonate permission, the resource is the identity itself). For AWS
+the engine decides an sts:AssumeRole* request with the submission's trust policy as the role's
+resource-based policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html,
+"trust policy").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from checker.core.engine import WithinResult, WithinStatus
+from checker.core.errors import InputError
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
 from checker.grading.checks.wording import trust_lets
 from checker.grading.located import Node
 
 KIND = "trust"
-FIELDS = frozenset({"identity", "action", "allowed", "denied"})
+FIELDS = frozenset({"identity", "action", "may_assume", "allowed", "denied"})
 
 # The permission that lets one principal act as the identity. Azure has no single one (managed identities
 # are bound to resources, federated credentials are matched by issuer/subject), so labs must name it there.
@@ -30,8 +37,10 @@ DEFAULT_ACTIONS = {
 @dataclass(frozen=True)
 class TrustBody:
     identity: str
+    may_assume: Any  # the allowed set, handed to the engine as written
     allowed: tuple[LabRequest, ...]
     denied: tuple[LabRequest, ...]
+    node: Node  # the `may_assume` field, for locating the engine's errors about it
 
 
 def parse(node: Node, where: ParseContext) -> TrustBody:
@@ -39,13 +48,17 @@ def parse(node: Node, where: ParseContext) -> TrustBody:
     if identity is None:
         raise node.error("a trust check needs `identity` (or the lab's `identity` for this cloud): who is assumed")
     action = node.optional_text("action") or DEFAULT_ACTIONS.get(where.cloud)
-    if not node.has("allowed") and not node.has("denied"):
-        raise node.error("a trust check needs `allowed`, `denied` or both: lists of principals")
+    if not node.has("may_assume"):
+        raise node.error(
+            "a trust check needs `may_assume`: the principals allowed to act as the identity (it may be an "
+            "empty list); the checker proves that nobody else can",
+            "see docs/lab-format.md, `trust` checks",
+        )
+    allowed_set = node.field("may_assume")
+    allowed_set.expect(list)
     allowed = tuple(_entries(node, "allowed", identity, action))
     denied = tuple(_entries(node, "denied", identity, action))
-    if not allowed and not denied:
-        raise node.error("a trust check must list at least one principal")
-    return TrustBody(identity, allowed, denied)
+    return TrustBody(identity, allowed_set.value, allowed, denied, allowed_set)
 
 
 def _entries(node: Node, key: str, identity: str, action: str | None) -> list[LabRequest]:
@@ -72,7 +85,8 @@ def _entries(node: Node, key: str, identity: str, action: str | None) -> list[La
 
 
 def run(body: TrustBody, context: RunContext) -> Outcome:
-    outcome = Outcome(total_cases=len(body.allowed) + len(body.denied))
+    outcome = Outcome(total_cases=1 + len(body.allowed) + len(body.denied))
+    _prove(body, context, outcome)
     for request in body.allowed:
         decision = decide(context, request)
         if decision.allowed:
@@ -95,3 +109,33 @@ def run(body: TrustBody, context: RunContext) -> Outcome:
         outcome.counterexample = outcome.counterexample or request.counterexample()
     return outcome
 
+
+
+def _prove(body: TrustBody, context: RunContext, outcome: Outcome) -> None:
+    """The proof: nobody outside `may_assume` can act as the identity, under any context."""
+    try:
+        result: WithinResult = context.engine.trust_within(context.submission, body.identity, body.may_assume)
+    except InputError as exc:
+        if exc.where is not None and exc.where.file != "<input>":
+            raise  # about the learner's file: it names its own place
+        raise InputError(exc.message, context.lab.document.locate(body.node.pointer), exc.hint) from None
+    lets = trust_lets(context.cloud)
+    if result.status is WithinStatus.PROVED:
+        outcome.passed_notes.append(f"proved: only the principals this lab allows can act as {body.identity}")
+        return
+    if result.status is WithinStatus.UNKNOWN:
+        outcome.failed.append(
+            f"the checker could not prove that only the allowed principals can act as {body.identity} "
+            f"({result.reason or 'a construct could not be decided'}), so this check cannot pass; write the "
+            "principals and conditions plainly"
+        )
+        return
+    for example in result.counterexamples:
+        outcome.failed.append(
+            f"{lets} {example.principal} {example.action} {body.identity}{describe_context(example.context)}, "
+            f"and it is not one of those allowed to; anyone who can act as {body.identity} gets "
+            f"{context.lab.workload}'s access"
+        )
+    outcome.counterexample = outcome.counterexample or (result.counterexamples[0] if result.counterexamples else None)
+    if not result.counterexamples:
+        outcome.failed.append(f"{lets} principals other than the allowed ones act as {body.identity}")
