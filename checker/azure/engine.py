@@ -3,7 +3,9 @@
 Submission files, in the lab's format:
 - "role_assignments": a list of {"role": built-in role name, GUID or custom role id, "principalId",
   "scope", optional "condition", "conditionVersion", and "start"/"end" for an eligible assignment};
-- "custom_roles" (optional): a list of role definitions (`az role definition list` or `create` shape).
+- "custom_roles" (optional): a list of role definitions (`az role definition list` or `create` shape);
+- "federated_credentials" (optional): the managed identity's federated identity credentials, a list of
+  {name, issuer, subject, audiences} (read by `trust` checks, checker.azure.actors).
 The lab's setting may give "management_groups" (child id -> parent group) and "deny_assignments".
 Requests use the batch-case fields (principal, groups, action, data_action, scope, attributes,
 sub_operation, request_time); the grading shape (resource, context) is accepted too.
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checker.azure.actors import FederatedCredential, actors_within, parse_credentials
 from checker.azure.analysis import findings as lint
 from checker.azure.analysis import within as prove_within
 from checker.azure.catalog import role_finder
@@ -52,11 +55,13 @@ class AzureEngine:
     def load_submission(self, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> Submission:
         if "role_assignments" not in files:
             raise InputError("the Azure submission needs a file named 'role_assignments' (role-assignments.json)")
-        unknown = sorted(set(files) - {"role_assignments", "custom_roles"})
+        unknown = sorted(set(files) - {"role_assignments", "custom_roles", "federated_credentials"})
         if unknown:
             raise InputError(f"unknown Azure submission file(s): {', '.join(unknown)}",
-                             hint="the Azure engine reads 'role_assignments' and optional 'custom_roles'")
+                             hint="the Azure engine reads 'role_assignments' and optional 'custom_roles' "
+                                  "and 'federated_credentials'")
         model = self.build_model(files["role_assignments"], files.get("custom_roles"), setting)
+        _credentials(files)  # refused here, with its place, when malformed
         return Submission(self.cloud, files, setting, model)
 
     def build_model(self, assignments: Any, custom_roles: Any, setting: Mapping[str, Any],
@@ -95,6 +100,18 @@ class AzureEngine:
 
     def findings(self, submission: Submission) -> list[Finding]:
         return lint(_model(submission))
+
+    def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
+        """Who can act as the managed identity: assignments reaching it, its federated credentials."""
+        return actors_within(_model(submission), _credentials(submission.files), identity, may_assume)
+
+
+def _credentials(files: Mapping[str, Any]) -> tuple[FederatedCredential, ...]:
+    document = files.get("federated_credentials")
+    if document is None:
+        return ()
+    data, locate = _located(document, "federated credentials")
+    return parse_credentials(data, locate)
 
 
 def _model(submission: Submission) -> AzureModel:

@@ -108,3 +108,39 @@ def test_right_answer_written_differently(tmp_path: Path, change: Callable[[Bind
     failing, result = submit(tmp_path, change)
     assert failing == set(), {c.id: c.message for c in result.checks if not c.passed}
     assert result.score == result.max_score
+
+
+# --- trust is proved, not sampled (issue 13) -------------------------------------------------------------
+# "Service account impersonation" (cloud.google.com/iam/docs/service-account-impersonation) and "Roles for
+# service account authentication": actAs (Service Account User), getAccessToken and friends (Token Creator,
+# Workload Identity User), key creation and the account's IAM policy let their holder act as the account,
+# whether granted on the account itself or inherited from its project. lab.yaml lists two example members;
+# any other holder must fail too.
+SA_RESOURCE = "//iam.googleapis.com/projects/acme-ml/serviceAccounts/fraud-training@acme-ml.iam.gserviceaccount.com"
+POOL = "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/attribute.repository/acme/ml"
+TAKERS: list[tuple[str, str, str, str]] = [
+    ("Service Account User on the account", SA_RESOURCE, "roles/iam.serviceAccountUser", "user:intern@acme.example"),
+    ("Token Creator on the project", PROJECT, "roles/iam.serviceAccountTokenCreator", "group:ml-team@acme.example"),
+    ("Workload Identity User for a federated pool", SA_RESOURCE, "roles/iam.workloadIdentityUser", POOL),
+    ("Service Account Key Admin on the project", PROJECT, "roles/iam.serviceAccountKeyAdmin", "domain:acme.example"),
+    ("owner of the project", PROJECT, "roles/owner", "user:ops@acme.example"),
+    ("editor for every authenticated user", PROJECT, "roles/editor", "allAuthenticatedUsers"),
+]
+
+
+@pytest.mark.parametrize(("resource", "role", "member"), [t[1:] for t in TAKERS], ids=[t[0] for t in TAKERS])
+def test_anyone_else_who_can_act_as_the_account_fails_the_trust_check(
+    tmp_path: Path, resource: str, role: str, member: str
+) -> None:
+    failing, result = submit(tmp_path, lambda b: b.append({"resource": resource, "role": role, "members": [member]}))
+    assert "nobody-else-runs-as-the-job" in failing
+    check = next(c for c in result.checks if c.id == "nobody-else-runs-as-the-job")
+    assert check.counterexample is not None and check.counterexample.principal == member
+    assert role in check.counterexample.context["granted_by"]
+
+
+def test_the_account_acting_as_itself_is_allowed(tmp_path: Path) -> None:
+    failing, _result = submit(
+        tmp_path, lambda b: b.append({"resource": SA_RESOURCE, "role": "roles/iam.serviceAccountTokenCreator", "members": [SA]})
+    )
+    assert "nobody-else-runs-as-the-job" not in failing
