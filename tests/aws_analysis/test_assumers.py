@@ -271,3 +271,21 @@ def test_proofs_survive_every_probe_and_counterexamples_are_real(raw: list[dict[
             assert not lets_in(allowed, example.principal, example.action, dict(example.context))
     else:
         pytest.fail(f"undecided: {result.reason} for {raw}")
+
+
+def test_a_caller_named_like_the_stand_in_for_unnamed_callers_does_not_hide_them() -> None:
+    """The class "every other user of the account" needs a stand-in name no policy uses."""
+    allowed = allowed_set_policy([{"principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/any-user"}}])
+    policy = trust(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalType": "User", "aws:PrincipalAccount": ACCOUNT}},
+        }
+    )
+    result = assumers_within(policy, allowed, ROLE)
+    assert result.status is WithinStatus.COUNTEREXAMPLE
+    (example,) = result.counterexamples
+    assert example.principal is not None and example.principal.startswith(f"arn:aws:iam::{ACCOUNT}:user/")
+    assert example.principal != f"arn:aws:iam::{ACCOUNT}:user/any-user"

@@ -262,12 +262,13 @@ class _Names:
     def _account_classes(self, account: str) -> list[CallerClass]:
         found: list[CallerClass] = []
         shapes = (
-            (CallerKind.USER, f"arn:aws:iam::{account}:user/", "iamlab-other-user"),
-            (CallerKind.ROLE, f"arn:aws:iam::{account}:role/", "iamlab-other-role"),
-            (CallerKind.FEDERATED_USER, f"arn:aws:sts::{account}:federated-user/", "iamlab-other-user"),
+            (CallerKind.USER, f"arn:aws:iam::{account}:user/", "any-user"),
+            (CallerKind.ROLE, f"arn:aws:iam::{account}:role/", "any-role"),
+            (CallerKind.FEDERATED_USER, f"arn:aws:sts::{account}:federated-user/", "any-federated-user"),
         )
-        for kind, prefix, fresh in shapes:
+        for kind, prefix, base in shapes:
             named = self._named(kind, account)
+            fresh = _unused(base, {arn[len(prefix) :] for arn in named})
             found.extend(_fixed(arn) for arn in named)
             bounds: dict[str, Any] = {"StringLike": {"aws:PrincipalArn": prefix + "*"}}
             if named:
@@ -286,7 +287,8 @@ class _Names:
         }
         if roles:
             bounds["StringNotEquals"] = {"aws:PrincipalArn": [f"arn:aws:iam::{account}:role/{r}" for r in roles]}
-        representative = f"arn:aws:sts::{account}:assumed-role/iamlab-other-role/iamlab-session"
+        other_role = _unused("any-role", set(roles))
+        representative = f"arn:aws:sts::{account}:assumed-role/{other_role}/any-session"
         found.append(CallerClass(representative, bounds, ("aws:principalarn",), _session_from_role(representative)))
         found.append(_fixed(f"arn:aws:iam::{account}:root"))  # last: a root user cannot assume roles itself
         return found
@@ -295,9 +297,9 @@ class _Names:
         """Every caller of an account no Principal element names: the account itself is symbolic too."""
         fresh = next(a for a in (f"{n:012d}" for n in range(999_999_999_999, 0, -1)) if a not in self.accounts)
         shapes = (
-            ("user", "arn:aws:iam::{a}:user/iamlab-other-user", ("aws:username",)),
-            ("role", "arn:aws:iam::{a}:role/iamlab-other-role", ()),
-            ("federated-user", "arn:aws:sts::{a}:federated-user/iamlab-other-user", ()),
+            ("user", "arn:aws:iam::{a}:user/any-user", ("aws:username",)),
+            ("role", "arn:aws:iam::{a}:role/any-role", ()),
+            ("federated-user", "arn:aws:sts::{a}:federated-user/any-federated-user", ()),
             ("root", "arn:aws:iam::{a}:root", ()),
         )
         account_bounds: dict[str, Any] = {"StringLike": {"aws:PrincipalAccount": "?*"}, "StringNotLike": {"aws:PrincipalAccount": "*:*"}}
@@ -310,7 +312,7 @@ class _Names:
             bounds = _merge(account_bounds, {"StringLike": {"aws:PrincipalArn": pattern}})
             rebuild = _from_arn_or_account(representative, fresh)
             found.append(CallerClass(representative, bounds, ("aws:principalarn", "aws:principalaccount", *extra), rebuild))
-        representative = f"arn:aws:sts::{fresh}:assumed-role/iamlab-other-role/iamlab-session"
+        representative = f"arn:aws:sts::{fresh}:assumed-role/any-role/any-session"
         bounds = _merge(
             account_bounds,
             {
@@ -336,7 +338,7 @@ class _Names:
             "StringLike": {"aws:PrincipalServiceName": ["*.amazonaws.com", "*.amazonaws.com.cn"]},
             "StringNotEqualsIgnoreCase": {"aws:PrincipalServiceName": excluded},
         }
-        representative = "iamlab-other-service.amazonaws.com"
+        representative = _unused("any-service", {s.removesuffix(".amazonaws.com") for s in self.services}) + ".amazonaws.com"
         found.append(
             CallerClass(
                 representative,
@@ -355,8 +357,7 @@ class _Names:
                     found.append(_fixed(provider))
             except ValueError:
                 continue  # a Federated entry no request can carry
-        other = next(f"iamlab-other-idp{n}.example" for n in range(len(self.providers) + 1) if f"iamlab-other-idp{n}.example" not in self.providers)
-        found.append(_fixed(other))
+        found.append(_fixed(_unused("any-idp", {p.removesuffix(".example") for p in self.providers}) + ".example"))
         return found
 
 
@@ -366,11 +367,16 @@ def _fixed(representative: str) -> CallerClass:
 
 def _fresh_session(named_sessions: list[str]) -> str:
     used = {arn.rsplit("/", 1)[-1] for arn in named_sessions}
-    return next(f"iamlab-session{n}" for n in range(len(used) + 1) if f"iamlab-session{n}" not in used)
+    return _unused("any-session", used)
+
+
+def _unused(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... : a name no policy uses, so its class holds only unnamed callers."""
+    return next(name for name in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if name not in taken)
 
 
 def _tail_pattern(template: str) -> str:
-    """The part after the account field, with the fresh name widened: 'role/iamlab-other-role' -> 'role/*'."""
+    """The part after the account field, with the fresh name widened: 'role/any-role' -> 'role/*'."""
     tail = template.split(":", 5)[5]
     return tail if tail == "root" else tail.split("/", 1)[0] + "/*"
 
@@ -410,6 +416,6 @@ def _session_from_role(representative: str) -> Callable[[Values], str]:
         parts = role_arn.split(":", 5)
         if len(parts) != 6 or not parts[5].startswith("role/"):
             return representative
-        return f"arn:aws:sts::{parts[4]}:assumed-role/{parts[5][len('role/'):]}/iamlab-session"
+        return f"arn:aws:sts::{parts[4]}:assumed-role/{parts[5][len('role/'):]}/any-session"
 
     return rebuild
