@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.core.errors import InputError
 from checker.grading.result import CheckResult, LabResult
 from checker.grading.runner import grade
 from checker.grading.spec import load_lab
@@ -252,3 +253,21 @@ def test_live_checks_are_aws_only(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="live checks run on the AWS emulator") as info:
         load_lab(lab_dir)
     assert info.value.where is not None and info.value.where.line == 8
+
+
+def test_a_malformed_allowed_set_names_its_place_in_lab_yaml(lab_dir: Path, solution_dir: Path) -> None:
+    lab_yaml = lab_dir / "lab.yaml"
+    text = lab_yaml.read_text()
+    lab_yaml.write_text(text.replace("- principal: {Service: sagemaker.amazonaws.com}", "- principal: {Servce: sagemaker.amazonaws.com}"))
+    with pytest.raises(InputError) as info:
+        _grade(lab_dir, solution_dir)
+    where = info.value.where
+    assert where is not None and where.file.endswith("lab.yaml") and where.line is not None
+    assert where.pointer.endswith("/may_assume/0/principal/Servce") and "Servce" in info.value.message
+
+
+def test_a_trust_check_without_an_allowed_set_is_refused(lab_dir: Path) -> None:
+    lab_yaml = lab_dir / "lab.yaml"
+    lab_yaml.write_text(lab_yaml.read_text().replace("        may_assume:\n          - principal: {Service: sagemaker.amazonaws.com}\n", ""))
+    with pytest.raises(InputError, match="may_assume"):
+        load_lab(lab_dir)

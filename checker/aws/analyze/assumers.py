@@ -31,7 +31,7 @@ from checker.aws.request import Request
 from checker.aws.services.sts import TRUST_ACTIONS, WEB_IDENTITY_PROVIDERS
 from checker.aws.variables import Variable
 from checker.core.engine import WithinResult, WithinStatus
-from checker.core.errors import InputError
+from checker.core.errors import InputError, Where
 from checker.core.findings import Counterexample
 
 # As AWS spells them, for the allowed set's default Action and for messages.
@@ -116,7 +116,15 @@ def allowed_set_policy(entries: Any, where: str = "may_assume") -> Policy:
         statements.append(statement)
     if not statements:
         statements.append({"Effect": "Deny", "Principal": "*", "Action": "sts:*"})  # nobody may assume
-    return parse_policy({"Version": "2012-10-17", "Statement": statements}, name=where, kind=PolicyKind.TRUST)
+    try:
+        return parse_policy({"Version": "2012-10-17", "Statement": statements}, name=where, kind=PolicyKind.TRUST)
+    except InputError as exc:
+        # Point into the lab's entries (/0/principal/...), not into the policy built from them.
+        pointer = exc.where.pointer if exc.where is not None and exc.where.pointer else ""
+        parts = pointer.split("/")
+        if len(parts) >= 4 and parts[1] == "Statement":
+            pointer = "/".join(["", parts[2], parts[3].lower(), *parts[4:]])
+        raise InputError(exc.message, Where("<input>", pointer=pointer or "/"), exc.hint) from None
 
 
 def _role_account(role_arn: str) -> str:

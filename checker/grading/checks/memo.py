@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from checker.core.source import LoadedDocument
+
 T = TypeVar("T")
 
 
@@ -35,3 +37,8 @@ class InputMemo(Generic[T]):
                 self._answers.pop(next(iter(self._answers)))
             self._answers[key] = found
         return found
+
+
+def document_data(value: Any) -> Any:
+    """The stable text form of a learner's file for `InputMemo.answer`: its parsed data."""
+    return value.data if isinstance(value, LoadedDocument) else repr(value)

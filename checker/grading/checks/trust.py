@@ -18,11 +18,14 @@ from typing import Any
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
+from checker.grading.checks.memo import InputMemo, document_data
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
 from checker.grading.checks.wording import trust_lets
 from checker.grading.located import Node
 
 KIND = "trust"
+# A class hands in many identical trust files: one proof serves them all within a run (as for `within`).
+_proofs: InputMemo[WithinResult] = InputMemo(256)
 FIELDS = frozenset({"identity", "action", "may_assume", "allowed", "denied"})
 
 # The permission that lets one principal act as the identity. Azure has no single one (managed identities
@@ -113,12 +116,18 @@ def run(body: TrustBody, context: RunContext) -> Outcome:
 
 def _prove(body: TrustBody, context: RunContext, outcome: Outcome) -> None:
     """The proof: nobody outside `may_assume` can act as the identity, under any context."""
+    submission = context.submission
+    parts = [context.cloud, dict(submission.files), dict(submission.setting), body.identity, body.may_assume]
     try:
-        result: WithinResult = context.engine.trust_within(context.submission, body.identity, body.may_assume)
+        result: WithinResult = _proofs.answer(
+            parts, lambda: context.engine.trust_within(submission, body.identity, body.may_assume), default=document_data
+        )
     except InputError as exc:
         if exc.where is not None and exc.where.file != "<input>":
             raise  # about the learner's file: it names its own place
-        raise InputError(exc.message, context.lab.document.locate(body.node.pointer), exc.hint) from None
+        # About `may_assume` itself: its place in lab.yaml, as deep as the engine could point.
+        inner = exc.where.pointer if exc.where is not None and exc.where.pointer not in (None, "/") else ""
+        raise InputError(exc.message, context.lab.document.locate(body.node.pointer + (inner or "")), exc.hint) from None
     lets = trust_lets(context.cloud)
     if result.status is WithinStatus.PROVED:
         outcome.passed_notes.append(f"proved: only the principals this lab allows can act as {body.identity}")

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.core.engine import WithinResult, WithinStatus
-from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
-from checker.grading.checks.memo import InputMemo
+from checker.grading.checks.memo import InputMemo, document_data
 from checker.grading.checks.wording import allows
 from checker.grading.located import Node, relative_path
 
@@ -73,11 +72,7 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
     return outcome
 
 
-def _plain(value: Any) -> Any:
-    return value.data if isinstance(value, LoadedDocument) else repr(value)
-
-
 def _prove(context: RunContext, envelope: Any) -> WithinResult:
     submission = context.submission
     parts = [context.cloud, dict(submission.files), dict(submission.setting), envelope]
-    return _proofs.answer(parts, lambda: context.engine.within(submission, envelope), default=_plain)
+    return _proofs.answer(parts, lambda: context.engine.within(submission, envelope), default=document_data)
