@@ -204,6 +204,9 @@ CONDITIONS: list[dict[str, Any] | None] = [
     {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/c*"}},
     {"StringEquals": {"aws:PrincipalAccount": "444455556666"}},
     {"Null": {"sts:ExternalId": "false"}},
+    {"StringEquals": {"aws:username": "alice"}},
+    {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*"}},
+    {"StringEquals": {"aws:PrincipalServiceName": "ec2.amazonaws.com"}},
 ]
 ACTIONS = ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:*"]
 CALLERS = [
@@ -289,3 +292,14 @@ def test_a_caller_named_like_the_stand_in_for_unnamed_callers_does_not_hide_them
     (example,) = result.counterexamples
     assert example.principal is not None and example.principal.startswith(f"arn:aws:iam::{ACCOUNT}:user/")
     assert example.principal != f"arn:aws:iam::{ACCOUNT}:user/any-user"
+
+
+@pytest.mark.parametrize("trusted", [{"AWS": ACCOUNT}, {"AWS": "*"}], ids=["the account", "everyone"])
+def test_a_condition_on_the_user_name_finds_that_user(trusted: dict[str, str]) -> None:
+    policy = trust(
+        {"Effect": "Allow", "Principal": trusted, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:username": "bob"}}}
+    )
+    result = assumers_within(policy, ONLY_SAGEMAKER, ROLE)
+    assert result.status is WithinStatus.COUNTEREXAMPLE, result.reason
+    (example,) = result.counterexamples
+    assert example.principal is not None and example.principal.endswith(":user/bob")

@@ -397,7 +397,15 @@ def _merge(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any
 
 
 def _from_arn(representative: str) -> Callable[[Values], str]:
-    return lambda values: values.get("aws:principalarn", representative)
+    return lambda values: values.get("aws:principalarn") or _named_as(representative, values)
+
+
+def _named_as(representative: str, values: Values) -> str:
+    """A user is named by aws:username when the policies read that key and not its ARN."""
+    name = values.get("aws:username")
+    if name and ":user/" in representative:
+        return representative.rsplit("/", 1)[0] + "/" + name
+    return representative
 
 
 def _swap_account(representative: str, fresh: str, values: Values) -> str:
@@ -409,7 +417,7 @@ def _from_arn_or_account(representative: str, fresh: str) -> Callable[[Values], 
     def rebuild(values: Values) -> str:
         if "aws:principalarn" in values:
             return values["aws:principalarn"]
-        return _swap_account(representative, fresh, values)
+        return _named_as(_swap_account(representative, fresh, values), values)
 
     return rebuild
 
