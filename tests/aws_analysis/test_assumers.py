@@ -40,6 +40,12 @@ FOR_THIS_ACCOUNT = allowed_set_policy(
 _CALLER_POLICY = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}
 )
+# A GetFederationToken user without a session policy has no permissions (evaluate.py, rule 7); the caller
+# chooses its session policy, so the probes give it one that allows what it asks.
+_CALLER_SESSION = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]},
+    kind=PolicyKind.SESSION,
+)
 
 
 def trust(*statements: dict[str, Any]) -> Policy:
@@ -48,7 +54,7 @@ def trust(*statements: dict[str, Any]) -> Policy:
 
 def lets_in(policy: Policy, principal: str, action: str, context: dict[str, Any]) -> bool:
     request = Request(principal, action, ROLE, ACCOUNT, context)
-    return evaluate(request, PolicySet(identity=[_CALLER_POLICY], resource=policy)).allowed
+    return evaluate(request, PolicySet(identity=[_CALLER_POLICY], resource=policy, session=_CALLER_SESSION)).allowed
 
 
 # --- the allowed set ------------------------------------------------------------------------------------
@@ -221,6 +227,7 @@ CALLERS = [
     f"arn:aws:sts::{ACCOUNT}:assumed-role/ci/s",
     f"arn:aws:sts::{ACCOUNT}:assumed-role/cd/s",
     f"arn:aws:sts::{ACCOUNT}:assumed-role/other/s",
+    f"arn:aws:sts::{ACCOUNT}:federated-user/carol",
     "arn:aws:iam::444455556666:user/mallory",
     "arn:aws:sts::444455556666:assumed-role/ci/s",
     "arn:aws:iam::999988887777:root",
@@ -303,3 +310,20 @@ def test_a_condition_on_the_user_name_finds_that_user(trusted: dict[str, str]) -
     assert result.status is WithinStatus.COUNTEREXAMPLE, result.reason
     (example,) = result.counterexamples
     assert example.principal is not None and example.principal.endswith(":user/bob")
+
+
+def test_a_federated_user_with_a_session_policy_of_its_choice_is_found() -> None:
+    """GetFederationToken: "a resource-based policy can provide additional permissions for the session"
+    and the caller passes the session policy it likes, so `Principal: *` lets federated users in."""
+    policy = trust(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalType": "FederatedUser"}},
+        }
+    )
+    result = assumers_within(policy, ONLY_SAGEMAKER, ROLE)
+    assert result.status is WithinStatus.COUNTEREXAMPLE, result.reason
+    (example,) = result.counterexamples
+    assert example.principal is not None and ":federated-user/" in example.principal

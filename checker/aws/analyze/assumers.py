@@ -50,6 +50,11 @@ _CALLER_POLICY = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]},
     name="the caller's own identity policy (taken to allow sts:*)",
 )
+_CALLER_SESSION = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]},
+    name="the session policy the caller passed (taken to allow sts:*)",
+    kind=PolicyKind.SESSION,
+)
 _ONLY_TRUST_ACTIONS = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": list(ASSUME_ACTIONS), "Resource": "*"}]},
     name="only the actions a trust policy decides",
@@ -158,8 +163,8 @@ def _ask(
         principal = caller_class.rebuild(values)
         request = Request(principal, example.action, role_arn, account, context)
         try:
-            lets_in = evaluate(request, PolicySet(identity=[_CALLER_POLICY], resource=trust)).allowed
-            permitted = evaluate(request, PolicySet(identity=[_CALLER_POLICY], resource=allowed)).allowed
+            lets_in = evaluate(request, _caller_side(trust)).allowed
+            permitted = evaluate(request, _caller_side(allowed)).allowed
         except InputError:
             return None
         return Counterexample(example.action, role_arn, context, principal) if lets_in and not permitted else None
@@ -173,6 +178,12 @@ def _ask(
     if answer.status is WithinStatus.PROVED:
         return WithinResult(WithinStatus.PROVED)
     return WithinResult(WithinStatus.UNKNOWN, reason=answer.reason or "a counterexample could not be confirmed")
+
+
+def _caller_side(trust: Policy) -> PolicySet:
+    """The trust policy with a caller whose own policies allow what it asks: its identity policy and,
+    for a session (a GetFederationToken user passes one or gets nothing), the session policy it chose."""
+    return PolicySet(identity=[_CALLER_POLICY], resource=trust, session=_CALLER_SESSION)
 
 
 def _bounded(policy: Policy, caller_class: CallerClass, policies: list[Policy]) -> Policy:
