@@ -145,7 +145,20 @@ def test_missing_source_condition_is_a_gate_with_a_counterexample_context(tmp_pa
     assert not outcome["result"].passed
     example = outcome["confused-deputy"].counterexample
     assert example is not None and example.principal == "sagemaker.amazonaws.com"
-    assert example.context.get("aws:SourceAccount") != "111122223333"
+    assert not _acts_for_a_fraud_job_of_this_account(example.context)
+
+
+def _acts_for_a_fraud_job_of_this_account(context: dict[str, object]) -> bool:
+    source = str(context.get("aws:SourceArn", ""))
+    parts = source.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[4] in ("111122223333", "")
+        and parts[5].startswith("training-job/fraud-")
+        and context.get("aws:SourceAccount", "111122223333") == "111122223333"
+    )
+
+
 
 
 RIGHT: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
@@ -175,10 +188,6 @@ RIGHT: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
         lambda p, t, j: t["Statement"][0].update(
             Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:us-east-1:111122223333:training-job/fraud-*"}}
         ),
-    ),
-    (
-        "trust guarded by SourceAccount alone",
-        lambda p, t, j: t["Statement"][0].update(Condition={"StringEquals": {"aws:SourceAccount": "111122223333"}}),
     ),
     (
         "a Deny that changes nothing the job needs",
@@ -369,11 +378,7 @@ DEPUTY_RIGHT: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
         ),
     ),
     (
-        "SourceArn for any training job of this account (README: SourceAccount alone is enough)",
-        with_source({"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:us-east-1:111122223333:training-job/*"}}),
-    ),
-    (
-        "an unconditioned Allow and a Deny for every other source account",
+        "an unconditioned Allow and a Deny for every other source",
         lambda p, t, j: t.update(
             Statement=[
                 {"Effect": "Allow", "Principal": SAGEMAKER, "Action": "sts:AssumeRole"},
@@ -381,7 +386,7 @@ DEPUTY_RIGHT: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
                     "Effect": "Deny",
                     "Principal": "*",
                     "Action": "sts:AssumeRole",
-                    "Condition": {"StringNotEquals": {"aws:SourceAccount": "111122223333"}},
+                    "Condition": {"ArnNotLike": {"aws:SourceArn": "arn:aws:sagemaker:*:111122223333:training-job/fraud-*"}},
                 },
             ]
         ),
@@ -399,3 +404,29 @@ def test_a_source_guard_written_differently_scores_full_marks(tmp_path: Path, ch
     result = outcome["result"]
     assert failing(outcome) == set(), {c.id: c.failures for c in result.checks if not c.passed}
     assert result.score == result.max_score
+
+
+# Issue 13: "SageMaker acting only for this account's fraud-* jobs" - the account alone is not enough.
+ACCOUNT_ONLY_WRONG: list[tuple[str, Callable[[Doc, Doc, Doc], None]]] = [
+    ("SourceAccount alone", with_source({"StringEquals": {"aws:SourceAccount": "111122223333"}})),
+    (
+        "SourceArn for any training job of this account",
+        with_source({"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:us-east-1:111122223333:training-job/*"}}),
+    ),
+    (
+        "SourceArn for any SageMaker resource named fraud-* of this account",
+        with_source({"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:us-east-1:111122223333:*/fraud-*"}}),
+    ),
+]
+
+
+@pytest.mark.parametrize("change", [w[1] for w in ACCOUNT_ONLY_WRONG], ids=[w[0] for w in ACCOUNT_ONLY_WRONG])
+def test_sagemaker_acting_for_another_job_of_this_account_fails_the_gate(
+    tmp_path: Path, change: Callable[[Doc, Doc, Doc], None]
+) -> None:
+    outcome = submit(tmp_path, change)
+    check = outcome["confused-deputy"]
+    assert not check.passed and not outcome["result"].passed
+    example = check.counterexample
+    assert example is not None and example.principal == "sagemaker.amazonaws.com"
+    assert not _acts_for_a_fraud_job_of_this_account(example.context), example.context
