@@ -29,6 +29,20 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--audit", metavar="FILE", default="audit.jsonl", help="audit log, JSON lines (default audit.jsonl)"
     )
     parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="close a connection that sends nothing for this long (default 30)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=64,
+        metavar="N",
+        help="connections served at once; more are answered 503 SlowDown (default 64)",
+    )
+    parser.add_argument(
         "--plain-http",
         action="store_true",
         help="report aws:SecureTransport=false (the gateway speaks HTTP); by default calls count as TLS, as SDK calls to AWS do",
@@ -36,10 +50,14 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.emulate.gateway.run import open_backend, start_gateway
+    from checker.emulate.gateway.run import describe, open_backend, start_gateway
 
     if not 0 < args.port < 65536:
         raise InputError(f"--port {args.port} is not a TCP port (1-65535)")
+    if not 0 < args.read_timeout <= 3600:
+        raise InputError(f"--read-timeout {args.read_timeout:g} must be more than 0 and at most 3600 seconds")
+    if not 0 < args.max_connections <= 10_000:
+        raise InputError(f"--max-connections {args.max_connections} must be between 1 and 10000")
     try:
         backend = open_backend(args.backend, args.region)
     except ValueError as exc:
@@ -53,16 +71,20 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     try:
         server = start_gateway(
-            backend, args.host, args.port, args.audit, secure_transport=not args.plain_http
+            backend,
+            args.host,
+            args.port,
+            args.audit,
+            secure_transport=not args.plain_http,
+            read_timeout=args.read_timeout,
+            max_connections=args.max_connections,
         )
     except OSError as exc:
         backend.close()
         raise InputError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror}", hint="choose another --port"
         ) from None
-    print(
-        f"iamlab gateway on {server.url} -> {backend.name} (account {backend.account}); audit log: {args.audit}"
-    )
+    print("\n".join(describe(server, args.audit)))
     print(f"  root credentials: test / test    e.g. aws --endpoint-url {server.url} sts get-caller-identity")
     sys.stdout.flush()
     stop = threading.Event()

@@ -30,6 +30,7 @@ class Failure(StrEnum):
     TIME_SKEW = "time_skew"
     MISSING_AUTH = "missing_auth"
     UNMAPPED = "unmapped"
+    BAD_ADDRESS = "bad_address"  # an S3 request whose bucket cannot be read unambiguously
 
 
 # Failure -> (code for query / REST-XML services, code for JSON services, code for S3, HTTP status)
@@ -51,6 +52,9 @@ _CODES: dict[Failure, tuple[str, str, str, int]] = {
         "AccessDenied",
         403,
     ),
+    # S3's "InvalidRequest" (400), its code for a request it cannot act on as sent (S3 API Reference,
+    # "Error responses"); only S3 requests are refused this way.
+    Failure.BAD_ADDRESS: ("InvalidRequest", "InvalidRequestException", "InvalidRequest", 400),
 }
 
 MESSAGES: dict[Failure, str] = {

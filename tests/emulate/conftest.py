@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,6 +61,14 @@ def moto_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
         yield backend
     finally:
         backend.close()
+
+
+def reset_moto(backend: Backend) -> None:
+    """Empty a moto server: its state is global to this process and outlives other modules' servers."""
+    assert backend.endpoint_url is not None
+    request = urllib.request.Request(f"{backend.endpoint_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
 
 
 def seed_training_world(backend: Backend) -> None:

@@ -58,7 +58,11 @@ def test_gateway_command_serves_and_stops(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=30)
     assert process.returncode == 0
-    assert f"iamlab gateway on {url}" in out
+    assert f"iamlab gateway on {url} -> moto-server at http://127.0.0.1:" in out
+    # It says what it enforces and its limits before serving (issue 13).
+    assert "enforces: SigV4 signatures" in out
+    assert "any other Host naming a bucket is refused" in out
+    assert "limits: 64 connections at once, 30 s per read" in out
     actions = [json.loads(line)["action"] for line in audit.read_text().splitlines()]
     assert actions == ["s3:CreateBucket", "s3:ListAllMyBuckets"]
 
@@ -68,3 +72,7 @@ def test_gateway_command_rejects_bad_arguments(capsys: pytest.CaptureFixture[str
     assert "is not a TCP port" in capsys.readouterr().err
     assert main(["gateway", "--backend", "ftp://x"]) == 2
     assert "unknown backend" in capsys.readouterr().err
+    assert main(["gateway", "--max-connections", "0"]) == 2
+    assert "--max-connections 0 must be between 1 and 10000" in capsys.readouterr().err
+    assert main(["gateway", "--read-timeout", "-1"]) == 2
+    assert "--read-timeout -1 must be more than 0" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from checker.emulate.mapping.botomodel import operation_model, service_model
 from checker.emulate.state.credentials import ANONYMOUS, Credential
 from checker.emulate.wire.http import HttpRequest
 from checker.emulate.wire.identify import UnknownOperation, WireCall, identify, services_signed_as
+from checker.emulate.wire.s3address import AddressProblem, s3_address
 from checker.emulate.wire.sigv4 import SignatureProblem, SignedRequest, read_signature, verify
 
 HEALTH_PATH = "/_iamlab/health"
@@ -91,6 +92,10 @@ class GatewayCore:
         failure = _session_failure(credential, signed, now)
         if failure is not None:
             return refuse(service_hint, failure, MESSAGES[failure])
+        try:
+            forward = self._addressed(request, service_hint)
+        except AddressProblem as problem:
+            return refuse(service_hint, Failure.BAD_ADDRESS, _address_message(problem))
         connection = Connection(request.client_ip, request.secure or self.secure_transport, now)
         try:
             wire = identify(request, signed.service, signed.region, TABLES)
@@ -113,7 +118,7 @@ class GatewayCore:
         if not verdict.allowed:
             failure = Failure.UNMAPPED if verdict.unmapped else Failure.ACCESS_DENIED
             return refuse(wire.service, failure, verdict.message)
-        response = self.forwarder.send(request)
+        response = self.forwarder.send(forward)
         if response.status < 300:
             self._learn(credential, wire, response)
         return Reply(response.status, response.headers, response.body, response.reason)
@@ -122,6 +127,10 @@ class GatewayCore:
         """An unsigned S3 request is an anonymous one: only a bucket policy naming everyone allows it."""
         region = self.backend.region
         anonymous = Credential("", "", ANONYMOUS, self.backend.account)
+        try:
+            forward = self._addressed(request, "s3")
+        except AddressProblem as problem:
+            return self._refuse("s3", Failure.BAD_ADDRESS, _address_message(problem))
         connection = Connection(request.client_ip, request.secure or self.secure_transport, now)
         try:
             wire = identify(request, "s3", region, TABLES)
@@ -143,10 +152,17 @@ class GatewayCore:
             return self._refuse(
                 "s3", Failure.ACCESS_DENIED, "Access Denied"
             )  # S3's words for anonymous callers
-        response = self.forwarder.send(request)
+        response = self.forwarder.send(forward)
         return Reply(response.status, response.headers, response.body, response.reason)
 
     # -- helpers
+    @staticmethod
+    def _addressed(request: HttpRequest, service: str) -> HttpRequest:
+        """The request as forwarded: S3 rewritten to the path-style form of the bucket authorized."""
+        if service != "s3":
+            return request
+        return replace(request, target=s3_address(request).target)
+
     def _service_for(self, signed: SignedRequest) -> str:
         names = services_signed_as(signed.service, TABLES)
         return names[0] if names else "sts"
@@ -218,6 +234,14 @@ def wire_protocol(request: HttpRequest) -> str | None:
     if "form-urlencoded" in (request.header("content-type") or "") or "Action=" in request.raw_query:
         return "query"
     return None
+
+
+def _address_message(problem: AddressProblem) -> str:
+    return (
+        f"The lab gateway refuses this request: {problem}. It authorizes the bucket a request names and "
+        "must be sure the backend acts on that same bucket; use path-style addressing "
+        "(endpoint/BUCKET/KEY) or BUCKET.s3.REGION.amazonaws.com / BUCKET.localhost"
+    )
 
 
 def _session_failure(credential: Credential, signed: SignedRequest, now: datetime) -> Failure | None:

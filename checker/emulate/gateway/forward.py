@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,6 +24,15 @@ _DROP_REQUEST = {
 _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "content-length"}
 
 
+def _address_host(host: str, port: int) -> str:
+    """host:port with the host as an IP literal (emulators read a dotted name as a bucket)."""
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        address = str(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0])
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 @dataclass(frozen=True)
 class BackendResponse:
     status: int
@@ -39,6 +50,9 @@ class Forwarder:
             raise ValueError(f"the backend must be an http:// URL, not {endpoint_url!r}")
         self.host = parts.hostname
         self.port = parts.port or 80
+        # Every forwarded request names the backend by its address, never a name the client chose: a
+        # Host such as BUCKET.example makes moto act on BUCKET (see wire/s3address.py).
+        self.host_header = _address_host(self.host, self.port)
         self.timeout = timeout
         self._local = threading.local()
         self._all: list[http.client.HTTPConnection] = []
@@ -58,6 +72,7 @@ class Forwarder:
     def send(self, request: HttpRequest) -> BackendResponse:
         headers = {name: value for name, value in request.headers.items() if name not in _DROP_REQUEST}
         headers["content-length"] = str(len(request.body))
+        headers["host"] = self.host_header
         for attempt in (0, 1):
             connection = self._connection(fresh=attempt == 1)
             try:
@@ -81,6 +96,17 @@ class Forwarder:
                 self._local.connection = None
             return BackendResponse(response.status, response.reason, kept, body)
         raise ConnectionError("unreachable")
+
+    def release(self) -> None:
+        """Close this thread's backend connection (its client connection has ended)."""
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            return
+        connection.close()
+        self._local.connection = None
+        with self._lock:
+            if connection in self._all:
+                self._all.remove(connection)
 
     def close(self) -> None:
         with self._lock:

@@ -25,8 +25,8 @@ from checker.emulate.wire.decode import (
     parse_json_body,
 )
 from checker.emulate.wire.http import HttpRequest
+from checker.emulate.wire.s3address import s3_address
 
-_S3_VIRTUAL_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3[.-]")
 _CBOR_PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<operation>[^/?]+)$")
 
 
@@ -142,17 +142,9 @@ def _route(operation: OperationModel) -> _RestRoute:
     )
 
 
-def _s3_path(request: HttpRequest) -> str:
-    """Path-style path for S3, turning virtual-hosted requests (bucket.s3.REGION...) into it."""
-    host = (request.header("host") or "").split(":", 1)[0]
-    match = _S3_VIRTUAL_HOST.match(host)
-    if match:
-        return "/" + match.group("bucket") + (request.raw_path if request.raw_path != "/" else "")
-    return request.raw_path
-
-
 def _match_rest(service: str, request: HttpRequest) -> tuple[str, dict[str, str]]:
-    path = _s3_path(request) if service == "s3" else request.raw_path
+    # S3: the one path-style address the gateway also forwards (s3address); AddressProblem propagates.
+    path = s3_address(request).path if service == "s3" else request.raw_path
     query = {key for key, _ in request.query_items()}
     query_values = dict(request.query_items())
     best: tuple[tuple[int, int, int, int], str, dict[str, str]] | None = None
