@@ -169,3 +169,26 @@ def test_an_unsigned_request_is_addressed_the_same_way(gateway: GatewayServer) -
     finally:
         connection.close()
     assert response.status == 400 and b"<Code>InvalidRequest</Code>" in body and SECRET not in body
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # moto answers GET KEY?attributes with GetObjectAttributes; without its required header the
+        # gateway's reading was GetObject, which the role may call.
+        pytest.param("attributes", id="sub-resource-the-operation-ignores"),
+        pytest.param("acl&tagging", id="two-sub-resources"),
+    ],
+)
+def test_a_query_that_could_select_another_operation_is_refused(
+    gateway: GatewayServer, role: Credentials, query: str
+) -> None:
+    status, body = send(gateway, role, "GET", f"/ml-data/datasets/train.csv?{query}", "127.0.0.1")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body and b"ambiguous" in body
+
+
+def test_dot_segments_stay_part_of_the_key(gateway: GatewayServer, role: Credentials) -> None:
+    """S3 keys are literal ("Naming Amazon S3 objects": `..` is a valid key part, never resolved); moto
+    agrees, so datasets/../secrets/x is authorized and acted on as that literal key, not secrets/x."""
+    status, body = send(gateway, role, "GET", "/ml-data/datasets/../secrets/other.csv", "127.0.0.1")
+    assert status == 404 and b"<Key>datasets/../secrets/other.csv</Key>" in body

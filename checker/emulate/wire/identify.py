@@ -34,6 +34,10 @@ class UnknownOperation(Exception):
     """The request does not name an operation this gateway can read; it is denied, never forwarded."""
 
 
+class AmbiguousOperation(UnknownOperation):
+    """The request could be read as more than one operation; denied, never forwarded."""
+
+
 @dataclass(frozen=True)
 class WireCall:
     service: str  # botocore service name
@@ -53,6 +57,9 @@ class _RestRoute:
     required_headers: tuple[str, ...]
     greedy: int
     literal_length: int
+
+    def query_keys(self) -> set[str]:
+        return {key for key, _ in self.literal_query} | set(self.required_query)
 
     def score(self) -> tuple[int, int, int, int]:
         return (
@@ -147,7 +154,7 @@ def _match_rest(service: str, request: HttpRequest) -> tuple[str, dict[str, str]
     path = s3_address(request).path if service == "s3" else request.raw_path
     query = {key for key, _ in request.query_items()}
     query_values = dict(request.query_items())
-    best: tuple[tuple[int, int, int, int], str, dict[str, str]] | None = None
+    best: tuple[tuple[int, int, int, int], str, dict[str, str], _RestRoute] | None = None
     for route in _routes_for_method(service, request.method.upper()):
         match = route.pattern.match(path)
         if match is None:
@@ -165,10 +172,37 @@ def _match_rest(service: str, request: HttpRequest) -> tuple[str, dict[str, str]
         if service == "s3" and labels.get("Bucket", "").count("/"):
             continue
         if best is None or route.score() > best[0]:
-            best = (route.score(), route.operation, labels)
+            best = (route.score(), route.operation, labels, route)
     if best is None:
         raise UnknownOperation(f"no {service} operation matches {request.method} {path}")
+    if service == "s3":
+        _one_subresource(request, best[3], query)
     return best[1], best[2]
+
+
+def _one_subresource(request: HttpRequest, route: _RestRoute, query: set[str]) -> None:
+    """Refuse a request whose query names a sub-resource the chosen operation does not use.
+
+    S3 (and moto, in its own order) picks the operation from query keys such as `acl`, `tagging`,
+    `attributes` or `uploadId`; with two of them, or one the chosen operation ignores, the backend may
+    run another operation than the one authorized (GET KEY?attributes without its header is GetObject
+    here but GetObjectAttributes in moto).
+    """
+    extra = (query & _dispatch_keys("s3", request.method.upper())) - route.query_keys()
+    if extra:
+        raise AmbiguousOperation(
+            f"the query names {', '.join(sorted(extra))}, which {route.operation} does not use, so the "
+            "operation the backend would run is ambiguous"
+        )
+
+
+@cache
+def _dispatch_keys(service: str, method: str) -> frozenset[str]:
+    """Query keys that select an operation among this method's routes (never x-id, a label only)."""
+    keys: set[str] = set()
+    for route in _routes_for_method(service, method):
+        keys |= route.query_keys()
+    return frozenset(keys - {"x-id"})
 
 
 def identify(request: HttpRequest, signing_name: str, region: str, services: Iterable[str]) -> WireCall:
@@ -224,6 +258,8 @@ def _identify(request: HttpRequest, candidates: list[str], region: str) -> WireC
             continue
         try:
             operation, labels = _match_rest(service, request)
+        except AmbiguousOperation:
+            raise
         except UnknownOperation:
             continue
         shape = operation_model(service, operation).input_shape
