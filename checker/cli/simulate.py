@@ -12,6 +12,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from checker.core.errors import InputError
@@ -33,14 +34,18 @@ def _decider(cloud: str) -> Callable[[dict[str, Any], bool], dict[str, Any]]:
     return decide
 
 
-def run_batch(lines: Iterable[str], cloud: str, explain: bool, out: TextIO, source: str = "<stdin>") -> int:
+def run_batch(
+    lines: Iterable[str | bytes], cloud: str, explain: bool, out: TextIO, source: str = "<stdin>"
+) -> int:
+    """Decide each line on its own: a line that cannot be read or decided gets an error line, no more."""
     decide = _decider(cloud)
     all_decided = True
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, raw in enumerate(lines, start=1):
         case_id: Any = None
         try:
+            line = _text_of(raw, source, number)
+            if not line.strip():
+                continue
             case = parse_json(line, f"{source} line {number}").data
             if not isinstance(case, dict):
                 raise InputError("each line must be a JSON object (one request case)")
@@ -57,15 +62,30 @@ def run_batch(lines: Iterable[str], cloud: str, explain: bool, out: TextIO, sour
     return 0 if all_decided else 2
 
 
+def _text_of(raw: str | bytes, source: str, number: int) -> str:
+    """One batch line as text; a line that is not UTF-8 is an error for that line only."""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} line {number}: the line is not UTF-8 text (byte {exc.start + 1} of the line)",
+            hint="save the batch file as UTF-8",
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.batch:
         if args.batch == "-":
-            return run_batch(sys.stdin, args.cloud, args.explain, sys.stdout)
-        try:
-            with open(args.batch, encoding="utf-8") as handle:
-                return run_batch(handle, args.cloud, args.explain, sys.stdout, args.batch)
-        except FileNotFoundError:
-            raise InputError(f"file not found: {args.batch}") from None
+            return run_batch(getattr(sys.stdin, "buffer", sys.stdin), args.cloud, args.explain, sys.stdout)
+        path = Path(args.batch)
+        if not path.exists():
+            raise InputError(f"file not found: {args.batch}")
+        if path.is_dir():
+            raise InputError(f"{args.batch} is a folder; --batch reads a JSON-lines file (or '-' for stdin)")
+        with open(path, "rb") as handle:
+            return run_batch(handle, args.cloud, args.explain, sys.stdout, args.batch)
     if not args.request:
         raise InputError("give a request file, or --batch FILE for JSON lines")
     case = load_document(args.request).data

@@ -12,7 +12,10 @@ import bisect
 import json
 import json.decoder
 import json.scanner
+import os
 import re
+import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from checker.core.errors import InputError, Where
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 100
+# Python refuses to read longer decimal integers (a guard against quadratic conversion); say so first.
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or 4300
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = json.scanner.NUMBER_RE
@@ -86,6 +91,14 @@ class _LineIndex:
         return Position(line + 1, offset - self._starts[line] + 1)
 
 
+def _too_many_digits(digits: int) -> tuple[str, str]:
+    """Message and hint for an integer longer than Python converts."""
+    return (
+        f"this integer has {digits:,} digits, more than the {MAX_INTEGER_DIGITS:,} this checker reads",
+        "no policy, request or lab value needs such a number; check what was pasted here",
+    )
+
+
 def _check_size(text: str, path: str, limit: int) -> None:
     if len(text) > limit:
         raise InputError(
@@ -128,6 +141,10 @@ def parse_json(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES
             integer, frac, exp = match.groups()
             if frac or exp:
                 return float(integer + (frac or "") + (exp or "")), match.end()
+            digits = len(integer.lstrip("-"))
+            if digits > MAX_INTEGER_DIGITS:
+                message, hint = _too_many_digits(digits)
+                raise fail(message, i, hint)
             return int(integer), match.end()
         if not ch:
             raise fail("the file ends where a value was expected", i)
@@ -282,11 +299,36 @@ def parse_yaml(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES
             data = loader.construct_document(node)
         except yaml.YAMLError as exc:
             raise InputError(f"invalid YAML value: {exc}", Where(path)) from None
+        except ValueError as exc:  # an integer longer than Python reads (the only ValueError found so far)
+            raise _long_number(node, path, exc) from None
         except RecursionError:
             raise InputError("invalid YAML: nesting is too deep", Where(path)) from None
     finally:
         loader.dispose()
     return LoadedDocument(path, data, positions)
+
+
+def _long_number(root: yaml.Node, path: str, exc: ValueError) -> InputError:
+    """The error for a value PyYAML could not convert, at the first over-long number."""
+    work = [root]
+    seen: set[int] = set()
+    while work:
+        node = work.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            digits = sum(char.isdigit() for char in str(node.value))
+            if digits > MAX_INTEGER_DIGITS:
+                message, hint = _too_many_digits(digits)
+                mark = node.start_mark
+                return InputError(message, Where(path, mark.line + 1, mark.column + 1), hint)
+        elif isinstance(node, yaml.SequenceNode):
+            work.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in reversed(node.value):
+                work.extend((value_node, key_node))
+    return InputError(f"invalid YAML value: {exc}", Where(path))
 
 
 def _yaml_positions(root: yaml.Node, path: str) -> dict[str, Position]:
@@ -327,22 +369,63 @@ def load_document(path: str | Path, limit: int = MAX_DOCUMENT_BYTES) -> LoadedDo
     """Read a JSON or YAML file (by extension; .yaml/.yml are YAML) into a LoadedDocument."""
     file = Path(path)
     name = str(path)
+    raw = read_regular_file(file, limit)
     try:
-        size = file.stat().st_size
-    except FileNotFoundError:
-        raise InputError("file not found", Where(name)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
-    if file.is_dir():
-        raise InputError("expected a file but this is a folder", Where(name))
-    if size > limit:
-        raise InputError(f"file is {size:,} bytes, more than the {limit:,} this checker reads", Where(name))
-    try:
-        text = file.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"the file is not UTF-8 text (byte {exc.start})", Where(name)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
     if file.suffix.lower() in (".yaml", ".yml"):
         return parse_yaml(text, name, limit)
     return parse_json(text, name, limit)
+
+
+def read_regular_file(file: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of a regular file, refusing folders, FIFOs, devices and sockets without blocking.
+
+    Opening a FIFO for reading waits for a writer and reading a device may never end, so the file is
+    opened non-blocking and checked on the open handle (no gap in which it could be swapped).
+    """
+    name = str(file)
+    try:
+        handle = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise InputError("file not found", Where(name)) from None
+    except IsADirectoryError:
+        raise InputError("expected a file but this is a folder", Where(name)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+    try:
+        info = os.fstat(handle)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("expected a file but this is a folder", Where(name))
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"this is {_file_kind(info.st_mode)}, not a regular file, so it is not read",
+                Where(name),
+                "put the policy in an ordinary file (a FIFO or device could block the checker forever)",
+            )
+        if info.st_size > limit:
+            raise InputError(
+                f"file is {info.st_size:,} bytes, more than the {limit:,} this checker reads", Where(name)
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(handle, True)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+    finally:
+        os.close(handle)
+    if len(data) > limit:
+        raise InputError(f"file is more than the {limit:,} bytes this checker reads", Where(name))
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"

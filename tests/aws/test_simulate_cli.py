@@ -78,3 +78,27 @@ def test_single_request_bad_json_names_line_and_column(tmp_path: Path, capsys: p
     assert main(["simulate", "aws", str(request)]) == 2
     err = capsys.readouterr().err
     assert "request.json:2:12" in err
+
+
+def test_batch_line_with_an_overlong_integer_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Python refuses to convert decimal integers over 4,300 digits (sys.int_info.default_max_str_digits);
+    before, the ValueError escaped and the whole batch stopped with a traceback."""
+    good = json.dumps(dict(BASE, id="g", resource="arn:aws:s3:::acme-ml-datasets/fraud/v3/a"))
+    huge = '{"id": "h", "context": {"aws:MultiFactorAuthAge": ' + "9" * 5000 + "}}"
+    code, out = run([good, huge, good], tmp_path, capsys)
+    assert code == 2
+    assert [o.get("decision") for o in out] == ["allow", None, "allow"]
+    assert "line 2:1:" in str(out[1]["error"]) and "5,000 digits" in str(out[1]["error"])
+
+
+def test_batch_line_that_is_not_utf8_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = json.dumps(dict(BASE, id="g", resource="arn:aws:s3:::acme-ml-datasets/fraud/v3/a")).encode()
+    batch = tmp_path / "cases.jsonl"
+    batch.write_bytes(good + b"\n" + b'{"id": "caf\xe9"}\n' + good + b"\n")
+    code = main(["simulate", "aws", "--batch", str(batch)])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 2
+    assert [o.get("decision") for o in out] == ["allow", None, "allow"]
+    assert f"{batch} line 2: the line is not UTF-8 text (byte 12 of the line)" in str(out[1]["error"])

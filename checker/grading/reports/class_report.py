@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from checker.grading.classroom import ClassReport
+from checker.grading.reports.cells import spreadsheet_cell as _safe_cell
 from checker.grading.reports.html_report import page
 
 CLASS_FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -53,7 +54,8 @@ def render_csv(report: ClassReport) -> str:
     check_ids = [check.id for check in report.lab.cloud(report.cloud).checks]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["learner", "score", "max_score", "passed", "error", *check_ids])
+    # Folder names and messages come from learners: every text cell goes through spreadsheet_cell.
+    writer.writerow(["learner", "score", "max_score", "passed", "error", *map(_safe_cell, check_ids)])
     for learner in report.learners:
         points: dict[str, int] = {}
         if learner.result is not None:
@@ -69,11 +71,6 @@ def render_csv(report: ClassReport) -> str:
             ]
         )
     return buffer.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    # Folder names and messages come from learners; a leading =, +, - or @ would run as a spreadsheet formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def render_html(report: ClassReport) -> str:

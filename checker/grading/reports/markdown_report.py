@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
+from checker.grading.reports.cells import markdown_cell as _cell
 from checker.grading.result import LabResult
-
-
-def _cell(text: str) -> str:
-    # A table cell holds one line; pipes would split it.
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def render(result: LabResult) -> str:
@@ -26,6 +22,6 @@ def render(result: LabResult) -> str:
         if not check.passed and check.fix:
             detail += f" How to fix: {check.fix}"
         lines.append(
-            f"| {_cell(check.id)} | {check.kind} | {state} | {check.points}/{check.max_points} | {_cell(detail)} |"
+            f"| {_cell(check.id)} | {_cell(check.kind)} | {state} | {check.points}/{check.max_points} | {_cell(detail)} |"
         )
     return "\n".join(lines) + "\n"
