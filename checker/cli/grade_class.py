@@ -24,6 +24,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="grade in N worker processes (default 1; proofs are CPU-bound)"
     )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="grading time per learner; a learner taking longer is reported as timed out (default 300)",
+    )
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
 
 
@@ -41,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise InputError("--jobs must be 1 or more")
+    if not 0 < args.time_limit <= 86_400:
+        raise InputError(f"--time-limit {args.time_limit:g} must be more than 0 and at most 86400 seconds")
     outputs = []
     for name in args.out:
         suffix = Path(name).suffix.lower()
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         def advance(learner: LearnerResult) -> None:
             bar.update(task, advance=1, description=f"graded {learner.learner}")
 
-        report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs)
+        report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
     out = Console(highlight=False)
     table = Table(title=f"{lab.id} ({report.cloud}): {len(report.learners)} learner(s)")
     for column in ("learner", "score", "passed", "notes"):

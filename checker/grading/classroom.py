@@ -7,9 +7,13 @@ sub-folder (the layout of a copy of the course repository's lab folder).
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +21,8 @@ from checker.core.errors import InputError, Where
 from checker.grading.result import LabResult
 from checker.grading.runner import grade
 from checker.grading.spec import LabSpec
+
+LEARNER_TIME_LIMIT = 300.0  # seconds per learner; a lab's proofs and live run take a few seconds
 
 
 @dataclass(frozen=True)
@@ -68,16 +74,60 @@ class ClassReport:
 
 
 def learner_folders(folder: Path) -> list[Path]:
+    """Every learner entry: folders, and links of any kind (a broken one is reported, never dropped).
+
+    Plain files (notes, a roster) and hidden entries (.git) are not learners.
+    """
     if not folder.is_dir():
         raise InputError("submissions folder not found", Where(str(folder)))
-    return sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if not path.name.startswith(".") and (path.is_symlink() or path.is_dir())
+    )
 
 
-def grade_learner(lab: LabSpec, cloud: str, folder: Path) -> LearnerResult:
+def unreadable_folder(folder: Path) -> str | None:
+    """Why this learner entry cannot be graded (a link loop, a dangling link, ...), or None."""
+    try:
+        resolved = folder.resolve(strict=True)
+    except RuntimeError:
+        return f"{folder.name} is a symbolic link loop, so there is no folder to grade"
+    except FileNotFoundError:
+        return f"{folder.name} is a symbolic link to {_link_target(folder)}, which does not exist"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"{folder.name} is a symbolic link loop, so there is no folder to grade"
+        return f"{folder.name} cannot be opened: {exc.strerror}"
+    if not resolved.is_dir():
+        return f"{folder.name} is a link to {_link_target(folder)}, a file, not a folder"
+    return None
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return repr(str(path.readlink()))
+    except OSError:
+        return "an unreadable target"
+
+
+class LearnerTimeout(BaseException):
+    """The learner's grading took longer than its time limit (a BaseException: no check may swallow it)."""
+
+
+def grade_learner(lab: LabSpec, cloud: str, folder: Path, time_limit: float | None = None) -> LearnerResult:
+    problem = unreadable_folder(folder)
+    if problem is not None:
+        return LearnerResult(folder.name, None, problem)
     nested = folder / cloud
     submission = nested if nested.is_dir() else folder
     try:
-        return LearnerResult(folder.name, grade(lab, cloud, submission), None)
+        with _time_limit(time_limit):
+            return LearnerResult(folder.name, grade(lab, cloud, submission), None)
+    except LearnerTimeout:
+        return LearnerResult(
+            folder.name, None, f"timed out: grading took longer than the {time_limit:g} s limit per learner"
+        )
     except InputError as exc:
         return LearnerResult(folder.name, None, str(exc))
     except RecursionError:
@@ -86,27 +136,60 @@ def grade_learner(lab: LabSpec, cloud: str, folder: Path) -> LearnerResult:
         return LearnerResult(folder.name, None, f"internal error while grading ({type(exc).__name__}: {exc})")
 
 
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise LearnerTimeout in this thread after `seconds` (a real-time alarm; main thread on POSIX only).
+
+    The alarm interrupts Python code and blocking reads alike; the prover's own solver budget bounds
+    the time spent inside z3, which the alarm cannot interrupt until the call returns.
+    """
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+    assert seconds is not None
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise LearnerTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def grade_class(
     lab: LabSpec,
     cloud: str | None,
     folder: Path,
     on_learner: Callable[[LearnerResult], None] | None = None,
     jobs: int = 1,
+    time_limit: float | None = LEARNER_TIME_LIMIT,
 ) -> ClassReport:
-    """Grade every learner folder; with jobs > 1, in that many worker processes (proofs are CPU-bound)."""
+    """Grade every learner folder; with jobs > 1, in that many worker processes (proofs are CPU-bound).
+
+    Each learner gets `time_limit` seconds; one that takes longer is reported as timed out.
+    """
     spec = lab.cloud(cloud)
     folders = learner_folders(folder)
     learners: list[LearnerResult] = []
     if jobs <= 1 or len(folders) <= 1:
         for learner_folder in folders:
-            learners.append(grade_learner(lab, spec.cloud, learner_folder))
+            learners.append(grade_learner(lab, spec.cloud, learner_folder, time_limit))
             if on_learner is not None:
                 on_learner(learners[-1])
     else:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(grade_learner, lab, spec.cloud, learner_folder) for learner_folder in folders]
+            futures = [pool.submit(grade_learner, lab, spec.cloud, learner_folder, time_limit) for learner_folder in folders]
             for future in as_completed(futures):
                 learners.append(future.result())
                 if on_learner is not None:

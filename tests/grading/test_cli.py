@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -208,3 +209,20 @@ def test_invalid_lab_yaml_exits_2_with_its_line(iamlab: Run, course: Path, lab_d
 def test_lab_given_as_a_folder_path(iamlab: Run, course: Path, lab_dir: Path) -> None:
     code, out, _ = iamlab("check", str(lab_dir), "--root", str(course), "--format", "json")
     assert code == 1 and json.loads(out)["lab"] == "01-fixture-train"
+
+
+def test_check_refuses_a_fifo_instead_of_hanging(course: Path, solution_dir: Path, tmp_path: Path) -> None:
+    """`iamlab check` on a submission whose policy is a FIFO: before, it waited forever for a writer."""
+    submission = tmp_path / "mine"
+    shutil.copytree(solution_dir, submission)
+    (submission / "permissions.json").unlink()
+    os.mkfifo(submission / "permissions.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "checker.cli.main", "check", "01", "--root", str(course), "--submission", str(submission)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "permissions.json: this is a FIFO (named pipe), not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr

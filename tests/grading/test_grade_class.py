@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -75,3 +76,63 @@ def test_unknown_output_type_is_a_usage_error(iamlab: Run, course: Path, tmp_pat
 def test_missing_submissions_folder(iamlab: Run, course: Path, tmp_path: Path) -> None:
     code, _, err = iamlab("grade-class", str(tmp_path / "none"), "--lab", "01", "--root", str(course))
     assert code == 2 and "submissions folder not found" in err
+
+
+def test_links_that_lead_nowhere_are_listed_with_why(
+    iamlab: Run, course: Path, solution_dir: Path, tmp_path: Path
+) -> None:
+    """Before, Path.is_dir() was False for a dangling link or a loop and the learner vanished from the report."""
+    folder = tmp_path / "submissions"
+    shutil.copytree(solution_dir, folder / "ada")
+    (folder / "ben").symlink_to(tmp_path / "gone")  # dangling
+    (folder / "cat").symlink_to(folder / "dan")  # a loop: cat -> dan -> cat
+    (folder / "dan").symlink_to(folder / "cat")
+    write(tmp_path / "a-file.txt", "not a folder")
+    (folder / "eve").symlink_to(tmp_path / "a-file.txt")
+    (folder / "fay").symlink_to(folder / "ada")  # a link to a real folder is graded
+    out_json = tmp_path / "class.json"
+    code, out, err = iamlab("grade-class", str(folder), "--lab", "01", "--root", str(course), "--out", str(out_json))
+    assert code == 0, err
+    learners = {row["learner"]: row for row in json.loads(out_json.read_text())["learners"]}
+    assert sorted(learners) == ["ada", "ben", "cat", "dan", "eve", "fay"]
+    assert "ben is a symbolic link to" in learners["ben"]["error"] and "does not exist" in learners["ben"]["error"]
+    assert "symbolic link loop" in learners["cat"]["error"] and "symbolic link loop" in learners["dan"]["error"]
+    assert "a file, not a folder" in learners["eve"]["error"]
+    assert learners["fay"]["error"] is None and learners["fay"]["score"] == learners["ada"]["score"]
+
+
+def test_a_fifo_in_a_submission_is_refused_not_waited_on(
+    iamlab: Run, course: Path, solution_dir: Path, tmp_path: Path
+) -> None:
+    """Opening a FIFO for reading blocks until a writer comes: before, grade-class hung forever here."""
+    folder = tmp_path / "submissions"
+    shutil.copytree(solution_dir, folder / "ada")
+    shutil.copytree(solution_dir, folder / "bob")
+    (folder / "bob" / "permissions.json").unlink()
+    os.mkfifo(folder / "bob" / "permissions.json")
+    out_json = tmp_path / "class.json"
+    code, _, err = iamlab("grade-class", str(folder), "--lab", "01", "--root", str(course), "--out", str(out_json))
+    assert code == 0, err
+    learners = {row["learner"]: row for row in json.loads(out_json.read_text())["learners"]}
+    assert "permissions.json: this is a FIFO (named pipe), not a regular file" in learners["bob"]["error"]
+    assert learners["ada"]["error"] is None
+
+
+def test_a_learner_over_the_time_limit_is_reported_and_the_class_completes(
+    iamlab: Run, course: Path, solution_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "submissions"
+    for name in ("ada", "bob"):
+        shutil.copytree(solution_dir, folder / name)
+    out_json = tmp_path / "class.json"
+    argv = ["grade-class", str(folder), "--lab", "01", "--root", str(course), "--out", str(out_json)]
+    code, _, err = iamlab(*argv, "--time-limit", "0.001")
+    assert code == 0, err
+    learners = {row["learner"]: row for row in json.loads(out_json.read_text())["learners"]}
+    for name in ("ada", "bob"):
+        assert learners[name]["error"] == "timed out: grading took longer than the 0.001 s limit per learner"
+    code, _, err = iamlab(*argv)  # the default limit: both graded
+    assert code == 0, err
+    learners = {row["learner"]: row for row in json.loads(out_json.read_text())["learners"]}
+    assert learners["ada"]["error"] is None and learners["bob"]["error"] is None
+    assert iamlab(*argv, "--time-limit", "0")[0] == 2
