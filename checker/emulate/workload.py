@@ -121,6 +121,18 @@ class WorkloadReport:
         ]
 
 
+class PolicyRefused(Exception):
+    """The emulator refused one of the learner's documents: the learner's mistake, not the lab's.
+
+    `document` numbers it: 0.. for the permission policies in order, their count for the boundary.
+    """
+
+    def __init__(self, document: int, message: str) -> None:
+        super().__init__(message)
+        self.document = document
+        self.message = message
+
+
 def _policy_text(document: Mapping[str, Any] | str) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
@@ -139,15 +151,23 @@ def _seed(
     iam = backend.admin_client("iam")
     for name in (workload.role, *workload.other_roles):
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ADMIN_TRUST))
-    for index, document in enumerate(permissions, start=1):
-        iam.put_role_policy(
-            RoleName=workload.role, PolicyName=f"learner-{index}", PolicyDocument=_policy_text(document)
-        )
+    for index, document in enumerate(permissions):
+        try:
+            iam.put_role_policy(
+                RoleName=workload.role, PolicyName=f"learner-{index + 1}", PolicyDocument=_policy_text(document)
+            )
+        except ClientError as exc:
+            raise PolicyRefused(index, _error_message(exc)) from None
     if boundary is not None:
-        arn = iam.create_policy(PolicyName="learner-boundary", PolicyDocument=_policy_text(boundary))[
-            "Policy"
-        ]["Arn"]
-        iam.put_role_permissions_boundary(RoleName=workload.role, PermissionsBoundary=arn)
+        try:
+            created = iam.create_policy(PolicyName="learner-boundary", PolicyDocument=_policy_text(boundary))
+        except ClientError as exc:
+            raise PolicyRefused(len(permissions), _error_message(exc)) from None
+        iam.put_role_permissions_boundary(RoleName=workload.role, PermissionsBoundary=created["Policy"]["Arn"])
+
+
+def _error_message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message") or exc)
 
 
 def run_workload(

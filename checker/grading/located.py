@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from checker.core.errors import InputError
+from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, pointer_join
 
 _TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", dict: "a mapping", list: "a list"}
@@ -137,3 +137,21 @@ def relative_path(node: Node) -> str:
     if not value.strip() or path.is_absolute() or ".." in path.parts or "\\" in value:
         raise node.error(f"{value!r} must be a relative path inside the folder, like 'permissions.json'")
     return value
+
+
+def inside(folder: Path, relative: str, what: str = "submission folder") -> Path:
+    """`folder/relative`, refusing links that lead out of the folder (a submission is read, never trusted;
+    a lab's files, its workload included, must come with the lab, not from elsewhere on the machine)."""
+    path = folder / relative
+    try:
+        resolved = path.resolve()
+        base = folder.resolve()
+    except (OSError, RuntimeError):
+        raise InputError("cannot resolve this path (a link loop?)", Where(str(path))) from None
+    if not resolved.is_relative_to(base):
+        raise InputError(
+            f"this file is a link to somewhere outside the {what}",
+            Where(str(path)),
+            "replace the link with the file itself",
+        )
+    return path

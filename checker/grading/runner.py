@@ -14,7 +14,7 @@ from checker.core.source import LoadedDocument, load_document
 from checker.grading.checks import KINDS
 from checker.grading.checks.base import CheckKind, CheckSpec, EarlyStart, Outcome, RunContext
 from checker.grading.engines import engine_for
-from checker.grading.located import Node, relative_path
+from checker.grading.located import Node, inside, relative_path
 from checker.grading.result import CheckResult, LabResult
 from checker.grading.spec import CloudSpec, LabSpec
 
@@ -73,23 +73,6 @@ def shown(path: Path) -> Path:
         return path
 
 
-def inside(folder: Path, relative: str) -> Path:
-    """`folder/relative`, refusing links that lead out of the folder (a submission is read, never trusted)."""
-    path = folder / relative
-    try:
-        resolved = path.resolve()
-        base = folder.resolve()
-    except (OSError, RuntimeError):
-        raise InputError("cannot resolve this path (a link loop?)", Where(str(path))) from None
-    if not resolved.is_relative_to(base):
-        raise InputError(
-            "this file is a link to somewhere outside the submission folder",
-            Where(str(path)),
-            "replace the link with the file itself",
-        )
-    return path
-
-
 class _LabFiles:
     """Files next to lab.yaml (envelopes, boundaries, SCPs): each parsed at most once per run."""
 
@@ -99,7 +82,7 @@ class _LabFiles:
 
     def load(self, node: Node, relative: str) -> LoadedDocument:
         if relative not in self._loaded:
-            path = inside(self._lab.folder, relative)
+            path = inside(self._lab.folder, relative, "lab folder")
             if not path.is_file():
                 raise node.error(f"lab file {relative!r} does not exist next to lab.yaml")
             self._loaded[relative] = load_document(shown(path))

@@ -104,3 +104,64 @@ def test_learners_graded_in_one_process_never_see_each_other(live_lab: Path, tmp
     live = {name: next(c for c in result.checks if c.id == "live-run") for name, result in by_name.items() if result}
     assert live["b-solution"].passed and not live["a-wide"].passed
     assert live["a-wide"] == live["c-wide-again"]  # identical files, one run, the same answer
+
+
+GOOD_STATEMENTS = NARROW["Statement"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "says"),
+    [
+        pytest.param('{"Version": "2012-10-17", "Statement": []}', ":1:27 (at /Statement)", "Syntax errors in policy", id="empty-statement-list"),
+        pytest.param(json.dumps({"Statement": GOOD_STATEMENTS}, indent=2), ":1:1 (at /)", "must be version 2012-10-17", id="no-version"),
+        pytest.param(
+            json.dumps(NARROW, indent=2).replace('"Effect": "Allow",', '"Effect": "Allow", "Condition": {"NumericLessThan": {"s3:max-keys": 1e400}},'),
+            ":5:60 (at /Statement/0/Condition/NumericLessThan/s3:max-keys)",
+            "too large to be finite",
+            id="1e400",
+        ),
+        pytest.param(
+            json.dumps(NARROW, indent=2).replace("arn:aws:s3:::", "arn:aws:s3:*:*:"),
+            ":7:7 (at /Statement/0/Resource)",
+            "can not contain region information",
+            id="region-in-an-s3-arn",
+        ),
+    ],
+)
+@pytest.mark.parametrize("early", [False, True], ids=["in-process", "early-worker"])
+def test_a_policy_the_emulator_refuses_fails_the_live_check_at_the_learners_line(
+    live_lab: Path, tmp_path: Path, text: str, where: str, says: str, early: bool
+) -> None:
+    """Before, this was "lab.yaml:18:9 ... the lab's policy could not be installed" and nothing was graded."""
+    if early and not can_fork():
+        pytest.skip("the early worker needs fork")
+    learner = tmp_path / "learner"
+    write(learner / "permissions.json", text)
+    result = grade(load_lab(live_lab), "aws", learner, early=early)
+    live = next(check for check in result.checks if check.id == "live-run")
+    reads = next(check for check in result.checks if check.id == "reads-data")
+    assert not live.passed and live.points == 0
+    assert f"permissions.json{where}: the emulator refused to install your policy" in live.message
+    assert says in live.message and "lab.yaml" not in live.message
+    assert reads.message  # the other check was graded
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["in-process", "early-worker"])
+def test_a_workload_linked_from_outside_the_lab_is_refused(live_lab: Path, tmp_path: Path, early: bool) -> None:
+    """The workload is run as code: a link to a file elsewhere on the machine must never be imported."""
+    if early and not can_fork():
+        pytest.skip("the early worker needs fork")
+    outside = tmp_path / "elsewhere.py"
+    write(outside, "raise SystemExit('imported from outside the lab')\n")
+    (live_lab / "workload.py").unlink()
+    (live_lab / "workload.py").symlink_to(outside)
+    with pytest.raises(InputError, match="workload.py: this file is a link to somewhere outside the lab folder"):
+        grade(load_lab(live_lab), "aws", live_lab / "aws", early=early)
+
+
+@pytest.mark.parametrize("workload", ["../workload.py", "/etc/workload.py", "sub/../../workload.py"])
+def test_a_workload_path_must_stay_in_the_lab_folder(live_lab: Path, workload: str) -> None:
+    lab_yaml = live_lab / "lab.yaml"
+    lab_yaml.write_text(lab_yaml.read_text().replace("workload: workload.py", f"workload: {workload}"))
+    with pytest.raises(InputError, match="must be a relative path inside the folder"):
+        load_lab(live_lab)

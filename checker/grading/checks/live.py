@@ -25,7 +25,8 @@ from checker.core.findings import Counterexample
 from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.checks.memo import InputMemo
-from checker.grading.located import Node, relative_path
+from checker.grading.checks.refusal import refusal_failure
+from checker.grading.located import Node, inside, relative_path
 
 if TYPE_CHECKING:
     from checker.grading.early import Early
@@ -50,6 +51,7 @@ class StepOutcome:
     resource: str
     message: str
     line: str
+    refused: int | None = None  # the learner document the emulator refused (its order in _run), if any
 
 
 # A class hands in many identical policies (the untouched starter, the reference answer). The same
@@ -85,10 +87,17 @@ def logical_files(body: LiveBody) -> list[tuple[str, Node]]:
     return names
 
 
+def workload_path(lab: LabSpec, body: LiveBody) -> Path:
+    """The lab's workload file, which must lie inside the lab folder (no link out: it is run as code)."""
+    return inside(lab.folder, body.workload, "lab folder")
+
+
 def _load_workload(path: Path, node: Node) -> Any:
     if path not in _workloads:
-        if not path.is_file():
+        if not path.exists():
             raise node.field("workload").error(f"the workload file {path.name} does not exist next to lab.yaml")
+        if not path.is_file():
+            raise node.field("workload").error(f"the workload {path.name} is not a regular file")
         spec = importlib.util.spec_from_file_location(f"iamlab_workload_{abs(hash(path))}", path)
         if spec is None or spec.loader is None:
             raise node.field("workload").error(f"cannot load {path.name} as Python")
@@ -110,9 +119,12 @@ def _document(context: RunContext, name: str, node: Node) -> Any:
 
 
 def _run(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[StepOutcome, ...]:
-    from checker.emulate.workload import run_workload
+    from checker.emulate.workload import PolicyRefused, run_workload
 
-    report = run_workload(_load_workload(path, node), policies, boundary)
+    try:
+        report = run_workload(_load_workload(path, node), policies, boundary)
+    except PolicyRefused as refused:  # the learner's mistake: a failed check, not a broken lab
+        return (StepOutcome(False, False, "install the policy", "", "", refused.message, "", refused.document),)
     return tuple(
         StepOutcome(
             r.passed, r.step.rogue, r.step.title, r.action, r.resource, r.message, r.line()
@@ -134,7 +146,10 @@ def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> 
         return None  # run() does it here (and names a missing file the usual way)
     policies = [files[name].data for name in body.policies]
     boundary = files[body.boundary].data if body.boundary else None
-    path = lab.folder / body.workload
+    try:
+        path = workload_path(lab, body)
+    except InputError:
+        return None  # run() reports it in its turn
     try:
         return Early(lambda: _run(path, body.node, policies, boundary))
     except OSError:  # no process could be started (a limit reached): run() does it here
@@ -142,9 +157,9 @@ def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> 
 
 
 def run(body: LiveBody, context: RunContext) -> Outcome:
-    path = context.lab.folder / body.workload
     early: Early | None = context.started.get(body.node.pointer)
     try:
+        path = workload_path(context.lab, body)
         if early is not None:
             steps: tuple[StepOutcome, ...] = early.result()
         else:
@@ -158,6 +173,8 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
         if exc.where is None:
             raise InputError(exc.message, context.lab.document.locate(body.node.pointer), exc.hint) from None
         raise
+    if steps and steps[0].refused is not None:
+        return _refused(body, context, steps[0])
     outcome = Outcome(total_cases=len(steps))
     for result in steps:
         if result.passed:
@@ -176,3 +193,11 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
         if outcome.counterexample is None:
             outcome.counterexample = Counterexample(result.action, result.resource)
     return outcome
+
+
+def _refused(body: LiveBody, context: RunContext, refused: StepOutcome) -> Outcome:
+    """The live check fails, pointing at the learner's file and line; the other checks still run."""
+    assert refused.refused is not None
+    names = [*body.policies, *([body.boundary] if body.boundary else [])]
+    document = context.submission.files[names[refused.refused]]
+    return Outcome(total_cases=1, failed=[refusal_failure(document, refused.message)])
