@@ -9,11 +9,12 @@ wildcards), "IAM JSON policy elements: Action / NotAction" (case-insensitive act
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from checker.aws.analyze import within
+from checker.aws.analyze import compare, within
 from checker.core.engine import WithinStatus
 from checker.core.errors import InputError
 from tests.aws_analysis.helpers import USER, allow, allowed_by, deny, policy
@@ -402,13 +403,53 @@ def test_bad_principal_is_an_input_error() -> None:
 
 
 def test_hostile_wildcards_are_decided_without_hanging() -> None:
-    hostile = "arn:aws:s3:::" + "*a?" * 40
+    hostile = "arn:aws:s3:::" + "*a?" * 5  # 10 wildcards: the most the prover compares
     p = policy(allow("s3:GetObject", hostile))
     e = policy(allow("s3:GetObject", BUCKET_OBJECTS))
     result = within(p, e)
     assert result.status is not WithinStatus.PROVED
     if result.status is WithinStatus.COUNTEREXAMPLE:
         check_counterexamples(p, e, result)
+
+
+def test_wildcard_patterns_over_the_limits_are_refused_as_input() -> None:
+    """Before, "*a?" * 40 was explored for seconds and `a?` runs of that kind for minutes (issue 13)."""
+    for hostile, says in (
+        ("arn:aws:s3:::" + "*a?" * 40, "holds 80 wildcards (* and ?), more than the 10 the prover compares"),
+        ("arn:aws:s3:::b/" + "x" * 300 + "*", "is 316 characters long, more than the 256 the prover compares"),
+    ):
+        p = policy(allow("s3:GetObject", ["arn:aws:s3:::b/ok/*", hostile]))
+        e = policy(allow("s3:GetObject", BUCKET_OBJECTS))
+        with pytest.raises(InputError) as raised:
+            within(p, e)
+        assert says in raised.value.message
+        assert raised.value.where is not None and raised.value.where.pointer == "/Statement/0/Resource/1"
+        with pytest.raises(InputError, match="the prover compares"):
+            compare(e, p)  # `iamlab diff` asks the same question: the same limits
+    condition = {"StringLike": {"s3:prefix": ["home/" + "?*" * 6]}}
+    p = policy(allow("s3:ListBucket", "arn:aws:s3:::b", Condition=condition))
+    with pytest.raises(InputError, match="12 wildcards") as raised:
+        within(p, p)
+    assert raised.value.where is not None and raised.value.where.pointer == "/Statement/0/Condition/StringLike/s3:prefix/0"
+    literal = {"StringEquals": {"s3:prefix": ["home/" + "?*" * 6]}}  # compared as plain text: no limit
+    p = policy(allow("s3:ListBucket", "arn:aws:s3:::b", Condition=literal))
+    assert within(p, p).status is WithinStatus.PROVED
+
+
+def test_long_patterns_within_the_limits_are_proved_quickly() -> None:
+    """Five 250-character patterns of 10 wildcards each, at the limits: about 1 s (3 s before the bit-mask
+    automata); the budget keeps any input from running long (regions.EXPLORE_SECONDS)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+
+    def pattern(seed: int) -> str:
+        parts = ["".join(letters[(seed * 7 + i * 3 + j * 5) % 26] for j in range(22)) for i in range(10)]
+        return "arn:aws:s3:::b/" + "*".join(parts[:9]) + "*" + parts[9]
+
+    p = policy(allow("s3:GetObject", [pattern(seed) for seed in range(5)]))
+    e = policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))
+    started = time.monotonic()
+    assert within(p, e).status is WithinStatus.PROVED
+    assert time.monotonic() - started < 15
 
 
 def test_a_role_never_sends_aws_username() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import z3
 
-from checker.aws.analyze import examples, recheck
+from checker.aws.analyze import examples, limits, recheck, regions
 from checker.aws.analyze.globs import Unsupported
 from checker.aws.analyze.keys import ALWAYS_PRESENT, KeyModel
 from checker.aws.analyze.substitute import example_value, substitute, variable_keys
@@ -83,6 +83,7 @@ class Question:
     ) -> None:
         self.inside = list(inside)
         self.outside = list(outside)
+        limits.check_policies(self.inside + self.outside)  # refuse, located, what no proof could finish
         # Variables already replaced by these values (see substitute.py); they join every example's context,
         # and examples are confirmed on the original policies.
         self.assigned = dict(assigned or {})
@@ -125,6 +126,10 @@ class Question:
         return new_space(policies, always_present=ALWAYS_PRESENT, strings_by_solver=strings_by_solver)
 
     def differences(self, limit: int) -> Difference:
+        with regions.proof_budget():
+            return self._differences(limit)
+
+    def _differences(self, limit: int) -> Difference:
         try:
             if self.space.uses_string_solver and not self.assigned:
                 quick = self._with_example_values(limit)

@@ -13,19 +13,38 @@ not in `excluded`; ("star", excluded) any run of such characters.
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import z3
 
 from checker.aws.analyze.globs import FIELD_CHAR, FIELD_STAR, Unsupported
+from checker.aws.analyze.limits import check_patterns
 from checker.aws.wildcard import QUESTION, STAR
 
 Item = tuple[str, frozenset[str]]
 NO_CHARS: frozenset[str] = frozenset()
 COLON = frozenset({":"})
 MAX_STATES = 20_000
+EXPLORE_SECONDS = 2.0  # the automaton products' time budget per proof (then the solver's strings take over)
+_deadline: ContextVar[float | None] = ContextVar("regions_deadline", default=None)
+
+
+@contextmanager
+def proof_budget(seconds: float = EXPLORE_SECONDS) -> Iterator[None]:
+    """Every automaton product built inside shares one budget of `seconds` (a proof explores several
+    domains, and a probe's proof runs inside its parent's); an inner budget never extends an outer one."""
+    outer = _deadline.get()
+    mine = time.monotonic() + seconds
+    token = _deadline.set(mine if outer is None else min(outer, mine))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
 READABLE_FILLERS = "xeaolmnprstuvwyz0123456789-_"
 
 
@@ -48,31 +67,6 @@ def items_of(pieces: Sequence[object]) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _closure(items: tuple[Item, ...], positions: set[int]) -> frozenset[int]:
-    result = set(positions)
-    work = list(positions)
-    while work:
-        position = work.pop()
-        if position < len(items) and items[position][0] == "star" and position + 1 not in result:
-            result.add(position + 1)
-            work.append(position + 1)
-    return frozenset(result)
-
-
-def _step(items: tuple[Item, ...], positions: frozenset[int], char: str) -> frozenset[int]:
-    following: set[int] = set()
-    for position in positions:
-        if position >= len(items):
-            continue
-        kind, chars = items[position]
-        if kind == "lit":
-            if char in chars:
-                following.add(position + 1)
-        elif char not in chars:
-            following.add(position + 1 if kind == "any" else position)
-    return _closure(items, following) if following else frozenset()
-
-
 def _alphabet(patterns: Sequence[tuple[Item, ...]]) -> list[str]:
     """One character per class the patterns cannot tell apart; readable choices first."""
     mentioned: set[str] = set()
@@ -93,38 +87,118 @@ class Regions:
     witnesses: list[str]
 
 
-def explore(patterns: Sequence[tuple[Item, ...]]) -> Regions:
+class _Automaton:
+    """One pattern's automaton, made deterministic as it is explored.
+
+    A set of positions is an integer bit mask, so one step is a few integer operations whatever the
+    pattern's length; each mask gets a number once and each (number, character) move is computed once.
+    The product then steps with one dict lookup per live pattern.
+    """
+
+    def __init__(self, items: tuple[Item, ...]) -> None:
+        self.items = items
+        self.end = 1 << len(items)  # the accepting position
+        self.stars = sum(1 << p for p, (kind, _chars) in enumerate(items) if kind == "star")
+        # From the first of the trailing unrestricted stars on, every continuation matches: all such
+        # sets behave alike, so they become one state (fewer product states, same answers).
+        tail = len(items)
+        while tail and items[tail - 1] == ("star", NO_CHARS):
+            tail -= 1
+        self.sure = ((self.end << 1) - 1) ^ ((1 << tail) - 1) if tail < len(items) else 0  # tail..end
+        self.by_char: dict[str, tuple[int, int]] = {}  # char -> (positions it advances, stars it stays on)
+        self.ids: dict[int, int] = {}
+        self.masks: list[int] = []
+        self.accepting: list[bool] = []
+        self.mentioned: list[frozenset[str]] = []  # characters the live positions treat specially
+        self.moves: list[dict[str, int]] = []
+
+    def closure(self, mask: int) -> int:
+        """Add the position after every star reached (a star may match nothing)."""
+        while True:
+            grown = mask | ((mask & self.stars) << 1)
+            if grown == mask:
+                return mask
+            mask = grown
+
+    def _masks(self, char: str) -> tuple[int, int]:
+        found = self.by_char.get(char)
+        if found is None:
+            advance = stay = 0
+            for position, (kind, chars) in enumerate(self.items):
+                if kind == "lit":
+                    if char in chars:
+                        advance |= 1 << position
+                elif char not in chars:
+                    if kind == "any":
+                        advance |= 1 << position
+                    else:
+                        stay |= 1 << position
+            found = self.by_char[char] = (advance, stay)
+        return found
+
+    def number(self, mask: int) -> int:
+        """The number of a set of positions; -1 for the empty set (the pattern can no longer match)."""
+        if not mask:
+            return -1
+        if mask & self.sure:
+            mask = self.sure
+        found = self.ids.get(mask)
+        if found is None:
+            found = self.ids[mask] = len(self.masks)
+            self.masks.append(mask)
+            self.accepting.append(bool(mask & self.end))
+            chars: set[str] = set()
+            rest = mask & (self.end - 1)
+            while rest:
+                low = rest & -rest
+                chars |= self.items[low.bit_length() - 1][1]
+                rest ^= low
+            self.mentioned.append(frozenset(chars))
+            self.moves.append({})
+        return found
+
+    def start(self) -> int:
+        return self.number(self.closure(1))
+
+    def move(self, state: int, char: str) -> int:
+        moves = self.moves[state]
+        following = moves.get(char)
+        if following is None:
+            mask = self.masks[state]
+            advance, stay = self._masks(char)
+            moved = ((mask & advance) << 1) | (mask & stay)
+            following = moves[char] = self.number(self.closure(moved) if moved else 0)
+        return following
+
+
+def explore(patterns: Sequence[tuple[Item, ...]], budget: float = EXPLORE_SECONDS) -> Regions:
+    """Every combination of matches some string achieves (breadth first, so each witness is shortest).
+
+    Bounded twice, so that no input can make it run long: at most MAX_STATES product states, and at most
+    `budget` seconds; past either it raises Unsupported and the caller falls back (never a guess).
+    """
+    check_patterns(patterns)
     alphabet = _alphabet(patterns)
     other = alphabet[0]  # stands for every character no live position mentions
-    memo: list[dict[tuple[frozenset[int], str], frozenset[int]]] = [{} for _ in patterns]
-
-    def step(number: int, positions: frozenset[int], char: str) -> frozenset[int]:
-        if not positions:
-            return positions
-        cache = memo[number]
-        key = (positions, char)
-        result = cache.get(key)
-        if result is None:
-            result = _step(patterns[number], positions, char)
-            cache[key] = result
-        return result
+    automata = [_Automaton(items) for items in patterns]
+    deadline = time.monotonic() + budget
+    shared = _deadline.get()
+    if shared is not None:
+        deadline = min(deadline, shared)
 
     # A state lists only the patterns still alive (a dead pattern never matches again): most patterns
     # die after a few characters (a different service in the ARN), which keeps each step cheap.
-    State = tuple[tuple[int, frozenset[int]], ...]
+    State = tuple[tuple[int, int], ...]
 
     def relevant(state: State) -> list[str]:
         """Characters that some live position treats differently from an unmentioned character."""
         chars: set[str] = set()
-        for number, positions in state:
-            items = patterns[number]
-            for position in positions:
-                if position < len(items):
-                    chars |= items[position][1]
+        for number, current in state:
+            chars |= automata[number].mentioned[current]
         return [other] + sorted(chars)
 
     count = len(patterns)
-    start: State = tuple((n, _closure(items, {0})) for n, items in enumerate(patterns))
+    start: State = tuple((n, automaton.start()) for n, automaton in enumerate(automata))
     seen: dict[State, str] = {start: ""}
     found: dict[tuple[bool, ...], str] = {}
     queue = deque([start])
@@ -132,16 +206,20 @@ def explore(patterns: Sequence[tuple[Item, ...]]) -> Regions:
         state = queue.popleft()
         text = seen[state]
         accepting = [False] * count
-        for number, positions in state:
-            accepting[number] = len(patterns[number]) in positions
+        for number, current in state:
+            accepting[number] = automata[number].accepting[current]
         found.setdefault(tuple(accepting), text)
         for char in relevant(state):
             following: State = tuple(
-                (number, moved) for number, positions in state if (moved := step(number, positions, char))
+                (number, moved)
+                for number, current in state
+                if (moved := automata[number].move(current, char)) >= 0
             )
             if following not in seen:
                 if len(seen) >= MAX_STATES:
                     raise Unsupported("too many interacting wildcard patterns to compare exactly")
+                if len(seen) % 256 == 0 and time.monotonic() > deadline:
+                    raise Unsupported("comparing these wildcard patterns exactly takes longer than its budget")
                 seen[following] = text + char
                 queue.append(following)
     vectors = list(found)
