@@ -184,6 +184,8 @@ def check_custom_role_scope(
 
 # --- allow policies ------------------------------------------------------------------------------------
 
+MAX_PRINCIPALS = 1_500  # principal occurrences in one allow policy's bindings (Policy.bindings reference)
+
 
 def parse_bindings(
     value: Any,
@@ -194,6 +196,7 @@ def parse_bindings(
     version: Any = None,
 ) -> list[Binding]:
     bindings: list[Binding] = []
+    occurrences = 0
     for index, entry in enumerate(expect_list(value, loc, "bindings")):
         item_loc = loc.child(index)
         data = expect_object(
@@ -202,10 +205,16 @@ def parse_bindings(
         role = check_role_name(data["role"], item_loc.child("role"), custom_roles)
         check_custom_role_scope(role, attached, chain, item_loc.child("role"))
         members_loc = item_loc.child("members")
-        members = tuple(
-            parse_allow_member(m, members_loc.child(i))
-            for i, m in enumerate(expect_list(data["members"], members_loc, "members", allow_empty=False))
-        )
+        listed = expect_list(data["members"], members_loc, "members", allow_empty=False)
+        if occurrences + len(listed) > MAX_PRINCIPALS:
+            raise members_loc.child(MAX_PRINCIPALS - occurrences).error(
+                f"this allow policy names more than {MAX_PRINCIPALS:,} principals",
+                "Google Cloud refuses it: 'The bindings in a Policy can refer to up to 1,500 principals ... "
+                "Each occurrence of a principal counts towards these limits' (Policy reference); "
+                "grant the role to a group instead",
+            )
+        occurrences += len(listed)
+        members = tuple(parse_allow_member(m, members_loc.child(i)) for i, m in enumerate(listed))
         condition = parse_condition(data.get("condition"), item_loc.child("condition"))
         if condition is not None and version is not None and version != 3:
             raise loc.error(

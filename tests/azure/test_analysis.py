@@ -5,6 +5,7 @@ deny assignments, conditions' action guards, eligible windows."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from checker.azure.batch import CASE_FIELDS, decide_case, model_from_case
 from checker.azure.model import AzureModel
 from checker.azure.parse import Fields, field_locator
 from checker.core.engine import WithinStatus
+from checker.core.errors import InputError
 
 from .helpers import ACCOUNT, CONTAINER, GROUP, OTHER, PRINCIPAL, RG, SUB, assign, case
 
@@ -141,3 +143,27 @@ def test_principal_in_counterexample_is_named() -> None:
     result = within(model([assign("Storage Blob Data Reader", CONTAINER, OTHER)]), model(READER_AT_CONTAINER))
     assert any(e.principal == OTHER or OTHER in e.context.get("groups", []) for e in result.counterexamples)
     assert PRINCIPAL  # the envelope's principal is not needed in the counterexample
+
+
+def test_a_like_pattern_over_the_limits_is_refused_as_input() -> None:
+    """Before, StringLike 'v3/' + '*a*b' * 100 took over 20 s per proof and ended unknown (issue 13)."""
+    hostile = "v3/" + "*a?" * 6  # 12 wildcards: more than the 10 the prover compares
+    condition = f"({READ_GUARD}) OR ({PATH} StringLike '{hostile}')"
+    submission = model([assign("Storage Blob Data Reader", CONTAINER, condition=condition)])
+    with pytest.raises(InputError, match=r"condition line 1, column \d+ \(StringLike\): this pattern holds 12 wildcards"):
+        within(submission, model(READER_AT_CONTAINER))
+    with pytest.raises(InputError, match="12 wildcards"):
+        compare(model(READER_AT_CONTAINER), submission)
+
+
+def test_like_patterns_at_the_limits_are_proved_quickly() -> None:
+    inner = "v3/" + "*a*b" * 2 + "*c"  # 6 wildcards
+    outer = "v3/" + "*a*b" * 2 + "*"
+    like = f"({READ_GUARD}) OR ({PATH} StringLike 'PATTERN')"
+    started = time.monotonic()
+    result = within(
+        model([assign("Storage Blob Data Reader", CONTAINER, condition=like.replace("PATTERN", inner))]),
+        model([assign("Storage Blob Data Reader", CONTAINER, condition=like.replace("PATTERN", outer))]),
+    )
+    assert result.status is WithinStatus.PROVED, result
+    assert time.monotonic() - started < 10

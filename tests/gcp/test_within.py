@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from checker.core.decision import DecisionKind
 from checker.core.engine import WithinStatus
+from checker.core.errors import InputError
 from checker.gcp.analyze.within import compare, within
 from checker.gcp.evaluate import decide
 from checker.gcp.hierarchy import parse_hierarchy
@@ -217,3 +219,34 @@ def test_hierarchy_inheritance_proves_bucket_inside_project() -> None:
     on_bucket = bindings(BUCKET, grant("roles/storage.objectViewer", [SA]))
     assert within(on_bucket, on_project, CUSTOM, HIERARCHY).status is WithinStatus.PROVED
     assert within(on_project, on_bucket, CUSTOM, HIERARCHY).status is WithinStatus.COUNTEREXAMPLE
+
+
+def test_long_members_lists_are_proved_quickly() -> None:
+    """50 conditional bindings of 30 principals each, Google's limit of 1,500 principal occurrences.
+
+    Before, each member was proved on its own: 20 bindings of 51 members took 43 s. Members that the
+    envelope's bindings cover alike ask the same question, so they share one proof."""
+    members = [f"user:u{i}@example.com" for i in range(29)] + [SA]
+    items = [
+        grant("roles/storage.objectViewer", members, f'resource.name.startsWith("projects/_/buckets/acme-ml-datasets/objects/fraud/p{i}/")')
+        for i in range(50)
+    ]
+    envelope = bindings(BUCKET, grant("roles/storage.objectViewer", members, BUCKET_OR_FRAUD))
+    started = time.monotonic()
+    assert within(bindings(BUCKET, *items), envelope, CUSTOM, HIERARCHY).status is WithinStatus.PROVED
+    assert time.monotonic() - started < 15
+    # One member the envelope does not name still shows, among identical members, as a counterexample.
+    items[-1] = grant("roles/storage.objectViewer", [*members[1:], "user:mallory@example.com"], FRAUD)
+    result = within(bindings(BUCKET, *items), envelope, CUSTOM, HIERARCHY)
+    assert result.status is WithinStatus.COUNTEREXAMPLE
+    assert {example.principal for example in result.counterexamples} == {"user:mallory@example.com"}
+
+
+def test_more_than_1500_principals_are_refused_as_input() -> None:
+    """Policy reference: "The bindings in a Policy can refer to up to 1,500 principals ... Each occurrence
+    of a principal counts towards these limits"."""
+    members = [f"user:u{i}@example.com" for i in range(500)]
+    items = [grant("roles/storage.objectViewer", members) for _ in range(3)]
+    assert len(bindings(BUCKET, *items)) == 3  # exactly 1,500: accepted
+    with pytest.raises(InputError, match="more than 1,500 principals"):
+        bindings(BUCKET, *items, grant("roles/storage.objectViewer", ["user:one-more@example.com"]))

@@ -1,10 +1,7 @@
-"""How long a wildcard pattern the prover compares may be, checked before any proof starts.
+"""The wildcard pattern limits (checker/core/limits.py) applied to AWS policies before any proof starts.
 
-The prover reasons about wildcard strings with an automaton product (regions.py). A pattern's automaton
-grows with its wildcards, and the product with the number of patterns, so a few long patterns full of
-`*` and `?` (well inside AWS's policy size quotas) could make one proof run for minutes and fail a
-correct policy on a timeout. Patterns over these limits are refused as input, naming the element; real
-policies stay far below them (an ARN pattern rarely holds more than three wildcards).
+The prover reasons about wildcard strings with an automaton product (regions.py): Resource and
+NotResource patterns and the values of wildcard operators (StringLike, ArnLike, ...) are checked.
 """
 
 from __future__ import annotations
@@ -15,27 +12,7 @@ from typing import Any
 from checker.aws.analyze.globs import Unsupported
 from checker.aws.policy import Policy
 from checker.core.errors import InputError
-
-MAX_PATTERN_CHARS = 256  # characters in one pattern that holds a wildcard
-MAX_PATTERN_WILDCARDS = 10  # `*` and `?` in one pattern
-
-HINT = (
-    "write the pattern more simply (a prefix and one `*` usually says the same), or split it into "
-    f"shorter ones; the prover compares patterns of at most {MAX_PATTERN_CHARS} characters and "
-    f"{MAX_PATTERN_WILDCARDS} wildcards (docs/lab-format.md, \"Input limits\")"
-)
-
-
-def pattern_problem(text: str) -> str | None:
-    """Why the prover refuses this pattern, or None. Text without wildcards costs nothing and passes."""
-    wildcards = text.count("*") + text.count("?")
-    if not wildcards:
-        return None
-    if len(text) > MAX_PATTERN_CHARS:
-        return f"this wildcard pattern is {len(text):,} characters long, more than the {MAX_PATTERN_CHARS} the prover compares"
-    if wildcards > MAX_PATTERN_WILDCARDS:
-        return f"this pattern holds {wildcards} wildcards (* and ?), more than the {MAX_PATTERN_WILDCARDS} the prover compares"
-    return None
+from checker.core.limits import HINT, MAX_PATTERN_CHARS, MAX_PATTERN_WILDCARDS, pattern_problem
 
 
 def check_policies(policies: Sequence[Policy]) -> None:

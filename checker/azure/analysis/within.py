@@ -13,6 +13,7 @@ from typing import Any
 
 import z3
 
+from checker.azure.analysis.limits import check_models
 from checker.azure.analysis.symbolic import Encoder, Unsupported
 from checker.azure.catalog import Catalog, builtin_catalog
 from checker.azure.conditions.attributes import UTC_NOW
@@ -40,6 +41,7 @@ def within(
     """Prove that every request the submission allows, the envelope allows too, or show requests that differ."""
     groups = groups or submission.groups
     catalog = catalog or builtin_catalog()
+    check_models((submission, envelope))  # refuse, located, patterns no proof could finish
     try:
         encoder = Encoder([submission, envelope], groups, catalog)
         found: list[Counterexample] = []

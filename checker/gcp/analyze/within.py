@@ -12,7 +12,7 @@ is re-checked with the evaluator; a construct we do not model makes the answer U
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -121,6 +121,15 @@ class _Analysis:
     hierarchy: Hierarchy
     counterexamples: list[Counterexample]
     unknown: str | None = None
+    coverings: dict[str, tuple[int, ...]] = field(default_factory=dict)  # principal -> envelope bindings naming it
+
+    def covering(self, principal: Principal) -> tuple[int, ...]:
+        found = self.coverings.get(principal.text)
+        if found is None:
+            found = self.coverings[principal.text] = tuple(
+                i for i, e in enumerate(self.right) if any(_member_covers(m, principal) for m in e.members)
+            )
+        return found
 
     @property
     def left_set(self) -> PolicySet:
@@ -178,11 +187,19 @@ def _check_binding(
             f"the condition {shown(binding.condition.title or binding.condition.expression)} "
             f"({binding.condition.compiled.unsupported})"
         )
+    # Whether the envelope allows a request depends on its principal only through which envelope
+    # bindings name it: members covered by the same envelope bindings ask the same question, so a long
+    # members list costs one proof per distinct covering, not one per member.
+    answered: set[tuple[int, ...]] = set()
     for member in binding.members:
         principal = witness(member, taken)
         if principal is None:
             continue
-        covering = [e for e in analysis.right if any(_member_covers(m, principal) for m in e.members)]
+        covering_at = analysis.covering(principal)
+        if covering_at in answered:
+            continue  # an earlier member with the same covering found no difference: neither will this one
+        found_before = len(analysis.counterexamples)
+        covering = [analysis.right[i] for i in covering_at]
         right_policies = analysis.right_set
         groups: dict[tuple[Any, ...], list[str]] = {}
         for permission in permissions:
@@ -219,6 +236,8 @@ def _check_binding(
                 break
             if len(analysis.counterexamples) >= MAX_COUNTEREXAMPLES:
                 return
+        if len(analysis.counterexamples) == found_before:
+            answered.add(covering_at)
 
 
 def _with_permission(
