@@ -138,3 +138,14 @@ def test_lint_reads_yaml_and_keeps_going_after_a_bad_file(
     findings = json.loads(captured.out)
     assert any(f["code"] == "AWS-WILDCARD-SERVICE" and f["line"] == 4 for f in findings)
     assert "nope.json" in captured.err
+
+
+def test_diff_refuses_patterns_over_the_prover_limits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`iamlab diff` asks the prover the same questions as `within`: the same limits, located in the file."""
+    old = write(tmp_path, "old.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}])
+    hostile = "arn:aws:s3:::b/" + "*x?" * 6
+    new = write(tmp_path, "new.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": hostile}])
+    assert main(["diff", old, new]) == 2
+    err = capsys.readouterr().err
+    assert "new.json:" in err and "(at /Statement/0/Resource)" in err
+    assert "this pattern holds 12 wildcards (* and ?), more than the 10 the prover compares" in err
