@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -25,6 +24,7 @@ from checker.emulate.backends import Backend, moto_server
 from checker.emulate.gateway.run import start_gateway
 from checker.emulate.gateway.server import GatewayServer
 from tests.emulate.conftest import reset_moto, seed_training_world
+from tests.emulate.test_gateway import client
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/ml-train"
 SECRET = b"vault contents: never readable by ml-train"
@@ -58,14 +58,7 @@ def gateway(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def role(gateway: GatewayServer) -> Credentials:
-    sts = boto3.client(
-        "sts",
-        endpoint_url=gateway.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    creds = sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="job-7")["Credentials"]
+    creds = client(gateway, "sts").assume_role(RoleArn=ROLE_ARN, RoleSessionName="job-7")["Credentials"]
     return Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
 
 

@@ -12,14 +12,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from checker.emulate.backends import Backend, moto_server
 from checker.emulate.gateway.run import start_gateway
 from checker.emulate.gateway.server import GatewayServer
 from tests.emulate.conftest import reset_moto
+from tests.emulate.test_gateway import client
 
 READ_TIMEOUT = 1.0
 DEADLINE = 3.0
@@ -68,15 +67,7 @@ def closed_by_peer(sock: socket.socket, within: float) -> float:
 
 
 def list_buckets(gateway: GatewayServer) -> Any:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=gateway.url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=5),
-    )
-    return [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+    return [bucket["Name"] for bucket in client(gateway, "s3").list_buckets()["Buckets"]]
 
 
 def test_a_stalled_partial_request_is_closed_and_others_are_served(gateway: GatewayServer) -> None:

@@ -7,7 +7,6 @@ NotResource patterns and the values of wildcard operators (StringLike, ArnLike, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from checker.aws.analyze.globs import Unsupported
 from checker.aws.policy import Policy
@@ -37,16 +36,9 @@ def check_policies(policies: Sequence[Policy]) -> None:
 
 def _item_pointer(policy: Policy, pointer: str, index: int) -> str:
     """The pointer of the index-th value when the element is a list, else of the element itself."""
-    value: Any = policy.document.data
-    for token in pointer.split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict):
-            value = value.get(token)
-        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
-            value = value[int(token)]
-        else:
-            return pointer
-    return f"{pointer}/{index}" if isinstance(value, list) else pointer
+    from checker.aws.analyze.findings.base import raw  # here: the linter's package imports the prover
+
+    return f"{pointer}/{index}" if isinstance(raw(policy, pointer), list) else pointer
 
 
 def check_patterns(patterns: Sequence[Sequence[tuple[str, object]]]) -> None:
