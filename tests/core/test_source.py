@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,28 @@ def test_load_document_errors(tmp_path: Path) -> None:
     huge.write_text("[" + "1," * 10 + "1]")
     with pytest.raises(InputError, match="more than"):
         load_document(huge, limit=5)
+
+
+def test_integers_over_pythons_digit_limit_are_errors_at_their_position() -> None:
+    """Python refuses to convert decimal integers over 4,300 digits (sys.int_info.default_max_str_digits):
+    before, the ValueError escaped every loader as a traceback."""
+    big = "9" * 5000
+    with pytest.raises(InputError) as raised:
+        parse_json('{"a": [1,\n  -' + big + "]}", "p.json")
+    assert str(raised.value).startswith("p.json:2:3: invalid JSON: this integer has 5,000 digits")
+    with pytest.raises(InputError) as raised:
+        parse_yaml("a:\n  b: [1, " + big + "]\n", "lab.yaml")
+    assert str(raised.value).startswith("lab.yaml:2:10: this integer has 5,000 digits")
+    assert parse_json("9" * 4300).data == int("9" * 4300)  # at the limit: read
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_special_files_are_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "permissions.json"
+    os.mkfifo(fifo)  # opening it for a plain read would wait for a writer forever
+    with pytest.raises(InputError, match="this is a FIFO \\(named pipe\\), not a regular file"):
+        load_document(fifo)
+    with pytest.raises(InputError, match="this is a device, not a regular file"):
+        load_document("/dev/zero")  # reading it would never end
+    with pytest.raises(InputError, match="expected a file but this is a folder"):
+        load_document(tmp_path)

@@ -12,6 +12,16 @@ from tests.gcp.helpers import BUCKET, SA, allow, case, grant
 
 HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     (
+        # Python refuses to convert decimal integers over 4,300 digits; before, a ValueError escaped.
+        "integer-over-the-digit-limit",
+        {
+            "allow_policies": allow(
+                BUCKET, grant("roles/storage.objectViewer", [SA], 'request.time.getHours("UTC") < ' + "9" * 5_000)
+            )
+        },
+        "line 1 column 32 of the expression: this integer has 5,000 digits",
+    ),
+    (
         "email-many-dots",
         {
             "allow_policies": allow(

@@ -22,6 +22,7 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError, celstr
 
 from checker.core.errors import InputError
+from checker.core.source import MAX_INTEGER_DIGITS
 from checker.gcp.conditions import ir
 from checker.gcp.location import Loc, shown
 
@@ -621,6 +622,14 @@ def _literal(node: CelTree) -> str | bool | int:
     if token.value == "false":
         return False
     if token.type == "INT_LIT":
+        digits = len(token.value.lstrip("-"))
+        if digits > MAX_INTEGER_DIGITS:
+            raise _LocatedError(
+                f"this integer has {digits:,} digits, more than the {MAX_INTEGER_DIGITS:,} this checker reads",
+                token.line or 1,
+                token.column or 1,
+                "no condition needs such a number; check what was pasted here",
+            )
         return int(token.value, 0) if token.value.lower().startswith(("0x", "-0x")) else int(token.value)
     raise Unsupported(f"literal {token.type}")
 
