@@ -328,3 +328,11 @@ def test_action_with_a_resource_of_another_type() -> None:
     assert "AWS-RESOURCE-MISMATCH" not in codes(policy(allow("s3:GetObject", "arn:aws:s3:::b*")))
     log_stream = "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs:log-stream:*"
     assert "AWS-RESOURCE-MISMATCH" not in codes(policy(allow("logs:PutLogEvents", log_stream)))
+
+
+def test_patterns_over_the_prover_limits_are_still_linted() -> None:
+    """The limits bound the prover's questions (within, diff), not the linter's two-pattern checks."""
+    long_s3 = "arn:aws:s3:::b/" + "*x?" * 8  # 24 wildcards
+    assert lint(policy(allow("s3:GetObject", long_s3))) == []
+    mismatch = lint(policy(allow("s3:GetObject", "arn:aws:iam::111122223333:role/" + "*x?" * 8)))
+    assert [f.code for f in mismatch] == ["AWS-RESOURCE-MISMATCH"]

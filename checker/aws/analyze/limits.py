@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from checker.aws.analyze.globs import Unsupported
 from checker.aws.policy import Policy
 from checker.core.errors import InputError
-from checker.core.limits import HINT, MAX_PATTERN_CHARS, MAX_PATTERN_WILDCARDS, pattern_problem
+from checker.core.limits import HINT, pattern_problem
 
 
 def check_policies(policies: Sequence[Policy]) -> None:
@@ -39,11 +38,3 @@ def _item_pointer(policy: Policy, pointer: str, index: int) -> str:
     from checker.aws.analyze.findings.base import raw  # here: the linter's package imports the prover
 
     return f"{pointer}/{index}" if isinstance(raw(policy, pointer), list) else pointer
-
-
-def check_patterns(patterns: Sequence[Sequence[tuple[str, object]]]) -> None:
-    """A backstop inside the automaton: patterns that reach it over the limits are never explored."""
-    for items in patterns:
-        wildcards = sum(1 for kind, _chars in items if kind != "lit")
-        if wildcards and (len(items) > MAX_PATTERN_CHARS or wildcards > MAX_PATTERN_WILDCARDS):
-            raise Unsupported("a wildcard pattern longer than the prover compares")

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import z3
 
 from checker.aws.analyze.globs import FIELD_CHAR, FIELD_STAR, Unsupported
-from checker.aws.analyze.limits import check_patterns
 from checker.aws.wildcard import QUESTION, STAR
 
 Item = tuple[str, frozenset[str]]
@@ -177,7 +176,6 @@ def explore(patterns: Sequence[tuple[Item, ...]], budget: float = EXPLORE_SECOND
     Bounded twice, so that no input can make it run long: at most MAX_STATES product states, and at most
     `budget` seconds; past either it raises Unsupported and the caller falls back (never a guess).
     """
-    check_patterns(patterns)
     alphabet = _alphabet(patterns)
     other = alphabet[0]  # stands for every character no live position mentions
     automata = [_Automaton(items) for items in patterns]
