@@ -68,11 +68,7 @@ def _parse_policies(case: dict[str, Any], request: Any, loc: Loc) -> PolicySet:
     for attached_text, policy in allow.items():
         policy_loc = allow_loc.child(attached_text)
         attached = parse_resource_name(attached_text, policy_loc)
-        if attached not in chain:
-            raise policy_loc.error(
-                f"{attached_text} is neither the resource nor one of its ancestors, so its policy cannot apply",
-                "list it in ancestors, or remove the policy",
-            )
+        # A policy outside the chain is read (so its errors show) but never applies: decide_case warns.
         if is_storage_object(attached):
             raise policy_loc.error(
                 "Cloud Storage objects have no IAM policy of their own",
@@ -88,11 +84,6 @@ def _parse_policies(case: dict[str, Any], request: Any, loc: Loc) -> PolicySet:
     for attached_text, policies in deny.items():
         policy_loc = deny_loc.child(attached_text)
         attached = parse_resource_name(attached_text, policy_loc)
-        if attached not in chain:
-            raise policy_loc.error(
-                f"{attached_text} is neither the resource nor one of its ancestors, so its deny policies cannot apply",
-                "list it in ancestors, or remove the policy",
-            )
         deny_rules.extend(parse_deny_policies(policies, attached, policy_loc))
 
     pab = parse_pab_policies(
@@ -107,4 +98,28 @@ def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
     if explain:
         result["explain"] = decision.to_json()
+        warnings = case_warnings(policies, request)
+        if warnings:
+            result["explain"]["warnings"] = warnings
     return result
+
+
+def case_warnings(policies: PolicySet, request: Any) -> list[str]:
+    """What a learner should see next to the decision: policies that cannot apply, inputs that never grant."""
+    chain = set(request.chain)
+    warnings: list[str] = []
+    elsewhere = dict.fromkeys(b.attached.full for b in policies.bindings if b.attached not in chain)
+    elsewhere.update(dict.fromkeys(r.attached.full for r in policies.deny_rules if r.attached not in chain))
+    for name in elsewhere:
+        warnings.append(
+            f"the policy on {name} does not apply: {name} is neither {request.resource.full} nor one of its "
+            "ancestors (list it in ancestors if it is one)"
+        )
+    for binding in policies.bindings:
+        condition = binding.condition
+        for invalid in condition.compiled.never_grants if condition is not None else ():
+            warnings.append(
+                f"{binding.label}, binding {binding.index}: {invalid}; GCP accepts the policy, but the "
+                "condition never allows access"
+            )
+    return warnings

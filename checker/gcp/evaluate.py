@@ -58,6 +58,8 @@ class _Context:
                 self.request.request_time,
                 dict(self.request.tags),
                 dict(self.request.tag_ids),
+                self.request.permission,
+                self.request.load_balancing_scheme,
             )
         return self._facts
 
@@ -329,6 +331,7 @@ def _check_allow(ctx: _Context) -> Decision:
             f"{binding.role} on {binding.attached.full} grants {permission} to {ctx.request.principal.text}",
             tuple(ctx.reasons),
         )
+    elsewhere = bindings_elsewhere(ctx.policies, chain, permission)
     if not found_role:
         where = ", ".join(n.full for n in chain)
         ctx.reasons.append(
@@ -339,6 +342,17 @@ def _check_allow(ctx: _Context) -> Decision:
                 f"no role bound on {where} includes {permission}",
             )
         )
+    for binding in elsewhere:
+        ctx.reasons.append(
+            Reason(
+                binding.label,
+                f"binding {binding.index} ({binding.role})",
+                "not applicable",
+                f"this binding is on {binding.attached.full}, which is neither {ctx.target.name.full} nor one of "
+                f"its ancestors; IAM reads only the allow policies of the resource and its ancestors, so it "
+                f"does not grant {permission} here",
+            )
+        )
     return Decision(
         DecisionKind.IMPLICIT_DENY,
         f"no binding on {ctx.target.name.full} or its ancestors grants {permission} to {ctx.request.principal.text}",
@@ -346,4 +360,21 @@ def _check_allow(ctx: _Context) -> Decision:
     )
 
 
-__all__ = ["Binding", "decide", "role_permissions"]
+def bindings_elsewhere(
+    policies: PolicySet, chain: tuple[ResourceName, ...], permission: str
+) -> list[Binding]:
+    """Bindings whose role includes the permission but that sit on a resource outside the chain.
+
+    Doc: "Resource hierarchy" (https://cloud.google.com/iam/docs/resource-hierarchy-access-control): "The
+    effective allow policy for a resource is the union of the allow policy set at that resource and the
+    allow policy inherited from its parent"; a policy on any other resource plays no part.
+    """
+    inside = set(chain)
+    return [
+        b
+        for b in policies.bindings
+        if b.attached not in inside and permission in role_permissions(b.role, policies)
+    ]
+
+
+__all__ = ["Binding", "bindings_elsewhere", "decide", "role_permissions"]

@@ -130,6 +130,8 @@ class Request:
     tags: Mapping[str, str] = field(default_factory=dict)
     tag_ids: Mapping[str, str] = field(default_factory=dict)
     api_attributes: Mapping[str, Any] = field(default_factory=dict)
+    # the scheme a forwarding rule creation affects, for compute.matchLoadBalancingSchemes()
+    load_balancing_scheme: str | None = None
 
     @property
     def chain(self) -> tuple[ResourceName, ...]:

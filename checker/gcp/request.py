@@ -25,6 +25,7 @@ REQUEST_FIELDS = {
     "resource_tags",
     "resource_tag_ids",
     "api_attributes",
+    "load_balancing_scheme",
 }
 
 
@@ -93,4 +94,11 @@ def parse_request(case: dict[str, Any], loc: Loc) -> Request:
         _string_map(case.get("resource_tags"), loc.child("resource_tags"), "resource_tags"),
         _string_map(case.get("resource_tag_ids"), loc.child("resource_tag_ids"), "resource_tag_ids"),
         dict(api_attributes),
+        _optional_string(case.get("load_balancing_scheme"), loc.child("load_balancing_scheme")),
     )
+
+
+def _optional_string(value: Any, loc: Loc) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise loc.error(f"{shown(value)} must be a string, e.g. \"INTERNAL_MANAGED\"")
+    return value

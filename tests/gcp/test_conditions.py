@@ -25,8 +25,6 @@ MALFORMED = [
     ('resource.nmae == "x"', 1, "resource.nmae is not an IAM condition attribute"),
     ("frobnicate(1)", 1, "unknown function 'frobnicate'"),
     ('resource.name.frob("x")', 1, "unknown function 'frob'"),
-    ('timestamp("next tuesday") > request.time', 1, "not an RFC 3339 time"),
-    ('request.time < timestamp("2026-01-01T00:00:00")', 1, "needs a time zone"),
     ("(" * 400 + "true" + ")" * 400, None, "nested more than 64 brackets"),
     ("!" * 3000 + "true", None, "nested too deeply"),
 ]

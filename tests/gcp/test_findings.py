@@ -28,6 +28,27 @@ def codes(where: str, role: str, members: list[str], condition: str | None = Non
 ROWS = [
     # (id, doc, where, role, members, condition, expected code, present?)
     (
+        # "If the input parameter is invalid, then the condition will never allow access to any resource."
+        "invalid-timestamp-never-grants",
+        "https://cloud.google.com/iam/docs/conditions-attribute-reference#date-time",
+        BUCKET,
+        "roles/storage.objectViewer",
+        [SA],
+        'request.time < timestamp("next tuesday")',
+        "GCP014",
+        True,
+    ),
+    (
+        "valid-timestamp-no-finding",
+        "https://cloud.google.com/iam/docs/conditions-attribute-reference#date-time",
+        BUCKET,
+        "roles/storage.objectViewer",
+        [SA],
+        'request.time < timestamp("2026-12-31T00:00:00Z")',
+        "GCP014",
+        False,
+    ),
+    (
         "owner",
         "https://cloud.google.com/iam/docs/roles-overview#basic",
         PROJECT,

@@ -18,15 +18,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("bad-time", {"request_time": "yesterday"}, "RFC 3339"),
     ("naive-time", {"request_time": "2026-11-28T10:00:00"}, "no time zone"),
     (
-        "policy-elsewhere",
-        {
-            "allow_policies": allow(
-                "//cloudresourcemanager.googleapis.com/projects/other", grant("roles/viewer", [SA])
-            )
-        },
-        "neither the resource",
-    ),
-    (
         "policy-on-object",
         {"allow_policies": allow(OBJECT, grant("roles/storage.objectViewer", [SA]))},
         "no IAM policy of their own",

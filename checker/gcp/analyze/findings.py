@@ -33,6 +33,7 @@ STORAGE_LIST_DOC = "https://cloud.google.com/iam/docs/conditions-resource-attrib
 ATTRIBUTES_DOC = "https://cloud.google.com/iam/docs/conditions-attribute-reference#resource"
 DEFAULT_SA_DOC = "https://cloud.google.com/compute/docs/access/service-accounts#default_service_account"
 DELETED_DOC = "https://cloud.google.com/iam/docs/principal-identifiers"
+TIMESTAMP_DOC = "https://cloud.google.com/iam/docs/conditions-attribute-reference#date-time"
 WIF_DOC = "https://cloud.google.com/iam/docs/best-practices-for-using-workload-identity-federation"
 
 TOKEN_PERMISSIONS = (
@@ -340,7 +341,25 @@ def _whole_pool(binding: Binding, permissions: frozenset[str], hierarchy: Hierar
     ]
 
 
+def _never_grants(binding: Binding, permissions: frozenset[str], hierarchy: Hierarchy) -> list[Finding]:
+    invalid = binding.condition.compiled.never_grants if binding.condition is not None else ()
+    return [
+        _finding(
+            "GCP014",
+            Severity.ERROR,
+            binding,
+            f"the condition's {item}; GCP accepts the policy, but the condition never allows access, so the "
+            "binding grants nothing",
+            'write an RFC 3339 time with an offset, e.g. timestamp("2026-12-31T00:00:00Z"), or a date as '
+            'date("2026-12-31")',
+            TIMESTAMP_DOC,
+        )
+        for item in invalid
+    ]
+
+
 RULES: tuple[Callable[[Binding, frozenset[str], Hierarchy], list[Finding]], ...] = (
+    _never_grants,
     _basic_role,
     _broad_scope,
     _escalation,

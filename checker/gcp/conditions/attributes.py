@@ -52,6 +52,8 @@ def request_facts(
     request_time: datetime | None,
     tags: dict[str, str],
     tag_ids: dict[str, str],
+    permission: str | None = None,
+    load_balancing_scheme: str | None = None,
 ) -> Facts:
     supplied = supplies_resource_attributes(target.service)
     values: dict[str, str | datetime | None] = {
@@ -59,5 +61,8 @@ def request_facts(
         "resource.type": resource_type if supplied else None,
         "resource.service": target.service if supplied else None,
         "request.time": request_time,
+        # read by compute.isForwardingRuleCreationOperation() and compute.matchLoadBalancingSchemes()
+        "request.permission": permission,
+        "compute.loadBalancingScheme": load_balancing_scheme,
     }
     return Facts(values, tags, tag_ids)

@@ -9,6 +9,7 @@ functions. Compiled conditions are cached by their text, so a policy's CEL is pa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -42,9 +43,15 @@ _KNOWN_FIELDS: dict[str, set[str]] = {
     "destination": {"ip", "port"},
     "origin": {"ip", "region_code"},
     "api": set(),
+    "compute": set(),
 }
 _RESOURCE_FUNCTIONS = set(ir.TAG_FUNCTIONS)
+# Forwarding rule attributes (same page, "Forwarding rule attributes"): functions called on `compute`.
+_COMPUTE_FUNCTIONS = {"isForwardingRuleCreationOperation", "matchLoadBalancingSchemes"}
+# Creating a forwarding rule checks one of these permissions (Compute Engine IAM permissions reference).
+FORWARDING_RULE_CREATE = frozenset({"compute.forwardingRules.create", "compute.globalForwardingRules.create"})
 _GLOBAL_FUNCTIONS = {
+    "date",
     "timestamp",
     "duration",
     "size",
@@ -84,6 +91,18 @@ class Unsupported(Exception):
 
 
 @dataclass(frozen=True)
+class InvalidInput:
+    """An input GCP accepts when the policy is set but that makes the condition never grant."""
+
+    message: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.message} (line {self.line} column {self.column} of the expression)"
+
+
+@dataclass(frozen=True)
 class ConditionResult:
     applies: bool
     detail: str  # plain words: "true", "false", or why it is an error
@@ -97,9 +116,20 @@ class CompiledCondition:
     fast: ir.Node | None
     unsupported: str | None  # for analysis: the construct the fast path (and z3) cannot decide
     uses: frozenset[str] = frozenset()  # attributes read, e.g. {"resource.name", "request.time"}
+    # Invalid timestamp("...") inputs with their position: GCP accepts the condition, but "if the input
+    # parameter is invalid, then the condition will never allow access to any resource" (attribute reference).
+    never_grants: tuple[InvalidInput, ...] = ()
     _program: Any = field(default=None, repr=False)
 
     def evaluate(self, facts: ir.Facts, api_attributes: dict[str, Any] | None = None) -> ConditionResult:
+        if self.never_grants:
+            first = self.never_grants[0]
+            return ConditionResult(
+                False,
+                f"the condition never allows access: {first.message} (line {first.line} column {first.column} "
+                "of the expression), and Google documents that an invalid timestamp input makes a condition "
+                "never allow access",
+            )
         if self.fast is not None:
             value = ir.evaluate(self.fast, facts)
         else:
@@ -149,6 +179,8 @@ def _environment() -> celpy.Environment:
 
 
 _TAGS_KEY = celtypes.StringType("\x00tags")
+_PERMISSION_KEY = celtypes.StringType("\x00permission")
+_SCHEME_KEY = celtypes.StringType("\x00scheme")
 _TAG_IDS_KEY = celtypes.StringType("\x00tagIds")
 
 
@@ -183,7 +215,29 @@ def _gcp_functions() -> dict[str, Any]:
             return CELEvalError("hasOnly needs two lists")
         return celtypes.BoolType(all(item in allowed for item in items))
 
+    def date(text: Any) -> Any:
+        # date("YYYY-MM-DD") -> that day at 00:00:00.000 UTC (attribute reference, date/time functions).
+        moment = ir.parse_date(str(text)) if isinstance(text, str) else None
+        if moment is None:
+            return CELEvalError(f"date({text!r}) is not a date in the format YYYY-MM-DD")
+        return celtypes.TimestampType(moment)
+
+    def is_forwarding_rule_creation(compute: Any) -> Any:
+        if not isinstance(compute, celtypes.MapType):
+            return CELEvalError("isForwardingRuleCreationOperation is called on compute")
+        return celtypes.BoolType(str(compute[_PERMISSION_KEY]) in FORWARDING_RULE_CREATE)
+
+    def match_schemes(compute: Any, schemes: Any) -> Any:
+        if not isinstance(compute, celtypes.MapType) or not isinstance(schemes, celtypes.ListType):
+            return CELEvalError("matchLoadBalancingSchemes needs a list of schemes")
+        if not compute[_SCHEME_KEY]:  # "" stands for "not given"
+            return CELEvalError("the request does not say which load balancing scheme it affects")
+        return celtypes.BoolType(compute[_SCHEME_KEY] in schemes)
+
     functions: dict[str, Any] = {name: tag_call(name) for name in ir.TAG_FUNCTIONS}
+    functions["date"] = date
+    functions["isForwardingRuleCreationOperation"] = is_forwarding_rule_creation
+    functions["matchLoadBalancingSchemes"] = match_schemes
     functions["hasOnly"] = has_only
     functions["extract"] = extract
     functions["getAttribute"] = get_attribute
@@ -207,7 +261,12 @@ def _activation(facts: ir.Facts, api_attributes: dict[str, Any]) -> dict[str, An
     moment = facts.values.get("request.time")
     if isinstance(moment, datetime):
         request[celtypes.StringType("time")] = celtypes.TimestampType(moment)
+    compute: dict[Any, Any] = {}
+    for key, fact in ((_PERMISSION_KEY, "request.permission"), (_SCHEME_KEY, "compute.loadBalancingScheme")):
+        value = facts.values.get(fact)
+        compute[key] = celtypes.StringType(value if isinstance(value, str) else "")
     return {
+        "compute": celtypes.MapType(compute),
         "resource": celtypes.MapType(resource),
         "request": celtypes.MapType(request),
         "api": celtypes.MapType({celtypes.StringType(k): _to_cel(v) for k, v in api_attributes.items()}),
@@ -238,9 +297,7 @@ def compile_condition(
     except _PlainError as exc:
         raise loc.error(exc.message, exc.hint) from None
     if compiled.title != title:
-        compiled = CompiledCondition(
-            compiled.expression, title, compiled.tree, compiled.fast, compiled.unsupported, compiled.uses
-        )
+        compiled = dataclasses.replace(compiled, title=title, _program=None)
     return compiled
 
 
@@ -301,12 +358,59 @@ def _compile_cached(expression: str, deny: bool) -> CompiledCondition:
         raise _PlainError("the condition is nested too deeply to read") from None
     _check_depth(tree)
     uses = _check_names(tree, deny)
+    invalid = _invalid_time_inputs(tree)
+    if invalid:
+        # The condition is false for every request, so the analysis may treat it as the literal false.
+        return CompiledCondition(expression, "", tree, ir.Lit(False), None, frozenset(uses), invalid)
     try:
         fast: ir.Node | None = _translate(tree)
         unsupported = None
     except Unsupported as exc:
         fast, unsupported = None, str(exc)
     return CompiledCondition(expression, "", tree, fast, unsupported, frozenset(uses))
+
+
+def _literal_argument(node: CelTree) -> str | None:
+    """The string literal passed to a one-argument function call (`timestamp("...")`), if it is one."""
+    if len(node.children) < 2 or not isinstance(node.children[1], lark.Tree):
+        return None
+    arguments = node.children[1]
+    if arguments.data != "exprlist" or len(arguments.children) != 1:
+        return None
+    current: CelTree | lark.Token = arguments.children[0]
+    while isinstance(current, lark.Tree) and current.data != "literal" and len(current.children) == 1:
+        current = current.children[0]
+    if not isinstance(current, lark.Tree) or current.data != "literal":
+        return None
+    value = _literal(current)
+    return value if isinstance(value, str) else None
+
+
+def _invalid_time_inputs(tree: CelTree) -> tuple[InvalidInput, ...]:
+    """Literal timestamp() and date() inputs that are not valid; date() is held to the same rule."""
+    found: list[InvalidInput] = []
+    for node in tree.iter_subtrees():
+        if node.data != "ident_arg" or str(node.children[0]) not in ("timestamp", "date"):
+            continue
+        text = _literal_argument(node)
+        if text is None:
+            continue
+        problem = _time_problem(str(node.children[0]), text)
+        if problem is not None:
+            line, column = _position(node)
+            found.append(InvalidInput(problem, line, column))
+    return tuple(found)
+
+
+def _time_problem(function: str, text: str) -> str | None:
+    if function == "date":
+        return None if ir.parse_date(text) is not None else f"date({shown(text)}) is not a date in the format YYYY-MM-DD"
+    moment = ir.parse_timestamp(text)
+    if moment is None:
+        return f"timestamp({shown(text)}) is not an RFC 3339 time"
+    if moment.tzinfo is None:
+        return f"timestamp({shown(text)}) has no time zone offset"
+    return None
 
 
 def _check_depth(tree: CelTree) -> None:
@@ -384,6 +488,8 @@ def _check_names(tree: CelTree, deny: bool) -> set[str]:
                     if root == "resource"
                     else {"getAttribute"}
                     if root == "api"
+                    else _COMPUTE_FUNCTIONS
+                    if root == "compute"
                     else set()
                 )
                 if method not in allowed:
@@ -533,13 +639,15 @@ def _translate(node: CelTree | lark.Token) -> ir.Node:
     if kind == "ident_arg":
         name = str(node.children[0])
         args = _arguments(node.children[1] if len(node.children) > 1 else None)
-        if (
-            name == "timestamp"
-            and len(args) == 1
-            and isinstance(args[0], ir.Lit)
-            and isinstance(args[0].value, str)
-        ):
-            return ir.Lit(_timestamp(args[0].value, node))
+        if name in ("timestamp", "date") and len(args) == 1 and isinstance(args[0], ir.Lit):
+            text = args[0].value
+            moment = (
+                (ir.parse_timestamp(text) if name == "timestamp" else ir.parse_date(text))
+                if isinstance(text, str)
+                else None
+            )
+            if moment is not None and moment.tzinfo is not None:
+                return ir.Lit(moment)
         raise Unsupported(f"function {name}()")
     raise Unsupported(kind)
 
@@ -632,25 +740,6 @@ def _literal(node: CelTree) -> str | bool | int:
             )
         return int(token.value, 0) if token.value.lower().startswith(("0x", "-0x")) else int(token.value)
     raise Unsupported(f"literal {token.type}")
-
-
-def _timestamp(text: str, node: CelTree) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        line, column = _position(node)
-        raise _LocatedError(
-            f"timestamp({shown(text)}) is not an RFC 3339 time",
-            line,
-            column,
-            'write e.g. timestamp("2026-12-31T00:00:00Z")',
-        ) from None
-    if moment.tzinfo is None:
-        line, column = _position(node)
-        raise _LocatedError(
-            f"timestamp({shown(text)}) needs a time zone offset", line, column, "end it with Z for UTC"
-        )
-    return moment
 
 
 def parse_error_for(expression: str) -> InputError | None:

@@ -8,8 +8,9 @@ Conditions": an attribute a service does not supply makes the condition false). 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeAlias
 
 import celpy.celtypes as celtypes
@@ -119,6 +120,37 @@ class Facts:
     values: dict[str, str | datetime | None]
     tags: dict[str, str]  # namespaced tag key -> namespaced value short name ("123/env" -> "prod")
     tag_ids: dict[str, str]  # tagKeys/N -> tagValues/M
+
+
+_RFC3339 = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """An RFC 3339 time as timestamp() reads it; naive when the offset is missing, None when unreadable."""
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        return None
+    day, clock, fraction, offset = match.groups()
+    micros = (fraction or "").ljust(6, "0")[:6]
+    zone = "" if offset is None else "+00:00" if offset in ("Z", "z") else offset
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}.{micros}{zone}")
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> datetime | None:
+    """date("YYYY-MM-DD"): that day at 00:00:00.000 UTC (attribute reference, date/time functions)."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def extract(text: str, template: str) -> str:
