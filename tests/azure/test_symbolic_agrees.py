@@ -171,3 +171,33 @@ def test_decision_encoding_agrees_with_evaluator(action: str, data: bool, target
     solver.add(pins)
     assert solver.check() == z3.sat
     assert z3.is_true(solver.model().eval(encoder.allowed(model, shape, data), model_completion=True)) is expected
+
+
+SEGMENT_PATTERNS = [
+    "Microsoft.MachineLearningServices/workspaces/computes/*/write",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
+    "a/*/*/b",
+    "*/*/read",
+    "a/*b/c",
+]
+SEGMENT_OPERATIONS = [
+    "microsoft.machinelearningservices/workspaces/computes/write",
+    "microsoft.machinelearningservices/workspaces/computes/ci-1/write",
+    "microsoft.machinelearningservices/workspaces/computeswrite",
+    "microsoft.managedidentity/userassignedidentities/assign/action",
+    "a/b", "a//b", "a/x/y/b", "ab", "a/read", "read", "ab/c", "a/xb/c",
+]
+
+
+def test_segment_star_encoding_agrees_with_evaluator() -> None:
+    """docs/azure.md "Wildcards and empty segments": the z3 regex and the matcher give the same answers."""
+    from checker.azure.operations import compile_pattern
+
+    model = model_from_case(Fields(case(role_assignments=[]), "", field_locator("t"), "case", CASE_FIELDS))
+    encoder = Encoder([model], model.groups, builtin_catalog())
+    for text in SEGMENT_PATTERNS:
+        pattern = compile_pattern(text)
+        for operation in SEGMENT_OPERATIONS:
+            solver = z3.Solver()
+            solver.add(encoder.operation == z3.StringVal(operation), encoder.matches_operation(pattern))
+            assert (solver.check() == z3.sat) is pattern.matches(operation), (text, operation)

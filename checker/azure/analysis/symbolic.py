@@ -320,12 +320,25 @@ class Encoder:
         key = ("glob", pattern.text.lower(), kind)
         if key not in self._regex_cache:
             anything = z3.Star(self._alphabet(kind))
+            # A `*` between two `/` may also stand for no segment: `/*/` is `/` then (anything `/`) or nothing.
+            segment = z3.Union(z3.Concat(anything, z3.Re("/")), z3.Re(""))
             parts: list[Any] = []
-            for index, piece in enumerate(pattern.pieces):
-                if index:
-                    parts.append(anything)
-                if piece:
-                    parts.append(z3.Re(z3.StringVal(piece)))
+            text = pattern.text.lower()
+            literal, index = "", 0
+            while index < len(text):
+                char = text[index]
+                if char != "*":
+                    literal += char
+                    index += 1
+                    continue
+                if literal:
+                    parts.append(z3.Re(z3.StringVal(literal)))
+                    literal = ""
+                whole_segment = 0 < index < len(text) - 1 and text[index - 1] == "/" and text[index + 1] == "/"
+                parts.append(segment if whole_segment else anything)
+                index += 2 if whole_segment else 1
+            if literal:
+                parts.append(z3.Re(z3.StringVal(literal)))
             self._regex_cache[key] = parts[0] if len(parts) == 1 else z3.Concat(*parts) if parts else z3.Re("")
         return self._regex_cache[key]
 
