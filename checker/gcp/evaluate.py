@@ -22,7 +22,6 @@ from checker.gcp.members import Member, MemberKind, Principal
 from checker.gcp.model import Binding, Condition, DenyRule, PolicySet, Request
 from checker.gcp.names import CRM, ResourceName
 from checker.gcp.pab import enforcement_table
-from checker.gcp.permissions import v2_name
 from checker.gcp.services import Target, effective_target, object_permission_on_bucket
 
 
@@ -127,14 +126,7 @@ def _check_boundary(ctx: _Context) -> Decision | None:
     permission = ctx.request.permission
     enforcing = []
     for policy in policies:
-        blocks = table.blocks(permission, policy.enforcement_version)
-        if blocks is None:
-            raise InputError(
-                f"the checker does not ship principal access boundary data for {v2_name(permission).split('/')[0]}",
-                None,
-                "see https://cloud.google.com/iam/docs/pab-blocked-permissions; the shipped services are listed in docs/gcp.md",
-            )
-        if blocks:
+        if table.blocks(permission, policy.enforcement_version):
             enforcing.append(policy)
         elif ctx.explain:
             ctx.reasons.append(

@@ -5,7 +5,10 @@ a principal bound to one or more PAB policies can use a blocked permission only 
 policies list (organizations, folders, projects, and everything below them). Which permissions a policy
 blocks depends on its enforcement version (doc: "Permissions that principal access boundary policies
 block", https://cloud.google.com/iam/docs/pab-blocked-permissions); a policy without a version, or with
-`latest`, uses the default version. Only the services in data/pab_enforcement.json are shipped.
+`latest`, uses the default version. data/pab_enforcement.json holds every table of that page; "If a
+principal access boundary policy doesn't block a permission, then principal access boundary policies
+have no effect on whether principals can use the permission", so a permission no version lists is
+never blocked (Dataflow's `jobs.snapshot`, for example, is an exception of version 1).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.gcp.location import Loc
-from checker.gcp.permissions import parse_v2_pattern, v2_name
+from checker.gcp.permissions import parse_v2_pattern
 
 DATA = Path(__file__).resolve().parent / "data" / "pab_enforcement.json"
 
@@ -32,14 +35,10 @@ class _Version:
 class EnforcementTable:
     default_version: int
     latest_version: int
-    services: frozenset[str]
     versions: dict[int, _Version]
 
-    def blocks(self, permission: str, version: int) -> bool | None:
-        """True/False when the shipped data decides; None when the permission's service is not shipped."""
-        fqdn = v2_name(permission).split("/", 1)[0]
-        if fqdn not in self.services:
-            return None
+    def blocks(self, permission: str, version: int) -> bool:
+        """Whether a policy at this enforcement version blocks the permission (own rows, minus own exceptions)."""
         for number in sorted(self.versions):
             if number > version:
                 break
@@ -65,6 +64,4 @@ def enforcement_table() -> EnforcementTable:
         )
         for number, entry in data["versions"].items()
     }
-    return EnforcementTable(
-        int(data["default_version"]), int(data["latest_version"]), frozenset(data["services"]), versions
-    )
+    return EnforcementTable(int(data["default_version"]), int(data["latest_version"]), versions)

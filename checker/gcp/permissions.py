@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from checker.gcp.location import Loc, shown
 
-_V1 = re.compile(r"^[a-z][a-z0-9]*\.[a-zA-Z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$")
+_V1 = re.compile(r"^[a-z][a-z0-9]*\.[a-zA-Z][a-zA-Z0-9_]*\.[a-zA-Z][a-zA-Z0-9]*$")
 # A few v1 permissions already carry a domain, e.g. iam.googleapis.com/workloadIdentityPools.delete.
 _V1_WITH_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}/[a-zA-Z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$")
 _V2_PATTERN = re.compile(
-    r"^(?P<fqdn>[a-z0-9][a-z0-9.-]*\.[a-z]{2,})/(?:(?P<all>\*)|(?P<resource>\*|[a-zA-Z][a-zA-Z0-9]*)\.(?P<verb>\*|[a-zA-Z][a-zA-Z0-9]*))$"
+    r"^(?P<fqdn>[a-z0-9][a-z0-9.-]*\.[a-z]{2,})/(?:(?P<all>\*)|(?P<resource>\*|[a-zA-Z][a-zA-Z0-9_]*)\.(?P<verb>\*|[a-zA-Z][a-zA-Z0-9]*))$"
 )
 
 # v1 service -> v2 service FQDN where the rule "service + .googleapis.com" does not hold.

@@ -214,3 +214,58 @@ def test_unrelated_policy_in_a_batch_is_a_decision_not_an_error() -> None:
     out = io.StringIO()
     assert run_batch([json.dumps(wrong)], "gcp", False, out) == 0
     assert json.loads(out.getvalue()) == {"id": "c", "decision": "implicit_deny"}
+
+
+PAB_DOC = "https://cloud.google.com/iam/docs/pab-blocked-permissions"
+OTHER_PROJECT = "//cloudresourcemanager.googleapis.com/projects/other"
+
+# (permission, enforcement version, blocked?, why) — each row is a table row of PAB_DOC.
+PAB_ROWS = [
+    ("dataflow.jobs.get", "1", True, "v1 Dataflow: dataflow.googleapis.com/jobs.*"),
+    ("dataflow.jobs.snapshot", "1", False, "v1 Dataflow exception: jobs.snapshot"),
+    ("dataflow.jobs.snapshot", "4", False, "no later version lists it"),
+    ("storage.objects.get", "1", True, "v1 Cloud Storage: objects.get"),
+    ("storage.objects.list", "1", False, "v1 lists objects.get/delete/setRetention only"),
+    ("storage.objects.list", "2", True, "v2 Cloud Storage: objects.*"),
+    ("pubsub.topics.getIamPolicy", "1", False, "v1 Pub/Sub exception: *.getIamPolicy"),
+    ("pubsub.topics.getIamPolicy", "3", True, "v3 Pub/Sub: pubsub.googleapis.com/*.* with no exception"),
+    ("orgpolicy.policy.get", "2", False, "Organization Policy Service first appears in v3"),
+    ("orgpolicy.policy.get", "3", True, "v3 Organization Policy Service: orgpolicy.googleapis.com/*.*"),
+    ("secretmanager.versions.access", "3", False, "Secret Manager first appears in v4"),
+    ("secretmanager.versions.access", "latest", False, "latest is the default version, 3"),
+    ("secretmanager.versions.access", "4", True, "v4 Secret Manager: secretmanager.googleapis.com/*.*"),
+    ("iam.serviceAccounts.actAs", "3", True, "v3 IAM: serviceAccounts.*"),
+    ("iam.serviceAccounts.listTagBindings", "3", False, "v3 IAM exception"),
+    ("compute.instances.get", "4", False, "Compute Engine rows never list instances"),
+    ("cloudkms.locations.get", "4", False, "v4 Cloud KMS exception: locations.get"),
+]
+
+
+@pytest.mark.parametrize(("permission", "version", "blocked", "why"), PAB_ROWS, ids=[r[3] for r in PAB_ROWS])
+def test_pab_enforcement_versions(permission: str, version: str, blocked: bool, why: str) -> None:
+    """PAB_DOC: "If a principal access boundary policy doesn't block a permission, then principal access
+    boundary policies have no effect on whether principals can use the permission." The principal's boundary
+    lists another project only; a project-level custom role grants the permission."""
+    decided = decide_case(
+        {
+            "id": "pab",
+            "principal": "user:ana@example.com",
+            "permission": permission,
+            "resource": PROJECT,
+            "custom_roles": {"projects/acme/roles/r": {"includedPermissions": [permission]}},
+            "allow_policies": {
+                PROJECT: {"bindings": [{"role": "projects/acme/roles/r", "members": ["user:ana@example.com"]}]}
+            },
+            "principal_access_boundary_policies": [
+                {
+                    "name": "elsewhere",
+                    "details": {
+                        "rules": [{"resources": [OTHER_PROJECT], "effect": "ALLOW"}],
+                        "enforcementVersion": version,
+                    },
+                }
+            ],
+        },
+        False,
+    )
+    assert decided["decision"] == ("implicit_deny" if blocked else "allow")

@@ -121,16 +121,6 @@ BAD_CASES: list[tuple[str, dict[str, Any], str]] = [
         "not one this checker knows",
     ),
     (
-        "pab-unshipped-service",
-        {
-            "permission": "compute.instances.get",
-            "principal_access_boundary_policies": [
-                {"details": {"rules": [{"resources": [ORG], "effect": "ALLOW"}]}}
-            ],
-        },
-        "does not ship principal access boundary data",
-    ),
-    (
         "condition-needs-time",
         {
             "request_time": None,
