@@ -13,7 +13,12 @@ Eligible (PIM) assignments count only inside their activation window.
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
+from typing import Any
+
 from checker.azure.conditions import ConditionRequest, Truth, evaluate_condition
+from checker.azure.conditions.ast import AttributeRef
+from checker.azure.conditions.attributes import attribute_key
 from checker.azure.model import AzureModel, DenyAssignment, RoleAssignment
 from checker.azure.request import Request
 from checker.azure.scopes import covers, same_scope
@@ -75,7 +80,8 @@ def decide(model: AzureModel, request: Request, explain: bool = True) -> Decisio
             )
             if outcome.truth is not Truth.TRUE:
                 if explain:
-                    why = ("its condition is false for this request" if outcome.truth is Truth.FALSE
+                    why = ("its condition is false for this request" + condition_values(assignment.condition, request)
+                           if outcome.truth is Truth.FALSE
                            else "its condition cannot be evaluated, so it fails: " + "; ".join(outcome.missing[:3]))
                     reasons.append(_reason(assignment, "not applicable", why))
                 continue
@@ -96,6 +102,26 @@ def _deny_reaches(deny: DenyAssignment, request: Request, chain: tuple[tuple[str
     if deny.children_excluded:
         return same_scope(deny.scope, request.scope)
     return covers(deny.scope, request.scope, chain)
+
+
+def condition_values(condition: Any, request: Request) -> str:
+    """' (the request has @Resource[...:path] = 'v3/a.csv')': the values the condition compared, so the
+    learner sees which clause the request fails."""
+    seen: dict[str, str] = {}
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, AttributeRef):
+            key = attribute_key(node.source, node.name)
+            value = request.attributes.get(key)
+            seen.setdefault(str(node), "no value" if value is None or value == () else repr(value))
+        elif is_dataclass(node):
+            stack.extend(getattr(node, f.name) for f in fields(node))
+        elif isinstance(node, (tuple, list)):
+            stack.extend(node)
+    if not seen:
+        return f" (operation {request.action})"
+    return " (the request has " + ", ".join(f"{name} = {value}" for name, value in sorted(seen.items())) + ")"
 
 
 def _reason(assignment: RoleAssignment, effect: str, detail: str) -> Reason:

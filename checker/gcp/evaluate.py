@@ -11,6 +11,7 @@ condition (if any) is true.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from checker.core.decision import Decision, DecisionKind, Reason
 from checker.core.errors import InputError
@@ -61,6 +62,18 @@ class _Context:
                 self.request.load_balancing_scheme,
             )
         return self._facts
+
+    def values_read(self, condition: Condition) -> str:
+        """' (for this request resource.name is 'projects/_/buckets/b/objects/x')': what the condition saw."""
+        facts = self.facts().values
+        shown_values = []
+        for name in ("resource.name", "resource.type", "resource.service", "request.time"):
+            if name in condition.compiled.uses:
+                value = facts.get(name)
+                raw = value.isoformat() if isinstance(value, datetime) else str(value)
+                text = "not supplied" if value is None else repr(raw if len(raw) <= 300 else raw[:297] + "...")
+                shown_values.append(f"{name} is {text}")
+        return f" (for this request {', '.join(shown_values)})" if shown_values else ""
 
     def condition_holds(self, condition: Condition) -> tuple[bool, str]:
         if "request.time" in condition.compiled.uses and self.request.request_time is None:
@@ -301,7 +314,10 @@ def _check_allow(ctx: _Context) -> Decision:
                     title = binding.condition.title or binding.condition.expression
                     ctx.reasons.append(
                         Reason(
-                            binding.label, statement, "not applicable", f"condition {shown(title)}: {detail}"
+                            binding.label,
+                            statement,
+                            "not applicable",
+                            f"condition {shown(title)}: {detail}{ctx.values_read(binding.condition)}",
                         )
                     )
                 continue

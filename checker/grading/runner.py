@@ -145,7 +145,7 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         message=message,
         counterexample=outcome.counterexample,
         gate=check.gate,
-        fix=check.fix,
+        fix=outcome.fix or check.fix,
         hint=check.hint,
         failures=tuple(outcome.failed),
         notes=tuple(outcome.passed_notes),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
+from checker.grading.checks.explain import misspelled, why_denied
 from checker.grading.checks.requests import LabRequest, decide, parse_requests
 from checker.grading.checks.wording import does_not_allow
 from checker.grading.located import Node
@@ -22,9 +23,10 @@ def run(body: tuple[LabRequest, ...], context: RunContext) -> Outcome:
         if decision.allowed:
             outcome.passed_notes.append(f"allowed {request.words()}, as {context.lab.workload} needs")
             continue
+        typos = misspelled(context, request.action)
         outcome.failed.append(
             f"{does_not_allow(context.cloud)} {request.words()}, which {context.lab.workload} needs "
-            f"(why: {decision.summary})"
+            f"(why: {'; '.join(typos) if typos else why_denied(decision)})"
         )
         if outcome.counterexample is None:
             outcome.counterexample = request.counterexample()

@@ -40,6 +40,9 @@ class Outcome:
     failed: list[str] = field(default_factory=list)  # one plain-words sentence per failing case
     passed_notes: list[str] = field(default_factory=list)  # one sentence per passing case, for reports
     counterexample: Counterexample | None = None  # the first failing request, when there is one
+    # How to fix what failed, when the kind knows better than the check's own `fix` (which is written for
+    # the usual mistake): e.g. a needed request denied by a mistyped condition value.
+    fix: str | None = None
 
     @property
     def passed_cases(self) -> int:

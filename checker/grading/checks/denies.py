@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
+from checker.grading.checks.explain import why_allowed
 from checker.grading.checks.requests import LabRequest, decide, parse_requests
 from checker.grading.checks.wording import allows
 from checker.grading.located import Node
@@ -24,7 +25,7 @@ def run(body: tuple[LabRequest, ...], context: RunContext) -> Outcome:
             continue
         outcome.failed.append(
             f"{allows(context.cloud)} {request.words()}, which {context.lab.workload} never needs "
-            f"(why: {decision.summary})"
+            f"(why: {why_allowed(decision)})"
         )
         if outcome.counterexample is None:
             outcome.counterexample = request.counterexample()

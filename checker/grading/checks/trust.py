@@ -18,6 +18,7 @@ from typing import Any
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
+from checker.grading.checks.explain import misspelled, why_allowed, why_denied
 from checker.grading.checks.memo import InputMemo, document_data
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
 from checker.grading.checks.wording import trust_lets
@@ -90,16 +91,20 @@ def _entries(node: Node, key: str, identity: str, action: str | None) -> list[La
 def run(body: TrustBody, context: RunContext) -> Outcome:
     outcome = Outcome(total_cases=1 + len(body.allowed) + len(body.denied))
     _prove(body, context, outcome)
+    denied_needed: list[str] = []
+    over_granted = bool(outcome.failed)  # the proof found someone else who can act as the identity
     for request in body.allowed:
         decision = decide(context, request)
         if decision.allowed:
             outcome.passed_notes.append(f"{request.principal} can {request.action} {body.identity}, as it should")
             continue
+        cause = "; ".join(misspelled(context, request.action)) or why_denied(decision)
         outcome.failed.append(
-            f"{request.principal} cannot {request.action} {body.identity}, but {context.lab.workload} "
-            f"relies on it (why: {decision.summary})"
+            f"{request.principal} cannot {request.action} {body.identity}"
+            f"{describe_context(request.context)}, but {context.lab.workload} relies on it (why: {cause})"
         )
         outcome.counterexample = outcome.counterexample or request.counterexample()
+        denied_needed.append(f"{request.principal}{describe_context(request.context)}")
     for request in body.denied:
         decision = decide(context, request)
         if not decision.allowed:
@@ -107,9 +112,16 @@ def run(body: TrustBody, context: RunContext) -> Outcome:
             continue
         outcome.failed.append(
             f"{trust_lets(context.cloud)} {request.principal} {request.action} {body.identity}"
-            f"{describe_context(request.context)}, which it must not (why: {decision.summary})"
+            f"{describe_context(request.context)}, which it must not (why: {why_allowed(decision)})"
         )
         outcome.counterexample = outcome.counterexample or request.counterexample()
+        over_granted = True
+    if denied_needed and not over_granted:
+        # The check's own fix is written for over-grants; here only a needed principal is refused.
+        outcome.fix = (
+            f"Keep the statement that lets {', '.join(denied_needed)} in, and correct the part named above "
+            "(a condition value, the principal or the action) so that this exact request matches it."
+        )
     return outcome
 
 

@@ -1,0 +1,124 @@
+"""Why a lab request was decided as it was, in the words `iamlab simulate --explain` uses.
+
+A failing `allows`, `denies` or `trust` case names what actually decided it: the statement or binding
+that would have applied and the condition clause that failed (with the request's value), the statement
+that granted what must be denied, or the action or resource that did not match. A name in the learner's
+files that is a misspelling of the request's action is named as unknown with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import Any
+
+from checker.core.decision import Decision, Reason
+from checker.core.source import LoadedDocument
+from checker.core.suggest import did_you_mean
+from checker.grading.checks.base import RunContext
+
+MAX_REASONS = 2  # the closest misses; the rest are usually statements about other actions
+
+
+def _line(reason: Reason) -> str:
+    policy = reason.policy
+    if policy.endswith((".json", ".yaml", ".yml")):
+        policy = PurePath(policy).name  # the learner's file, without the folder it was graded in
+    statement = reason.statement or ""
+    if statement[:1].isdigit():
+        statement = f"statement {statement}"
+    where = policy + (f", {statement}" if statement else "")
+    return f"{where}: {reason.detail}"
+
+
+def _closeness(reason: Reason) -> int:
+    """0 for a statement that failed only on a condition, 1 on the resource or principal, 2 on the action."""
+    detail = reason.detail.lower()
+    if "condition" in detail:
+        return 0
+    if "action does not match" in detail or "no role bound" in detail or "has nothing in" in detail:
+        return 2
+    return 1
+
+
+def why_denied(decision: Decision) -> str:
+    """The cause of a denial: an explicit deny, or the statements that came closest and what failed."""
+    denies = [r for r in decision.reasons if r.effect == "deny"]
+    if denies:
+        return "; ".join(_line(r) for r in denies[:MAX_REASONS])
+    misses = sorted((r for r in decision.reasons if r.effect == "not applicable"), key=_closeness)
+    if misses:
+        best = _closeness(misses[0])
+        closest = [r for r in misses if _closeness(r) == best][:MAX_REASONS]
+        return f"{decision.summary}; " + "; ".join(_line(r) for r in closest)
+    missing = [r for r in decision.reasons if r.effect == "missing"]
+    return decision.summary + "".join(f"; {r.detail}" for r in missing[:1] if r.detail not in decision.summary)
+
+
+def why_allowed(decision: Decision) -> str:
+    """The statement or binding that granted the request."""
+    grants = [r for r in decision.reasons if r.effect == "allow"]
+    return "; ".join(_line(r) for r in grants[:MAX_REASONS]) or decision.summary
+
+
+# --- names the cloud does not know ----------------------------------------------------------------------
+
+_SHAPES = {
+    "aws": re.compile(r"^[a-zA-Z0-9-]+:[a-zA-Z0-9]+$"),
+    "gcp": re.compile(r"^[a-z][a-z0-9]*\.[a-zA-Z][a-zA-Z0-9_]*\.[a-zA-Z][a-zA-Z0-9]*$"),
+    "azure": re.compile(r"^[A-Za-z]+\.[A-Za-z.]+/[A-Za-z0-9/]+$"),
+}
+_WHAT = {"aws": "an AWS action", "gcp": "a GCP permission", "azure": "an Azure operation"}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _known(cloud: str, name: str) -> bool:
+    if cloud == "aws":
+        from checker.aws import catalog
+
+        return catalog.action_info(name) is not None
+    if cloud == "gcp":
+        return name in _gcp_permissions()
+    from checker.azure.catalog import active_catalog
+
+    return active_catalog().operation(name) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _gcp_permissions() -> frozenset[str]:
+    from checker.gcp.catalog import predefined_roles
+
+    return frozenset(p for role in predefined_roles().values() for p in role.permissions)
+
+
+def misspelled(context: RunContext, action: str) -> list[str]:
+    """Sentences naming each string in the learner's files that looks like a misspelling of `action`."""
+    shape = _SHAPES.get(context.cloud)
+    if shape is None or not action:
+        return []
+    found: list[str] = []
+    for label, document in context.submission.files.items():
+        data = document.data if isinstance(document, LoadedDocument) else document
+        for text in dict.fromkeys(_strings(data)):
+            if text.lower() == action.lower() or not shape.match(text) or "*" in text:
+                continue
+            if did_you_mean(text, [action], cutoff=0.85) is None or _known(context.cloud, text):
+                continue
+            source = PurePath(document.path).name if isinstance(document, LoadedDocument) else label
+            found.append(
+                f"{source} names {text!r}, which is not {_WHAT[context.cloud]}, so it grants nothing; "
+                f"did you mean {action!r}?"
+            )
+    return found
