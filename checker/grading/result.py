@@ -23,6 +23,7 @@ class CheckResult:
     hint: str | None  # id of the progressive hint for this check
     failures: tuple[str, ...]  # every failing case, one sentence each
     notes: tuple[str, ...]  # every passing case, one sentence each
+    headline: str = ""  # the message without the further problems, for reports that list `failures` below it
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -130,11 +130,13 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
     else:
         points = 0
     if outcome.passed:
-        message = f"{_sentence(check.title)}"
+        message = headline = f"{_sentence(check.title)}"
     else:
         first = _sentence(outcome.failed[0])
-        more = len(outcome.failed) - 1
-        message = f"{_sentence(check.message)} {first}" + (f" ({more} more problem(s) like this.)" if more else "")
+        # Every further problem is spelled out, so each report format (they all show the message) lists it.
+        further = "".join(f" ({number}) {_sentence(text)}" for number, text in enumerate(outcome.failed[1:], start=2))
+        headline = f"{_sentence(check.message)} {first}"
+        message = headline + (f" Also:{further}" if further else "")
     return CheckResult(
         id=check.id,
         kind=check.kind,
@@ -149,6 +151,7 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         hint=check.hint,
         failures=tuple(outcome.failed),
         notes=tuple(outcome.passed_notes),
+        headline=headline,
     )
 
 

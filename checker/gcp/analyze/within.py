@@ -20,6 +20,7 @@ import z3
 
 from checker.core.decision import DecisionKind
 from checker.core.engine import WithinResult, WithinStatus
+from checker.core.danger import rank
 from checker.core.findings import Counterexample
 from checker.gcp.analyze.encode import EPOCH, Undecidable, Variables, boolean
 from checker.gcp.analyze.locations import Location, locations, permission_family
@@ -207,10 +208,14 @@ def _check_binding(
                 i for i, e in enumerate(covering) if permission in role_permissions(e.role, right_policies)
             )
             groups.setdefault((permission_family(permission), signature), []).append(permission)
-        # Most instructive first: permissions the envelope also grants somewhere (the difference is scope or
-        # condition), and object access before the rest.
+        # Most dangerous first (escalation, writes, policy changes, data reads, metadata: core/danger.py),
+        # then the most instructive: permissions the envelope also grants somewhere (the difference is
+        # scope or condition), and object access before the rest.
+        for key, group in groups.items():
+            groups[key] = sorted(group, key=lambda p: (rank(p), p))
         ordered = sorted(
-            groups.items(), key=lambda item: (not item[0][1], ".objects." not in item[1][0], item[1][0])
+            groups.items(),
+            key=lambda item: (rank(item[1][0]), not item[0][1], ".objects." not in item[1][0], item[1][0]),
         )
         for (_family, signature), group in ordered:
             permission = group[0]

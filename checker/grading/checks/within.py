@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from checker.core.danger import rank
 from checker.core.engine import WithinResult, WithinStatus
+from checker.core.findings import Counterexample
+from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
 from checker.grading.checks.memo import InputMemo, document_data
 from checker.grading.checks.wording import allows
@@ -17,7 +20,6 @@ from checker.grading.located import Node, relative_path
 
 KIND = "within"
 FIELDS = frozenset({"envelope"})
-MAX_LISTED = 3  # counterexamples spelled out in the message; the first also goes into the JSON result
 
 # Proofs are the slow part of grading. A class often hands in identical policies (the untouched starter,
 # a copied answer): the same files, setting and envelope always give the same result, so one proof serves
@@ -58,18 +60,50 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
             "check cannot pass; if you used an unusual construct, write it with plain actions and resources"
         )
         return outcome
-    for example in result.counterexamples[:MAX_LISTED]:
+    examples = most_dangerous_first(result.counterexamples)
+    envelope_keys = condition_keys(envelope) if context.cloud == "aws" else set()
+    for example in examples:
         outcome.failed.append(
-            f"{allows(context.cloud)} {example.action} on {example.resource}{describe_context(example.context)}, "
-            f"which {context.lab.workload} never needs"
+            f"{allows(context.cloud)} {example.action} on {example.resource}{describe_context(example.context)}"
+            f"{unconstrained(example, envelope_keys)}, which {context.lab.workload} never needs"
         )
-    extra = len(result.counterexamples) - MAX_LISTED
-    if extra > 0:
-        outcome.failed.append(f"and {extra} more request(s) like these")
-    if not result.counterexamples:
+    if not examples:
         outcome.failed.append(f"{allows(context.cloud)} more than {context.lab.workload} needs")
-    outcome.counterexample = result.counterexamples[0] if result.counterexamples else None
+    outcome.counterexample = examples[0] if examples else None
     return outcome
+
+
+def most_dangerous_first(examples: tuple[Counterexample, ...]) -> list[Counterexample]:
+    """Escalation, data writes, policy changes, data reads, then metadata (checker/core/danger.py)."""
+    return sorted(examples, key=lambda e: rank(e.action, data_action=bool(e.context.get("data_action"))))
+
+
+def condition_keys(envelope: Any) -> set[str]:
+    """The condition keys an AWS envelope compares, in lower case."""
+    data = envelope.data if isinstance(envelope, LoadedDocument) else envelope
+    documents = data if isinstance(data, list) else [data]
+    keys: set[str] = set()
+    for document in documents:
+        statements = document.get("Statement", []) if isinstance(document, dict) else []
+        for statement in statements if isinstance(statements, list) else [statements]:
+            condition = statement.get("Condition") if isinstance(statement, dict) else None
+            for clause in condition.values() if isinstance(condition, dict) else ():
+                keys.update(k.lower() for k in clause if isinstance(clause, dict) and isinstance(k, str))
+    return keys
+
+
+def unconstrained(example: Counterexample, envelope_keys: set[str]) -> str:
+    """' (cloudwatch:namespace is not sent, so it is unconstrained)': keys of the action's service that the
+    envelope compares but the request leaves out; the request is allowed whatever their value."""
+    from checker.aws import catalog
+
+    info = catalog.action_info(example.action)
+    supported = {k.lower() for k in info.condition_keys} if info is not None else set()
+    sent = {k.lower() for k in example.context}
+    missing = sorted(k for k in envelope_keys if k in supported and k not in sent)
+    if not missing:
+        return ""
+    return " (" + ", ".join(missing) + (" is" if len(missing) == 1 else " are") + " not sent, so unconstrained)"
 
 
 def _prove(context: RunContext, envelope: Any) -> WithinResult:

@@ -81,8 +81,12 @@ def render_html(report: ClassReport) -> str:
         state = "pass" if learner.passed else "fail"
         note = escape(learner.error) if learner.error else ""
         if learner.result is not None and not learner.passed:
-            failing = [check.id for check in learner.result.checks if not check.passed]
-            note = "failing: " + escape(", ".join(failing))
+            failing = [check for check in learner.result.checks if not check.passed]
+            note = "failing: " + escape(", ".join(check.id for check in failing))
+            # Every problem of every failing check, not only a count of them.
+            note += "<ul>" + "".join(
+                f"<li>{escape(check.id)}: {escape(line)}</li>" for check in failing for line in check.failures
+            ) + "</ul>"
         rows.append(
             f'<tr class="{state}"><td>{escape(learner.learner)}</td><td>{learner.score}/{report.max_score}</td>'
             f'<td class="state">{state}</td><td>{note}</td></tr>'

@@ -20,10 +20,13 @@ def result_table(result: LabResult) -> str:
     rows = []
     for check in result.checks:
         state = "pass" if check.passed else "fail"
-        detail = escape(check.message)
+        detail = escape(check.headline or check.message)
+        if len(check.failures) > 1:
+            detail += "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in check.failures[1:]) + "</ul>"
         if check.counterexample is not None:
             example = check.counterexample
-            detail += f"<br><code>{escape(example.action)} on {escape(example.resource)}</code>"
+            context = "".join(f", {escape(str(k))}={escape(str(v))}" for k, v in example.context.items())
+            detail += f"<br><code>{escape(example.action)} on {escape(example.resource)}{context}</code>"
         if not check.passed and check.fix:
             detail += f"<br><em>How to fix:</em> {escape(check.fix)}"
         required = " (required)" if check.gate else ""

@@ -41,7 +41,7 @@ def show(
 def _explain(
     check: CheckResult, console: Console, revealed_hints: Mapping[str, str], hint_command: str | None
 ) -> None:
-    console.print(f"\n[red bold]✘ {escape(check.id)}[/red bold]: {escape(check.message)}")
+    console.print(f"\n[red bold]✘ {escape(check.id)}[/red bold]: {escape(check.headline or check.message)}")
     for line in check.failures[1:]:
         console.print(f"  • {escape(line)}")
     if check.counterexample is not None:
