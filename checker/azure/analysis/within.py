@@ -14,6 +14,7 @@ from typing import Any
 import z3
 
 from checker.azure.analysis.limits import check_models
+from checker.azure.analysis.readable import mentioned_names, readable_request
 from checker.azure.analysis.symbolic import Encoder, Unsupported
 from checker.azure.catalog import Catalog, builtin_catalog
 from checker.azure.conditions.attributes import UTC_NOW
@@ -22,6 +23,7 @@ from checker.azure.model import AzureModel
 from checker.azure.parse import Fields, field_locator
 from checker.azure.request import REQUEST_FIELDS, parse_request
 from checker.azure.scopes import ManagementGroups
+from checker.core.danger import rank
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
@@ -97,8 +99,9 @@ def _granted_catalog_operations(encoder: Encoder, submission: AzureModel, data: 
         lowered = info.name.lower()
         if any(a.role.grants(lowered, data)[0] is not None and a.role.grants(lowered, data)[1] is None
                for a in submission.assignments):
-            names.append(lowered)
-    return names
+            names.append(info.name)
+    # Most dangerous first (checker/core/danger.py), so the first counterexample shows the worst grant.
+    return [n.lower() for n in sorted(names, key=lambda n: rank(n, data_action=data))]
 
 
 def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
@@ -129,18 +132,28 @@ def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shap
         return f"the solver gave up on {shape.label} ({solver.reason_unknown()})"
     request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
     timed = UTC_NOW in encoder.usage or any(a.windowed for a in (*submission.assignments, *envelope.assignments))
+    names = mentioned_names(a.scope.raw for a in (*submission.assignments, *envelope.assignments))
+    request = readable_request(request, names, lambda r: _verdict(r, submission, envelope) is True)
     return _confirmed(request, submission, envelope, timed)
 
 
-def _confirmed(request: dict[str, Any], submission: AzureModel, envelope: AzureModel, timed: bool) -> Counterexample | str:
-    """Re-check a counterexample with the evaluator; disagreement is reported, never hidden."""
+def _verdict(request: dict[str, Any], submission: AzureModel, envelope: AzureModel) -> bool | str:
+    """True when the submission allows the request and the envelope does not; else why not."""
     try:
         parsed = parse_request(Fields(request, "", field_locator("counterexample"), "a request", REQUEST_FIELDS))
         allowed_by_submission = decide(submission, parsed, explain=False).allowed
         allowed_by_envelope = decide(envelope, parsed, explain=False).allowed
     except InputError as exc:
         return f"a counterexample could not be re-checked ({exc.message})"
-    if not allowed_by_submission or allowed_by_envelope:
+    return allowed_by_submission and not allowed_by_envelope
+
+
+def _confirmed(request: dict[str, Any], submission: AzureModel, envelope: AzureModel, timed: bool) -> Counterexample | str:
+    """Re-check a counterexample with the evaluator; disagreement is reported, never hidden."""
+    verdict = _verdict(request, submission, envelope)
+    if isinstance(verdict, str):
+        return verdict
+    if not verdict:
         return "the solver's counterexample did not re-check with the evaluator; please report this"
     context: dict[str, Any] = dict(request["attributes"])
     for key in ("groups", "sub_operation"):
