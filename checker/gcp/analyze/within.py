@@ -18,9 +18,9 @@ from typing import Any
 
 import z3
 
+from checker.core.danger import rank
 from checker.core.decision import DecisionKind
 from checker.core.engine import WithinResult, WithinStatus
-from checker.core.danger import rank
 from checker.core.findings import Counterexample
 from checker.gcp.analyze.encode import EPOCH, Undecidable, Variables, boolean
 from checker.gcp.analyze.locations import Location, locations, permission_family
