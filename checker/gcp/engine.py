@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.core.decision import Decision
-from checker.core.engine import Submission, WithinResult
+from checker.core.engine import Submission, WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample, Finding
 from checker.core.source import LoadedDocument
@@ -232,7 +232,16 @@ class GcpEngine:
             b.condition is not None and "request.time" in b.condition.compiled.uses
             for b in (*model.bindings, *envelope_bindings)
         )
-        examples = tuple(_plain(example, model, reads_time) for example in result.counterexamples)
+        plain = [_plain(example, model, reads_time) for example in result.counterexamples]
+        # The proof compares allow bindings; a request the setting's deny or boundary policies refuse is no
+        # counterexample to show, since the evaluator would not decide it as shown.
+        examples = tuple(e for e in plain if self.decide(submission, _as_request(e)).allowed)
+        if plain and not examples:
+            return WithinResult(
+                WithinStatus.UNKNOWN,
+                reason="every request found beyond the envelope is refused by the setting's deny or boundary "
+                "policies, which the proof does not subtract",
+            )
         return WithinResult(result.status, examples, result.reason)
 
     def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
@@ -251,6 +260,10 @@ class GcpEngine:
         from checker.gcp.analyze.findings import lint  # z3 is loaded only when findings are asked for
 
         return lint(model.bindings, model.custom_roles, model.hierarchy)
+
+
+def _as_request(example: Counterexample) -> dict[str, Any]:
+    return {"principal": example.principal, "action": example.action, "resource": example.resource, "context": example.context}
 
 
 def _plain(example: Counterexample, model: GcpModel, reads_time: bool) -> Counterexample:

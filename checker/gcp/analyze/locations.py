@@ -32,6 +32,14 @@ STORAGE_CHILDREN = {
 }
 
 
+def _resource_words(permission: str) -> tuple[str, str]:
+    """('datasets', 'dataset') for bigquery.datasets.get: the collection and one item's word."""
+    parts = permission.split(".")
+    collection = parts[1] if len(parts) == 3 else "resources"
+    single = collection[:-3] + "y" if collection.endswith("ies") else collection.rstrip("s") or collection
+    return collection, single
+
+
 @dataclass(frozen=True)
 class Location:
     """A family of resources: z3 constraints on the name, the fixed type and service, and the ancestors."""
@@ -109,24 +117,28 @@ class Location:
                 return False
         return not any(relative == o or relative.startswith(o + "/") for o in self.forbidden)
 
-    def preferred_name(self) -> str:
+    def preferred_name(self, permission: str = "") -> str:
+        """The plainest readable name of the family: names a learner recognises, never a bare placeholder."""
         if self.fixed is not None:
             return self.fixed.relative
         if self.fresh_bucket:
-            return self.prefix + FRESH_BUCKET + (f"/{self.child}/example.csv" if self.child else "")
+            return self.prefix + FRESH_BUCKET + (f"/{self.child}/train.csv" if self.child else "")
         if self.child is not None:
-            return self.prefix + ("example.csv" if self.child == "objects" else "example/")
+            return self.prefix + ("train.csv" if self.child == "objects" else "data/")
+        collection, single = _resource_words(permission)
         if self.prefix:
-            return self.prefix + "example"
+            return self.prefix + f"{single}-1"
         if self.service == "iam.googleapis.com":
             project = self.home.removeprefix("projects/")
             return f"{self.home}/serviceAccounts/another-account@{project}.iam.gserviceaccount.com"
-        return f"{self.home}/locations/us-central1/resources/example"
+        return f"{self.home}/{collection}/{single}-1"
 
-    def preferred_type(self) -> str | None:
+    def preferred_type(self, permission: str = "") -> str | None:
         if self.resource_type is not None or not self.supplied:
             return self.resource_type
-        return f"{self.service}/AnyType"
+        # The type a service names a resource of this permission by, e.g. bigquery.googleapis.com/Dataset.
+        _collection, single = _resource_words(permission)
+        return f"{self.service}/{single[:1].upper()}{single[1:]}"
 
     def resource(self, relative: str) -> ResourceName:
         if self.fixed is not None:

@@ -11,6 +11,7 @@ is re-checked with the evaluator; a construct we do not model makes the answer U
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ import z3
 from checker.core.danger import rank
 from checker.core.decision import DecisionKind
 from checker.core.engine import WithinResult, WithinStatus
+from checker.core.errors import InputError
 from checker.core.findings import Counterexample
 from checker.gcp.analyze.encode import EPOCH, Undecidable, Variables, boolean
 from checker.gcp.analyze.locations import Location, locations, permission_family
@@ -226,6 +228,7 @@ def _check_binding(
                 example = _solve(binding, candidates, location, principal, permission)
                 if example is None:
                     continue
+                example = _readable(analysis, example, location, permission)
                 # Every permission of the group behaves the same here, so the same request shows each of them.
                 for member_permission in group:
                     if len(analysis.counterexamples) >= MAX_COUNTEREXAMPLES:
@@ -287,10 +290,10 @@ def _concrete_attempt(
     binding: Binding, relevant: list[Binding], location: Location, principal: Principal, permission: str
 ) -> tuple[Request, Counterexample] | None:
     """Try the family's plainest resource first; z3 is only needed when the conditions steer away from it."""
-    name = location.preferred_name()
+    name = location.preferred_name(permission)
     if not location.allows_name(name):
         return None
-    resource_type = location.preferred_type()
+    resource_type = location.preferred_type(permission)
     facts = ir.Facts(
         {
             "resource.name": name if location.supplied else None,
@@ -357,6 +360,40 @@ def _solve_with_z3(
     if outcome != z3.sat:
         raise Undecidable(f"the solver could not decide {permission} on {location.description} in time")
     return _from_model(solver.model(), variables, location, principal, permission)
+
+
+_UNREADABLE = re.compile(r"[^A-Za-z0-9._/=-]+")
+
+
+def _readable(
+    analysis: _Analysis, example: tuple[Request, Counterexample], location: Location, permission: str
+) -> tuple[Request, Counterexample]:
+    """The example with a readable name and type where one is still a counterexample: each variant is
+    decided again by the evaluator on both sides, so the request shown is one it decides as shown."""
+    request, _ = example
+    relative = request.resource.relative
+    cleaned = _UNREADABLE.sub("x", relative)
+    names = [location.preferred_name(permission), cleaned + "train.csv" if cleaned.endswith("/") else cleaned]
+    types = [request.resource_type]
+    if location.resource_type is None and location.supplied:
+        types.insert(0, location.preferred_type(permission))
+    for name in dict.fromkeys(names):
+        for resource_type in dict.fromkeys(types):
+            if (name, resource_type) == (relative, request.resource_type) or not location.allows_name(name):
+                continue
+            if request.request_time is None:
+                continue
+            candidate = _build(
+                location, name, resource_type, request.request_time, dict(request.tags), dict(request.tag_ids),
+                request.principal, permission,
+            )
+            try:
+                if _rechecks(analysis, candidate[0]):
+                    return candidate
+            except InputError:
+                continue  # e.g. a condition needs what this variant does not supply: keep the solver's
+
+    return example
 
 
 def _tree(binding: Binding) -> Any:
