@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from fractions import Fraction
 from functools import cache
@@ -130,16 +130,46 @@ def arn_format_patterns(action: str) -> list[list[object]]:
 EXAMPLE_VALUES = {"Partition": "aws", "Region": "us-east-1", "Account": "111122223333"}
 
 
-def arn_format_examples(action: str) -> list[str]:
-    """The catalog's ARN formats for the action filled with example values, shortest first."""
+def arn_format_examples(action: str, names: Mapping[str, str] | None = None) -> list[str]:
+    """The catalog's ARN formats for the action filled with readable values, shortest first.
+
+    `names` gives values the lab itself uses (its role, its buckets) by placeholder; any other placeholder
+    becomes a readable name built from its own words (`${DatasetName}` -> `dataset-1`), never a bare
+    `example` a learner cannot place."""
     info = catalog.action_info(action)
     if info is None:
         return []
     if not info.resource_types:
         return ["*"]
+    known = {**EXAMPLE_VALUES, **(names or {})}
     arns = [arn for t in info.resource_types for arn in catalog.resource_arn_formats(info.service, t)]
-    filled = [_PLACEHOLDER.sub(lambda m: EXAMPLE_VALUES.get(m.group(1), "example"), arn) for arn in arns]
+    filled = [_PLACEHOLDER.sub(lambda m: known.get(m.group(1), readable_placeholder(m.group(1))), arn) for arn in arns]
     return sorted(dict.fromkeys(filled), key=len)
+
+
+def readable_placeholder(placeholder: str) -> str:
+    """`DatasetName` -> `dataset-1`, `RoleNameWithPath` -> `role-1`, `ObjectName` -> `data/train.csv`."""
+    if placeholder in ("ObjectName", "Key", "ObjectKey"):
+        return "data/train.csv"
+    stem = re.sub(r"(NameWithPath|Name|Id|Arn|Identifier)$", "", placeholder) or placeholder
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", stem).lower()
+    return f"{words}-1"
+
+
+def lab_names(policies: Sequence[Policy], principal: str | None) -> dict[str, str]:
+    """Placeholder values the inputs themselves use: the caller's role and the first bucket named."""
+    names: dict[str, str] = {}
+    if principal:
+        match = re.match(r"arn:aws[\w-]*:(?:iam|sts)::\d{12}:(?:role|assumed-role)/([^/]+)", principal)
+        if match:
+            names["RoleNameWithPath"] = names["RoleName"] = match.group(1)
+    for policy in policies:
+        for statement in policy.statements:
+            for pattern in statement.resources or ():
+                bucket = re.match(r"arn:aws[\w-]*:s3:::([a-z0-9][a-z0-9.-]{2,62})(?:/|$)", pattern.text)
+                if bucket and "BucketName" not in names:
+                    names["BucketName"] = bucket.group(1)
+    return names
 
 
 def slot_value(model: z3.ModelRef, space: RequestSpace, key: KeyModel, slot: Slot) -> Any:
@@ -183,7 +213,9 @@ def context_of(
     return context
 
 
-def resource_candidates(policies: Sequence[Policy], action: str, context: dict[str, Any]) -> list[str]:
+def resource_candidates(
+    policies: Sequence[Policy], action: str, context: dict[str, Any], principal: str | None = None
+) -> list[str]:
     """Readable resources built from the policy's own Allow patterns and the catalog's ARN formats."""
     lowered = {k.lower(): v for k, v in context.items()}
     candidates: list[str] = []
@@ -196,11 +228,11 @@ def resource_candidates(policies: Sequence[Policy], action: str, context: dict[s
                     continue
                 for filled in _fills(pattern.whole, lowered):
                     candidates.append(filled)
-    candidates.extend(arn_format_examples(action))
-    unique = list(dict.fromkeys(candidates))
     shapes = arn_shapes(action)
-    # Resources of the action's own kind first (an object ARN for s3:GetObject, a bucket for DeleteBucket).
-    return sorted(unique, key=lambda c: not any(shape.fullmatch(c) for shape in shapes))
+    # Resources of the action's own kind first (an object ARN for s3:GetObject, a bucket for DeleteBucket);
+    # the policy's own patterns before the catalog's formats, which show less of what the policy got wrong.
+    own = sorted(dict.fromkeys(candidates), key=lambda c: not any(shape.fullmatch(c) for shape in shapes))
+    return list(dict.fromkeys([*own, *arn_format_examples(action, lab_names(policies, principal))]))
 
 
 SEGMENT_ONLY = frozenset({"BucketName", "Partition", "Region", "Account"})  # never hold a slash
@@ -286,7 +318,9 @@ def _star_filler(before: str, style: str) -> str:
         return "444455556666"  # another account: a wildcard account is a cross-account grant
     last = before[-1:] if before else ""
     if style == "plain" or not last or last in "/:":
-        return "example"
+        if before.startswith("arn:aws:s3:::") and "/" in before:
+            return "train.csv"  # an object under the granted prefix
+        return "prod-1" if last else "example"
     if last in "-_.":
         return "prod"
     if last.isdigit():

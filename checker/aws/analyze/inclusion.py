@@ -290,7 +290,9 @@ class Question:
         return recheck.confirms(example, inside, outside, self.principal)
 
     def _telling(self, example: Counterexample) -> Counterexample:
-        candidates = examples.resource_candidates(self.inside, example.action, dict(example.context))
+        candidates = examples.resource_candidates(
+            self.inside, example.action, dict(example.context), example.principal
+        )
 
         def works(resource: str) -> bool:
             return self._confirm(Counterexample(example.action, resource, example.context, example.principal))
