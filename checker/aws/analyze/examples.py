@@ -231,8 +231,18 @@ def resource_candidates(
     shapes = arn_shapes(action)
     # Resources of the action's own kind first (an object ARN for s3:GetObject, a bucket for DeleteBucket);
     # the policy's own patterns before the catalog's formats, which show less of what the policy got wrong.
-    own = sorted(dict.fromkeys(candidates), key=lambda c: not any(shape.fullmatch(c) for shape in shapes))
-    return list(dict.fromkeys([*own, *arn_format_examples(action, lab_names(policies, principal))]))
+    # A resource of another service (an S3 object for iam:PassRole) only when nothing else fits.
+    service = action.split(":", 1)[0].lower()
+
+    def order(candidate: str) -> int:
+        if any(shape.fullmatch(candidate) for shape in shapes):
+            return 0
+        same = candidate.startswith("arn:") and candidate.split(":")[2:3] == [service]
+        return 1 if same else 3
+
+    catalog_formats = arn_format_examples(action, lab_names(policies, principal))
+    ranked = [(order(c), c) for c in dict.fromkeys(candidates)] + [(2, c) for c in catalog_formats]
+    return list(dict.fromkeys(c for _, c in sorted(ranked, key=lambda item: item[0])))
 
 
 SEGMENT_ONLY = frozenset({"BucketName", "Partition", "Region", "Account"})  # never hold a slash
