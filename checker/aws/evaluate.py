@@ -360,7 +360,10 @@ class _Evaluator:
             }[failure]
         present = request.lookup(failure.key_lower)
         shown = "is absent from the request" if present is None else f"is {present!r}"
+        expected = ", ".join(repr(v) for v in failure.raw_values[:5]) + (", ..." if len(failure.raw_values) > 5 else "")
         text = f"condition {failure.operator_text} on {failure.key} failed: the key {shown}"
+        if expected:
+            text += f", the statement compares it with {expected}"
         unfilled = sorted(
             {
                 token.key

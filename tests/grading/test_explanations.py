@@ -40,6 +40,7 @@ def test_mistyped_source_account_is_named_with_the_request_value(tmp_path: Path)
     assert not check.passed
     assert "OnlySageMakerTrainingJobsOfThisAccount" in check.message
     assert "aws:SourceAccount" in check.message and "'111122223333'" in check.message
+    assert "compares it with '11112222333'" in check.message
     # The lab's fix is about over-grants ("remove the account root"); it does not apply here.
     assert check.fix is not None and "account root" not in check.fix
 
