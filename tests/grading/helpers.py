@@ -51,3 +51,24 @@ def linter_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def grade_lab01_changed(tmp_path: Path, cloud: str, changes: dict[str, object]) -> tuple[object, Path]:
+    """Lab 01's reference answer for `cloud` with each JSON file passed through its change, graded.
+
+    `changes` maps a file name to a function that edits the parsed document in place (or returns a new one).
+    Returns the LabResult and the folder graded."""
+    import json
+    import shutil
+
+    from checker.grading.runner import grade
+    from checker.grading.spec import load_lab
+
+    repo = Path(__file__).resolve().parents[2]
+    folder = tmp_path / cloud
+    shutil.copytree(repo / "solutions" / "01-training-job" / cloud, folder)
+    for name, change in changes.items():
+        data = json.loads((folder / name).read_text())
+        replaced = change(data)  # type: ignore[operator]
+        (folder / name).write_text(json.dumps(data if replaced is None else replaced, indent=2))
+    return grade(load_lab(repo / "labs" / "01-training-job"), cloud, folder), folder

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,11 @@ from checker.core.source import load_document
 from checker.grading.engines import engine_for
 from checker.grading.reports import html_report, json_report, markdown_report
 from checker.grading.result import CheckResult, LabResult
-from checker.grading.runner import grade
 from checker.grading.spec import load_lab
+from tests.grading.helpers import grade_lab01_changed
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "01-training-job"
-SOLUTIONS = REPO / "solutions" / "01-training-job"
 PLACEHOLDERS = re.compile(r"witness|/---|/!|/example\b|=example\b|AnyType|resources/example")
 
 AZ_RG = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-ml-fraud"
@@ -56,12 +54,9 @@ CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
 
 
 def _graded(tmp_path: Path, cloud: str, name: str, change: Callable[[Any], None]) -> tuple[LabResult, Path]:
-    folder = tmp_path / cloud
-    shutil.copytree(SOLUTIONS / cloud, folder)
-    data = json.loads((folder / name).read_text())
-    change(data)
-    (folder / name).write_text(json.dumps(data, indent=2))
-    return grade(load_lab(LAB), cloud, folder), folder
+    result, folder = grade_lab01_changed(tmp_path, cloud, {name: change})
+    assert isinstance(result, LabResult)
+    return result, folder
 
 
 @pytest.mark.parametrize(("cloud", "name", "change", "worst"), CASES, ids=[c[0] for c in CASES])

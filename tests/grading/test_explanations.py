@@ -8,28 +8,22 @@ unknown with a "did you mean" on every cloud.
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from checker.grading.result import CheckResult
-from checker.grading.runner import grade
-from checker.grading.spec import load_lab
-
-REPO = Path(__file__).resolve().parents[2]
-LAB = REPO / "labs" / "01-training-job"
-SOLUTIONS = REPO / "solutions" / "01-training-job"
+from checker.grading.result import CheckResult, LabResult
+from tests.grading.helpers import grade_lab01_changed
 
 
 def graded(tmp_path: Path, cloud: str, name: str, change: Callable[[Any], None]) -> dict[str, CheckResult]:
-    folder = tmp_path / cloud
-    shutil.copytree(SOLUTIONS / cloud, folder)
-    data = json.loads((folder / name).read_text())
-    change(data)
-    (folder / name).write_text(json.dumps(data, indent=2))
-    return {check.id: check for check in grade(load_lab(LAB), cloud, folder).checks}
+    return _checks(tmp_path, cloud, {name: change})
+
+
+def _checks(tmp_path: Path, cloud: str, changes: dict[str, object]) -> dict[str, CheckResult]:
+    result, _folder = grade_lab01_changed(tmp_path, cloud, changes)
+    assert isinstance(result, LabResult)
+    return {check.id: check for check in result.checks}
 
 
 def test_mistyped_source_account_is_named_with_the_request_value(tmp_path: Path) -> None:
@@ -76,14 +70,8 @@ def test_misspelled_gcp_permission_is_unknown_with_did_you_mean(tmp_path: Path) 
     def custom(bindings: Any) -> None:
         bindings[0]["role"] = "projects/acme-ml/roles/reader"
 
-    folder = tmp_path / "gcp"
-    shutil.copytree(SOLUTIONS / "gcp", folder)
-    bindings = json.loads((folder / "iam-bindings.json").read_text())
-    custom(bindings)
-    (folder / "iam-bindings.json").write_text(json.dumps(bindings))
     roles = [{"name": "projects/acme-ml/roles/reader", "includedPermissions": ["storage.objects.gett", "storage.objects.list"]}]
-    (folder / "custom-roles.json").write_text(json.dumps(roles))
-    checks = {c.id: c for c in grade(load_lab(LAB), "gcp", folder).checks}
+    checks = _checks(tmp_path, "gcp", {"iam-bindings.json": custom, "custom-roles.json": lambda _: roles})
     message = checks["reads-dataset"].message
     assert "'storage.objects.gett', which is not a GCP permission" in message
     assert "did you mean 'storage.objects.get'" in message
@@ -102,20 +90,15 @@ def test_misspelled_azure_operation_is_unknown_with_did_you_mean(tmp_path: Path)
     def custom(assignments: Any) -> None:
         assignments[0]["role"] = "Fraud Reader"
 
-    folder = tmp_path / "azure"
-    shutil.copytree(SOLUTIONS / "azure", folder)
-    assignments = json.loads((folder / "role-assignments.json").read_text())
-    custom(assignments)
-    (folder / "role-assignments.json").write_text(json.dumps(assignments))
-    roles = json.loads((folder / "custom-roles.json").read_text())
-    roles.append({
-        "Name": "Fraud Reader", "IsCustom": True, "Description": "typo",
-        "Actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/read"],
-        "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/raed"],
-        "AssignableScopes": ["/subscriptions/00000000-0000-0000-0000-000000000001"],
-    })
-    (folder / "custom-roles.json").write_text(json.dumps(roles))
-    checks = {c.id: c for c in grade(load_lab(LAB), "azure", folder).checks}
+    def add_role(roles: Any) -> None:
+        roles.append({
+            "Name": "Fraud Reader", "IsCustom": True, "Description": "typo",
+            "Actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/read"],
+            "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/raed"],
+            "AssignableScopes": ["/subscriptions/00000000-0000-0000-0000-000000000001"],
+        })
+
+    checks = _checks(tmp_path, "azure", {"role-assignments.json": custom, "custom-roles.json": add_role})
     message = checks["reads-dataset"].message
     assert "blobs/raed', which is not an Azure operation" in message
     assert "did you mean 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'" in message
