@@ -64,6 +64,12 @@ def test_every_learner_is_reported(iamlab: Run, course: Path, lab_dir: Path, sol
     assert rows[1]["reads-training-data"] == "2" and rows[3]["reads-training-data"] == ""
     html = outputs[2].read_text()
     assert html.startswith("<!DOCTYPE html>") and "Checks the class fails most" in html and "=evil" in html
+    # Every failing case of every failing check is listed for the instructor, not only counted.
+    bob = learners["bob"]["result"]
+    failing = [check for check in bob["checks"] if not check["passed"]]
+    assert failing and "more problem" not in json.dumps(bob)
+    assert any(c["id"] == "no-destructive-actions" for c in failing)
+    assert "<li>no-destructive-actions: " in html
     assert "ada" in out and "checks the class fails most" in out
 
 
