@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import z3
 
+from checker.aws import catalog
 from checker.aws.analyze import examples, limits, recheck, regions
 from checker.aws.analyze.globs import Unsupported
 from checker.aws.analyze.keys import ALWAYS_PRESENT, KeyModel
@@ -18,6 +19,7 @@ from checker.aws.analyze.substitute import example_value, substitute, variable_k
 from checker.aws.analyze.symbolic import Encoder, RequestSpace, new_space
 from checker.aws.policy import Policy, PolicyKind
 from checker.aws.wildcard import STAR
+from checker.core.danger import rank
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
@@ -205,7 +207,12 @@ class Question:
             k for k in space.keys.values() if k.name not in self.fixed and k.name not in ALWAYS_PRESENT
         ]
         shown = [k for k in space.keys.values() if k.name not in self.fixed]
+        tiers = self._danger_tiers()
         while len(found) < limit:
+            # The most dangerous kind of action first (checker/core/danger.py): escalation, writes, policy
+            # changes, reads, metadata. A tier is kept for this example only while the solver finds one in it.
+            depth = solver.num_scopes()
+            self._enter_most_dangerous(solver, tiers)
             first = solver.model()
             solver.push()
             model = examples.prefer(solver, space, optional, first)
@@ -218,7 +225,9 @@ class Question:
                     if self._confirm(retry):
                         telling = self._telling(retry)
                 example = telling
-            solver.pop()
+            # Back to the question itself: the tier and every preference step pushed since (prefer keeps
+            # the scopes of the steps that succeeded).
+            solver.pop(solver.num_scopes() - depth)
             if confirmed:
                 found.append(example)
                 solver.add(space.action != class_id)
@@ -237,6 +246,27 @@ class Question:
             or "the solver's counterexample was not confirmed by the evaluator"
         )
         return Difference(WithinStatus.UNKNOWN, reason=f"could not decide: {why}")
+
+    def _danger_tiers(self) -> list[list[int]]:
+        """Class ids grouped by how dangerous their representative action is, most dangerous first."""
+        by_rank: dict[int, list[int]] = {}
+        for number, cls in enumerate(self.space.classes.classes):
+            action = cls.representative(self.preferred_actions)
+            info = catalog.action_info(action)
+            by_rank.setdefault(rank(action, info.access_level if info else None), []).append(number)
+        # The last tier needs no preference: it is what the solver finds anyway.
+        return [by_rank[r] for r in sorted(by_rank)][:-1]
+
+    def _enter_most_dangerous(self, solver: z3.Solver, tiers: list[list[int]]) -> bool:
+        """Push a constraint to the most dangerous tier that still has a counterexample; False if none."""
+        for tier in tiers:
+            solver.push()
+            solver.add(z3.Or([self.space.action == number for number in tier]))
+            if solver.check() == z3.sat:
+                return True
+            solver.pop()
+        solver.check()  # restore a model of the unrestricted question
+        return False
 
     def _fill_up(self, found: list[Counterexample], limit: int) -> list[Counterexample]:
         """When fewer classes differ than asked for, show other actions of the same classes."""
