@@ -91,9 +91,7 @@ def _known(cloud: str, name: str) -> bool:
         return catalog.action_info(name) is not None
     if cloud == "gcp":
         return name in _gcp_permissions()
-    from checker.azure.catalog import active_catalog
-
-    return active_catalog().operation(name) is not None
+    return name.lower() in _azure_operations()
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,6 +99,28 @@ def _gcp_permissions() -> frozenset[str]:
     from checker.gcp.catalog import predefined_roles
 
     return frozenset(p for role in predefined_roles().values() for p in role.permissions)
+
+
+@functools.lru_cache(maxsize=1)
+def _azure_operations() -> frozenset[str]:
+    """Operations the catalog lists, and every literal one a built-in role names."""
+    from checker.azure.catalog import active_catalog
+
+    catalog = active_catalog()
+    names = {info.name.lower() for info in catalog.operations}
+    for role in catalog.roles:
+        for permission in role.permissions:
+            for pattern in (*permission.actions, *permission.data_actions, *permission.not_actions, *permission.not_data_actions):
+                if not pattern.has_wildcard:
+                    names.add(pattern.text.lower())
+    return frozenset(names)
+
+
+def _typo_of(text: str, action: str) -> bool:
+    """A near miss of `action` (a letter or two wrong), not a different name of the same service."""
+    if abs(len(text) - len(action)) > 2 or text.lower() == action.lower():
+        return False
+    return did_you_mean(text, [action], cutoff=0.85) is not None
 
 
 def misspelled(context: RunContext, action: str) -> list[str]:
@@ -114,7 +134,7 @@ def misspelled(context: RunContext, action: str) -> list[str]:
         for text in dict.fromkeys(_strings(data)):
             if text.lower() == action.lower() or not shape.match(text) or "*" in text:
                 continue
-            if did_you_mean(text, [action], cutoff=0.85) is None or _known(context.cloud, text):
+            if not _typo_of(text, action) or _known(context.cloud, text):
                 continue
             source = PurePath(document.path).name if isinstance(document, LoadedDocument) else label
             found.append(
