@@ -123,3 +123,63 @@ def _read_until(fd: int, screen: bytes, done: Callable[[bytes], bool], timeout: 
             except OSError:
                 break
     return screen
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ('"true"', 'is text "true", but a JSON boolean is expected: write true without quotes'),
+        ("1", "is number 1, but a JSON boolean is expected: write true"),
+        ("false", "is false, which is not what this lab needs"),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_says_which_type_is_expected(
+    iamlab: Run, real_course: Path, written: str, said: str
+) -> None:
+    submission = real_course / "mine"
+    shutil.copytree(real_course / "solutions" / LAB / "aws", submission)
+    job = submission / "training-job.json"
+    job.write_text(job.read_text().replace('"EnableNetworkIsolation": true', f'"EnableNetworkIsolation": {written}'))
+    code, out, _ = iamlab("check", "01", "--submission", str(submission), "--format", "json", "--root", str(real_course))
+    check = next(check for check in json.loads(out)["checks"] if check["id"] == "job-definition")
+    assert code == 1 and not check["passed"]
+    assert said in check["message"] and "training-job.json:24:" in check["message"]
+
+
+@pytest.mark.parametrize("cloud", ["azure", "gcp"])
+def test_an_optional_file_may_be_absent(iamlab: Run, real_course: Path, cloud: str) -> None:
+    """The README: "`azure/role-assignments.json` and optional `azure/custom-roles.json`" (same for GCP)."""
+    (real_course / "labs" / LAB / cloud / "custom-roles.json").unlink()
+    code, out, err = iamlab("check", "01", "--cloud", cloud, "--format", "json", "--root", str(real_course))
+    assert code == 1 and json.loads(out)["cloud"] == cloud, err
+    if cloud == "gcp":  # the reference solution defines no custom role, so it passes without the file
+        submission = real_course / "mine"
+        shutil.copytree(real_course / "solutions" / LAB / cloud, submission)
+        (submission / "custom-roles.json").unlink()
+        code, out, err = iamlab("check", "01", "--cloud", cloud, "--submission", str(submission), "--root", str(real_course))
+        assert code == 0, out + err
+
+
+def test_a_required_file_may_not_be_absent(iamlab: Run, real_course: Path) -> None:
+    (real_course / "labs" / LAB / "azure" / "role-assignments.json").unlink()
+    code, _, err = iamlab("check", "01", "--cloud", "azure", "--root", str(real_course))
+    assert code == 2 and "role-assignments.json" in err
+
+
+def test_an_optional_file_that_is_a_broken_link_is_still_an_error(iamlab: Run, real_course: Path) -> None:
+    path = real_course / "labs" / LAB / "gcp" / "custom-roles.json"
+    path.unlink()
+    path.symlink_to(real_course / "nowhere.json")
+    code, _, err = iamlab("check", "01", "--cloud", "gcp", "--root", str(real_course))
+    assert code == 2 and "custom-roles.json" in err
+
+
+def test_a_wrong_optional_flag_is_a_lab_yaml_error_with_its_line(real_course: Path) -> None:
+    from checker.core.errors import InputError
+    from checker.grading.spec import load_lab
+
+    lab_yaml = real_course / "labs" / LAB / "lab.yaml"
+    lab_yaml.write_text(lab_yaml.read_text().replace("optional: true}  # the README", "optinal: true}  # the README", 1))
+    with pytest.raises(InputError) as info:
+        load_lab(real_course / "labs" / LAB)
+    assert "unknown field 'optinal'" in info.value.message and "lab.yaml:238:" in str(info.value)
