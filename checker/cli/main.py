@@ -55,7 +55,8 @@ class _AnyOrderParser(argparse.ArgumentParser):
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
-        if self._inside:  # parse_known_intermixed_args calls back in here for its two passes
+        nested = any(action.nargs in (argparse.PARSER, argparse.REMAINDER) for action in self._get_positional_actions())
+        if self._inside or nested:  # intermixed parsing calls back in here; it cannot take sub-commands
             return super().parse_known_args(args, namespace)
         self._inside = True
         try:
