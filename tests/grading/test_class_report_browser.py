@@ -128,3 +128,12 @@ def test_the_report_in_a_real_browser(report: Path, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
+
+
+def test_the_terminal_summary_shows_attempts_and_hints_where_known(
+    iamlab: Run, class_folder: Path, umask_022: None
+) -> None:
+    code, out, _ = iamlab("grade-class", str(class_folder), "--lab", "01", "--root", str(REPO))
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:6]]
+            for line in out.splitlines() if line.startswith("│") and line.split("│")[1].strip()}
+    assert code == 0 and rows["bob"] == ["16/20", "no", "7", "2"] and rows["ada"] == ["20/20", "yes", "?", "?"]
