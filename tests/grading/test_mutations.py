@@ -34,10 +34,6 @@ def _mutations() -> list[tuple[Path, str, Mutation]]:
 
 
 MUTATIONS = _mutations()
-# Gates another change makes (issue 13 section 1 turns lab 01's confused-deputy into a gate). Until it lands the
-# mutation is expected to pass the lab; delete the entry with that change.
-PENDING_GATES = {("01-training-job", "aws", "confused-deputy")}
-
 IDS = [f"{folder.name}-{mutation.cloud}-{requirement}-{mutation.node.pointer.rsplit('/', 1)[-1]}"
        for folder, requirement, mutation in MUTATIONS]
 
@@ -62,8 +58,6 @@ def test_breaking_a_must_fails_a_gate(folder: Path, requirement: str, mutation: 
     outcomes = {check.id: check for check in result.checks}
     for check_id in mutation.caught_by:
         assert check_id in outcomes, f"{mutation.label}: {check_id!r} is not a {mutation.cloud} check of {lab.id}"
-        if not outcomes[check_id].gate and (lab.id, mutation.cloud, check_id) in PENDING_GATES:
-            pytest.xfail(f"{check_id} becomes a gate with issue 13 section 1")
         assert outcomes[check_id].gate, f"{check_id} enforces the must {requirement!r}, so it must be a gate"
         assert not outcomes[check_id].passed, f"breaking {requirement!r} did not fail {check_id}"
     assert not result.passed
