@@ -85,6 +85,15 @@ def action_info(action: str) -> ActionInfo | None:
     )
 
 
+def resource_types_of(action: str) -> list[tuple[str, bool]]:
+    """(resource type, required) for one concrete action, as the Service Authorization Reference lists them."""
+    service, _, name = action.partition(":")
+    raw = _raw_actions(service.lower()).get(name.lower())
+    if raw is None:
+        return []
+    return [(item["name"], bool(item.get("required"))) for item in raw.get("resourceTypes", [])]
+
+
 def actions_of_service(service: str) -> list[str]:
     return [f"{service.lower()}:{raw['name']}" for raw in _raw_actions(service.lower()).values()]
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from checker.grading.catalog import Course
     from checker.grading.progress import Progress
     from checker.grading.result import LabResult
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"internal error: {exc}", file=sys.stderr)
         return 2
     progress = _record(course, args, result)
-    _report(args, lab, result, progress)
+    _report(args, lab, result, progress, course)
     return 0 if result.passed else 1
 
 
@@ -74,15 +76,21 @@ def _record(course: Course, args: argparse.Namespace, result: LabResult) -> Prog
         return None
 
 
-def _report(args: argparse.Namespace, lab: LabSpec, result: LabResult, progress: Progress | None) -> None:
+def _report(
+    args: argparse.Namespace, lab: LabSpec, result: LabResult, progress: Progress | None, course: Course
+) -> None:
     if args.format == "text" and not args.output:
         from rich.console import Console
+        from rich.markup import escape
 
-        from checker.grading.hints import revealed
+        from checker.grading.hints import hint_command, revealed
         from checker.grading.reports.text_report import show
 
         hints = {hint.id: hint.text for hint in revealed(lab, result.cloud, progress)} if progress else {}
-        show(result, Console(highlight=False), hints, f"iamlab hint {lab.number}")
+        console = Console(highlight=False)
+        show(result, console, hints, hint_command(lab, result.cloud))
+        if result.passed:
+            console.print(escape(course.next_step(lab)))
         return
     from checker.grading.reports import render
 
@@ -109,7 +117,6 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
     watched: list[Path] = [course.labs_dir]
     try:
         while True:
-            console.clear()
             before = stamp(watched)
             try:
                 lab = course.load(args.lab)
@@ -120,9 +127,11 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
                     watched = files
                     before = stamp(watched)
                 result = _grade(args, lab)
-                _report(args, lab, result, _record(course, args, result))
+                _redraw(console, args.lab)  # only now: the old report stays on screen while grading
+                _report(args, lab, result, _record(course, args, result), course)
                 code = 0 if result.passed else 1
             except (InputError, CheckerBug) as exc:
+                _redraw(console, args.lab)
                 console.print(f"[red]error:[/red] {escape(str(exc))}")
                 code = 2
                 if watched == [course.labs_dir]:  # lab.yaml itself is broken: watch it for the fix
@@ -133,3 +142,20 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
             wait_for_change(watched, before=before)
     except KeyboardInterrupt:
         return code
+
+
+CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J"  # home, clear the screen, and its scrollback: a redraw, not a new page
+
+
+def _redraw(console: Console, lab: str) -> None:
+    """Start a new round of --watch: a cleared terminal (a separator elsewhere) and when it was graded."""
+    from datetime import datetime
+
+    from rich.markup import escape
+
+    graded = f"iamlab check {lab} --watch: graded at {datetime.now().strftime('%H:%M:%S')}"
+    if console.is_terminal and not console.is_dumb_terminal:
+        console.file.write(CLEAR_SCREEN)
+        console.print(f"[dim]{escape(graded)}[/dim]")
+    else:
+        console.rule(escape(graded), style="dim")

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
     out = Console(highlight=False)
     table = Table(title=f"{lab.id} ({report.cloud}): {len(report.learners)} learner(s)")
-    for column in ("learner", "score", "passed", "notes"):
+    for column in ("learner", "score", "passed", "attempts", "hints", "notes"):
         table.add_column(column)
     for learner in report.learners:
         if learner.result is not None:
@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             escape(learner.learner),
             f"{learner.score}/{report.max_score}",
             "[green]yes[/green]" if learner.passed else "[red]no[/red]",
+            "?" if learner.attempts is None else str(learner.attempts),
+            "?" if learner.hints_used is None else str(learner.hints_used),
             escape(note),
         )
     out.print(table)

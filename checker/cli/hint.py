@@ -7,7 +7,7 @@ import argparse
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lab", metavar="LAB", help="lab id or number, e.g. 01")
-    parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
+    parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the cloud you last checked, else the lab's first)")
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
 
 
@@ -16,13 +16,13 @@ def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     from checker.grading.catalog import find_course
-    from checker.grading.hints import reveal_next
+    from checker.grading.hints import last_checked_cloud, reveal_next
     from checker.grading.progress import Progress
 
     course = find_course(explicit=args.root)
     lab = course.load(args.lab)
-    cloud = lab.cloud(args.cloud).cloud
     progress = Progress.load(course.progress_file)
+    cloud = lab.cloud(args.cloud or last_checked_cloud(lab, progress)).cloud
     shown = reveal_next(lab, cloud, progress)
     console = Console(highlight=False)
     if shown.total == 0:

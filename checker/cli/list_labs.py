@@ -10,6 +10,7 @@ from typing import Any
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--wide", action="store_true", help="print the full table even wider than the terminal")
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
 
 
@@ -49,12 +50,35 @@ def run(args: argparse.Namespace) -> int:
         return code
     table = Table(title="iamlab labs")
     for column in ("lab", "title", "level", "clouds", "status"):
-        table.add_column(column, no_wrap=column == "lab")  # a lab id is what the learner types next
+        table.add_column(column, no_wrap=True)
     for row in rows:
         if "error" in row:
             table.add_row(row["lab"], f"[red]invalid lab.yaml: {escape(row['error'])}[/red]", "", "", "")
             continue
-        states = ", ".join(f"{cloud}: {state}" for cloud, state in row["status"].items())
-        table.add_row(row["lab"], escape(row["title"]), row["level"], ", ".join(row["clouds"]), states)
-    console.print(table)
+        table.add_row(row["lab"], escape(row["title"]), row["level"], ", ".join(row["clouds"]), _states(row))
+    needed = console.measure(table, options=console.options.update_width(100_000)).maximum
+    if args.wide:
+        Console(highlight=False, width=max(needed, console.width), soft_wrap=True).print(table)
+    elif needed <= console.width:
+        console.print(table)
+    else:
+        _print_stacked(console, rows)  # a squeezed table would cut titles; one block per lab wraps instead
     return code
+
+
+def _states(row: dict[str, Any]) -> str:
+    return ", ".join(f"{cloud}: {state}" for cloud, state in row["status"].items())
+
+
+def _print_stacked(console: Any, rows: list[dict[str, Any]]) -> None:
+    """The narrow-terminal layout: every word of every title is shown, wrapped; `--wide` gives the table."""
+    from rich.markup import escape
+
+    for row in rows:
+        if "error" in row:
+            console.print(f"[bold]{escape(row['lab'])}[/bold]\n  [red]invalid lab.yaml: {escape(row['error'])}[/red]")
+            continue
+        console.print(f"[bold]{escape(row['lab'])}[/bold] ({row['level']})")
+        console.print(f"  {escape(row['title'])}")
+        console.print(f"  {escape(_states(row))}")
+    console.print("[dim](narrow terminal: `iamlab list --wide` prints the table)[/dim]")

@@ -45,13 +45,33 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+class _AnyOrderParser(argparse.ArgumentParser):
+    """A command's parser that takes options anywhere: `simulate aws --explain FILE` as well as
+    `simulate aws FILE --explain`. Plain argparse fills optional positionals before the first option
+    and then rejects the file; intermixed parsing reads every positional after the options are taken."""
+
+    _inside = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        nested = any(action.nargs in (argparse.PARSER, argparse.REMAINDER) for action in self._get_positional_actions())
+        if self._inside or nested:  # intermixed parsing calls back in here; it cannot take sub-commands
+            return super().parse_known_args(args, namespace)
+        self._inside = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inside = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iamlab",
         description="Hands-on least-privilege IAM labs for AI/ML workloads, graded offline.",
     )
     parser.add_argument("--version", action=_VersionAction, help="show the version and the AWS catalog version")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_AnyOrderParser)
     for name, module_name, help_text in COMMANDS:
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(_module=module_name)

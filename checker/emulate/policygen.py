@@ -9,6 +9,7 @@ no call used.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -50,30 +51,103 @@ def _sid(actions: list[str], index: int) -> str:
     return f"{re.sub(r'[^A-Za-z0-9]', '', words)}{index}"
 
 
+# Condition keys whose observed values narrow a grant the way a careful author would: listing to the
+# prefixes listed, metrics to their namespace, PassRole to the service the role was passed to.
+NARROWING_KEYS = ("s3:prefix", "cloudwatch:namespace", "iam:PassedToService")
+_S3_OBJECT = re.compile(r"^(arn:aws[\w-]*:s3:::[^/]+)/(.+)$")
+
+
 def generate_policy(
     records: Iterable[AuditRecord], principal: str | None, include_denied: bool = False
 ) -> dict[str, Any]:
-    """The policy that allows exactly the observed calls: actions with the resources they touched."""
-    resources_by_action: dict[str, set[str]] = defaultdict(set)
+    """The policy the observed calls need: each action on the resources it touched (S3 object keys grouped
+    into their shortest folders, `fraud/v3/*`), with the narrowing conditions the calls carried."""
+    by_action: dict[str, list[AuditRecord]] = defaultdict(list)
     for record in _selected(records, principal, include_denied):
-        resources_by_action[record.action].add(record.resource)
-    # An action used on "*" needs "*"; other resources add nothing to it.
-    grouped: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for action, resources in sorted(resources_by_action.items()):
-        key = ("*",) if "*" in resources else tuple(sorted(resources))
-        grouped[key].append(action)
+        by_action[record.action].append(record)
+    # Actions with the same resources and the same conditions share a statement.
+    grouped: dict[tuple[tuple[str, ...], str], list[str]] = defaultdict(list)
+    conditions: dict[str, dict[str, Any]] = {}
+    for action, observed in sorted(by_action.items()):
+        resources = {record.resource for record in observed}
+        # An action used on "*" needs "*"; other resources add nothing to it.
+        key = ("*",) if "*" in resources else tuple(sorted(object_prefixes(resources)))
+        condition = narrowing_condition(observed)
+        text = json.dumps(condition, sort_keys=True)
+        conditions[text] = condition
+        grouped[(key, text)].append(action)
     statements = []
     ordered = sorted(grouped.items(), key=lambda item: sorted(item[1]))
-    for index, (resource_list, actions) in enumerate(ordered, start=1):
-        statements.append(
-            {
-                "Sid": _sid(actions, index),
-                "Effect": "Allow",
-                "Action": sorted(actions) if len(actions) > 1 else actions[0],
-                "Resource": list(resource_list) if len(resource_list) > 1 else resource_list[0],
-            }
-        )
+    for index, ((resource_list, condition_text), actions) in enumerate(ordered, start=1):
+        statement: dict[str, Any] = {
+            "Sid": _sid(actions, index),
+            "Effect": "Allow",
+            "Action": sorted(actions) if len(actions) > 1 else actions[0],
+            "Resource": list(resource_list) if len(resource_list) > 1 else resource_list[0],
+        }
+        if conditions[condition_text]:
+            statement["Condition"] = conditions[condition_text]
+        statements.append(statement)
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def object_prefixes(resources: Iterable[str]) -> set[str]:
+    """S3 object ARNs grouped by folder: `bucket/fraud/v3/a.csv` and `bucket/fraud/v3/b/c.csv` become
+    `bucket/fraud/v3/*`, the shortest folder (ending in a slash) that holds each observed key. A key with
+    no folder, or holding a policy wildcard character, stays exact; other ARNs are kept as they are."""
+    kept: set[str] = set()
+    folders: dict[str, set[str]] = defaultdict(set)
+    for resource in resources:
+        match = _S3_OBJECT.match(resource)
+        key = match.group(2) if match else ""
+        if match is None or "/" not in key or "*" in key or "?" in key or "$" in key:
+            kept.add(resource)
+            continue
+        folders[match.group(1)].add(key[: key.rindex("/") + 1])
+    for bucket, found in folders.items():
+        kept.update(f"{bucket}/{folder}*" for folder in _shortest(found))
+    return kept
+
+
+def _shortest(prefixes: set[str]) -> set[str]:
+    """Drop each prefix that another one in the set already covers (`a/b/` under `a/`)."""
+    return {p for p in prefixes if not any(p != other and p.startswith(other) for other in prefixes)}
+
+
+def narrowing_condition(observed: list[AuditRecord]) -> dict[str, Any]:
+    """The conditions every observed call of one action satisfied, for the keys in NARROWING_KEYS.
+
+    A key narrows only when every call carried it with a value: one call without it (a listing of the
+    whole bucket) means the grant cannot be narrowed by it without denying that call.
+    """
+    condition: dict[str, dict[str, Any]] = {}
+    for name in NARROWING_KEYS:
+        values: set[str] = set()
+        for record in observed:
+            value = _context_value(record, name)
+            if not value:
+                values = set()
+                break
+            values.update(value)
+        if not values:
+            continue
+        if name == "s3:prefix" and all(v.endswith("/") and not set(v) & set("*?$") for v in values):
+            patterns = sorted(f"{prefix}*" for prefix in _shortest(values))  # a folder and what lies below
+            condition.setdefault("StringLike", {})[name] = patterns[0] if len(patterns) == 1 else patterns
+        else:
+            exact = sorted(values)
+            condition.setdefault("StringEquals", {})[name] = exact[0] if len(exact) == 1 else exact
+    return condition
+
+
+def _context_value(record: AuditRecord, name: str) -> list[str]:
+    """The call's non-empty text values of one condition key (keys compare case-insensitively)."""
+    for key, value in record.context.items():
+        if key.lower() == name.lower():
+            items = value if isinstance(value, list | tuple) else [value]
+            texts = [item for item in items if isinstance(item, str)]
+            return texts if texts and len(texts) == len(items) and all(texts) else []
+    return []
 
 
 @dataclass

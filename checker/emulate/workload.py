@@ -18,6 +18,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError, ParamValidationError
 
 from checker.core.errors import InputError
+from checker.emulate.audit import AuditLog
 from checker.emulate.authorize import Verdict
 from checker.emulate.backends import Backend, client_session, moto_in_process
 from checker.emulate.hook import InProcessEnforcer
@@ -174,8 +175,10 @@ def run_workload(
     workload: Workload,
     permissions: Sequence[Mapping[str, Any] | str],
     boundary: Mapping[str, Any] | str | None = None,
+    audit: AuditLog | None = None,
 ) -> WorkloadReport:
-    """Run every step under the learner's role on a fresh moto and report each decision."""
+    """Run every step under the learner's role on a fresh moto and report each decision (and write each to
+    `audit`, the gateway's log format, when given: `iamlab generate-policy` reads it)."""
     for step in workload.steps:
         step.check()
     backend = moto_in_process(workload.region, workload.account)
@@ -195,7 +198,9 @@ def run_workload(
             RoleArn=f"arn:aws:iam::{workload.account}:role/{workload.role}", RoleSessionName="live-check"
         )["Credentials"]
         verdicts: list[Verdict] = []
-        enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, on_verdict=verdicts.append)
+        enforcer = InProcessEnforcer(
+            backend.authorizer, backend.credentials, on_verdict=verdicts.append, audit=audit
+        )
         clients: dict[str, Any] = {}
         results = []
         for step in workload.steps:

@@ -74,10 +74,13 @@ class Loc:
     def error_at(self, message: str, line: int, column: int, hint: str | None = None) -> InputError:
         """An error inside a string value (a CEL expression): line/column relative to that string."""
         base = self.where()
-        if base is not None and base.line is not None:
-            # The value starts at base (its opening quote); the expression's own line 1 starts one char later.
+        if base is not None and base.line is not None and base.column is not None:
+            found = _in_json_string(base.file, base.line, base.column, line, column)
+            if found is not None:
+                return InputError(message, Where(base.file, base.line, found, self.pointer), hint)
+            # Not a one-line JSON member (YAML, say): count from where the value is recorded.
             file_line = base.line + line - 1
-            file_column = (base.column or 1) + column if line == 1 else column
+            file_column = base.column + column if line == 1 else column
             return InputError(message, Where(base.file, file_line, file_column, self.pointer), hint)
         place = f"{self.label} field {self.field}" if self.pointer else self.label
         return InputError(
@@ -85,3 +88,68 @@ class Loc:
             None,
             hint,
         )
+
+
+def _in_json_string(path: str, line: int, column: int, inner_line: int, inner_column: int) -> int | None:
+    """The file column of (inner_line, inner_column) of a JSON string value whose member starts at
+    (line, column) as `"key": "value"` on one line, counting escapes (`\\"` is two characters in the
+    file, one in the value). None when the file does not read that way; errors only, so reading the file
+    again costs nothing on the way of a correct submission."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            rows = handle.read().split("\n")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not 0 < line <= len(rows):
+        return None
+    row = rows[line - 1]
+    i = _after_string(row, column - 1)
+    if i is None:
+        return None
+    while i < len(row) and row[i] in " \t":
+        i += 1
+    if i >= len(row) or row[i] != ":":
+        return None
+    i += 1
+    while i < len(row) and row[i] in " \t":
+        i += 1
+    if i >= len(row) or row[i] != '"':
+        return None
+    decoded = _decoded(row, i)
+    if decoded is None:
+        return None
+    value, raw_starts = decoded
+    lines = value.split("\n")
+    if not 0 < inner_line <= len(lines):
+        return None
+    offset = sum(len(text) + 1 for text in lines[: inner_line - 1]) + inner_column - 1
+    return raw_starts[min(offset, len(raw_starts) - 1)] + 1
+
+
+def _after_string(row: str, start: int) -> int | None:
+    """The index after the JSON string that starts at `start`, or None."""
+    decoded = _decoded(row, start)
+    return None if decoded is None else decoded[1][-1] + 1
+
+
+def _decoded(row: str, start: int) -> tuple[str, list[int]] | None:
+    """A JSON string starting at row[start] == '"': its characters, and for each the index in `row`
+    where it starts, plus the index of the closing quote last."""
+    if start >= len(row) or row[start] != '"':
+        return None
+    chars: list[str] = []
+    starts: list[int] = []
+    i = start + 1
+    while i < len(row):
+        ch = row[i]
+        if ch == '"':
+            return "".join(chars), [*starts, i]
+        starts.append(i)
+        if ch == "\\":
+            step = 6 if row[i + 1 : i + 2] == "u" else 2
+            chars.append({"n": "\n", "t": "\t"}.get(row[i + 1 : i + 2], "?"))
+            i += step
+        else:
+            chars.append(ch)
+            i += 1
+    return None

@@ -36,14 +36,15 @@ class Course:
         )
 
     def find(self, name: str) -> Path:
-        """A lab folder from its full id ('01-training-job'), its number ('01' or '1') or a path."""
+        """A lab folder from its full id ('01-training-job'), its number ('01' or '1'), its name without
+        the number ('training-job') or a path."""
         candidate = Path(name)
         if (candidate / "lab.yaml").is_file():
             return candidate
         folders = self.lab_folders()
         wanted = name.zfill(2) if name.isdigit() else None
         for folder in folders:
-            if folder.name == name or (wanted is not None and folder.name[:2] == wanted):
+            if folder.name == name or (wanted is not None and folder.name[:2] == wanted) or folder.name[3:] == name:
                 return folder
         known = ", ".join(folder.name for folder in folders) or "none found"
         raise InputError(f"no lab called {name!r} in {self.labs_dir}", hint=f"labs: {known}")
@@ -58,6 +59,13 @@ class Course:
             except InputError as exc:
                 found.append((folder, exc))
         return found
+
+    def next_step(self, lab: LabSpec) -> str:
+        """What a learner who just passed `lab` does next: the following lab, or the overview."""
+        later = [folder for folder in self.lab_folders() if folder.name > lab.id]
+        if later:
+            return f"next: `iamlab check {later[0].name[:2]}` ({later[0].name}), or `iamlab list` for every lab"
+        return "that was the last lab; `iamlab list` shows where you stand on every lab and cloud"
 
     def load(self, name: str) -> LabSpec:
         return load_lab(self.find(name))

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker.core.errors import InputError, Where
+from checker.grading.progress import Progress
 from checker.grading.result import LabResult
 from checker.grading.runner import grade
 from checker.grading.spec import LabSpec
 
 LEARNER_TIME_LIMIT = 300.0  # seconds per learner; a lab's proofs and live run take a few seconds
+PROGRESS_FILE = ".iamlab-progress.json"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class LearnerResult:
     learner: str
     result: LabResult | None
     error: str | None  # why the learner could not be graded (file, line, column and what is wrong)
+    attempts: int | None = None  # from a `.iamlab-progress.json` the learner handed in; None: not known
+    hints_used: int | None = None
 
     @property
     def score(self) -> int:
@@ -121,19 +125,44 @@ def grade_learner(lab: LabSpec, cloud: str, folder: Path, time_limit: float | No
         return LearnerResult(folder.name, None, problem)
     nested = folder / cloud
     submission = nested if nested.is_dir() else folder
+    attempts, hints = known_progress(folder, lab.id, cloud)
     try:
         with _time_limit(time_limit):
-            return LearnerResult(folder.name, grade(lab, cloud, submission), None)
+            return LearnerResult(folder.name, grade(lab, cloud, submission), None, attempts, hints)
     except LearnerTimeout:
         return LearnerResult(
-            folder.name, None, f"timed out: grading took longer than the {time_limit:g} s limit per learner"
+            folder.name,
+            None,
+            f"timed out: grading took longer than the {time_limit:g} s limit per learner",
+            attempts,
+            hints,
         )
     except InputError as exc:
-        return LearnerResult(folder.name, None, str(exc))
+        return LearnerResult(folder.name, None, str(exc), attempts, hints)
     except RecursionError:
-        return LearnerResult(folder.name, None, "a file is nested too deeply to grade")
+        return LearnerResult(folder.name, None, "a file is nested too deeply to grade", attempts, hints)
     except Exception as exc:  # noqa: BLE001 - one learner must never stop the class; the report shows it
-        return LearnerResult(folder.name, None, f"internal error while grading ({type(exc).__name__}: {exc})")
+        error = f"internal error while grading ({type(exc).__name__}: {exc})"
+        return LearnerResult(folder.name, None, error, attempts, hints)
+
+
+def known_progress(folder: Path, lab_id: str, cloud: str) -> tuple[int | None, int | None]:
+    """(attempts, hints used) from the learner's own `.iamlab-progress.json`, when they handed one in.
+
+    The file is the learner's: it is read as data through the same loader as their policies, and a
+    missing, damaged or linked file simply leaves both unknown.
+    """
+    path = folder / PROGRESS_FILE
+    if path.is_symlink() or not path.is_file():
+        return None, None
+    try:
+        progress = Progress.load(path)
+    except (InputError, OSError, RecursionError):
+        return None, None
+    if lab_id not in progress.labs or cloud not in progress.labs[lab_id]:
+        return None, None
+    entry = progress.get(lab_id, cloud)
+    return entry.attempts, entry.hints_used
 
 
 @contextmanager

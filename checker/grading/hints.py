@@ -27,3 +27,15 @@ def reveal_next(lab: LabSpec, cloud: str, progress: Progress) -> Revealed:
 def revealed(lab: LabSpec, cloud: str, progress: Progress) -> list[Hint]:
     """Hints the learner has already asked for (reports show these in full)."""
     return lab.hints_for(cloud)[: progress.get(lab.id, cloud).hints_used]
+
+
+def last_checked_cloud(lab: LabSpec, progress: Progress) -> str | None:
+    """The cloud of the learner's most recent `iamlab check` of this lab (hints follow it), if any."""
+    checked = [(entry.last_checked, cloud) for cloud, entry in progress.labs.get(lab.id, {}).items()
+               if entry.last_checked and cloud in lab.clouds]
+    return max(checked)[1] if checked else None
+
+
+def hint_command(lab: LabSpec, cloud: str) -> str:
+    """The command that reveals the next hint for this cloud (named whenever the lab has several)."""
+    return f"iamlab hint {lab.number}" + (f" --cloud {cloud}" if len(lab.clouds) > 1 else "")

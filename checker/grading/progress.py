@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -108,9 +109,14 @@ def _entry(values: Any) -> CloudProgress:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write a whole file so that readers see the old or the new content, never a mix."""
+    """Write a whole file so that readers see the old or the new content, never a mix.
+
+    The file gets the permissions a plain write would give it (an existing file's mode, else 0666 less the
+    umask), not the 0600 of the temporary file: a report is for the instructor's colleagues and web server.
+    """
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temp, _mode_for(path))
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
@@ -119,3 +125,12 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+        os.umask(mask)
+        return 0o666 & ~mask

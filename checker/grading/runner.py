@@ -33,7 +33,11 @@ def grade(
     if not folder.is_dir():
         raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
     lab_files = _LabFiles(lab)
-    files = {name: load_document(shown(inside(folder, relative))) for name, relative in spec.files.items()}
+    files = {
+        name: load_document(shown(inside(folder, relative)))
+        for name, relative in spec.files.items()
+        if not _left_out(spec, name, folder / relative)
+    }
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     started = _start_early(lab, spec, files) if early else {}
     try:
@@ -48,6 +52,11 @@ def grade(
         for handle in started.values():
             handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
     return score(lab, spec, checks)
+
+
+def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
+    """An optional file the learner did not write (a link, even a broken one, is read and judged)."""
+    return name in spec.optional_files and not path.exists() and not path.is_symlink()
 
 
 def _start_early(lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ _PARAMETER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _TOP_FIELDS = frozenset({"id", "title", "level", "summary", "workload", "parameters", "hints", "clouds"})
 _CLOUD_FIELDS = frozenset({"identity", "files", "answers", "setting", "pass_mark", "checks"})
 _HINT_FIELDS = frozenset({"id", "text", "cloud"})
+_FILE_FIELDS = frozenset({"path", "optional"})
 _COMMON_CHECK_FIELDS = frozenset({"id", "kind", "title", "points", "gate", "message", "fix", "hint", "partial"})
 
 
@@ -49,6 +50,7 @@ class CloudSpec:
     setting: dict[str, Any]  # what the lab provides around the submission; {file: ...} entries load files
     pass_mark: int
     checks: tuple[CheckSpec, ...]
+    optional_files: frozenset[str] = frozenset()  # logical names a submission may leave out
 
     @property
     def max_score(self) -> int:
@@ -163,8 +165,15 @@ def _hints(root: Node) -> list[Hint]:
 def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str]) -> CloudSpec:
     node.mapping(_CLOUD_FIELDS, {"files", "checks"})
     files: dict[str, str] = {}
+    optional: set[str] = set()
     for name, file_node in node.field("files").entries():
-        files[name] = relative_path(file_node)
+        if isinstance(file_node.value, dict):  # {path: custom-roles.json, optional: true}
+            file_node.mapping(_FILE_FIELDS, {"path"})
+            files[name] = relative_path(file_node.field("path"))
+            if file_node.flag("optional", False):
+                optional.add(name)
+        else:
+            files[name] = relative_path(file_node)
     if not files:
         raise node.field("files").error("files must name at least one submission file")
     answers = relative_path(node.field("answers")) if node.has("answers") else None
@@ -196,7 +205,7 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
         raise node.field("pass_mark").error(
             f"pass_mark {pass_mark} is more than the {max_score} points the checks award; no one could pass"
         )
-    return CloudSpec(cloud, identity, files, answers, setting, pass_mark, tuple(checks))
+    return CloudSpec(cloud, identity, files, answers, setting, pass_mark, tuple(checks), frozenset(optional))
 
 
 def _check(

@@ -4,11 +4,15 @@ Each lab keeps pristine copies of its starter files in `labs/NN-name/.starter/<c
 `<cloud>/` folder the learner edits. `iamlab reset` copies the submission files named in lab.yaml back
 from there. Tests grade the pristine copies, so "the untouched starter does not pass" holds even while
 a learner's working copy is edited.
+
+Reset never loses work: each edited file is first copied to `.iamlab-backups/<lab>/<cloud>/<time>/` in
+the course root (ignored by git), and the command asks before overwriting (`--yes` skips the question).
 """
 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from checker.core.errors import InputError, Where
@@ -16,14 +20,15 @@ from checker.grading.progress import write_atomically
 from checker.grading.spec import LabSpec
 
 STARTER_DIR = ".starter"
+BACKUP_DIR = ".iamlab-backups"
 
 
 def starter_folder(lab: LabSpec, cloud: str) -> Path:
     return lab.folder / STARTER_DIR / cloud
 
 
-def restore(lab: LabSpec, cloud: str) -> list[str]:
-    """Copy every starter file back; returns the files that changed (unchanged ones are left alone)."""
+def pending(lab: LabSpec, cloud: str) -> list[str]:
+    """The submission files that differ from the starter (edited, deleted or replaced by a link)."""
     spec = lab.cloud(cloud)
     source = starter_folder(lab, spec.cloud)
     target = lab.folder / spec.cloud
@@ -34,17 +39,44 @@ def restore(lab: LabSpec, cloud: str) -> list[str]:
             Where(str(source)),
             "the lab's author must keep the starter files in .starter/<cloud>/ (see docs/lab-format.md)",
         )
-    changed: list[str] = []
-    for name in spec.submission_paths:
-        original = (source / name).read_text(encoding="utf-8")
+    return [
+        name
+        for name in spec.submission_paths
+        if _read(target / name) != (source / name).read_text(encoding="utf-8")
+    ]
+
+
+def edited(lab: LabSpec, cloud: str, names: list[str]) -> list[str]:
+    """Of `names`, the files the learner has (a deleted file has nothing to lose)."""
+    target = lab.folder / lab.cloud(cloud).cloud
+    return [name for name in names if (target / name).is_file() and not (target / name).is_symlink()]
+
+
+def backup(lab: LabSpec, cloud: str, names: list[str], backups: Path, now: datetime | None = None) -> Path | None:
+    """Copy the learner's current `names` to `backups/<lab>/<cloud>/<UTC time>/`; returns that folder."""
+    keep = edited(lab, cloud, names)
+    if not keep:
+        return None
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S.%fZ")
+    folder = backups / lab.id / lab.cloud(cloud).cloud / stamp
+    source = lab.folder / lab.cloud(cloud).cloud
+    for name in keep:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / name, folder / name)
+    return folder
+
+
+def restore(lab: LabSpec, cloud: str) -> list[str]:
+    """Copy every starter file back; returns the files that changed (unchanged ones are left alone)."""
+    spec = lab.cloud(cloud)
+    source = starter_folder(lab, spec.cloud)
+    target = lab.folder / spec.cloud
+    changed = pending(lab, cloud)
+    for name in changed:
         destination = target / name  # a link here is replaced by the file itself, never followed
-        current = _read(destination)
-        if current == original:
-            continue
         destination.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(destination, original)
+        write_atomically(destination, (source / name).read_text(encoding="utf-8"))
         shutil.copymode(source / name, destination)
-        changed.append(name)
     return changed
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -152,7 +154,7 @@ def test_revealed_hint_appears_in_the_report(iamlab: Run, course: Path) -> None:
 
 def test_reset_restores_the_starter(iamlab: Run, course: Path, lab_dir: Path) -> None:
     write(lab_dir / "aws" / "permissions.json", "{}")
-    code, out, _ = iamlab("reset", "01", "--root", str(course))
+    code, out, _ = iamlab("reset", "01", "--yes", "--root", str(course))
     assert code == 0 and "permissions.json" in out
     assert (lab_dir / "aws" / "permissions.json").read_text() == (lab_dir / ".starter/aws/permissions.json").read_text()
     code, out, _ = iamlab("reset", "01", "--root", str(course))
@@ -226,3 +228,47 @@ def test_check_refuses_a_fifo_instead_of_hanging(course: Path, solution_dir: Pat
     assert done.returncode == 2, done.stderr
     assert "permissions.json: this is a FIFO (named pipe), not a regular file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+class _Terminal(io.StringIO):
+    """Standard input as a terminal where the learner types `answer`."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n"])
+def test_reset_asks_before_overwriting_edited_files(
+    iamlab: Run, course: Path, lab_dir: Path, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    write(lab_dir / "aws" / "permissions.json", '{"mine": true}')
+    monkeypatch.setattr("sys.stdin", _Terminal(answer))
+    code, out, _ = iamlab("reset", "01", "--root", str(course))
+    assert code == 1 and "overwrite your edited permissions.json" in out and "nothing changed" in out
+    assert (lab_dir / "aws" / "permissions.json").read_text() == '{"mine": true}'
+    assert not (course / ".iamlab-backups").exists()
+
+
+def test_reset_without_a_terminal_needs_yes(iamlab: Run, course: Path, lab_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(lab_dir / "aws" / "permissions.json", '{"mine": true}')
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = iamlab("reset", "01", "--root", str(course))
+    assert code == 2 and "would overwrite your edited permissions.json" in err and "--yes" in err
+    assert (lab_dir / "aws" / "permissions.json").read_text() == '{"mine": true}'
+
+
+def test_reset_keeps_a_timestamped_backup_ignored_by_git(
+    iamlab: Run, course: Path, lab_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(lab_dir / "aws" / "permissions.json", '{"mine": true}')
+    (lab_dir / "aws" / "trust.json").unlink()  # deleted: restored, nothing to back up
+    monkeypatch.setattr("sys.stdin", _Terminal("y\n"))
+    code, out, _ = iamlab("reset", "01", "--root", str(course))
+    assert code == 0 and "restored" in out
+    (saved,) = (course / ".iamlab-backups" / "01-fixture-train" / "aws").iterdir()
+    assert re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z", saved.name) and str(saved) in out
+    assert sorted(path.name for path in saved.iterdir()) == ["permissions.json"]
+    assert (saved / "permissions.json").read_text() == '{"mine": true}'
+    assert (lab_dir / "aws" / "trust.json").is_file()
+    ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().split()
+    assert ".iamlab-backups/" in ignored

@@ -45,12 +45,12 @@ WRONG: list[tuple[str, Callable[[Assignments, list[dict[str, Any]]], None], set[
     (
         "reader assigned on the whole storage account",
         lambda a, r: reader(a).update(scope=DATASETS, condition=None, conditionVersion=None),
-        {"least-privilege", "common-traps"},
+        {"least-privilege", "common-traps", "lists-nothing-else"},
     ),
     (
         "no path condition on reads",
         lambda a, r: reader(a).update(condition=None, conditionVersion=None),
-        {"least-privilege", "common-traps"},
+        {"least-privilege", "common-traps", "lists-nothing-else"},
     ),
     (
         "path condition without its slash",
@@ -84,9 +84,17 @@ WRONG: list[tuple[str, Callable[[Assignments, list[dict[str, Any]]], None], set[
         {"least-privilege", "common-traps"},
     ),
     (
+        # The issue: reads narrowed by path, listing left open, scored full marks. List Blobs is authorized on
+        # the container with the request's prefix (Azure ABAC: "List blobs" offers the request attribute
+        # Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix, and no blob path).
+        "listing left open by a path-only condition",
+        lambda a, r: reader(a).update(condition=reader(a)["condition"].split(" AND ((")[0]),
+        {"lists-nothing-else", "least-privilege"},
+    ),
+    (
         "no read at all",
         lambda a, r: a.pop(0),
-        {"reads-dataset"},
+        {"reads-dataset", "lists-dataset-prefix"},
     ),
 ]
 

@@ -336,6 +336,27 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
+# Lark's names for the tokens a learner most often leaves out, as they are written.
+_TOKEN_TEXT = {"RPAR": ")", "RSQB": "]", "RBRACE": "}", "COMMA": ",", "LPAR": "(", "COLON": ":",
+               "STRING_LIT": "a quoted text", "IDENT": "a name", "__ANON_0": "||", "__ANON_1": "&&",
+               "__ANON_4": "==", "__ANON_5": "!="}
+
+
+def _parse_problem(cause: BaseException | None) -> str:
+    """What the parser found where it stopped (cel-python keeps lark's error as the context)."""
+    if isinstance(cause, lark.exceptions.UnexpectedToken):
+        expected = sorted(_TOKEN_TEXT[name] for name in cause.expected if name in _TOKEN_TEXT)
+        wanted = f"; expected {' or '.join(expected)}" if expected and len(expected) <= 4 else ""
+        if cause.token.type == "$END":
+            return "the expression ends too early" + (wanted or "; something is missing at its end")
+        return f"unexpected {cause.token.value!r}{wanted}"
+    if isinstance(cause, lark.exceptions.UnexpectedCharacters):
+        if cause.char in "\"'":
+            return f"the text starting with {cause.char} is never closed"
+        return f"unexpected character {cause.char!r}" + (" (CEL compares with ==)" if cause.char == "=" else "")
+    return "a syntax error"
+
+
 @functools.lru_cache(maxsize=4096)
 def _compile_cached(expression: str, deny: bool) -> CompiledCondition:
     if _bracket_depth(expression) > MAX_NESTING:
@@ -347,9 +368,13 @@ def _compile_cached(expression: str, deny: bool) -> CompiledCondition:
     except CELParseError as exc:
         line = int(getattr(exc, "line", None) or 1)
         column = int(getattr(exc, "column", None) or 1)
-        first = str(exc.args[0]).splitlines()[0] if exc.args else ""
+        cause = exc.__context__
+        if isinstance(cause, lark.exceptions.UnexpectedToken) and cause.token.type == "$END":
+            # Lark places the end at the last token's start; parsing failed where the text ran out.
+            rows = expression.split("\n")
+            line, column = len(rows), len(rows[-1]) + 1
         raise _LocatedError(
-            f"the condition is not valid CEL (syntax error near {first.strip()[:60]!r})",
+            f"the condition is not valid CEL: {_parse_problem(cause)}",
             line,
             column,
             "check brackets, quotes and operators (&&, ||, !) at that position",

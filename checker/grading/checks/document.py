@@ -131,6 +131,12 @@ def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
         return f"{document.path} has no {expectation.path}: add it"
     for pointer, value in selected:
         where = document.locate(pointer)
+        if expectation.has_equals and _json_type(value) != _json_type(expectation.equals):
+            return (
+                f"{expectation.path} at {where} is {_json_type(value)} {json.dumps(value)}, but a JSON "
+                f"{_json_type(expectation.equals)} is expected: write {json.dumps(expectation.equals)}"
+                + (" without quotes" if isinstance(value, str) else "")
+            )
         if expectation.has_equals and not json_equal(value, expectation.equals):
             return f"{expectation.path} at {where} is {json.dumps(value)}, which is not what this lab needs"
         if expectation.starts_with is not None and (
@@ -139,3 +145,18 @@ def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
             allowed = " or ".join(expectation.starts_with)
             return f"{expectation.path} at {where} is {json.dumps(value)}; it must lie under {allowed}"
     return None
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type name a learner sees in their file ("true" in quotes is text, not a boolean)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "null"

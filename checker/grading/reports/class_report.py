@@ -8,9 +8,11 @@ import json
 from html import escape
 from typing import Any
 
-from checker.grading.classroom import ClassReport
+from checker.core.findings import Counterexample
+from checker.grading.classroom import ClassReport, LearnerResult
 from checker.grading.reports.cells import spreadsheet_cell as _safe_cell
 from checker.grading.reports.html_report import page
+from checker.grading.result import CheckResult
 
 CLASS_FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 
@@ -27,6 +29,8 @@ def to_json(report: ClassReport) -> dict[str, Any]:
                 "score": learner.score,
                 "passed": learner.passed,
                 "error": learner.error,
+                "attempts": learner.attempts,
+                "hints_used": learner.hints_used,
                 "result": learner.result.to_json() if learner.result else None,
             }
             for learner in report.learners
@@ -73,39 +77,85 @@ def render_csv(report: ClassReport) -> str:
     return buffer.getvalue()
 
 
+CLASS_STYLE = """
+details.learner summary { cursor: pointer; }
+details.learner .check { margin: 6px 0 10px 0; }
+details.learner .error, td.error { color: #cf222e; }
+details.learner pre { background: #f6f8fa; padding: 4px 8px; white-space: pre-wrap; margin: 2px 0; }
+"""
+
+
 def render_html(report: ClassReport) -> str:
+    """One row per learner (score, passed, attempts and hints where known) and a drill-down per learner:
+    every failing check's message, other failures, counterexample and fix, or why it was not graded."""
     learners = report.learners
     passed = sum(1 for learner in learners if learner.passed)
-    rows = []
-    for learner in learners:
-        state = "pass" if learner.passed else "fail"
-        note = escape(learner.error) if learner.error else ""
-        if learner.result is not None and not learner.passed:
-            failing = [check for check in learner.result.checks if not check.passed]
-            note = "failing: " + escape(", ".join(check.id for check in failing))
-            # Every problem of every failing check, not only a count of them.
-            note += "<ul>" + "".join(
-                f"<li>{escape(check.id)}: {escape(line)}</li>" for check in failing for line in check.failures
-            ) + "</ul>"
-        rows.append(
-            f'<tr class="{state}"><td>{escape(learner.learner)}</td><td>{learner.score}/{report.max_score}</td>'
-            f'<td class="state">{state}</td><td>{note}</td></tr>'
-        )
+    rows = [_learner_row(learner, report.max_score) for learner in learners]
     check_rows = [
         f"<tr><td>{escape(summary.id)}</td><td>{escape(summary.kind)}</td><td>{summary.passed}</td>"
         f"<td>{summary.failed}</td><td>{summary.not_graded}</td></tr>"
         for summary in report.check_summaries()
     ]
     body = (
+        f"<style>{CLASS_STYLE}</style>"
         f"<p>{len(learners)} learner(s), {passed} passed; pass mark {report.pass_mark}/{report.max_score}.</p>"
+        "<h2>Learners</h2>"
+        '<table class="iamlab learners"><thead><tr><th>learner</th><th>score</th><th>passed</th><th>attempts</th>'
+        f"<th>hints</th><th>details</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<h2>Checks the class fails most</h2>"
         '<table class="iamlab"><thead><tr><th>check</th><th>kind</th><th>passed</th><th>failed</th>'
         f"<th>not graded</th></tr></thead><tbody>{''.join(check_rows)}</tbody></table>"
-        "<h2>Learners</h2>"
-        '<table class="iamlab"><thead><tr><th>learner</th><th>score</th><th>result</th><th>notes</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return page(f"{report.lab.id} ({report.cloud}): class report", body)
+
+
+def _known(value: int | None) -> str:
+    return "unknown" if value is None else str(value)
+
+
+def _learner_row(learner: LearnerResult, max_score: int) -> str:
+    state = "pass" if learner.passed else "fail"
+    if learner.result is None:
+        summary = f"not graded: {learner.error or 'unknown error'}"
+        drill = f'<p class="error">Not graded: {escape(learner.error or "unknown error")}</p>'
+    else:
+        failing = [check for check in learner.result.checks if not check.passed]
+        summary = f"{len(failing)} failing check(s)" if failing else "every check passes"
+        drill = "".join(_failing_check(check) for check in failing) or "<p>Every check passes.</p>"
+    return (
+        f'<tr class="{state}"><td>{escape(learner.learner)}</td><td>{learner.score}/{max_score}</td>'
+        f'<td class="state">{"yes" if learner.passed else "no"}</td><td>{_known(learner.attempts)}</td>'
+        f"<td>{_known(learner.hints_used)}</td>"
+        f'<td><details class="learner" data-learner="{escape(learner.learner)}"><summary>{escape(summary)}</summary>'
+        f"{drill}</details></td></tr>"
+    )
+
+
+def _failing_check(check: CheckResult) -> str:
+    required = " (required)" if check.gate else ""
+    parts = [
+        f'<div class="check"><strong>{escape(check.id)}</strong>{required}: {check.points}/{check.max_points}',
+        f"<p>{escape(check.message)}</p>",
+    ]
+    if check.failures:
+        # Every problem of the check, not only a count of them.
+        parts.append(
+            "<ul>" + "".join(f"<li>{escape(check.id)}: {escape(line)}</li>" for line in check.failures) + "</ul>"
+        )
+    if check.counterexample is not None:
+        parts.append(f"<p>Counterexample:</p><pre>{escape(_counterexample(check.counterexample))}</pre>")
+    if check.fix:
+        parts.append(f"<p><em>How to fix:</em> {escape(check.fix)}</p>")
+    return "".join(parts) + "</div>"
+
+
+def _counterexample(example: Counterexample) -> str:
+    lines = [f"action: {example.action}", f"resource: {example.resource}"]
+    if example.principal:
+        lines.append(f"principal: {example.principal}")
+    if example.context:
+        lines.append("context: " + json.dumps(example.context, sort_keys=True, default=str))
+    return "\n".join(lines)
 
 
 def render(report: ClassReport, format: str) -> str:

@@ -8,7 +8,7 @@ from checker.aws.analyze.examples import arn_shape_items
 from checker.aws.analyze.findings.base import display, element_pointers, finding, statement_actions
 from checker.aws.analyze.globs import Unsupported, arn_pieces
 from checker.aws.analyze.regions import Item, explore, items_of
-from checker.aws.policy import Effect, Policy, PolicyKind
+from checker.aws.policy import Effect, Policy, PolicyKind, Statement
 from checker.aws.services import s3 as s3_rules
 from checker.aws.variables import has_variables
 from checker.core.findings import Finding
@@ -48,18 +48,58 @@ def check(policy: Policy) -> list[Finding]:
         ):
             if not pattern.universal:
                 continue
-            scoped = [a for a in statement_actions(statement) if _has_resource_types(a)]
+            scoped = [
+                a for a in statement_actions(statement) if _has_resource_types(a) and not _narrowed(a, statement)
+            ]
             if scoped:
                 found.append(
-                    finding(
-                        "AWS-RESOURCE-STAR",
-                        policy,
-                        pointer,
-                        f'Resource "*" in statement {statement.label}, but {display(scoped)} '
-                        "can be limited to specific resources",
-                    )
+                    finding("AWS-RESOURCE-STAR", policy, pointer, _resource_star_message(statement, scoped))
                 )
     return found
+
+
+def _resource_star_message(statement: Statement, actions: list[str]) -> str:
+    """Say what would limit each action: the resource types it supports, or a condition key when its
+    only resource type is optional (Resource "*" is then right for calls that name no such resource)."""
+    parts = []
+    for action in actions:
+        info = catalog.action_info(action)
+        if info is None:
+            continue
+        text = f"{info.service}:{info.name} can be limited to {', '.join(info.resource_types)} resources"
+        keys = [key for key in info.condition_keys if not key.lower().startswith("aws:")]
+        if _only_optional_type(action) and keys:
+            text += f', or keep "*" and narrow it with a condition on {" or ".join(keys)}'
+        parts.append(text)
+    shown = "; ".join(parts[:3]) + (f"; and {len(parts) - 3} more action(s)" if len(parts) > 3 else "")
+    return f'Resource "*" in statement {statement.label}, but {shown or display(actions) + " can be limited"}'
+
+
+def _only_optional_type(action: str) -> bool:
+    """The Service Authorization Reference lists exactly one resource type for the action and marks it
+    optional ("If the resource type is optional (not indicated as required), then you can choose to use
+    one of the optional resource types"): a call that names no such resource is authorized on "*"."""
+    types = catalog.resource_types_of(action)
+    return len(types) == 1 and not types[0][1]
+
+
+def _narrowed(action: str, statement: Statement) -> bool:
+    """Resource "*" is the right element when the action's only resource type is optional and the
+    statement narrows the action with one of its own condition keys (cloudwatch:PutMetricData with
+    cloudwatch:namespace). A clause narrows only when it must match a present key: not IfExists, not
+    ForAllValues (both hold when the key is absent), not a negated operator, not Null."""
+    info = catalog.action_info(action)
+    if info is None or not _only_optional_type(action):
+        return False
+    own = {key.lower() for key in info.condition_keys if not key.lower().startswith("aws:")}
+    return any(
+        clause.key_lower in own
+        and not clause.if_exists
+        and clause.set_operator != "ForAllValues"
+        and "not" not in clause.operator_text.lower()
+        and clause.operator_text.lower() != "null"
+        for clause in statement.conditions
+    )
 
 
 def _mismatches(policy: Policy) -> list[Finding]:
