@@ -35,15 +35,17 @@ def raw() -> dict[str, Any]:
 def starts_and_kinds(paths: Any) -> dict[str, list[list[str]]]:
     result: dict[str, list[list[str]]] = {}
     for path in paths:
-        result.setdefault(path.start.split(":")[-1], []).append([s.kind for s in path.steps])
+        result.setdefault(path.start.split(":")[-1], []).append(
+            [s.technique_id or s.kind for s in path.steps]
+        )
     return result
 
 
 def test_known_paths_of_the_sample_account() -> None:
     found = starts_and_kinds(escalation_paths(snapshot()))
-    assert found["user/scientist"] == [["pass-role", "admin"]]
-    assert found["user/ci"] == [["trust-rewrite", "admin"]]
-    assert found["user/helpdesk"] == [["policy-write"]]
+    assert found["user/scientist"] == [["sagemaker-002", "admin"]]
+    assert found["user/ci"] == [["iam-012", "admin"]]
+    assert found["user/helpdesk"] == [["iam-013", "admin"]]
     assert found["user/boss"] == [["admin"]]
     assert "user/analyst" not in found  # can assume the reader role, which reads data only
     assert "role/reader" not in found
@@ -81,7 +83,7 @@ def test_assume_chain_to_admin() -> None:
     reader = next(r for r in data["roles"] if r["name"] == "reader")
     reader["attached"] = ["AdministratorAccess"]
     found = starts_and_kinds(escalation_paths(snapshot(data)))
-    assert found["user/analyst"] == [["assume", "admin"]]
+    assert found["user/analyst"] == [["sts-001", "admin"]]
 
 
 def test_self_policy_write() -> None:
@@ -100,7 +102,7 @@ def test_self_policy_write() -> None:
         }
     }
     paths = [p for p in escalation_paths(snapshot(data)) if p.start.endswith("user/analyst")]
-    assert [s.kind for s in paths[0].steps] == ["policy-write"]
+    assert [s.technique_id for s in paths[0].steps] == ["iam-007"]
     assert "iam:PutUserPolicy" in paths[0].describe()
 
 
