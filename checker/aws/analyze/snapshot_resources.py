@@ -176,8 +176,8 @@ KINDS: tuple[ResourceKind, ...] = (
         "stackset",
         {"StackSetName": "name", "Id": "id"},
         ("administration_role", "execution_role"),
-        ("instances",),
-        what="CloudFormation StackSet",
+        lists=("instances",),
+        what="CloudFormation StackSet (instances: the account/region pairs it is deployed to)",
     ),
     ResourceKind(
         "apprunner_services",
