@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from escalation_cases import Case, cases  # noqa: E402
 
 from checker.aws.analyze import escalation_paths, load_snapshot  # noqa: E402
-from checker.aws.analyze.escalation import Account, Path as EscalationPath  # noqa: E402
+from checker.aws.analyze.escalation import Account  # noqa: E402
+from checker.aws.analyze.escalation import Path as EscalationPath  # noqa: E402
 from checker.core.source import parse_json  # noqa: E402
 
 
@@ -85,7 +86,9 @@ def main(quiet: bool = False) -> dict[str, Any]:
         if not quiet:
             mark = "ok " if found and is_named and not alarms else "!! "
             extra = f" false alarms without {', '.join(alarms)}" if alarms else ""
-            print(f"{mark}{case.id:34} detected={found!s:5} named={is_named!s:5} cloudsplaining={cs!s:5} widened={wide!s:5} {seconds:5.2f}s{extra}")
+            print(
+                f"{mark}{case.id:34} detected={found!s:5} named={is_named!s:5} cloudsplaining={cs!s:5} widened={wide!s:5} {seconds:5.2f}s{extra}"
+            )
     total = len(rows)
     summary = {
         "cases": total,

@@ -40,14 +40,18 @@ def arn(service: str, rest: str, region: str = REGION) -> str:
 def trust(*services: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": list(services)}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": list(services)}, "Action": "sts:AssumeRole"}
+        ],
     }
 
 
 def trust_aws(*principals: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "sts:AssumeRole"}
+        ],
     }
 
 
@@ -81,7 +85,11 @@ class Case:
             for action, resource in self.perms
             if action != drop
         ] + copy.deepcopy(self.extra)
-        attack = {"Version": "2012-10-17", "Statement": statements or [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}
+        attack = {
+            "Version": "2012-10-17",
+            "Statement": statements
+            or [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}],
+        }
         policies = {"AdministratorAccess": ADMIN, "BucketRead": BUCKET_READ, "attack": attack}
         policies.update(copy.deepcopy(self.policies))
         users = copy.deepcopy(self.users)
@@ -98,7 +106,8 @@ class Case:
             users.append(attacker)
         data: dict[str, Any] = {
             "account": ACCOUNT,
-            "description": f"{self.id}: {self.name} ({self.source})" + (f"; control without {drop}" if drop else ""),
+            "description": f"{self.id}: {self.name} ({self.source})"
+            + (f"; control without {drop}" if drop else ""),
             "policies": policies,
             "groups": copy.deepcopy(self.groups),
             "users": users,
@@ -109,10 +118,14 @@ class Case:
         return data
 
     def controls(self) -> list[str]:
-        return list(dict.fromkeys(self.essential if self.essential is not None else [a for a, _ in self.perms]))
+        return list(
+            dict.fromkeys(self.essential if self.essential is not None else [a for a, _ in self.perms])
+        )
 
 
-def target_role(*services: str, attached: str = "AdministratorAccess", name: str = "target", **extra: Any) -> dict[str, Any]:
+def target_role(
+    *services: str, attached: str = "AdministratorAccess", name: str = "target", **extra: Any
+) -> dict[str, Any]:
     role = {"name": name, "trust": trust(*services), "attached": [attached]}
     role.update(extra)
     return role
@@ -131,7 +144,16 @@ def passrole(id: str, actions: list[str], service: str, source: str = PF, **kw: 
     return Case(id, name, source, perms, roles=roles, **kw)
 
 
-def takeover(id: str, actions: list[str], resource_arn: str, kind: str, entry: dict[str, Any], service: str, source: str = PF, **kw: Any) -> Case:
+def takeover(
+    id: str,
+    actions: list[str],
+    resource_arn: str,
+    kind: str,
+    entry: dict[str, Any],
+    service: str,
+    source: str = PF,
+    **kw: Any,
+) -> Case:
     """existing-passrole: actions on an existing resource that runs as the (admin) target role."""
     name = " + ".join(actions)
     perms = [(a, resource_arn) for a in actions]
@@ -159,7 +181,10 @@ APP_ROLE = target_role("ecs-tasks.amazonaws.com", name="app", attached="BucketRe
 TARGET_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/target-policy"
 # Grants nothing the attacker lacks (sts:GetCallerIdentity is always allowed): reaching the role alone
 # is no escalation, so the controls without the policy write must find nothing.
-TARGET_POLICY_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}
+TARGET_POLICY_DOC = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}],
+}
 
 
 def cases() -> list[Case]:
@@ -167,119 +192,520 @@ def cases() -> list[Case]:
     found = [
         # ---------------- new-passrole (pathfinding.cloud) ----------------
         passrole("apprunner-001", ["apprunner:CreateService"], "tasks.apprunner.amazonaws.com"),
-        passrole("bedrock-001", ["bedrock-agentcore:CreateCodeInterpreter", "bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"], "bedrock-agentcore.amazonaws.com"),
+        passrole(
+            "bedrock-001",
+            [
+                "bedrock-agentcore:CreateCodeInterpreter",
+                "bedrock-agentcore:StartCodeInterpreterSession",
+                "bedrock-agentcore:InvokeCodeInterpreter",
+            ],
+            "bedrock-agentcore.amazonaws.com",
+        ),
         passrole("cloudformation-001", ["cloudformation:CreateStack"], "cloudformation.amazonaws.com"),
-        passrole("cloudformation-003", ["cloudformation:CreateStackSet", "cloudformation:CreateStackInstances"], "cloudformation.amazonaws.com"),
-        passrole("codebuild-001", ["codebuild:CreateProject", "codebuild:StartBuild"], "codebuild.amazonaws.com"),
-        passrole("codebuild-004", ["codebuild:CreateProject", "codebuild:StartBuildBatch"], "codebuild.amazonaws.com"),
-        passrole("datapipeline-001", ["datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition", "datapipeline:ActivatePipeline"], "datapipeline.amazonaws.com"),
+        passrole(
+            "cloudformation-003",
+            ["cloudformation:CreateStackSet", "cloudformation:CreateStackInstances"],
+            "cloudformation.amazonaws.com",
+        ),
+        passrole(
+            "codebuild-001", ["codebuild:CreateProject", "codebuild:StartBuild"], "codebuild.amazonaws.com"
+        ),
+        passrole(
+            "codebuild-004",
+            ["codebuild:CreateProject", "codebuild:StartBuildBatch"],
+            "codebuild.amazonaws.com",
+        ),
+        passrole(
+            "datapipeline-001",
+            [
+                "datapipeline:CreatePipeline",
+                "datapipeline:PutPipelineDefinition",
+                "datapipeline:ActivatePipeline",
+            ],
+            "datapipeline.amazonaws.com",
+        ),
         passrole("ec2-001", ["ec2:RunInstances"], "ec2.amazonaws.com"),
         passrole("ec2-003", ["ec2:RequestSpotInstances"], "ec2.amazonaws.com"),
-        passrole("ecs-001", ["ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:CreateService"], "ecs-tasks.amazonaws.com"),
-        passrole("ecs-002", ["ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:RunTask"], "ecs-tasks.amazonaws.com"),
-        passrole("ecs-003", ["ecs:RegisterTaskDefinition", "ecs:CreateService"], "ecs-tasks.amazonaws.com", resources={"ecs_clusters": [CLUSTER]}),
-        passrole("ecs-004", ["ecs:RegisterTaskDefinition", "ecs:RunTask"], "ecs-tasks.amazonaws.com", resources={"ecs_clusters": [CLUSTER]}),
-        passrole("ecs-005", ["ecs:RegisterTaskDefinition", "ecs:StartTask"], "ecs-tasks.amazonaws.com", resources={"ecs_clusters": [{"name": "prod", "container_instances": True}]}),
+        passrole(
+            "ecs-001",
+            ["ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:CreateService"],
+            "ecs-tasks.amazonaws.com",
+        ),
+        passrole(
+            "ecs-002",
+            ["ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+            "ecs-tasks.amazonaws.com",
+        ),
+        passrole(
+            "ecs-003",
+            ["ecs:RegisterTaskDefinition", "ecs:CreateService"],
+            "ecs-tasks.amazonaws.com",
+            resources={"ecs_clusters": [CLUSTER]},
+        ),
+        passrole(
+            "ecs-004",
+            ["ecs:RegisterTaskDefinition", "ecs:RunTask"],
+            "ecs-tasks.amazonaws.com",
+            resources={"ecs_clusters": [CLUSTER]},
+        ),
+        passrole(
+            "ecs-005",
+            ["ecs:RegisterTaskDefinition", "ecs:StartTask"],
+            "ecs-tasks.amazonaws.com",
+            resources={"ecs_clusters": [{"name": "prod", "container_instances": True}]},
+        ),
         passrole("glue-001", ["glue:CreateDevEndpoint"], "glue.amazonaws.com"),
         passrole("glue-003", ["glue:CreateJob", "glue:StartJobRun"], "glue.amazonaws.com"),
         passrole("glue-004", ["glue:CreateJob", "glue:CreateTrigger"], "glue.amazonaws.com"),
-        passrole("glue-005", ["glue:UpdateJob", "glue:StartJobRun"], "glue.amazonaws.com", resources={"glue_jobs": [{"name": "etl"}]}),
-        passrole("glue-006", ["glue:UpdateJob", "glue:CreateTrigger"], "glue.amazonaws.com", resources={"glue_jobs": [{"name": "etl"}]}),
+        passrole(
+            "glue-005",
+            ["glue:UpdateJob", "glue:StartJobRun"],
+            "glue.amazonaws.com",
+            resources={"glue_jobs": [{"name": "etl"}]},
+        ),
+        passrole(
+            "glue-006",
+            ["glue:UpdateJob", "glue:CreateTrigger"],
+            "glue.amazonaws.com",
+            resources={"glue_jobs": [{"name": "etl"}]},
+        ),
         passrole("lambda-001", ["lambda:CreateFunction", "lambda:InvokeFunction"], "lambda.amazonaws.com"),
-        passrole("lambda-002", ["lambda:CreateFunction", "lambda:CreateEventSourceMapping"], "lambda.amazonaws.com"),
+        passrole(
+            "lambda-002", ["lambda:CreateFunction", "lambda:CreateEventSourceMapping"], "lambda.amazonaws.com"
+        ),
         passrole("lambda-006", ["lambda:CreateFunction", "lambda:AddPermission"], "lambda.amazonaws.com"),
         passrole("sagemaker-001", ["sagemaker:CreateNotebookInstance"], "sagemaker.amazonaws.com"),
         passrole("sagemaker-002", ["sagemaker:CreateTrainingJob"], "sagemaker.amazonaws.com"),
         passrole("sagemaker-003", ["sagemaker:CreateProcessingJob"], "sagemaker.amazonaws.com"),
         # ---------------- new-passrole (pathfinding-labs only) ----------------
-        passrole("ecs-007", ["ecs:RegisterContainerInstance", "ecs:StartTask"], "ecs-tasks.amazonaws.com", PL, resources={"ecs_clusters": [CLUSTER], "ecs_task_definitions": [TASK_DEF]}, roles=[APP_ROLE]),
-        passrole("ecs-008", ["ecs:RunTask"], "ecs-tasks.amazonaws.com", PL, resources={"ecs_clusters": [CLUSTER], "ecs_task_definitions": [TASK_DEF]}, roles=[APP_ROLE]),
-        passrole("ecs-009", ["ecs:StartTask"], "ecs-tasks.amazonaws.com", PL, resources={"ecs_clusters": [{"name": "prod", "container_instances": True}], "ecs_task_definitions": [TASK_DEF]}, roles=[APP_ROLE]),
+        passrole(
+            "ecs-007",
+            ["ecs:RegisterContainerInstance", "ecs:StartTask"],
+            "ecs-tasks.amazonaws.com",
+            PL,
+            resources={"ecs_clusters": [CLUSTER], "ecs_task_definitions": [TASK_DEF]},
+            roles=[APP_ROLE],
+        ),
+        passrole(
+            "ecs-008",
+            ["ecs:RunTask"],
+            "ecs-tasks.amazonaws.com",
+            PL,
+            resources={"ecs_clusters": [CLUSTER], "ecs_task_definitions": [TASK_DEF]},
+            roles=[APP_ROLE],
+        ),
+        passrole(
+            "ecs-009",
+            ["ecs:StartTask"],
+            "ecs-tasks.amazonaws.com",
+            PL,
+            resources={
+                "ecs_clusters": [{"name": "prod", "container_instances": True}],
+                "ecs_task_definitions": [TASK_DEF],
+            },
+            roles=[APP_ROLE],
+        ),
         passrole("glue-007", ["glue:CreateSession", "glue:RunStatement"], "glue.amazonaws.com", PL),
         # ---------------- existing-passrole: take over a resource ----------------
-        takeover("apprunner-002", ["apprunner:UpdateService"], arn("apprunner", "service/web/abc123"), "apprunner_services", {"name": "web", "id": "abc123", "instance_role": "target"}, "tasks.apprunner.amazonaws.com"),
-        takeover("bedrock-002", ["bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"], arn("bedrock-agentcore", "code-interpreter-custom/ci-1"), "agentcore_code_interpreters", {"id": "ci-1", "role": "target"}, "bedrock-agentcore.amazonaws.com"),
-        takeover("cloudformation-002", ["cloudformation:UpdateStack"], arn("cloudformation", "stack/infra/1111"), "cloudformation_stacks", {"name": "infra", "id": "1111", "role": "target"}, "cloudformation.amazonaws.com"),
-        takeover("cloudformation-005", ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"], arn("cloudformation", "stack/infra/1111"), "cloudformation_stacks", {"name": "infra", "id": "1111", "role": "target"}, "cloudformation.amazonaws.com"),
-        takeover("codebuild-002", ["codebuild:StartBuild"], arn("codebuild", "project/build"), "codebuild_projects", {"name": "build", "role": "target"}, "codebuild.amazonaws.com"),
-        takeover("codebuild-003", ["codebuild:StartBuildBatch"], arn("codebuild", "project/build"), "codebuild_projects", {"name": "build", "role": "target", "batch": True}, "codebuild.amazonaws.com"),
-        takeover("ec2instanceconnect-003", ["ec2-instance-connect:SendSSHPublicKey"], arn("ec2", "instance/i-0abc"), "ec2_instances", {"id": "i-0abc", "role": "target", "instance_connect": True}, "ec2.amazonaws.com"),
-        takeover("ec2-002", ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], arn("ec2", "instance/i-0abc"), "ec2_instances", {"id": "i-0abc", "role": "target"}, "ec2.amazonaws.com"),
-        takeover("ec2-004", ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"], arn("ec2", "launch-template/lt-0abc"), "ec2_launch_templates", {"id": "lt-0abc", "role": "target"}, "ec2.amazonaws.com"),
-        takeover("ecs-006", ["ecs:ExecuteCommand", "ecs:DescribeTasks"], arn("ecs", "task/prod/0f1e2d"), "ecs_tasks", {"cluster": "prod", "id": "0f1e2d", "task_role": "target", "execute_command": True}, "ecs-tasks.amazonaws.com", PL),
-        takeover("glue-002", ["glue:UpdateDevEndpoint"], arn("glue", "devEndpoint/dev"), "glue_dev_endpoints", {"name": "dev", "role": "target"}, "glue.amazonaws.com"),
-        takeover("lambda-003", ["lambda:UpdateFunctionCode"], fn, "lambda_functions", {"name": "victim", "role": "target", "event_sources": [arn("sqs", "jobs")]}, "lambda.amazonaws.com"),
-        takeover("lambda-004", ["lambda:UpdateFunctionCode", "lambda:InvokeFunction"], fn, "lambda_functions", {"name": "victim", "role": "target"}, "lambda.amazonaws.com"),
-        takeover("lambda-005", ["lambda:UpdateFunctionCode", "lambda:AddPermission"], fn, "lambda_functions", {"name": "victim", "role": "target"}, "lambda.amazonaws.com"),
-        takeover("sagemaker-004", ["sagemaker:CreatePresignedNotebookInstanceUrl"], arn("sagemaker", "notebook-instance/nb"), "sagemaker_notebooks", {"name": "nb", "role": "target"}, "sagemaker.amazonaws.com"),
-        takeover("ssm-001", ["ssm:StartSession"], arn("ec2", "instance/i-0abc"), "ec2_instances", {"id": "i-0abc", "role": "target", "ssm_managed": True}, "ec2.amazonaws.com"),
-        takeover("ssm-002", ["ssm:SendCommand"], arn("ec2", "instance/i-0abc"), "ec2_instances", {"id": "i-0abc", "role": "target", "ssm_managed": True}, "ec2.amazonaws.com"),
-        Case(
-            "sagemaker-005", "sagemaker:CreateNotebookInstanceLifecycleConfig + sagemaker:StopNotebookInstance + sagemaker:UpdateNotebookInstance + sagemaker:StartNotebookInstance", PF,
-            [("sagemaker:CreateNotebookInstanceLifecycleConfig", "*")] + [(a, arn("sagemaker", "notebook-instance/nb")) for a in ("sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance")],
-            roles=[target_role("sagemaker.amazonaws.com")], resources={"sagemaker_notebooks": [{"name": "nb", "role": "target"}]},
+        takeover(
+            "apprunner-002",
+            ["apprunner:UpdateService"],
+            arn("apprunner", "service/web/abc123"),
+            "apprunner_services",
+            {"name": "web", "id": "abc123", "instance_role": "target"},
+            "tasks.apprunner.amazonaws.com",
+        ),
+        takeover(
+            "bedrock-002",
+            ["bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter"],
+            arn("bedrock-agentcore", "code-interpreter-custom/ci-1"),
+            "agentcore_code_interpreters",
+            {"id": "ci-1", "role": "target"},
+            "bedrock-agentcore.amazonaws.com",
+        ),
+        takeover(
+            "cloudformation-002",
+            ["cloudformation:UpdateStack"],
+            arn("cloudformation", "stack/infra/1111"),
+            "cloudformation_stacks",
+            {"name": "infra", "id": "1111", "role": "target"},
+            "cloudformation.amazonaws.com",
+        ),
+        takeover(
+            "cloudformation-005",
+            ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"],
+            arn("cloudformation", "stack/infra/1111"),
+            "cloudformation_stacks",
+            {"name": "infra", "id": "1111", "role": "target"},
+            "cloudformation.amazonaws.com",
+        ),
+        takeover(
+            "codebuild-002",
+            ["codebuild:StartBuild"],
+            arn("codebuild", "project/build"),
+            "codebuild_projects",
+            {"name": "build", "role": "target"},
+            "codebuild.amazonaws.com",
+        ),
+        takeover(
+            "codebuild-003",
+            ["codebuild:StartBuildBatch"],
+            arn("codebuild", "project/build"),
+            "codebuild_projects",
+            {"name": "build", "role": "target", "batch": True},
+            "codebuild.amazonaws.com",
+        ),
+        takeover(
+            "ec2instanceconnect-003",
+            ["ec2-instance-connect:SendSSHPublicKey"],
+            arn("ec2", "instance/i-0abc"),
+            "ec2_instances",
+            {"id": "i-0abc", "role": "target", "instance_connect": True},
+            "ec2.amazonaws.com",
+        ),
+        takeover(
+            "ec2-002",
+            ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"],
+            arn("ec2", "instance/i-0abc"),
+            "ec2_instances",
+            {"id": "i-0abc", "role": "target"},
+            "ec2.amazonaws.com",
+        ),
+        takeover(
+            "ec2-004",
+            ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+            arn("ec2", "launch-template/lt-0abc"),
+            "ec2_launch_templates",
+            {"id": "lt-0abc", "role": "target"},
+            "ec2.amazonaws.com",
+        ),
+        takeover(
+            "ecs-006",
+            ["ecs:ExecuteCommand", "ecs:DescribeTasks"],
+            arn("ecs", "task/prod/0f1e2d"),
+            "ecs_tasks",
+            {"cluster": "prod", "id": "0f1e2d", "task_role": "target", "execute_command": True},
+            "ecs-tasks.amazonaws.com",
+            PL,
+        ),
+        takeover(
+            "glue-002",
+            ["glue:UpdateDevEndpoint"],
+            arn("glue", "devEndpoint/dev"),
+            "glue_dev_endpoints",
+            {"name": "dev", "role": "target"},
+            "glue.amazonaws.com",
+        ),
+        takeover(
+            "lambda-003",
+            ["lambda:UpdateFunctionCode"],
+            fn,
+            "lambda_functions",
+            {"name": "victim", "role": "target", "event_sources": [arn("sqs", "jobs")]},
+            "lambda.amazonaws.com",
+        ),
+        takeover(
+            "lambda-004",
+            ["lambda:UpdateFunctionCode", "lambda:InvokeFunction"],
+            fn,
+            "lambda_functions",
+            {"name": "victim", "role": "target"},
+            "lambda.amazonaws.com",
+        ),
+        takeover(
+            "lambda-005",
+            ["lambda:UpdateFunctionCode", "lambda:AddPermission"],
+            fn,
+            "lambda_functions",
+            {"name": "victim", "role": "target"},
+            "lambda.amazonaws.com",
+        ),
+        takeover(
+            "sagemaker-004",
+            ["sagemaker:CreatePresignedNotebookInstanceUrl"],
+            arn("sagemaker", "notebook-instance/nb"),
+            "sagemaker_notebooks",
+            {"name": "nb", "role": "target"},
+            "sagemaker.amazonaws.com",
+        ),
+        takeover(
+            "ssm-001",
+            ["ssm:StartSession"],
+            arn("ec2", "instance/i-0abc"),
+            "ec2_instances",
+            {"id": "i-0abc", "role": "target", "ssm_managed": True},
+            "ec2.amazonaws.com",
+        ),
+        takeover(
+            "ssm-002",
+            ["ssm:SendCommand"],
+            arn("ec2", "instance/i-0abc"),
+            "ec2_instances",
+            {"id": "i-0abc", "role": "target", "ssm_managed": True},
+            "ec2.amazonaws.com",
         ),
         Case(
-            "cloudformation-004", "iam:PassRole + cloudformation:UpdateStackSet", PF,
-            [("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/stackset-admin"), ("cloudformation:UpdateStackSet", arn("cloudformation", "stackset/org-baseline:22"))],
-            roles=[target_role("cloudformation.amazonaws.com"), {"name": "stackset-admin", "trust": trust("cloudformation.amazonaws.com"), "attached": ["BucketRead"]}],
-            resources={"cloudformation_stacksets": [{"name": "org-baseline", "id": "22", "administration_role": "stackset-admin", "execution_role": "target", "instances": [f"{ACCOUNT}/{REGION}"]}]},
+            "sagemaker-005",
+            "sagemaker:CreateNotebookInstanceLifecycleConfig + sagemaker:StopNotebookInstance + sagemaker:UpdateNotebookInstance + sagemaker:StartNotebookInstance",
+            PF,
+            [("sagemaker:CreateNotebookInstanceLifecycleConfig", "*")]
+            + [
+                (a, arn("sagemaker", "notebook-instance/nb"))
+                for a in (
+                    "sagemaker:StopNotebookInstance",
+                    "sagemaker:UpdateNotebookInstance",
+                    "sagemaker:StartNotebookInstance",
+                )
+            ],
+            roles=[target_role("sagemaker.amazonaws.com")],
+            resources={"sagemaker_notebooks": [{"name": "nb", "role": "target"}]},
+        ),
+        Case(
+            "cloudformation-004",
+            "iam:PassRole + cloudformation:UpdateStackSet",
+            PF,
+            [
+                ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/stackset-admin"),
+                ("cloudformation:UpdateStackSet", arn("cloudformation", "stackset/org-baseline:22")),
+            ],
+            roles=[
+                target_role("cloudformation.amazonaws.com"),
+                {
+                    "name": "stackset-admin",
+                    "trust": trust("cloudformation.amazonaws.com"),
+                    "attached": ["BucketRead"],
+                },
+            ],
+            resources={
+                "cloudformation_stacksets": [
+                    {
+                        "name": "org-baseline",
+                        "id": "22",
+                        "administration_role": "stackset-admin",
+                        "execution_role": "target",
+                        "instances": [f"{ACCOUNT}/{REGION}"],
+                    }
+                ]
+            },
         ),
         # ---------------- principal access ----------------
         principal_case("sts-001", [("sts:AssumeRole", TARGET)], roles=[ROLE_TRUSTS_ATTACKER]),
         principal_case("iam-002", [("iam:CreateAccessKey", VICTIM)], users=[ADMIN_USER]),
-        principal_case("iam-003", [("iam:CreateAccessKey", VICTIM), ("iam:DeleteAccessKey", VICTIM)], users=[dict(ADMIN_USER, access_keys=2)]),
+        principal_case(
+            "iam-003",
+            [("iam:CreateAccessKey", VICTIM), ("iam:DeleteAccessKey", VICTIM)],
+            users=[dict(ADMIN_USER, access_keys=2)],
+        ),
         principal_case("iam-004", [("iam:CreateLoginProfile", VICTIM)], users=[ADMIN_USER]),
-        principal_case("iam-006", [("iam:UpdateLoginProfile", VICTIM)], users=[dict(ADMIN_USER, login_profile=True)]),
+        principal_case(
+            "iam-006", [("iam:UpdateLoginProfile", VICTIM)], users=[dict(ADMIN_USER, login_profile=True)]
+        ),
         principal_case("iam-012", [("iam:UpdateAssumeRolePolicy", TARGET)], roles=[ROLE_TRUSTS_NOBODY]),
-        principal_case("iam-014", [("iam:AttachRolePolicy", TARGET), ("sts:AssumeRole", TARGET)], roles=[dict(ROLE_TRUSTS_ATTACKER, attached=[])]),
-        principal_case("iam-015", [("iam:AttachUserPolicy", VICTIM), ("iam:CreateAccessKey", VICTIM)], users=[{"name": "victim"}]),
-        principal_case("iam-016", [("iam:CreatePolicyVersion", TARGET_POLICY), ("sts:AssumeRole", TARGET)], policies={"target-policy": TARGET_POLICY_DOC}, roles=[dict(ROLE_TRUSTS_ATTACKER, attached=["target-policy"])]),
-        principal_case("iam-017", [("iam:PutRolePolicy", TARGET), ("sts:AssumeRole", TARGET)], roles=[dict(ROLE_TRUSTS_ATTACKER, attached=[])]),
-        principal_case("iam-018", [("iam:PutUserPolicy", VICTIM), ("iam:CreateAccessKey", VICTIM)], users=[{"name": "victim"}]),
-        principal_case("iam-019", [("iam:AttachRolePolicy", TARGET), ("iam:UpdateAssumeRolePolicy", TARGET)], roles=[dict(ROLE_TRUSTS_NOBODY, attached=[])]),
-        principal_case("iam-020", [("iam:CreatePolicyVersion", TARGET_POLICY), ("iam:UpdateAssumeRolePolicy", TARGET)], policies={"target-policy": TARGET_POLICY_DOC}, roles=[dict(ROLE_TRUSTS_NOBODY, attached=["target-policy"])]),
-        principal_case("iam-021", [("iam:PutRolePolicy", TARGET), ("iam:UpdateAssumeRolePolicy", TARGET)], roles=[dict(ROLE_TRUSTS_NOBODY, attached=[])]),
+        principal_case(
+            "iam-014",
+            [("iam:AttachRolePolicy", TARGET), ("sts:AssumeRole", TARGET)],
+            roles=[dict(ROLE_TRUSTS_ATTACKER, attached=[])],
+        ),
+        principal_case(
+            "iam-015",
+            [("iam:AttachUserPolicy", VICTIM), ("iam:CreateAccessKey", VICTIM)],
+            users=[{"name": "victim"}],
+        ),
+        principal_case(
+            "iam-016",
+            [("iam:CreatePolicyVersion", TARGET_POLICY), ("sts:AssumeRole", TARGET)],
+            policies={"target-policy": TARGET_POLICY_DOC},
+            roles=[dict(ROLE_TRUSTS_ATTACKER, attached=["target-policy"])],
+        ),
+        principal_case(
+            "iam-017",
+            [("iam:PutRolePolicy", TARGET), ("sts:AssumeRole", TARGET)],
+            roles=[dict(ROLE_TRUSTS_ATTACKER, attached=[])],
+        ),
+        principal_case(
+            "iam-018",
+            [("iam:PutUserPolicy", VICTIM), ("iam:CreateAccessKey", VICTIM)],
+            users=[{"name": "victim"}],
+        ),
+        principal_case(
+            "iam-019",
+            [("iam:AttachRolePolicy", TARGET), ("iam:UpdateAssumeRolePolicy", TARGET)],
+            roles=[dict(ROLE_TRUSTS_NOBODY, attached=[])],
+        ),
+        principal_case(
+            "iam-020",
+            [("iam:CreatePolicyVersion", TARGET_POLICY), ("iam:UpdateAssumeRolePolicy", TARGET)],
+            policies={"target-policy": TARGET_POLICY_DOC},
+            roles=[dict(ROLE_TRUSTS_NOBODY, attached=["target-policy"])],
+        ),
+        principal_case(
+            "iam-021",
+            [("iam:PutRolePolicy", TARGET), ("iam:UpdateAssumeRolePolicy", TARGET)],
+            roles=[dict(ROLE_TRUSTS_NOBODY, attached=[])],
+        ),
         # ---------------- self-escalation ----------------
         principal_case("iam-001", [("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/attack")]),
-        principal_case("iam-005", [("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/attacker-role")], attacker_role={"name": "attacker-role", "trust": trust("ec2.amazonaws.com")}),
+        principal_case(
+            "iam-005",
+            [("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/attacker-role")],
+            attacker_role={"name": "attacker-role", "trust": trust("ec2.amazonaws.com")},
+        ),
         principal_case("iam-007", [("iam:PutUserPolicy", ATTACKER)]),
         principal_case("iam-008", [("iam:AttachUserPolicy", ATTACKER)]),
-        principal_case("iam-009", [("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/attacker-role")], attacker_role={"name": "attacker-role", "trust": trust("ec2.amazonaws.com")}),
-        principal_case("iam-010", [("iam:AttachGroupPolicy", f"arn:aws:iam::{ACCOUNT}:group/team")], groups=[{"name": "team", "members": ["attacker"]}]),
-        principal_case("iam-011", [("iam:PutGroupPolicy", f"arn:aws:iam::{ACCOUNT}:group/team")], groups=[{"name": "team", "members": ["attacker"]}]),
-        principal_case("iam-013", [("iam:AddUserToGroup", f"arn:aws:iam::{ACCOUNT}:group/admins")], groups=[{"name": "admins", "attached": ["AdministratorAccess"]}]),
+        principal_case(
+            "iam-009",
+            [("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/attacker-role")],
+            attacker_role={"name": "attacker-role", "trust": trust("ec2.amazonaws.com")},
+        ),
+        principal_case(
+            "iam-010",
+            [("iam:AttachGroupPolicy", f"arn:aws:iam::{ACCOUNT}:group/team")],
+            groups=[{"name": "team", "members": ["attacker"]}],
+        ),
+        principal_case(
+            "iam-011",
+            [("iam:PutGroupPolicy", f"arn:aws:iam::{ACCOUNT}:group/team")],
+            groups=[{"name": "team", "members": ["attacker"]}],
+        ),
+        principal_case(
+            "iam-013",
+            [("iam:AddUserToGroup", f"arn:aws:iam::{ACCOUNT}:group/admins")],
+            groups=[{"name": "admins", "attached": ["AdministratorAccess"]}],
+        ),
         # ---------------- iam-vulnerable modules not in pathfinding.cloud ----------------
-        principal_case("iv-privesc2", [("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/attack")], IV),
+        principal_case(
+            "iv-privesc2", [("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/attack")], IV
+        ),
         # ---------------- to-bucket: a permission that is not admin (pathfinding-labs) ----------------
-        principal_case("sts-001-to-bucket", [("sts:AssumeRole", TARGET)], PL, expect="new", technique="sts-001", roles=[dict(ROLE_TRUSTS_ATTACKER, attached=["BucketRead"])]),
-        principal_case("iam-002-to-bucket", [("iam:CreateAccessKey", VICTIM)], PL, expect="new", technique="iam-002", users=[{"name": "victim", "attached": ["BucketRead"]}]),
-        principal_case("iam-012-to-bucket", [("iam:UpdateAssumeRolePolicy", TARGET)], PL, expect="new", technique="iam-012", roles=[dict(ROLE_TRUSTS_NOBODY, attached=["BucketRead"])]),
-        passrole("glue-001-to-bucket", ["glue:CreateDevEndpoint"], "glue.amazonaws.com", PL, expect="new", technique="glue-001", attached="BucketRead"),
-        takeover("ssm-001-to-bucket", ["ssm:StartSession"], arn("ec2", "instance/i-0abc"), "ec2_instances", {"id": "i-0abc", "role": "target"}, "ec2.amazonaws.com", PL, expect="new", technique="ssm-001", attached="BucketRead"),
+        principal_case(
+            "sts-001-to-bucket",
+            [("sts:AssumeRole", TARGET)],
+            PL,
+            expect="new",
+            technique="sts-001",
+            roles=[dict(ROLE_TRUSTS_ATTACKER, attached=["BucketRead"])],
+        ),
+        principal_case(
+            "iam-002-to-bucket",
+            [("iam:CreateAccessKey", VICTIM)],
+            PL,
+            expect="new",
+            technique="iam-002",
+            users=[{"name": "victim", "attached": ["BucketRead"]}],
+        ),
+        principal_case(
+            "iam-012-to-bucket",
+            [("iam:UpdateAssumeRolePolicy", TARGET)],
+            PL,
+            expect="new",
+            technique="iam-012",
+            roles=[dict(ROLE_TRUSTS_NOBODY, attached=["BucketRead"])],
+        ),
+        passrole(
+            "glue-001-to-bucket",
+            ["glue:CreateDevEndpoint"],
+            "glue.amazonaws.com",
+            PL,
+            expect="new",
+            technique="glue-001",
+            attached="BucketRead",
+        ),
+        takeover(
+            "ssm-001-to-bucket",
+            ["ssm:StartSession"],
+            arn("ec2", "instance/i-0abc"),
+            "ec2_instances",
+            {"id": "i-0abc", "role": "target"},
+            "ec2.amazonaws.com",
+            PL,
+            expect="new",
+            technique="ssm-001",
+            attached="BucketRead",
+        ),
         # ---------------- multi-hop (pathfinding-labs) ----------------
         Case(
-            "lambda-004-to-iam-002-to-admin", "lambda:UpdateFunctionCode + lambda:InvokeFunction, then iam:CreateAccessKey", PL,
-            [("lambda:UpdateFunctionCode", fn), ("lambda:InvokeFunction", fn)], technique="iam-002",
-            roles=[{"name": "fn-role", "trust": trust("lambda.amazonaws.com"), "inline": {"keys": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": VICTIM}]}}}],
-            users=[ADMIN_USER], resources={"lambda_functions": [{"name": "victim", "role": "fn-role"}]},
+            "lambda-004-to-iam-002-to-admin",
+            "lambda:UpdateFunctionCode + lambda:InvokeFunction, then iam:CreateAccessKey",
+            PL,
+            [("lambda:UpdateFunctionCode", fn), ("lambda:InvokeFunction", fn)],
+            technique="iam-002",
+            roles=[
+                {
+                    "name": "fn-role",
+                    "trust": trust("lambda.amazonaws.com"),
+                    "inline": {
+                        "keys": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": VICTIM}
+                            ],
+                        }
+                    },
+                }
+            ],
+            users=[ADMIN_USER],
+            resources={"lambda_functions": [{"name": "victim", "role": "fn-role"}]},
         ),
         Case(
-            "sts-001-to-ecs-002-to-admin", "sts:AssumeRole, then iam:PassRole + ecs:CreateCluster + ecs:RegisterTaskDefinition + ecs:RunTask", PL,
-            [("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/deployer")], technique="ecs-002",
+            "sts-001-to-ecs-002-to-admin",
+            "sts:AssumeRole, then iam:PassRole + ecs:CreateCluster + ecs:RegisterTaskDefinition + ecs:RunTask",
+            PL,
+            [("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/deployer")],
+            technique="ecs-002",
             roles=[
-                {"name": "deployer", "trust": trust_aws(ROOT), "inline": {"ecs": {"Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": TARGET},
-                    {"Effect": "Allow", "Action": ["ecs:CreateCluster", "ecs:RegisterTaskDefinition", "ecs:RunTask"], "Resource": "*"}]}}},
+                {
+                    "name": "deployer",
+                    "trust": trust_aws(ROOT),
+                    "inline": {
+                        "ecs": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": TARGET},
+                                {
+                                    "Effect": "Allow",
+                                    "Action": [
+                                        "ecs:CreateCluster",
+                                        "ecs:RegisterTaskDefinition",
+                                        "ecs:RunTask",
+                                    ],
+                                    "Resource": "*",
+                                },
+                            ],
+                        }
+                    },
+                },
                 target_role("ecs-tasks.amazonaws.com"),
             ],
         ),
         Case(
-            "role-chain-to-s3", "sts:AssumeRole, then sts:AssumeRole to a role that reads the bucket", PL,
-            [("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/hop1")], expect="new", technique="sts-001",
+            "role-chain-to-s3",
+            "sts:AssumeRole, then sts:AssumeRole to a role that reads the bucket",
+            PL,
+            [("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/hop1")],
+            expect="new",
+            technique="sts-001",
             roles=[
-                {"name": "hop1", "trust": trust_aws(ROOT), "inline": {"hop": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/hop2"}]}}},
-                {"name": "hop2", "trust": trust_aws(f"arn:aws:iam::{ACCOUNT}:role/hop1"), "attached": ["BucketRead"]},
+                {
+                    "name": "hop1",
+                    "trust": trust_aws(ROOT),
+                    "inline": {
+                        "hop": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sts:AssumeRole",
+                                    "Resource": f"arn:aws:iam::{ACCOUNT}:role/hop2",
+                                }
+                            ],
+                        }
+                    },
+                },
+                {
+                    "name": "hop2",
+                    "trust": trust_aws(f"arn:aws:iam::{ACCOUNT}:role/hop1"),
+                    "attached": ["BucketRead"],
+                },
             ],
         ),
     ]
@@ -293,7 +719,9 @@ def main(directory: str) -> None:
         (out / f"{case.id}.json").write_text(json.dumps(case.snapshot(), indent=1) + "\n")
         for action in case.controls():
             name = action.replace(":", "-")
-            (out / f"{case.id}.without-{name}.json").write_text(json.dumps(case.snapshot(action), indent=1) + "\n")
+            (out / f"{case.id}.without-{name}.json").write_text(
+                json.dumps(case.snapshot(action), indent=1) + "\n"
+            )
 
 
 if __name__ == "__main__":

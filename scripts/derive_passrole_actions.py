@@ -86,7 +86,8 @@ def derive() -> dict[str, Any]:
             shape = model.operation_model(operation).input_shape
             members = role_members(shape) if shape is not None else []
             info = catalog.action_info(f"{prefix}:{operation}")
-            if members and info is not None:
+            # Only writes pass a role (reads and deletes name one); IAM's own actions manage roles.
+            if members and info is not None and info.access_level == "Write" and info.service != "iam":
                 actions[info.full_name] = {
                     "members": members,
                     "principals": PRINCIPALS.get(info.service, [f"{info.service}.amazonaws.com"]),

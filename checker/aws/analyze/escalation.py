@@ -435,8 +435,7 @@ class Account:
                 passed = self.snapshot.role(resource.roles.get(str(field_name), "")) if field_name else role
                 if passed is None:
                     return None
-                listed = technique.requires.get("passed", ())
-                services: tuple[str, ...] = tuple(listed) if isinstance(listed, tuple) else ()
+                services = technique.passes_to
                 granted = next(
                     (
                         g

@@ -22,6 +22,7 @@ from typing import Any
 
 from checker.aws import catalog
 from checker.aws.analyze.inclusion import CallerSetting, Question
+from checker.aws.analyze.keys import ALWAYS_PRESENT
 from checker.aws.analyze.recheck import principal_context
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.policy import Effect, Policy, PolicyKind, parse_policy
@@ -52,7 +53,6 @@ NEVER_SENT = (
 )
 TOKEN_ISSUE_TIME = "aws:tokenissuetime"
 SESSION_TIME = "2026-01-01T00:00:00Z"  # shown when a check needs the key but not a particular value
-_NOTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Caller:
     policies: tuple[Policy, ...]
     boundary: Policy | None
     session: bool  # temporary credentials (a role session)
+    anyone: bool = False  # the linter's caller: who it is (aws:PrincipalArn, ...) is left to the solver
 
 
 def new_resource_pattern(action: str, account: str) -> str:
@@ -220,13 +221,15 @@ class Access:
             name="the request looked for",
             kind=PolicyKind.IDENTITY,
         )
-        known = dict(principal_context(caller.arn))
+        known = {} if caller.anyone else dict(principal_context(caller.arn))
         known.update({k.lower(): v for k, v in fixed.items()})
         absent = tuple(k for k in NEVER_SENT if k not in known)
-        present = (TOKEN_ISSUE_TIME,) if caller.session else ()
+        present: tuple[str, ...] = (TOKEN_ISSUE_TIME,) if caller.session else ()
+        if caller.anyone:
+            present += ALWAYS_PRESENT
 
         def confirm(example: Counterexample) -> bool:
-            context = dict(example.context)
+            context = {**fixed, **example.context}  # the solver leaves fixed keys out of its examples
             if caller.session and not any(k.lower() == TOKEN_ISSUE_TIME for k in context):
                 context["aws:TokenIssueTime"] = SESSION_TIME
             return self._allowed(caller, example.action, example.resource, context, resource_policy)
@@ -254,5 +257,8 @@ def _as_identity(policy: Policy, caller: str) -> Policy:
     return replace(policy, kind=PolicyKind.IDENTITY, statements=statements)
 
 
-def nothing() -> Policy:
-    return parse_policy(_NOTHING, name="no access", kind=PolicyKind.IDENTITY)
+def anyone(policy: Policy) -> Caller:
+    """The linter's caller: any principal holding this policy alone."""
+    return Caller(
+        "arn:aws:iam::000000000000:user/holder", "000000000000", (policy,), None, False, anyone=True
+    )

@@ -52,6 +52,12 @@ class Technique:
     def actions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(n.action for n in self.needs))
 
+    @property
+    def passes_to(self) -> tuple[str, ...]:
+        """The service principals its iam:PassRole names in iam:PassedToService (one of them)."""
+        listed = self.requires.get("passed", ())
+        return self.services or (tuple(str(s) for s in listed) if isinstance(listed, tuple) else ())
+
 
 # Prerequisites a technique names (decided on the snapshot by escalation.py):
 # flag:<name> the resource has the flag; noflag:<name> it does not; items:<name> it lists some;
