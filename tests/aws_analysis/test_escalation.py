@@ -134,3 +134,56 @@ def test_malformed_snapshots_are_input_errors_with_a_location(change: Any, messa
 
 def test_snapshot_from_plain_data_still_loads() -> None:
     assert len(load_snapshot(LoadedDocument("memory", raw(), {})).principals) == 7
+
+
+RESOURCE_ERRORS = [
+    (lambda d: d.update(resources={"lambda": []}), "unknown resource kind 'lambda'"),
+    (lambda d: d.update(resources={"lambda_functions": [{"name": "f", "role": "nobody"}]}), "not one"),
+    (lambda d: d.update(resources={"lambda_functions": [{"name": "f:x"}]}), "plain identifier"),
+    (
+        lambda d: d.update(resources={"lambda_functions": [{"name": "f", "colour": "red"}]}),
+        "unknown field 'colour'",
+    ),
+    (lambda d: d.update(resources={"ec2_instances": [{"id": "i-1", "ssm_managed": "yes"}]}), "true or false"),
+    (
+        lambda d: d.update(resources={"lambda_functions": [{"name": "f"}, {"name": "f"}]}),
+        "listed twice",
+    ),
+    (lambda d: d["groups"][0].update(members=["ghost"]), "not a user"),
+    (lambda d: d["users"][0].update(access_keys=3), "0, 1 or 2"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), RESOURCE_ERRORS)
+def test_malformed_resources_are_input_errors_with_a_location(change: Any, message: str) -> None:
+    data = raw()
+    change(data)
+    with pytest.raises(InputError, match=message) as info:
+        snapshot(data)
+    assert info.value.where is not None and info.value.where.file == "snapshot.json"
+
+
+def test_resource_arns_follow_the_catalogs_formats() -> None:
+    data = raw()
+    data["resources"] = {
+        "lambda_functions": [{"name": "score", "role": "ops", "region": "eu-west-1"}],
+        "ecs_task_definitions": [{"family": "web", "revision": 3, "task_role": "ops"}],
+        "cloudformation_stacks": [{"name": "infra", "id": "abc", "role": "ops"}],
+    }
+    arns = {r.arn for r in snapshot(data).resources}
+    assert arns == {
+        "arn:aws:lambda:eu-west-1:111122223333:function:score",
+        "arn:aws:ecs:us-east-1:111122223333:task-definition/web:3",
+        "arn:aws:cloudformation:us-east-1:111122223333:stack/infra/abc",
+    }
+
+
+def test_group_members_are_merged_with_user_groups() -> None:
+    data = raw()
+    data["groups"][0]["members"] = ["analyst"]
+    loaded = snapshot(data)
+    analyst = loaded.by_arn("arn:aws:iam::111122223333:user/analyst")
+    assert analyst is not None and analyst.groups == ("admins",)
+    assert set(loaded.group_members["admins"]) == {"analyst", "boss"}
+    found = starts_and_kinds(escalation_paths(loaded))
+    assert found["user/analyst"] == [["admin"]]

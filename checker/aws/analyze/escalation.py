@@ -109,7 +109,8 @@ class Path:
             if step.kind == "admin":
                 lines.append(f"  {number}. {step.explanation}")
                 continue
-            lines.append(f"  {number}. [{step.technique_id}] {step.technique}: {step.explanation}")
+            also = f" (also: {', '.join(step.also[:5])})" if step.also else ""
+            lines.append(f"  {number}. [{step.technique_id}] {step.technique}: {step.explanation}{also}")
             for request in step.requests:
                 context = f" with {_context_text(request.context)}" if request.context else ""
                 lines.append(f"       {request.action} on {request.resource}{context}")

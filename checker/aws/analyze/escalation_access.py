@@ -171,7 +171,7 @@ class Access:
         if caller.session:
             base.setdefault("aws:TokenIssueTime", SESSION_TIME)
         if concrete and self._allowed(caller, action, resource, base, resource_policy):
-            return Granted(action, resource, base)
+            return Granted(action, resource, _shown(base, caller, resource_policy))
         sides = [list(caller.policies)] + ([[caller.boundary]] if caller.boundary else [])
         if resource_policy is not None:
             sides = [[_as_identity(resource_policy, caller.arn)]] + sides
@@ -243,7 +243,20 @@ class Access:
         context.update(fixed)
         if caller.session:
             context.setdefault("aws:TokenIssueTime", SESSION_TIME)
-        return Granted(action, example.resource, context)
+        return Granted(action, example.resource, _shown(context, caller, resource_policy))
+
+
+def _shown(context: Mapping[str, Any], caller: Caller, resource_policy: Policy | None) -> dict[str, Any]:
+    """The context without aws:TokenIssueTime when no condition reads it (every session sends it)."""
+    policies = [*caller.policies, caller.boundary, resource_policy]
+    read = any(
+        clause.key_lower == TOKEN_ISSUE_TIME
+        for policy in policies
+        if policy is not None
+        for statement in policy.statements
+        for clause in statement.conditions
+    )
+    return {k: v for k, v in context.items() if read or k.lower() != TOKEN_ISSUE_TIME}
 
 
 def _as_identity(policy: Policy, caller: str) -> Policy:
