@@ -187,3 +187,24 @@ def test_group_members_are_merged_with_user_groups() -> None:
     assert set(loaded.group_members["admins"]) == {"analyst", "boss"}
     found = starts_and_kinds(escalation_paths(loaded))
     assert found["user/analyst"] == [["admin"]]
+
+
+def test_an_aws_managed_policy_named_by_its_arn_cannot_be_rewritten() -> None:
+    """IAM User Guide, "AWS managed policies": "You cannot change the permissions defined in AWS managed
+    policies." A policy keyed by its AWS ARN keeps it, so CreatePolicyVersion on it leads nowhere."""
+    data = raw()
+    managed = "arn:aws:iam::aws:policy/ReadOnlyData"
+    data["policies"][managed] = data["policies"]["ReadData"]
+    analyst = next(u for u in data["users"] if u["name"] == "analyst")
+    analyst["attached"] = [managed]
+    analyst["inline"] = {
+        "versions": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"}],
+        }
+    }
+    data["roles"] = [r for r in data["roles"] if r["name"] != "reader"]  # its ReadData could be rewritten
+    assert "user/analyst" not in starts_and_kinds(escalation_paths(snapshot(data)))
+    data["policies"]["ReadData2"] = data["policies"]["ReadData"]
+    analyst["attached"] = ["ReadData2"]
+    assert starts_and_kinds(escalation_paths(snapshot(data)))["user/analyst"] == [["iam-001"]]

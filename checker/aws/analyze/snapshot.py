@@ -72,7 +72,8 @@ class Snapshot:
         return f"arn:aws:iam::{self.account}:group/{group}"
 
     def policy_arn(self, name: str) -> str:
-        return f"arn:aws:iam::{self.account}:policy/{name}"
+        """A managed policy's ARN; a policy named by its ARN (an AWS managed policy) keeps it."""
+        return name if name.startswith("arn:") else f"arn:aws:iam::{self.account}:policy/{name}"
 
     def of_kind(self, key: str) -> list[Resource]:
         return [r for r in self.resources if r.kind.key == key]
