@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.aws.analyze.escalation_access import Access, Caller, Granted, new_resource_pattern
+from checker.aws.analyze.escalation_access import Access, Caller, Granted, names_action, new_resource_pattern
 from checker.aws.analyze.snapshot import Principal, Snapshot
 from checker.aws.analyze.snapshot_resources import BY_KEY, DEFAULT_REGION, Resource, arn_of
 from checker.aws.analyze.techniques import Need, Technique, all_techniques
@@ -153,6 +153,8 @@ class Account:
                 for service in technique.services:
                     self._by_service.setdefault(service, []).append(technique)
         self.services = sorted(self._by_service)
+        self._possible: dict[tuple[tuple[int, ...], str], bool] = {}
+        self._trusted: dict[str, list[str]] = {}
 
     # --- holders -----------------------------------------------------------------------------------
     def holder(self, principal: Principal) -> Holder:
@@ -220,6 +222,21 @@ class Account:
     def new(self, action: str) -> str:
         return new_resource_pattern(action, self.snapshot.account)
 
+    def possible(self, holder: Holder, technique: Technique) -> bool:
+        """Every action the technique needs is named by some Allow of the holder (cheap, before asking);
+        sts:AssumeRole aside, which a trust policy naming the caller allows by itself."""
+        key = (tuple(id(p) for p in holder.policies), technique.id)
+        if key not in self._possible:
+            self._possible[key] = all(
+                names_action(holder.policies, a) for a in technique.actions if a.lower() != "sts:assumerole"
+            )
+        return self._possible[key]
+
+    def trusted_services(self, role: Principal) -> list[str]:
+        if role.arn not in self._trusted:
+            self._trusted[role.arn] = [s for s in self.services if self.service_trusted(role, s)]
+        return self._trusted[role.arn]
+
     # --- moves ---------------------------------------------------------------------------------------
     def moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
         yield from self._principal_moves(holder)
@@ -251,6 +268,8 @@ class Account:
     def _principal_moves(self, holder: Holder) -> Iterator[_Move]:
         for technique in self.techniques:
             if technique.kind != "principal" and not (technique.kind == "write" and _uses_target(technique)):
+                continue
+            if not self.possible(holder, technique):
                 continue
             for target in self.snapshot.principals:
                 if target.arn == holder.principal.arn or not self._target_fits(technique, target):
@@ -330,19 +349,19 @@ class Account:
 
     def _pass_role_moves(self, holder: Holder) -> Iterator[_Move]:
         caller = holder.caller(self.snapshot.account)
+        if not names_action(holder.policies, "iam:PassRole"):
+            return
         for role in self.snapshot.principals:
             if role.kind != "role" or role.arn == holder.principal.arn:
                 continue
             found: list[Step] = []
-            for service in self.services:
-                if not self.service_trusted(role, service):
-                    continue
+            for service in self.trusted_services(role):
                 fixed = {"iam:PassedToService": service}
                 passing = self.access.permits(caller, "iam:PassRole", role.arn, fixed)
                 if passing is None:
                     continue
                 for technique in self._by_service[service]:
-                    if not self._pass_fits(technique, role):
+                    if not self.possible(holder, technique) or not self._pass_fits(technique, role):
                         continue
                     rest = [(n, self.new(n.action), None) for n in technique.needs if not n.passed_to]
                     others = self.all_of(holder, rest)
@@ -381,7 +400,11 @@ class Account:
         caller = holder.caller(self.snapshot.account)
         found: dict[str, list[Step]] = {}
         for technique in self.techniques:
-            if technique.kind != "takeover" or technique.resource is None:
+            if (
+                technique.kind != "takeover"
+                or technique.resource is None
+                or not self.possible(holder, technique)
+            ):
                 continue
             for resource in self.snapshot.of_kind(technique.resource):
                 if not self._resource_fits(technique, resource):
@@ -468,7 +491,7 @@ class Account:
         targets = list(dict.fromkeys(h.principal.arn for h in [holder, *reached]))
         caller = holder.caller(self.snapshot.account)
         for technique in self.techniques:
-            if technique.kind != "write" or _uses_target(technique):
+            if technique.kind != "write" or _uses_target(technique) or not self.possible(holder, technique):
                 continue
             for arn in targets:
                 target = self.snapshot.by_arn(arn)

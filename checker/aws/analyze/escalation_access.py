@@ -102,7 +102,7 @@ def _pattern(action: str, account: str) -> str:
     return arn
 
 
-def _names_action(policies: Sequence[Policy], action: str) -> bool:
+def names_action(policies: Sequence[Policy], action: str) -> bool:
     """Some Allow statement names the action: without one, no context helps (and no prover is needed)."""
     lowered = action.lower()
     for policy in policies:
@@ -164,14 +164,16 @@ class Access:
         resource_policy: Policy | None,
     ) -> Granted | None:
         deciding = [p for p in (resource_policy,) if p is not None]
-        if resource_policy is None and not _names_action(caller.policies, action):
+        if resource_policy is None and not names_action(caller.policies, action):
             return None
-        concrete = "*" not in resource and "?" not in resource
+        concrete = resource == "*" or ("*" not in resource and "?" not in resource)
         base = dict(fixed)
         if caller.session:
             base.setdefault("aws:TokenIssueTime", SESSION_TIME)
-        if concrete and self._allowed(caller, action, resource, base, resource_policy):
-            return Granted(action, resource, _shown(base, caller, resource_policy))
+        # The plain request first (for a pattern: one resource it names); the prover only when that fails.
+        example = resource if concrete else _example_of(resource)
+        if self._allowed(caller, action, example, base, resource_policy):
+            return Granted(action, example, _shown(base, caller, resource_policy))
         sides = [list(caller.policies)] + ([[caller.boundary]] if caller.boundary else [])
         if resource_policy is not None:
             sides = [[_as_identity(resource_policy, caller.arn)]] + sides
@@ -244,6 +246,14 @@ class Access:
         if caller.session:
             context.setdefault("aws:TokenIssueTime", SESSION_TIME)
         return Granted(action, example.resource, _shown(context, caller, resource_policy))
+
+
+def _example_of(pattern: str) -> str:
+    """One resource a pattern of new_resource_pattern names: a region, and "example" for each name."""
+    fields = pattern.split(":", 5)
+    if len(fields) == 6 and fields[3] == "*":
+        fields[3] = "us-east-1"
+    return ":".join(fields).replace("*", "example").replace("?", "x")
 
 
 def _shown(context: Mapping[str, Any], caller: Caller, resource_policy: Policy | None) -> dict[str, Any]:

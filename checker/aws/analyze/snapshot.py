@@ -61,9 +61,12 @@ class Snapshot:
     group_policies: dict[str, list[Policy]] = field(default_factory=dict)  # attached and inline
     group_members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group name -> user names
     resources: list[Resource] = field(default_factory=list)
+    _by_arn: dict[str, Principal] = field(default_factory=dict, repr=False, compare=False)
 
     def by_arn(self, arn: str) -> Principal | None:
-        return next((p for p in self.principals if p.arn == arn), None)
+        if len(self._by_arn) != len(self.principals):
+            self._by_arn = {p.arn: p for p in self.principals}
+        return self._by_arn.get(arn)
 
     def role(self, name: str) -> Principal | None:
         return next((p for p in self.principals if p.kind == "role" and p.name == name), None)
