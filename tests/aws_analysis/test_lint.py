@@ -336,3 +336,51 @@ def test_patterns_over_the_prover_limits_are_still_linted() -> None:
     assert lint(policy(allow("s3:GetObject", long_s3))) == []
     mismatch = lint(policy(allow("s3:GetObject", "arn:aws:iam::111122223333:role/" + "*x?" * 8)))
     assert [f.code for f in mismatch] == ["AWS-RESOURCE-MISMATCH"]
+
+
+@pytest.mark.parametrize(
+    ("action", "technique"),
+    [
+        ("ssm:StartSession", "ssm-001"),
+        ("ssm:SendCommand", "ssm-002"),
+        ("ec2-instance-connect:SendSSHPublicKey", "ec2instanceconnect-003"),
+        ("codebuild:StartBuild", "codebuild-002"),
+        ("cloudformation:UpdateStack", "cloudformation-002"),
+        ("apprunner:UpdateService", "apprunner-002"),
+    ],
+)
+def test_taking_over_an_existing_resource_is_an_escalation_action(action: str, technique: str) -> None:
+    # pathfinding.cloud's "existing-passrole" paths: one action on a resource that runs with a role.
+    found = [f for f in lint(policy(allow(action, "*"))) if f.code == "AWS-PRIVESC-ACTION"]
+    assert found and technique in found[0].message
+
+
+def test_assuming_listed_roles_is_a_warning_and_any_role_a_security_finding() -> None:
+    listed = [
+        f
+        for f in lint(policy(allow("sts:AssumeRole", "arn:aws:iam::111122223333:role/x")))
+        if "PRIVESC" in f.code
+    ]
+    assert [f.severity for f in listed] == [Severity.WARNING]
+    anyone = [f for f in lint(policy(allow("sts:AssumeRole", "*"))) if "PRIVESC" in f.code]
+    assert [f.severity for f in anyone] == [Severity.SECURITY]
+
+
+def test_pass_role_to_any_service_that_takes_a_role() -> None:
+    # Step Functions runs a state machine as the passed role (derived from AWS's API models, not a hand list).
+    found = [
+        f
+        for f in lint(policy(allow(["iam:PassRole", "states:CreateStateMachine"], "*")))
+        if f.code == "AWS-PRIVESC-COMBO"
+    ]
+    assert found and "states:CreateStateMachine" in found[0].message
+    assert "AWS-PRIVESC-COMBO" not in codes(policy(allow("states:CreateStateMachine", "*")))
+
+
+def test_a_condition_the_attacker_cannot_meet_is_no_escalation() -> None:
+    vpce = {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+    blocked = policy(allow("iam:PassRole", "*"), allow("sagemaker:CreateTrainingJob", "*", Condition=vpce))
+    assert "AWS-PRIVESC-COMBO" not in codes(blocked)
+    tagged = {"StringEquals": {"aws:RequestTag/team": "ml"}}
+    chosen = policy(allow("iam:PassRole", "*"), allow("sagemaker:CreateTrainingJob", "*", Condition=tagged))
+    assert "AWS-PRIVESC-COMBO" in codes(chosen)

@@ -105,8 +105,8 @@ def _decided(policy: Policy, technique: Technique, granted: dict[str, Statement]
 
 
 def describe(technique: Technique) -> str:
-    """The technique's explanation with its placeholders in general words."""
-    return technique.how.format(target="a principal or resource", role="the role", group="a group")
+    """The technique's explanation, its placeholders left as <target>, <role>, <group>."""
+    return technique.how.format(target="<target>", role="<role>", group="<group>")
 
 
 def _escalations(policy: Policy, granted: dict[str, Statement]) -> list[Finding]:
@@ -121,9 +121,14 @@ def _escalations(policy: Policy, granted: dict[str, Statement]) -> list[Finding]
             combos.append(technique)
     for index, listed in singles.items():
         statement = policy.statements[index]
+        severity = None
         if len(listed) == 1:
             t = listed[0]
             message = f"{display(t.actions)} {describe(t)} ({t.id}: {t.name})"
+            if t.id == "sts-001" and not unrestricted_resource(statement):
+                # Assuming the listed roles is how roles are meant to be used: worth a look, not an alarm.
+                severity = Severity.WARNING
+                message += "; check that the listed roles hold no more than the caller should get"
         else:
             actions = display([t.actions[0] for t in listed], limit=len(listed))
             ids = ", ".join(t.id for t in listed)
@@ -131,7 +136,9 @@ def _escalations(policy: Policy, granted: dict[str, Statement]) -> list[Finding]
                 f"statement {statement.label} allows {len(listed)} privilege-escalation techniques: {actions} "
                 f"({ids}); each lets the caller give itself more permissions"
             )
-        found.append(finding("AWS-PRIVESC-ACTION", policy, _action_pointer(policy, statement), message))
+        found.append(
+            finding("AWS-PRIVESC-ACTION", policy, _action_pointer(policy, statement), message, severity)
+        )
     passing = [t for t in combos if t.kind == "pass-role"]
     others = [t for t in combos if t.kind != "pass-role"]
     if passing:
