@@ -23,6 +23,7 @@ from typing import Any
 from checker.aws import catalog
 from checker.aws.analyze.inclusion import CallerSetting, Question
 from checker.aws.analyze.keys import ALWAYS_PRESENT
+from checker.aws.analyze.public import OWNER_ONLY_KEYS
 from checker.aws.analyze.recheck import principal_context
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.policy import Effect, Policy, PolicyKind, parse_policy
@@ -32,18 +33,10 @@ from checker.core.engine import WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
 
-NEVER_SENT = (
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:vpcsourceip",
-    "aws:sourceaccount",
+# Keys only the account's organization, network or a service supplies (public.py's outsider keys, less
+# the caller's own names), and what a caller acting alone from outside AWS never sends.
+NEVER_SENT = tuple(k for k in OWNER_ONLY_KEYS if k not in ("aws:username", "aws:userid")) + (
     "aws:sourcearn",
-    "aws:sourceowner",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:principalisawsservice",
     "aws:viaawsservice",
     "aws:calledvia",
     "aws:calledviafirst",
