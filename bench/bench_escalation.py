@@ -47,12 +47,32 @@ def judge(case: Case, paths: list[EscalationPath]) -> tuple[bool, bool]:
     return bool(fitting), named
 
 
+def principal_document(data: dict[str, Any], start: str) -> dict[str, Any]:
+    """Every statement of the start principal's own and groups' policies as one document: cloudsplaining
+    reads one policy at a time, and the comparison gives it all the principal holds."""
+    kind, name = start.split(":")[-1].split("/", 1)
+    entry = next(e for e in data[f"{kind}s"] if e["name"] == name)
+    groups = [
+        g
+        for g in data.get("groups", [])
+        if g["name"] in entry.get("groups", []) or name in g.get("members", [])
+    ]
+    documents = [data["policies"][n] for holder in (entry, *groups) for n in holder.get("attached", [])]
+    documents += [d for holder in (entry, *groups) for d in holder.get("inline", {}).values()]
+    statements = [
+        s
+        for d in documents
+        for s in (d["Statement"] if isinstance(d["Statement"], list) else [d["Statement"]])
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def cloudsplaining_flags(case: Case, drop: str | None = None, widened: bool = False) -> bool | None:
     try:
         from cloudsplaining.scan.policy_document import PolicyDocument
     except ImportError:
         return None
-    document = case.snapshot(drop)["policies"]["attack"]
+    document = principal_document(case.snapshot(drop), case.start)
     if widened:
         document = {**document, "Statement": [{**s, "Resource": "*"} for s in document["Statement"]]}
     return bool(PolicyDocument(document).allows_privilege_escalation)
@@ -90,8 +110,17 @@ def main(quiet: bool = False) -> dict[str, Any]:
                 f"{mark}{case.id:34} detected={found!s:5} named={is_named!s:5} cloudsplaining={cs!s:5} widened={wide!s:5} {seconds:5.2f}s{extra}"
             )
     total = len(rows)
+    published = [
+        c
+        for c in cases()
+        if c.source.split(" ")[0] in ("pathfinding.cloud", "pathfinding-labs", "iam-vulnerable")
+    ]
+    published_ids = {c.id for c in published}
+    published_found = sum(1 for row in rows if row[0] in published_ids and row[1])
     summary = {
         "cases": total,
+        "published_cases": len(published),
+        "published_detected": published_found,
         "detected": detected,
         "named": named,
         "controls": controls,
@@ -105,6 +134,10 @@ def main(quiet: bool = False) -> dict[str, Any]:
     print(
         f"iamlab paths: detected {detected}/{total} ({100 * detected / total:.1f}%), technique named {named}/{total}, "
         f"false alarms {false_alarms}/{controls} negative controls"
+    )
+    print(
+        f"  of which the public catalogs' techniques (pathfinding.cloud, iam-vulnerable, pathfinding-labs): "
+        f"{published_found}/{len(published)}"
     )
     if cs_available:
         print(

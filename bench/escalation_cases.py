@@ -187,6 +187,41 @@ TARGET_POLICY_DOC = {
 }
 
 
+def boundary_cases() -> list[Case]:
+    """The attacker holds BucketRead, but its boundary allows only the boundary change itself: removing or
+    replacing the boundary reaches the bucket (IAM User Guide, "Permissions boundaries for IAM entities")."""
+    found = []
+    for verb in ("Delete", "Put"):
+        for kind in ("User", "Role"):
+            action = f"iam:{verb}{kind}PermissionsBoundary"
+            only = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+            }
+            me = ATTACKER if kind == "User" else f"arn:aws:iam::{ACCOUNT}:role/attacker-role"
+            role = {
+                "name": "attacker-role",
+                "trust": trust("ec2.amazonaws.com"),
+                "attached": ["BucketRead"],
+                "boundary": "OnlyBoundary",
+            }
+            found.append(
+                Case(
+                    f"boundary-{verb.lower()}-{kind.lower()}",
+                    action,
+                    "IAM User Guide: permissions boundaries",
+                    [(action, me)],
+                    expect="new",
+                    policies={"OnlyBoundary": only},
+                    attacker={"attached": ["BucketRead"], "boundary": "OnlyBoundary"}
+                    if kind == "User"
+                    else {},
+                    attacker_role=role if kind == "Role" else None,
+                )
+            )
+    return found
+
+
 def cases() -> list[Case]:
     fn = arn("lambda", "function:victim")
     found = [
@@ -576,6 +611,37 @@ def cases() -> list[Case]:
         principal_case(
             "iv-privesc2", [("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/attack")], IV
         ),
+        Case(
+            "iv-fn1-privesc3-multiple-policies",
+            "iam:PassRole + ec2:RunInstances, granted by two policies",
+            f"{IV} fn1-privesc3-multiple-policies",
+            [("iam:PassRole", "*")],
+            technique="ec2-001",
+            roles=[target_role("ec2.amazonaws.com")],
+            policies={
+                "partial": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["ec2:DescribeInstances", "ec2:RunInstances"],
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            },
+            attacker={"attached": ["partial"]},
+        ),
+        principal_case(
+            "iv-permissive-role-trust",
+            [("sts:AssumeRole", "*")],
+            f"{IV} privesc-permissive-role-trust",
+            expect="new",
+            technique="sts-001",
+            roles=[dict(ROLE_TRUSTS_ATTACKER, attached=["BucketRead"])],
+        ),
+        # ---------------- permissions boundaries (IAM User Guide) ----------------
+        *boundary_cases(),
         # ---------------- to-bucket: a permission that is not admin (pathfinding-labs) ----------------
         principal_case(
             "sts-001-to-bucket",

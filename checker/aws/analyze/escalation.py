@@ -171,16 +171,23 @@ class Account:
         return self._admin[key]
 
     def new_permission(self, start: Holder, end: Holder) -> Counterexample | None:
-        """A request `end` may make and `start` may not (each side with its boundary), or None."""
+        """A request `end` may make and `start` may not (each side with its boundary), or None.
+
+        Candidates are requests one side of `end` (its policies, or its boundary) allows and one side of
+        `start` does not; each is confirmed with the evaluator on both, boundaries included."""
         if end.policies == start.policies and end.boundary == start.boundary:
             return None
-        result = within(list(end.policies), list(start.policies), limit=3)
-        if result.status is not WithinStatus.COUNTEREXAMPLE:
-            return None
         account = self.snapshot.account
-        for example in result.counterexamples:
-            if self._decides(end, example, account) and not self._decides(start, example, account):
-                return example
+        end_sides = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
+        start_sides = [list(start.policies)] + ([[start.boundary]] if start.boundary else [])
+        for inside in end_sides:
+            for outside in start_sides:
+                result = within(inside, outside, limit=3)
+                if result.status is not WithinStatus.COUNTEREXAMPLE:
+                    continue
+                for example in result.counterexamples:
+                    if self._decides(end, example, account) and not self._decides(start, example, account):
+                        return example
         return None
 
     def _decides(self, holder: Holder, example: Counterexample, account: str) -> bool:
