@@ -429,7 +429,7 @@ class Account:
                             requests,
                             role.arn,
                             f"the permissions of {_short(role.arn)}",
-                            target=resource.arn,
+                            target=resource.name,
                             role=role.arn,
                         )
                         found.setdefault(role.arn, []).append(step)
