@@ -314,3 +314,22 @@ def test_lint_and_paths_use_the_same_techniques(name: str, policy: dict[str, Any
     assert linted == _first_step_techniques(policy)
     codes = {f.code for f in lint(parse_policy(policy))}
     assert bool(linted) == bool(codes & {"AWS-PRIVESC-ACTION", "AWS-PRIVESC-COMBO"})
+
+
+@pytest.mark.parametrize(
+    ("condition", "found"),
+    [
+        # The attacker creates and names the training job, so a SourceArn pattern over jobs is met.
+        ({"ArnLike": {"aws:SourceArn": "arn:aws:sagemaker:*:111122223333:training-job/*"}}, True),
+        # The service acts for the attacker's account: another account in aws:SourceAccount is never met.
+        ({"StringEquals": {"aws:SourceAccount": "999999999999"}}, False),
+        ({"StringEquals": {"aws:SourceAccount": ACCOUNT}}, True),
+    ],
+)
+def test_service_trust_conditions_are_decided(condition: dict[str, Any], found: bool) -> None:
+    """IAM User Guide, "The confused deputy problem": a service's request to assume a role carries
+    aws:SourceArn and aws:SourceAccount of the resource it acts for."""
+    case = next(c for c in CASES if c.id == "sagemaker-002")
+    data = case.snapshot()
+    data["roles"][0]["trust"]["Statement"][0]["Condition"] = condition
+    assert bool(paths_of(data)) is found

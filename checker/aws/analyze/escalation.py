@@ -16,7 +16,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.aws.analyze.escalation_access import Access, Caller, Granted, names_action, new_resource_pattern
+from checker.aws.analyze.escalation_access import (
+    Access,
+    Caller,
+    Granted,
+    names_action,
+    new_resource_pattern,
+    service_assumes,
+)
 from checker.aws.analyze.snapshot import Principal, Snapshot
 from checker.aws.analyze.snapshot_resources import BY_KEY, DEFAULT_REGION, Resource, arn_of
 from checker.aws.analyze.techniques import Need, Technique, all_techniques
@@ -216,14 +223,10 @@ class Account:
     def service_trusted(self, role: Principal, service: str) -> bool:
         key = (role.arn, service)
         if key not in self._service_trust:
-            allowed = False
-            if role.trust is not None:
-                for context in ({"aws:SourceAccount": self.snapshot.account}, {}):
-                    request = Request(service, "sts:AssumeRole", role.arn, self.snapshot.account, context)
-                    if evaluate(request, PolicySet(resource=role.trust)).allowed:
-                        allowed = True
-                        break
-            self._service_trust[key] = allowed
+            trust = role.trust
+            self._service_trust[key] = trust is not None and service_assumes(
+                trust, service, role.arn, self.snapshot.account
+            )
         return self._service_trust[key]
 
     def new(self, action: str) -> str:

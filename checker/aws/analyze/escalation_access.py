@@ -241,6 +241,45 @@ class Access:
         return Granted(action, example.resource, _shown(context, caller, resource_policy))
 
 
+def service_assumes(trust: Policy, service: str, role_arn: str, account: str) -> bool:
+    """Does the trust policy let the service assume the role when the attacker passes it?
+
+    The service acts for the attacker's account (aws:SourceAccount is that account); the resource it
+    acts for is one the attacker creates and names, so aws:SourceArn and the other keys are chosen by
+    the prover. Confirmed with the evaluator."""
+    base = {"aws:SourceAccount": account}
+    if evaluate(
+        Request(service, "sts:AssumeRole", role_arn, account, base), PolicySet(resource=trust)
+    ).allowed:
+        return True
+    naming = _as_identity(trust, service)
+    if not any(s.conditions for s in naming.statements):
+        return False  # the evaluator's answer did not depend on the context
+    wanted = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": role_arn},
+            ],
+        },
+        name="the service assuming the role",
+        kind=PolicyKind.IDENTITY,
+    )
+
+    def confirm(example: Counterexample) -> bool:
+        request = Request(service, "sts:AssumeRole", role_arn, account, {**base, **example.context})
+        return evaluate(request, PolicySet(resource=trust)).allowed
+
+    fixed = {"aws:sourceaccount": account, "aws:principalservicename": service}
+    absent = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username")
+    setting = CallerSetting(fixed, absent, confirm)
+    return (
+        Question([naming], [wanted], service, caller=setting).differences(1).status
+        is WithinStatus.COUNTEREXAMPLE
+    )
+
+
 def _example_of(pattern: str) -> str:
     """One resource a pattern of new_resource_pattern names: a region, and "example" for each name."""
     fields = pattern.split(":", 5)
