@@ -384,3 +384,23 @@ def test_a_condition_the_attacker_cannot_meet_is_no_escalation() -> None:
     tagged = {"StringEquals": {"aws:RequestTag/team": "ml"}}
     chosen = policy(allow("iam:PassRole", "*"), allow("sagemaker:CreateTrainingJob", "*", Condition=tagged))
     assert "AWS-PRIVESC-COMBO" in codes(chosen)
+
+
+def test_passrole_and_compute_on_named_resources_are_still_a_technique() -> None:
+    # corpus 08: CreateTrainingJob only on training-job/fraud-*, PassRole only to one role for SageMaker.
+    # The attacker names the job it creates, so both count; the listed role makes it a warning.
+    scoped = policy(
+        allow("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:us-east-1:111122223333:training-job/fraud-*"),
+        allow(
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/fraud-training",
+            Condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+    )
+    combo = [f for f in lint(scoped) if f.code == "AWS-PRIVESC-COMBO"]
+    assert combo and combo[0].severity is Severity.WARNING and "sagemaker-002" in combo[0].message
+    wrong_service = policy(
+        allow("sagemaker:CreateTrainingJob", "*"),
+        allow("iam:PassRole", "*", Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
+    )
+    assert "sagemaker-002" not in " ".join(f.message for f in lint(wrong_service))

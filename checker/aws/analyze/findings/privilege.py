@@ -11,7 +11,7 @@ Authorization Reference.
 from __future__ import annotations
 
 from checker.aws import catalog
-from checker.aws.analyze.escalation_access import Access, anyone
+from checker.aws.analyze.escalation_access import Access, anyone, new_resource_pattern
 from checker.aws.analyze.findings.base import (
     allowed_actions,
     display,
@@ -93,13 +93,12 @@ def _decided(policy: Policy, technique: Technique, granted: dict[str, Statement]
         return True
     caller = anyone(policy)
     for need in technique.needs:
+        resource = new_resource_pattern(need.action, "*")  # any resource of the action's type, any account
         if need.passed_to:
-            services = technique.services or tuple(technique.requires.get("passed", ()))  # type: ignore[arg-type]
-            if not any(
-                access.permits(caller, need.action, "*", {"iam:PassedToService": s}) for s in services
-            ):
+            passing = [{"iam:PassedToService": s} for s in technique.passes_to]
+            if not any(access.permits(caller, need.action, resource, fixed) for fixed in passing):
                 return False
-        elif access.permits(caller, need.action, "*") is None:
+        elif access.permits(caller, need.action, resource) is None:
             return False
     return True
 
