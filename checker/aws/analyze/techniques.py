@@ -749,7 +749,7 @@ TECHNIQUES: tuple[Technique, ...] = (
         "glue_sessions",
         (Need("glue:RunStatement", T),),
         "runs statements in interactive session {target}, which runs as {role}",
-        PL,
+        f"{PL} glue-007, on a session that already exists",
     ),
     _take(
         "lambda-003",
@@ -806,7 +806,7 @@ TECHNIQUES: tuple[Technique, ...] = (
             Need("sagemaker:StartNotebookInstance", T),
         ),
         "rewrites the lifecycle configuration of notebook {target} and restarts it; the script runs as {role}",
-        PL,
+        f"{PF} sagemaker-005, with the notebook's own lifecycle configuration rewritten",
         text="lifecycle_config",
     ),
     _take(
@@ -832,7 +832,7 @@ TECHNIQUES: tuple[Technique, ...] = (
         "datapipeline_pipelines",
         (Need("datapipeline:PutPipelineDefinition", T), PASS, Need("datapipeline:ActivatePipeline", T)),
         "puts its own definition on pipeline {target} (its role {role} passed again) and activates it",
-        "AWS Data Pipeline Developer Guide",
+        f"{PF} datapipeline-001, on a pipeline that already exists",
         passed=("datapipeline.amazonaws.com", "elasticmapreduce.amazonaws.com"),
     ),
     _take(
@@ -840,7 +840,7 @@ TECHNIQUES: tuple[Technique, ...] = (
         "glue_jobs",
         (Need("glue:UpdateJob", T), PASS),
         "points Glue job {target} at its own script; an existing trigger starts it as {role}",
-        PL,
+        f"{PF} glue-006, with a trigger that already exists",
         passed=GLUE,
         triggered=True,
     ),
