@@ -229,7 +229,7 @@ class Access:
                 context["aws:TokenIssueTime"] = SESSION_TIME
             return self._allowed(caller, example.action, example.resource, context, resource_policy)
 
-        setting = CallerSetting(known, absent, confirm, present)
+        setting = CallerSetting(known, absent, confirm, present=present)
         result = Question(side, [wanted], caller.arn, caller=setting).differences(1)
         if result.status is not WithinStatus.COUNTEREXAMPLE:
             return None
