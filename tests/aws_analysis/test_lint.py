@@ -15,6 +15,7 @@ import pytest
 
 from checker.aws import PolicyKind, parse_policy
 from checker.aws.analyze import lint
+from checker.aws.analyze.findings import privilege
 from checker.aws.analyze.findings.codes import CODES
 from checker.core.findings import Severity
 from checker.core.source import parse_json
@@ -404,3 +405,14 @@ def test_passrole_and_compute_on_named_resources_are_still_a_technique() -> None
         allow("iam:PassRole", "*", Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
     )
     assert "sagemaker-002" not in " ".join(f.message for f in lint(wrong_service))
+
+
+def test_an_escalation_with_a_pattern_over_the_prover_limits_is_still_reported() -> None:
+    """The conditions of a statement whose pattern the prover refuses cannot be shown to block it."""
+    hostile = "arn:aws:iam::111122223333:role/" + "*x?" * 8
+    passing = allow(
+        "iam:PassRole", hostile, Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    )
+    # privilege.check alone: structure's redundancy proof refuses the pattern (a separate matter).
+    found = privilege.check(policy(passing, allow(["lambda:CreateFunction", "lambda:InvokeFunction"], "*")))
+    assert "AWS-PRIVESC-COMBO" in {f.code for f in found}

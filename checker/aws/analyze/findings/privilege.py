@@ -22,6 +22,7 @@ from checker.aws.analyze.findings.base import (
 )
 from checker.aws.analyze.techniques import Technique, all_techniques
 from checker.aws.policy import Effect, Policy, PolicyKind, Statement
+from checker.core.errors import InputError
 from checker.core.findings import Finding, Severity
 
 DATA_READ = (
@@ -92,14 +93,19 @@ def _decided(policy: Policy, technique: Technique, granted: dict[str, Statement]
     ):
         return True
     caller = anyone(policy)
-    for need in technique.needs:
-        resource = new_resource_pattern(need.action, "*")  # any resource of the action's type, any account
-        if need.passed_to:
-            passing = [{"iam:PassedToService": s} for s in technique.passes_to]
-            if not any(access.permits(caller, need.action, resource, fixed) for fixed in passing):
+    try:
+        for need in technique.needs:
+            resource = new_resource_pattern(
+                need.action, "*"
+            )  # any resource of the action's type, any account
+            if need.passed_to:
+                passing = [{"iam:PassedToService": s} for s in technique.passes_to]
+                if not any(access.permits(caller, need.action, resource, fixed) for fixed in passing):
+                    return False
+            elif access.permits(caller, need.action, resource) is None:
                 return False
-        elif access.permits(caller, need.action, resource) is None:
-            return False
+    except InputError:
+        return True  # a pattern past the prover's limits: the conditions cannot be shown to block it
     return True
 
 
