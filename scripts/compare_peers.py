@@ -1,9 +1,9 @@
 """Compare the AWS linter's findings with parliament's and cloudsplaining's on the same policies.
 
-Dev note: parliament and cloudsplaining are not dependencies of the checker. Install them into the
-development virtualenv only to run this script:
+Dev note: parliament is not a dependency of the checker; cloudsplaining is a dev dependency (the
+escalation bench compares with it). Install parliament into the development virtualenv to run this:
 
-    .venv/bin/pip install parliament cloudsplaining
+    .venv/bin/pip install parliament
     .venv/bin/python scripts/compare_peers.py [FILES...]   # default: the trap corpus and the lab policies
 
 For each policy it prints, per family of finding, which of the three tools reports it, and ends with a

@@ -140,12 +140,56 @@ def test_lint_reads_yaml_and_keeps_going_after_a_bad_file(
     assert "nope.json" in captured.err
 
 
-def test_diff_refuses_patterns_over_the_prover_limits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_refuses_patterns_over_the_prover_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`iamlab diff` asks the prover the same questions as `within`: the same limits, located in the file."""
-    old = write(tmp_path, "old.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}])
+    old = write(
+        tmp_path, "old.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]
+    )
     hostile = "arn:aws:s3:::b/" + "*x?" * 6
     new = write(tmp_path, "new.json", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": hostile}])
     assert main(["diff", old, new]) == 2
     err = capsys.readouterr().err
     assert "new.json:" in err and "(at /Statement/0/Resource)" in err
     assert "this pattern holds 12 wildcards (* and ?), more than the 10 the prover compares" in err
+
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "docs" / "examples" / "account-snapshot.json")
+
+
+def test_paths_of_the_documented_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/analysis.md shows this output: a passed role, a Session Manager shell, a function taken over."""
+    assert main(["paths", EXAMPLE]) == 1
+    text = capsys.readouterr().out
+    assert "[sagemaker-002] iam:PassRole + sagemaker:CreateTrainingJob" in text
+    assert "aws:RequestTag/project=fraud" in text
+    assert "[ssm-001] ssm:StartSession" in text
+    assert "[lambda-003] lambda:UpdateFunctionCode" in text and "(also: lambda-004)" in text
+    assert main(["paths", EXAMPLE, "--admin-only", "--format", "json"]) == 1
+    paths = json.loads(capsys.readouterr().out)
+    assert [p["start"].split(":")[-1] for p in paths] == ["role/ci", "role/scoring"]
+    first = paths[0]["steps"][0]
+    assert first["technique_id"] == "lambda-003" and first["target"].endswith("role/scoring")
+    assert first["requests"][0]["resource"] == "arn:aws:lambda:us-east-1:111122223333:function:score"
+
+
+def test_paths_sarif_points_at_the_start_principal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["paths", EXAMPLE, "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"AWS-PRIVESC-PATH"}
+    lines = Path(EXAMPLE).read_text().splitlines()
+    for result in results:
+        location = result["locations"][0]["physicalLocation"]
+        line = lines[location["region"]["startLine"] - 1]
+        start = result["message"]["text"].split(" ")[0].rsplit("/", 1)[-1]
+        assert f'"name": "{start}"' in line
+
+
+def test_paths_mermaid_labels_edges_with_technique_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["paths", EXAMPLE, "--format", "mermaid"]) == 1
+    text = capsys.readouterr().out
+    assert "-->|lambda-003: lambda:UpdateFunctionCode|" in text
+    assert "-->|is admin| admin" in text

@@ -15,6 +15,7 @@ import pytest
 
 from checker.aws import PolicyKind, parse_policy
 from checker.aws.analyze import lint
+from checker.aws.analyze.findings import privilege
 from checker.aws.analyze.findings.codes import CODES
 from checker.core.findings import Severity
 from checker.core.source import parse_json
@@ -336,3 +337,82 @@ def test_patterns_over_the_prover_limits_are_still_linted() -> None:
     assert lint(policy(allow("s3:GetObject", long_s3))) == []
     mismatch = lint(policy(allow("s3:GetObject", "arn:aws:iam::111122223333:role/" + "*x?" * 8)))
     assert [f.code for f in mismatch] == ["AWS-RESOURCE-MISMATCH"]
+
+
+@pytest.mark.parametrize(
+    ("action", "technique"),
+    [
+        ("ssm:StartSession", "ssm-001"),
+        ("ssm:SendCommand", "ssm-002"),
+        ("ec2-instance-connect:SendSSHPublicKey", "ec2instanceconnect-003"),
+        ("codebuild:StartBuild", "codebuild-002"),
+        ("cloudformation:UpdateStack", "cloudformation-002"),
+        ("apprunner:UpdateService", "apprunner-002"),
+    ],
+)
+def test_taking_over_an_existing_resource_is_an_escalation_action(action: str, technique: str) -> None:
+    # pathfinding.cloud's "existing-passrole" paths: one action on a resource that runs with a role.
+    found = [f for f in lint(policy(allow(action, "*"))) if f.code == "AWS-PRIVESC-ACTION"]
+    assert found and technique in found[0].message
+
+
+def test_assuming_listed_roles_is_a_warning_and_any_role_a_security_finding() -> None:
+    listed = [
+        f
+        for f in lint(policy(allow("sts:AssumeRole", "arn:aws:iam::111122223333:role/x")))
+        if "PRIVESC" in f.code
+    ]
+    assert [f.severity for f in listed] == [Severity.WARNING]
+    anyone = [f for f in lint(policy(allow("sts:AssumeRole", "*"))) if "PRIVESC" in f.code]
+    assert [f.severity for f in anyone] == [Severity.SECURITY]
+
+
+def test_pass_role_to_any_service_that_takes_a_role() -> None:
+    # Step Functions runs a state machine as the passed role (derived from AWS's API models, not a hand list).
+    found = [
+        f
+        for f in lint(policy(allow(["iam:PassRole", "states:CreateStateMachine"], "*")))
+        if f.code == "AWS-PRIVESC-COMBO"
+    ]
+    assert found and "states:CreateStateMachine" in found[0].message
+    assert "AWS-PRIVESC-COMBO" not in codes(policy(allow("states:CreateStateMachine", "*")))
+
+
+def test_a_condition_the_attacker_cannot_meet_is_no_escalation() -> None:
+    vpce = {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+    blocked = policy(allow("iam:PassRole", "*"), allow("sagemaker:CreateTrainingJob", "*", Condition=vpce))
+    assert "AWS-PRIVESC-COMBO" not in codes(blocked)
+    tagged = {"StringEquals": {"aws:RequestTag/team": "ml"}}
+    chosen = policy(allow("iam:PassRole", "*"), allow("sagemaker:CreateTrainingJob", "*", Condition=tagged))
+    assert "AWS-PRIVESC-COMBO" in codes(chosen)
+
+
+def test_passrole_and_compute_on_named_resources_are_still_a_technique() -> None:
+    # corpus 08: CreateTrainingJob only on training-job/fraud-*, PassRole only to one role for SageMaker.
+    # The attacker names the job it creates, so both count; the listed role makes it a warning.
+    scoped = policy(
+        allow("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:us-east-1:111122223333:training-job/fraud-*"),
+        allow(
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/fraud-training",
+            Condition={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+    )
+    combo = [f for f in lint(scoped) if f.code == "AWS-PRIVESC-COMBO"]
+    assert combo and combo[0].severity is Severity.WARNING and "sagemaker-002" in combo[0].message
+    wrong_service = policy(
+        allow("sagemaker:CreateTrainingJob", "*"),
+        allow("iam:PassRole", "*", Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
+    )
+    assert "sagemaker-002" not in " ".join(f.message for f in lint(wrong_service))
+
+
+def test_an_escalation_with_a_pattern_over_the_prover_limits_is_still_reported() -> None:
+    """The conditions of a statement whose pattern the prover refuses cannot be shown to block it."""
+    hostile = "arn:aws:iam::111122223333:role/" + "*x?" * 8
+    passing = allow(
+        "iam:PassRole", hostile, Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    )
+    # privilege.check alone: structure's redundancy proof refuses the pattern (a separate matter).
+    found = privilege.check(policy(passing, allow(["lambda:CreateFunction", "lambda:InvokeFunction"], "*")))
+    assert "AWS-PRIVESC-COMBO" in {f.code for f in found}

@@ -1,87 +1,88 @@
-"""Privilege-escalation paths through an account snapshot.
+"""Privilege-escalation paths through an account snapshot, with the published techniques.
 
-A path starts at a user or role and ends with admin-equivalent access. Steps move from one principal to
-another; every step is decided by the evaluator (identity policies, boundary, and the role's trust
-policy), and "can create this compute" by the prover (grants_any), so a path is never a guess:
-- assume: sts:AssumeRole allowed by the caller's policies and by the role's trust policy;
-- pass role to compute: iam:PassRole on the role (with iam:PassedToService), the service's create/run
-  actions, and a trust policy that lets that service assume the role;
-- credentials: iam:CreateAccessKey / CreateLoginProfile / UpdateLoginProfile on another user;
-- trust rewrite: iam:UpdateAssumeRolePolicy on a role, then sts:AssumeRole on it.
-A path ends when the principal reached is admin-equivalent (the prover shows its policies allow every
-request), or can write a policy that grants everything to itself or to a principal it can reach
-(Put/Attach policy, CreatePolicyVersion / SetDefaultPolicyVersion on a policy attached to it,
-AddUserToGroup).
+The attacker starts as one user or role and collects what it can act as ("holders"): other users and
+roles (assume, credentials, trust rewrite), roles passed to new compute or held by existing resources it
+takes over, groups it joins, itself without its boundary. Every technique comes from techniques.py (the
+knowledge base the linter also uses); every permission a step needs is decided by escalation_access
+(the evaluator, and the prover for the context), never guessed. A path is reported when the holder
+reached can do something the start cannot (proved with `within`, shown with an example request), or
+when a policy write gives a holder every action ("admin").
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from checker.aws.analyze.compare import grants_any
+from checker.aws.analyze.escalation_access import (
+    Access,
+    Caller,
+    Granted,
+    names_action,
+    new_resource_pattern,
+    service_assumes,
+)
 from checker.aws.analyze.snapshot import Principal, Snapshot
+from checker.aws.analyze.snapshot_resources import BY_KEY, DEFAULT_REGION, Resource, arn_of
+from checker.aws.analyze.techniques import Need, Technique, all_techniques
 from checker.aws.analyze.within import within
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import PolicyKind, parse_policy
+from checker.aws.policy import Policy, PolicyKind, parse_policy
 from checker.aws.request import Request
 from checker.core.engine import WithinStatus
+from checker.core.findings import Counterexample
 
 MAX_STEPS = 6
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ACCESS_ACTIONS = ("sts:assumerole", "iam:createaccesskey", "iam:updateassumerolepolicy")
 
-# Service principal, actions that start code running as the passed role, and what that looks like.
-COMPUTE = [
-    (
-        "lambda.amazonaws.com",
-        ("lambda:CreateFunction", "lambda:InvokeFunction"),
-        "create a Lambda function with the role and invoke it",
-    ),
-    (
-        "ec2.amazonaws.com",
-        ("ec2:RunInstances",),
-        "launch an EC2 instance whose instance profile holds the role",
-    ),
-    ("glue.amazonaws.com", ("glue:CreateDevEndpoint",), "create a Glue development endpoint with the role"),
-    (
-        "cloudformation.amazonaws.com",
-        ("cloudformation:CreateStack",),
-        "create a CloudFormation stack that runs as the role",
-    ),
-    (
-        "sagemaker.amazonaws.com",
-        ("sagemaker:CreateTrainingJob",),
-        "start a SageMaker training job whose container runs as the role",
-    ),
-    (
-        "sagemaker.amazonaws.com",
-        ("sagemaker:CreateProcessingJob",),
-        "start a SageMaker processing job that runs as the role",
-    ),
-    (
-        "sagemaker.amazonaws.com",
-        ("sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"),
-        "create a SageMaker notebook with the role and open it",
-    ),
-]
+
+@dataclass(frozen=True)
+class Holder:
+    """Someone the attacker can act as: a principal, possibly with a group joined or its boundary gone."""
+
+    key: str
+    principal: Principal
+    policies: tuple[Policy, ...]
+    boundary: Policy | None
+    label: str
+
+    def caller(self, account: str) -> Caller:
+        if self.principal.kind == "role":
+            arn = f"arn:aws:sts::{account}:assumed-role/{self.principal.name}/escalation"
+            return Caller(arn, account, self.policies, self.boundary, True)
+        return Caller(self.principal.arn, account, self.policies, self.boundary, False)
 
 
 @dataclass(frozen=True)
 class Step:
-    actor: str  # ARN acting in this step
-    kind: str  # assume, pass-role, credentials, trust-rewrite, policy-write, admin
-    actions: tuple[str, ...]
-    target: str  # ARN reached (or written to); "admin" for the final step
+    actor: str  # the holder acting (an ARN, with "+group/NAME" or " (boundary removed)" when changed)
+    kind: str  # pass-role, takeover, principal, write, admin
+    technique: str  # the public name ("iam:PassRole + ecs:RegisterTaskDefinition + ecs:RunTask")
+    technique_id: str  # pathfinding.cloud's id where it has one
+    requests: tuple[Granted, ...]  # each request made, with the context that allows it
+    target: str  # what is reached: a role, user, group or "admin"
+    grants: str  # what the step gives next
     explanation: str
+    also: tuple[str, ...] = ()  # other techniques that give the same step
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.action for r in self.requests))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "actor": self.actor,
             "kind": self.kind,
+            "technique": self.technique,
+            "technique_id": self.technique_id,
+            "also": list(self.also),
+            "requests": [r.to_json() for r in self.requests],
             "actions": list(self.actions),
             "target": self.target,
+            "grants": self.grants,
             "why": self.explanation,
         }
 
@@ -90,271 +91,583 @@ class Step:
 class Path:
     start: str
     steps: tuple[Step, ...]
+    admin: bool = False  # the end holds every permission
+    example: Counterexample | None = None  # a request the end may make and the start may not
+
+    @property
+    def end(self) -> str:
+        return self.steps[-1].target
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start, "steps": [s.to_json() for s in self.steps]}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "admin": self.admin,
+            "new_permission": self.example.to_json() if self.example else None,
+            "steps": [s.to_json() for s in self.steps],
+        }
 
     def describe(self) -> str:
-        lines = [f"{self.start} reaches admin-equivalent access in {len(self.steps)} step(s):"]
-        lines.extend(f"  {i}. {s.explanation}" for i, s in enumerate(self.steps, start=1))
+        if self.steps[-1].kind == "admin" and len(self.steps) == 1:
+            return f"{self.start} already has admin-equivalent permissions"
+        reach = "admin-equivalent access" if self.admin else f"new permissions ({_short(self.end)})"
+        lines = [f"{self.start} reaches {reach} in {len(self.steps)} step(s):"]
+        for number, step in enumerate(self.steps, start=1):
+            if step.kind == "admin":
+                lines.append(f"  {number}. {step.explanation}")
+                continue
+            also = f" (also: {', '.join(step.also[:5])})" if step.also else ""
+            lines.append(f"  {number}. [{step.technique_id}] {step.technique}: {step.explanation}{also}")
+            for request in step.requests:
+                context = f" with {_context_text(request.context)}" if request.context else ""
+                lines.append(f"       {request.action} on {request.resource}{context}")
+            lines.append(f"       -> {step.grants}")
+        if self.example is not None and not self.admin:
+            lines.append(
+                f"  for example {self.example.action} on {self.example.resource}, which {_short(self.start)} cannot do"
+            )
         return "\n".join(lines)
 
 
-class _Account:
-    """The snapshot with cached answers (each evaluator or prover question is asked once)."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        self._allowed: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], bool] = {}
-        self._can_run: dict[tuple[str, tuple[str, ...]], bool] = {}
-        self._admin: dict[str, bool] = {}
-
-    def allows(
-        self, who: Principal, action: str, resource: str, context: Mapping[str, str] | None = None
-    ) -> bool:
-        """The caller's identity policies (and boundary) allow the request; trust policies decide AssumeRole."""
-        key = (who.arn, action, resource, tuple(sorted((context or {}).items())))
-        if key not in self._allowed:
-            target = self.snapshot.by_arn(resource)
-            trust = target.trust if target is not None and action == "sts:AssumeRole" else None
-            request = Request(who.arn, action, resource, self.snapshot.account, dict(context or {}))
-            policies = PolicySet(identity=who.policies, boundary=who.boundary, resource=trust)
-            self._allowed[key] = evaluate(request, policies).allowed
-        return self._allowed[key]
-
-    def trusts_service(self, role: Principal, service: str) -> bool:
-        if role.trust is None:
-            return False
-        request = Request(service, "sts:AssumeRole", role.arn, self.snapshot.account)
-        return evaluate(request, PolicySet(resource=role.trust)).allowed
-
-    def can_run(self, who: Principal, actions: tuple[str, ...]) -> bool:
-        key = (who.arn, actions)
-        if key not in self._can_run:
-            result = True
-            for action in actions:
-                if not _named_by_an_allow(who, action):
-                    result = False  # no Allow statement even matches the action name: no need for the prover
-                    break
-                sides = [who.policies] + ([[who.boundary]] if who.boundary else [])
-                if not all(grants_any(side, [{"action": action}]).granted for side in sides if side):
-                    result = False
-                    break
-            self._can_run[key] = result
-        return self._can_run[key]
-
-    def is_admin(self, arn: str) -> bool:
-        """The principal's policies (and boundary) allow every request: proved, not sampled."""
-        if arn not in self._admin:
-            who = self.snapshot.by_arn(arn)
-            everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
-            sides = [who.policies] + ([[who.boundary]] if who.boundary else []) if who else []
-            self._admin[arn] = bool(who and who.policies) and all(
-                within(everything, side, limit=1).status is WithinStatus.PROVED for side in sides
-            )
-        return self._admin[arn]
-
-    def moves(self, who: Principal) -> list[Step]:
-        steps: list[Step] = []
-        for other in self.snapshot.principals:
-            if other.arn == who.arn:
-                continue
-            if other.kind == "role":
-                steps.extend(self._role_moves(who, other))
-            else:
-                for action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
-                    if self.allows(who, action, other.arn):
-                        steps.append(
-                            Step(
-                                who.arn,
-                                "credentials",
-                                (action,),
-                                other.arn,
-                                f"{_short(who.arn)} calls {action} on {_short(other.arn)} and signs in as that user",
-                            )
-                        )
-                        break
-        return steps
-
-    def _role_moves(self, who: Principal, role: Principal) -> list[Step]:
-        steps = []
-        if self.allows(who, "sts:AssumeRole", role.arn):
-            steps.append(
-                Step(
-                    who.arn,
-                    "assume",
-                    ("sts:AssumeRole",),
-                    role.arn,
-                    f"{_short(who.arn)} assumes {_short(role.arn)} (its trust policy allows it)",
-                )
-            )
-        elif self.allows(who, "iam:UpdateAssumeRolePolicy", role.arn) and self._identity_allows_assume(
-            who, role
-        ):
-            steps.append(
-                Step(
-                    who.arn,
-                    "trust-rewrite",
-                    ("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
-                    role.arn,
-                    f"{_short(who.arn)} rewrites the trust policy of {_short(role.arn)} to trust itself, then assumes it",
-                )
-            )
-        for service, actions, how in COMPUTE:
-            if not self.trusts_service(role, service):
-                continue
-            if not self.allows(who, "iam:PassRole", role.arn, {"iam:PassedToService": service}):
-                continue
-            if self.can_run(who, actions):
-                steps.append(
-                    Step(
-                        who.arn,
-                        "pass-role",
-                        ("iam:PassRole",) + actions,
-                        role.arn,
-                        f"{_short(who.arn)} passes {_short(role.arn)} to {service}: {how}, so its code acts as the role",
-                    )
-                )
-                break
-        return steps
-
-    def _identity_allows_assume(self, who: Principal, role: Principal) -> bool:
-        request = Request(who.arn, "sts:AssumeRole", role.arn, self.snapshot.account)
-        opened = parse_policy(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"AWS": who.arn}, "Action": "sts:AssumeRole"}],
-            },
-            name="rewritten trust policy",
-            kind=PolicyKind.TRUST,
-        )
-        return evaluate(
-            request, PolicySet(identity=who.policies, boundary=who.boundary, resource=opened)
-        ).allowed
-
-    def policy_write(self, who: Principal, target: Principal) -> Step | None:
-        """A write by `who` that grants everything to `target` (itself or a principal it can reach)."""
-        kind = target.kind.capitalize()
-        for action in (f"iam:Put{kind}Policy", f"iam:Attach{kind}Policy"):
-            if self.allows(who, action, target.arn):
-                return Step(
-                    who.arn,
-                    "policy-write",
-                    (action,),
-                    target.arn,
-                    f"{_short(who.arn)} calls {action} on {_short(target.arn)} to grant it every action",
-                )
-        for name in target.attached_names:
-            policy_arn = f"arn:aws:iam::{self.snapshot.account}:policy/{name}"
-            for action in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"):
-                if self.allows(who, action, policy_arn):
-                    return Step(
-                        who.arn,
-                        "policy-write",
-                        (action,),
-                        target.arn,
-                        f"{_short(who.arn)} calls {action} on policy {name}, attached to {_short(target.arn)}, to make it grant every action",
-                    )
-        if target.kind == "user":
-            for group in self.snapshot.groups:
-                group_arn = f"arn:aws:iam::{self.snapshot.account}:group/{group}"
-                if (
-                    group not in target.groups
-                    and self.allows(who, "iam:AddUserToGroup", group_arn)
-                    and self._group_is_admin(group)
-                ):
-                    return Step(
-                        who.arn,
-                        "policy-write",
-                        ("iam:AddUserToGroup",),
-                        target.arn,
-                        f"{_short(who.arn)} adds {_short(target.arn)} to group {group}, which grants every action",
-                    )
-        return None
-
-    def _group_is_admin(self, group: str) -> bool:
-        policies = [self.snapshot.managed[n] for n in self.snapshot.groups.get(group, ())]
-        if not policies:
-            return False
-        everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
-        return within(everything, policies, limit=1).status is WithinStatus.PROVED
-
-
-def _named_by_an_allow(who: Principal, action: str) -> bool:
-    lowered = action.lower()
-    for policy in who.policies:
-        for statement in policy.statements:
-            if statement.effect.value != "Allow":
-                continue
-            if statement.actions is not None and any(p.matches(lowered) for p in statement.actions):
-                return True
-            if statement.not_actions is not None and not any(
-                p.matches(lowered) for p in statement.not_actions
-            ):
-                return True
-    return False
+def _context_text(context: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in context.items())
 
 
 def _short(arn: str) -> str:
     return arn.split(":", 5)[-1]
 
 
-def escalation_paths(snapshot: Snapshot, *, starts: Sequence[str] | None = None) -> list[Path]:
-    """Every shortest path (one per start and end condition) from each principal to admin-equivalent access."""
-    account = _Account(snapshot)
-    principals = {p.arn: p for p in snapshot.principals}
-    known_moves: dict[str, list[Step]] = {}
+@dataclass
+class _Move:
+    step: Step
+    holder: Holder | None  # None: admin (a policy write)
 
-    def moves_of(arn: str) -> list[Step]:
-        if arn not in known_moves:
-            known_moves[arn] = account.moves(principals[arn])
-        return known_moves[arn]
 
-    paths: list[Path] = []
-    for start in starts or list(principals):
-        if start not in principals:
-            continue
-        if account.is_admin(start):
-            paths.append(
-                Path(
-                    start,
-                    (
-                        Step(
-                            start,
-                            "admin",
-                            (),
-                            "admin",
-                            f"{_short(start)} already has admin-equivalent permissions",
-                        ),
-                    ),
-                )
+@dataclass
+class Account:
+    """The snapshot with cached answers; every question about a request goes through `access`."""
+
+    snapshot: Snapshot
+    access: Access = field(default_factory=Access)
+    techniques: tuple[Technique, ...] = field(default_factory=all_techniques)
+
+    def __post_init__(self) -> None:
+        self._service_trust: dict[tuple[str, str], bool] = {}
+        self._admin: dict[tuple[int, ...], bool] = {}
+        self._by_service: dict[str, list[Technique]] = {}
+        for technique in self.techniques:
+            if technique.kind == "pass-role":
+                for service in technique.services:
+                    self._by_service.setdefault(service, []).append(technique)
+        self.services = sorted(self._by_service)
+        self._possible: dict[tuple[tuple[int, ...], str], bool] = {}
+        self._trusted: dict[str, list[str]] = {}
+
+    # --- holders -----------------------------------------------------------------------------------
+    def holder(self, principal: Principal) -> Holder:
+        return Holder(principal.arn, principal, tuple(principal.policies), principal.boundary, principal.arn)
+
+    def is_admin(self, holder: Holder) -> bool:
+        key = tuple(id(p) for p in holder.policies + ((holder.boundary,) if holder.boundary else ()))
+        if key not in self._admin:
+            everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
+            sides = [list(holder.policies)] + ([[holder.boundary]] if holder.boundary else [])
+            self._admin[key] = bool(holder.policies) and all(
+                within(everything, side, limit=1).status is WithinStatus.PROVED for side in sides
             )
+        return self._admin[key]
+
+    def new_permission(self, start: Holder, end: Holder) -> Counterexample | None:
+        """A request `end` may make and `start` may not (each side with its boundary), or None.
+
+        Candidates are requests one side of `end` (its policies, or its boundary) allows and one side of
+        `start` does not; each is confirmed with the evaluator on both, boundaries included."""
+        if end.policies == start.policies and end.boundary == start.boundary:
+            return None
+        account = self.snapshot.account
+        end_sides = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
+        start_sides = [list(start.policies)] + ([[start.boundary]] if start.boundary else [])
+        for inside in end_sides:
+            for outside in start_sides:
+                result = within(inside, outside, limit=3)
+                if result.status is not WithinStatus.COUNTEREXAMPLE:
+                    continue
+                for example in result.counterexamples:
+                    if self._decides(end, example, account) and not self._decides(start, example, account):
+                        return example
+        return None
+
+    def _decides(self, holder: Holder, example: Counterexample, account: str) -> bool:
+        request = Request(
+            holder.caller(account).arn, example.action, example.resource, account, dict(example.context)
+        )
+        return evaluate(request, PolicySet(identity=list(holder.policies), boundary=holder.boundary)).allowed
+
+    # --- one permission ------------------------------------------------------------------------------
+    def permits(
+        self, holder: Holder, need: Need, resource: str, fixed: dict[str, str] | None = None
+    ) -> Granted | None:
+        return self.access.permits(holder.caller(self.snapshot.account), need.action, resource, fixed)
+
+    def all_of(
+        self, holder: Holder, wanted: Sequence[tuple[Need, str, dict[str, str] | None]]
+    ) -> tuple[Granted, ...] | None:
+        found = []
+        for need, resource, fixed in wanted:
+            granted = self.permits(holder, need, resource, fixed)
+            if granted is None:
+                return None
+            found.append(granted)
+        return tuple(found)
+
+    def service_trusted(self, role: Principal, service: str) -> bool:
+        key = (role.arn, service)
+        if key not in self._service_trust:
+            trust = role.trust
+            self._service_trust[key] = trust is not None and service_assumes(
+                trust, service, role.arn, self.snapshot.account
+            )
+        return self._service_trust[key]
+
+    def new(self, action: str) -> str:
+        return new_resource_pattern(action, self.snapshot.account)
+
+    def possible(self, holder: Holder, technique: Technique) -> bool:
+        """Every action the technique needs is named by some Allow of the holder (cheap, before asking);
+        sts:AssumeRole aside, which a trust policy naming the caller allows by itself."""
+        key = (tuple(id(p) for p in holder.policies), technique.id)
+        if key not in self._possible:
+            self._possible[key] = all(
+                names_action(holder.policies, a) for a in technique.actions if a.lower() != "sts:assumerole"
+            )
+        return self._possible[key]
+
+    def trusted_services(self, role: Principal) -> list[str]:
+        if role.arn not in self._trusted:
+            self._trusted[role.arn] = [s for s in self.services if self.service_trusted(role, s)]
+        return self._trusted[role.arn]
+
+    # --- moves ---------------------------------------------------------------------------------------
+    def moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
+        yield from self._principal_moves(holder)
+        yield from self._pass_role_moves(holder)
+        yield from self._takeover_moves(holder)
+        yield from self._write_moves(holder, reached)
+
+    def _step(
+        self,
+        holder: Holder,
+        technique: Technique,
+        requests: tuple[Granted, ...],
+        reached: str,
+        grants: str,
+        **names: str,
+    ) -> Step:
+        how = technique.how.format(**{k: _short(v) for k, v in names.items()})
+        return Step(
+            holder.label,
+            technique.kind,
+            technique.name,
+            technique.id,
+            requests,
+            reached,
+            grants,
+            f"{_short(holder.label)} {how}",
+        )
+
+    def _principal_moves(self, holder: Holder) -> Iterator[_Move]:
+        for technique in self.techniques:
+            if technique.kind != "principal" and not (technique.kind == "write" and _uses_target(technique)):
+                continue
+            if not self.possible(holder, technique):
+                continue
+            for target in self.snapshot.principals:
+                if target.arn == holder.principal.arn or not self._target_fits(technique, target):
+                    continue
+                requests = self._target_requests(holder, technique, target)
+                if requests is None:
+                    continue
+                if technique.gives == "write":
+                    grants = f"every action, as {_short(target.arn)}"
+                    yield _Move(
+                        self._step(holder, technique, requests, "admin", grants, target=target.arn), None
+                    )
+                else:
+                    step = self._step(
+                        holder,
+                        technique,
+                        requests,
+                        target.arn,
+                        f"the permissions of {_short(target.arn)}",
+                        target=target.arn,
+                    )
+                    yield _Move(step, self.holder(target))
+
+    def _target_fits(self, technique: Technique, target: Principal) -> bool:
+        req = technique.requires
+        if "target" in req and req["target"] != target.kind:
+            return False
+        if req.get("keys_below_two") and target.access_keys >= 2:
+            return False
+        if "login" in req and bool(req["login"]) != target.login_profile:
+            return False
+        return not (req.get("boundary") and target.boundary is None)
+
+    def _target_requests(
+        self, holder: Holder, technique: Technique, target: Principal
+    ) -> tuple[Granted, ...] | None:
+        found: list[Granted] = []
+        for need in technique.needs:
+            granted = self._target_need(holder, need, target)
+            if granted is None:
+                return None
+            found.append(granted)
+        if technique.requires.get("rewrite") and not self._rewritten_trust_lets_in(holder, target):
+            return None
+        return tuple(found)
+
+    def _target_need(self, holder: Holder, need: Need, target: Principal) -> Granted | None:
+        caller = holder.caller(self.snapshot.account)
+        if need.on == "policy":
+            for name in target.attached_names:
+                granted = self.access.permits(caller, need.action, self.snapshot.policy_arn(name))
+                if granted is not None:
+                    return granted
+            return None
+        if need.action.lower() == "sts:assumerole":
+            return self.access.permits(caller, need.action, target.arn, resource_policy=target.trust)
+        return self.access.permits(caller, need.action, target.arn)
+
+    def _rewritten_trust_lets_in(self, holder: Holder, role: Principal) -> bool:
+        """After UpdateAssumeRolePolicy names the caller, its own policies must still allow AssumeRole."""
+        caller = holder.caller(self.snapshot.account)
+        opened = parse_policy(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": holder.principal.arn},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            name="rewritten trust policy",
+            kind=PolicyKind.TRUST,
+        )
+        return self.access.permits(caller, "sts:AssumeRole", role.arn, resource_policy=opened) is not None
+
+    def _pass_role_moves(self, holder: Holder) -> Iterator[_Move]:
+        caller = holder.caller(self.snapshot.account)
+        if not names_action(holder.policies, "iam:PassRole"):
+            return
+        for role in self.snapshot.principals:
+            if role.kind != "role" or role.arn == holder.principal.arn:
+                continue
+            found: list[Step] = []
+            for service in self.trusted_services(role):
+                fixed = {"iam:PassedToService": service}
+                passing = self.access.permits(caller, "iam:PassRole", role.arn, fixed)
+                if passing is None:
+                    continue
+                for technique in self._by_service[service]:
+                    if not self.possible(holder, technique) or not self._pass_fits(technique, role):
+                        continue
+                    rest = [(n, self.new(n.action), None) for n in technique.needs if not n.passed_to]
+                    others = self.all_of(holder, rest)
+                    if others is not None:
+                        how = {"role": role.arn}
+                        found.append(
+                            self._step(
+                                holder,
+                                technique,
+                                (passing, *others),
+                                role.arn,
+                                f"the permissions of {_short(role.arn)}",
+                                **how,
+                            )
+                        )
+            if found:
+                first = found[0]
+                also = tuple(
+                    dict.fromkeys(s.technique_id for s in found[1:] if s.technique_id != first.technique_id)
+                )
+                yield _Move(_with_also(first, also), self.holder(role))
+
+    def _pass_fits(self, technique: Technique, role: Principal) -> bool:
+        req = technique.requires
+        if req.get("profile") and not role.instance_profile:
+            return False
+        if "exists" in req and not self.snapshot.of_kind(str(req["exists"])):
+            return False
+        if req.get("container_instances") and not any(
+            c.flag("container_instances") for c in self.snapshot.of_kind("ecs_clusters")
+        ):
+            return False
+        return not (req.get("clusters") and not self.snapshot.of_kind("ecs_clusters"))
+
+    def _takeover_moves(self, holder: Holder) -> Iterator[_Move]:
+        caller = holder.caller(self.snapshot.account)
+        found: dict[str, list[Step]] = {}
+        for technique in self.techniques:
+            if (
+                technique.kind != "takeover"
+                or technique.resource is None
+                or not self.possible(holder, technique)
+            ):
+                continue
+            for resource in self.snapshot.of_kind(technique.resource):
+                if not self._resource_fits(technique, resource):
+                    continue
+                fields = technique.role_fields or tuple(resource.roles)
+                for role_field in fields:
+                    role = self.snapshot.role(resource.roles.get(role_field, ""))
+                    if role is None or role.arn == holder.principal.arn:
+                        continue
+                    requests = self._takeover_requests(caller, technique, resource, role)
+                    if requests is not None:
+                        step = self._step(
+                            holder,
+                            technique,
+                            requests,
+                            role.arn,
+                            f"the permissions of {_short(role.arn)}",
+                            target=resource.name,
+                            role=role.arn,
+                        )
+                        found.setdefault(role.arn, []).append(step)
+        for role_arn, steps in found.items():
+            role = self.snapshot.by_arn(role_arn)
+            assert role is not None
+            also = tuple(
+                dict.fromkeys(s.technique_id for s in steps[1:] if s.technique_id != steps[0].technique_id)
+            )
+            yield _Move(_with_also(steps[0], also), self.holder(role))
+
+    def _resource_fits(self, technique: Technique, resource: Resource) -> bool:
+        req = technique.requires
+        defaults = {"ssm_managed": True, "instance_connect": True}
+        if "flag" in req and not resource.values.get(str(req["flag"]), defaults.get(str(req["flag"]), False)):
+            return False
+        if "noflag" in req and resource.flag(str(req["noflag"])):
+            return False
+        if "items" in req and not resource.items(str(req["items"])):
+            return False
+        if "text" in req and not resource.text(str(req["text"])):
+            return False
+        if req.get("triggered"):
+            return any(resource.name in t.items("jobs") for t in self.snapshot.of_kind("glue_triggers"))
+        return True
+
+    def _takeover_requests(
+        self, caller: Caller, technique: Technique, resource: Resource, role: Principal
+    ) -> tuple[Granted, ...] | None:
+        found: list[Granted] = []
+        for need in technique.needs:
+            if need.passed_to:
+                field_name = technique.requires.get("pass_field")
+                passed = self.snapshot.role(resource.roles.get(str(field_name), "")) if field_name else role
+                if passed is None:
+                    return None
+                services = technique.passes_to
+                granted = next(
+                    (
+                        g
+                        for s in services
+                        if self.service_trusted(passed, s)
+                        for g in [
+                            self.access.permits(caller, need.action, passed.arn, {"iam:PassedToService": s})
+                        ]
+                        if g is not None
+                    ),
+                    None,
+                )
+            elif need.on == "target":
+                granted = self.access.permits(caller, need.action, resource.arn)
+            elif need.on == "lifecycle":
+                config = {"name": resource.text("lifecycle_config") or ""}
+                region = str(resource.values.get("region", DEFAULT_REGION))
+                arn = arn_of(BY_KEY["sagemaker_lifecycle_configs"], config, self.snapshot.account, region)
+                granted = self.access.permits(caller, need.action, arn)
+            else:
+                granted = self.access.permits(caller, need.action, self.new(need.action))
+            if granted is None:
+                return None
+            found.append(granted)
+        return tuple(found)
+
+    def _write_moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
+        """Policy writes, group joins and boundary removals on the holder or on a principal already reached."""
+        targets = list(dict.fromkeys(h.principal.arn for h in [holder, *reached]))
+        caller = holder.caller(self.snapshot.account)
+        for technique in self.techniques:
+            if technique.kind != "write" or _uses_target(technique) or not self.possible(holder, technique):
+                continue
+            for arn in targets:
+                target = self.snapshot.by_arn(arn)
+                if target is None or not self._target_fits(technique, target):
+                    continue
+                if technique.gives in ("group",) or technique.requires.get("member"):
+                    yield from self._group_moves(holder, caller, technique, target)
+                    continue
+                requests = self._target_requests(holder, technique, target)
+                if requests is None:
+                    continue
+                if technique.gives == "unbounded":
+                    free = Holder(
+                        f"{target.arn}#unbounded",
+                        target,
+                        tuple(target.policies),
+                        None,
+                        f"{target.arn} (boundary removed)",
+                    )
+                    step = self._step(
+                        holder,
+                        technique,
+                        requests,
+                        free.label,
+                        f"the permissions of {_short(target.arn)} without its boundary",
+                        target=target.arn,
+                    )
+                    yield _Move(step, free)
+                else:
+                    step = self._step(
+                        holder,
+                        technique,
+                        requests,
+                        "admin",
+                        f"every action, as {_short(target.arn)}",
+                        target=target.arn,
+                    )
+                    yield _Move(step, None)
+
+    def _group_moves(
+        self, holder: Holder, caller: Caller, technique: Technique, target: Principal
+    ) -> Iterator[_Move]:
+        for group in self.snapshot.group_policies:
+            if bool(technique.requires.get("member")) != (group in target.groups):
+                continue  # writes need a group the target is in; joining needs one it is not in
+            granted = self.access.permits(caller, technique.needs[0].action, self.snapshot.group_arn(group))
+            if granted is None:
+                continue
+            if technique.gives == "write":
+                step = self._step(
+                    holder,
+                    technique,
+                    (granted,),
+                    "admin",
+                    f"every action, as {_short(target.arn)}",
+                    target=target.arn,
+                    group=group,
+                )
+                yield _Move(step, None)
+            else:
+                extra = tuple(self.snapshot.group_policies[group])
+                joined = Holder(
+                    f"{target.arn}+group/{group}",
+                    target,
+                    tuple(target.policies) + extra,
+                    target.boundary,
+                    f"{target.arn} (in group {group})",
+                )
+                step = self._step(
+                    holder,
+                    technique,
+                    (granted,),
+                    joined.label,
+                    f"the permissions of group {group}",
+                    target=target.arn,
+                    group=group,
+                )
+                yield _Move(step, joined)
+
+
+def _uses_target(technique: Technique) -> bool:
+    """A write that also reaches its target (iam-014..021): the target need not be reached before."""
+    return any(n.action.lower() in ACCESS_ACTIONS for n in technique.needs)
+
+
+def _with_also(step: Step, also: tuple[str, ...]) -> Step:
+    return Step(
+        step.actor,
+        step.kind,
+        step.technique,
+        step.technique_id,
+        step.requests,
+        step.target,
+        step.grants,
+        step.explanation,
+        also,
+    )
+
+
+def escalation_paths(
+    snapshot: Snapshot, *, starts: Sequence[str] | None = None, account: Account | None = None
+) -> list[Path]:
+    """For each start: the shortest path to every holder with a permission the start lacks, and to admin."""
+    account = account or Account(snapshot)
+    principals = {p.arn: p for p in snapshot.principals}
+    paths: list[Path] = []
+    for start_arn in starts or list(principals):
+        if start_arn in principals:
+            paths.extend(_paths_from(account, account.holder(principals[start_arn])))
+    return paths
+
+
+def _paths_from(account: Account, start: Holder) -> list[Path]:
+    if account.is_admin(start):
+        step = Step(
+            start.label,
+            "admin",
+            "",
+            "",
+            (),
+            "admin",
+            "every action",
+            f"{_short(start.label)} already has admin-equivalent permissions",
+        )
+        return [Path(start.label, (step,), admin=True)]
+    routes: dict[str, tuple[Step, ...]] = {start.key: ()}
+    holders: dict[str, Holder] = {start.key: start}
+    admin_route: tuple[Step, ...] | None = None
+    queue = deque([start.key])
+    while queue:
+        key = queue.popleft()
+        route = routes[key]
+        holder = holders[key]
+        if len(route) >= MAX_STEPS or (key != start.key and account.is_admin(holder)):
             continue
-        # Breadth first: the shortest way to reach each principal, then every way to finish from there.
-        came_from: dict[str, tuple[Step, ...]] = {start: ()}
-        queue = deque([start])
-        while queue:
-            current = queue.popleft()
-            route = came_from[current]
-            if len(route) >= MAX_STEPS or account.is_admin(current):
-                continue  # an admin is the end of the road
-            for step in moves_of(current):
-                if step.target not in came_from:
-                    came_from[step.target] = route + (step,)
-                    queue.append(step.target)
-        for arn, route in came_from.items():
-            if account.is_admin(arn):
-                final = Step(arn, "admin", (), "admin", f"{_short(arn)} has admin-equivalent permissions")
-                paths.append(Path(start, route + (final,)))
+        for move in account.moves(holder, list(holders.values())):
+            if move.holder is None:
+                if admin_route is None or len(route) + 1 < len(admin_route):
+                    admin_route = route + (move.step,)
                 continue
-            # A policy write on itself, or on a principal it can then move to in one step.
-            write = account.policy_write(principals[arn], principals[arn])
-            if write is not None:
-                paths.append(Path(start, route + (write,)))
-                continue
-            for move in moves_of(arn):
-                write = account.policy_write(principals[arn], principals[move.target])
-                if write is not None:
-                    paths.append(Path(start, route + (write, move)))
-                    break
+            if move.holder.key not in routes:
+                routes[move.holder.key] = route + (move.step,)
+                holders[move.holder.key] = move.holder
+                queue.append(move.holder.key)
+    paths: list[Path] = []
+    for key, route in routes.items():
+        if key == start.key:
+            continue
+        holder = holders[key]
+        if account.is_admin(holder):
+            final = Step(
+                holder.label,
+                "admin",
+                "",
+                "",
+                (),
+                "admin",
+                "every action",
+                f"{_short(holder.label)} has admin-equivalent permissions",
+            )
+            paths.append(Path(start.label, route + (final,), admin=True))
+            continue
+        example = account.new_permission(start, holder)
+        if example is not None:
+            paths.append(Path(start.label, route, example=example))
+    if admin_route is not None:
+        paths.append(Path(start.label, admin_route, admin=True))
+    paths.sort(key=lambda p: (not p.admin, len(p.steps)))
     return paths

@@ -55,6 +55,7 @@ class CallerSetting:
     absent: tuple[str, ...]
     confirm: Callable[[Counterexample], bool]
     single_valued: tuple[str, ...] = ()  # keys derived from a caller that is not fixed: one value at most
+    present: tuple[str, ...] = ()  # keys the caller always sends, with a value it does not choose
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Question:
                 policies,
                 fixed=self.fixed,
                 always_absent=list(self.caller.absent),
+                always_present=list(self.caller.present),
                 strings_by_solver=strings_by_solver,
                 single_valued=self.caller.single_valued,
             )

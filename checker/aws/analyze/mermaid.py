@@ -6,47 +6,33 @@ from collections.abc import Sequence
 
 from checker.aws.analyze.escalation import Path
 
-LABELS = {
-    "assume": "assume role",
-    "pass-role": "pass role to compute",
-    "credentials": "create credentials",
-    "trust-rewrite": "rewrite trust",
-    "policy-write": "policy write",
-    "admin": "is admin",
-}
-
 
 def to_mermaid(paths: Sequence[Path]) -> str:
+    """One node per principal (or changed principal) reached, one edge per step, labelled with the
+    technique's id and the actions it takes."""
     ids: dict[str, str] = {"admin": "admin"}
 
-    def node(arn: str) -> str:
-        if arn not in ids:
-            ids[arn] = f"p{len(ids)}"
-        return ids[arn]
+    def node(name: str) -> str:
+        if name not in ids:
+            ids[name] = f"p{len(ids)}"
+        return ids[name]
 
     edges: list[str] = []
     for path in paths:
         for step in path.steps:
             if step.kind == "admin":
-                edge = f"{node(step.actor)} -->|{LABELS['admin']}| admin"
-            elif step.kind == "policy-write":
-                edge = f"{node(step.actor)} -->|{_label(step.actions)}| admin"
+                edge = f"{node(step.actor)} -->|is admin| admin"
             else:
-                edge = (
-                    f"{node(step.actor)} -->|{_label(step.actions) or LABELS[step.kind]}| {node(step.target)}"
-                )
+                label = f"{step.technique_id}: {' + '.join(step.actions)}"
+                edge = f"{node(step.actor)} -->|{_escape(label)}| {node(step.target)}"
             if edge not in edges:
                 edges.append(edge)
     lines = ["flowchart LR", '  admin(["admin-equivalent access"])']
-    for arn, ident in ids.items():
-        if arn != "admin":
-            lines.append(f'  {ident}["{_escape(arn.split(":", 5)[-1])}"]')
+    for name, ident in ids.items():
+        if name != "admin":
+            lines.append(f'  {ident}["{_escape(name.split(":", 5)[-1])}"]')
     lines.extend(f"  {e}" for e in edges)
     return "\n".join(lines) + "\n"
-
-
-def _label(actions: tuple[str, ...]) -> str:
-    return _escape(" + ".join(actions))
 
 
 def _escape(text: str) -> str:

@@ -121,6 +121,13 @@ CODES: dict[str, Code] = {
             f"{IAM_GUIDE}/id_roles_use_passrole.html",
         ),
         _code(
+            "AWS-PRIVESC-PATH",
+            S,
+            "a principal of the account can reach permissions it does not have (iamlab paths)",
+            "remove one permission of the first step, or restrict it to resources that lead nowhere",
+            f"{IAM_GUIDE}/best-practices.html#grant-least-privilege",
+        ),
+        _code(
             "AWS-DATA-EXFILTRATION",
             W,
             "data read on every resource",

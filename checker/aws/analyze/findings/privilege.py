@@ -1,14 +1,17 @@
-"""Privilege findings: iam:PassRole without limits, the published privilege-escalation actions and
-combinations, and data exfiltration, resource exposure and credential exposure actions.
+"""Privilege findings: iam:PassRole without limits, the published privilege-escalation techniques,
+and data exfiltration, resource exposure and credential exposure actions.
 
-The escalation lists follow the published research on IAM privilege escalation (Rhino Security Labs,
-"AWS IAM Privilege Escalation - Methods and Mitigation", and its follow-ups for SageMaker); the exposure
-lists follow the access levels of the Service Authorization Reference.
+The escalation findings come from the one knowledge base, techniques.py, that `iamlab paths` also uses:
+a technique is reported when the policy allows every action it needs, each in some context an attacker
+controls (decided by the prover when a statement has conditions). One action alone is AWS-PRIVESC-ACTION,
+several together AWS-PRIVESC-COMBO. The exposure lists follow the access levels of the Service
+Authorization Reference.
 """
 
 from __future__ import annotations
 
 from checker.aws import catalog
+from checker.aws.analyze.escalation_access import Access, anyone, new_resource_pattern
 from checker.aws.analyze.findings.base import (
     allowed_actions,
     display,
@@ -17,64 +20,10 @@ from checker.aws.analyze.findings.base import (
     statement_actions,
     unrestricted_resource,
 )
+from checker.aws.analyze.techniques import Technique, all_techniques
 from checker.aws.policy import Effect, Policy, PolicyKind, Statement
+from checker.core.errors import InputError
 from checker.core.findings import Finding, Severity
-
-# Each action alone lets a principal give itself (or a principal it controls) more permissions.
-ESCALATION_ACTIONS = {
-    "iam:createpolicyversion": "writes a new default version of a managed policy, with any permissions",
-    "iam:setdefaultpolicyversion": "switches a managed policy to an older, possibly broader version",
-    "iam:attachuserpolicy": "attaches any managed policy (AdministratorAccess) to a user",
-    "iam:attachgrouppolicy": "attaches any managed policy to a group",
-    "iam:attachrolepolicy": "attaches any managed policy to a role",
-    "iam:putuserpolicy": "writes an inline policy with any permissions on a user",
-    "iam:putgrouppolicy": "writes an inline policy with any permissions on a group",
-    "iam:putrolepolicy": "writes an inline policy with any permissions on a role",
-    "iam:createaccesskey": "creates access keys for another user and signs in as them",
-    "iam:createloginprofile": "sets a console password for a user that has none",
-    "iam:updateloginprofile": "changes another user's console password",
-    "iam:updateassumerolepolicy": "rewrites a role's trust policy so that it can assume the role",
-    "iam:addusertogroup": "joins a group with more permissions",
-    "iam:deleteuserpermissionsboundary": "removes the boundary that limits a user",
-    "iam:deleterolepermissionsboundary": "removes the boundary that limits a role",
-    "iam:putuserpermissionsboundary": "replaces a user's boundary with a broader one",
-    "iam:putrolepermissionsboundary": "replaces a role's boundary with a broader one",
-    "lambda:updatefunctioncode": "replaces the code of a function that runs with its (possibly broader) role",
-    "glue:updatedevendpoint": "adds an SSH key to a Glue endpoint and runs code with its role",
-    "sagemaker:createpresignednotebookinstanceurl": "opens a notebook that runs with the notebook's role",
-}
-
-# iam:PassRole plus any of these: new compute runs with the passed role's permissions.
-PASSROLE_COMPUTE: list[tuple[tuple[str, ...], str]] = [
-    (("lambda:createfunction", "lambda:invokefunction"), "a new Lambda function runs as the passed role"),
-    (
-        ("lambda:createfunction", "lambda:createeventsourcemapping"),
-        "a new Lambda function, triggered by an event source",
-    ),
-    (
-        ("lambda:createfunction", "lambda:addpermission"),
-        "a new Lambda function that anyone allowed can invoke",
-    ),
-    (("ec2:runinstances",), "a new EC2 instance whose profile holds the passed role"),
-    (("glue:createdevendpoint",), "a Glue development endpoint with the passed role"),
-    (("cloudformation:createstack",), "a CloudFormation stack that creates anything the passed role may"),
-    (
-        ("datapipeline:createpipeline", "datapipeline:putpipelinedefinition"),
-        "a Data Pipeline running as the role",
-    ),
-    (
-        ("sagemaker:createnotebookinstance", "sagemaker:createpresignednotebookinstanceurl"),
-        "a SageMaker notebook with the role",
-    ),
-    (("sagemaker:createnotebookinstance",), "a SageMaker notebook instance running as the passed role"),
-    (("sagemaker:createtrainingjob",), "a SageMaker training job whose container runs as the passed role"),
-    (
-        ("sagemaker:createprocessingjob",),
-        "a SageMaker processing job whose container runs as the passed role",
-    ),
-    (("ecs:registertaskdefinition", "ecs:runtask"), "an ECS task running as the passed role"),
-    (("codebuild:createproject", "codebuild:startbuild"), "a CodeBuild project running as the passed role"),
-]
 
 DATA_READ = (
     "s3:getobject",
@@ -107,57 +56,7 @@ def check(policy: Policy) -> list[Finding]:
     found: list[Finding] = []
     granted = allowed_actions(policy)
     found.extend(_passrole(policy))
-    reported: set[str] = set()
-    by_statement: dict[int, list[str]] = {}
-    for action in ESCALATION_ACTIONS:
-        statement = granted.get(action)
-        if statement is not None:
-            reported.add(action)
-            by_statement.setdefault(statement.index, []).append(action)
-    for index, escalations in by_statement.items():
-        statement = policy.statements[index]
-        if len(escalations) == 1:
-            message = f"{display(escalations)} {ESCALATION_ACTIONS[escalations[0]]}"
-        else:
-            message = (
-                f"statement {statement.label} allows {len(escalations)} privilege-escalation actions: "
-                f"{display(escalations)}; each lets the caller give itself more permissions"
-            )
-        found.append(finding("AWS-PRIVESC-ACTION", policy, _action_pointer(policy, statement), message))
-    if "iam:passrole" in granted:
-        pathways = [(actions, why) for actions, why in PASSROLE_COMPUTE if all(a in granted for a in actions)]
-        if pathways:
-            statement = granted[pathways[0][0][0]]
-            described = "; ".join(f"{display(actions)} ({why})" for actions, why in pathways[:4])
-            more = f"; and {len(pathways) - 4} more" if len(pathways) > 4 else ""
-            any_role = any(
-                s.effect is Effect.ALLOW
-                and "iam:passrole" in statement_actions(s)
-                and unrestricted_resource(s)
-                for s in policy.statements
-            )
-            if any_role:
-                message = (
-                    f"iam:PassRole on any role together with {described}{more}: the new compute runs with the "
-                    "passed role's permissions, which the caller thereby gets"
-                )
-                found.append(
-                    finding("AWS-PRIVESC-COMBO", policy, _action_pointer(policy, statement), message)
-                )
-            else:
-                message = (
-                    f"iam:PassRole on the listed roles together with {described}{more}: the caller gets those roles' "
-                    "permissions through the new compute; make sure they hold no more than the job needs"
-                )
-                found.append(
-                    finding(
-                        "AWS-PRIVESC-COMBO",
-                        policy,
-                        _action_pointer(policy, statement),
-                        message,
-                        Severity.WARNING,
-                    )
-                )
+    found.extend(_escalations(policy, granted))
     found.extend(_unrestricted(policy, "AWS-DATA-EXFILTRATION", DATA_READ, "reads data from every {}"))
     found.extend(
         _unrestricted(
@@ -169,6 +68,117 @@ def check(policy: Policy) -> list[Finding]:
     )
     found.extend(_exposure(policy, granted))
     return found
+
+
+def techniques_in_policy(policy: Policy, granted: dict[str, Statement] | None = None) -> list[Technique]:
+    """The techniques whose every action the policy allows, each in some context an attacker controls."""
+    granted = allowed_actions(policy) if granted is None else granted
+    if not granted:
+        return []
+    access = Access()
+    found = []
+    for technique in all_techniques():
+        actions = [a.lower() for a in technique.actions]
+        if all(a in granted for a in actions) and _decided(policy, technique, granted, access):
+            found.append(technique)
+    return found
+
+
+def _decided(policy: Policy, technique: Technique, granted: dict[str, Statement], access: Access) -> bool:
+    """Unconditional statements grant by themselves; a conditional one counts when the prover finds a
+    context the attacker controls in which the policy allows the action (as `iamlab paths` decides)."""
+    statements = [granted[a.lower()] for a in technique.actions]
+    if not any(s.conditions for s in policy.statements if s.effect is Effect.ALLOW) and all(
+        not s.conditions for s in statements
+    ):
+        return True
+    caller = anyone(policy)
+    try:
+        for need in technique.needs:
+            resource = new_resource_pattern(
+                need.action, "*"
+            )  # any resource of the action's type, any account
+            if need.passed_to:
+                passing = [{"iam:PassedToService": s} for s in technique.passes_to]
+                if not any(access.permits(caller, need.action, resource, fixed) for fixed in passing):
+                    return False
+            elif access.permits(caller, need.action, resource) is None:
+                return False
+    except InputError:
+        return True  # a pattern past the prover's limits: the conditions cannot be shown to block it
+    return True
+
+
+def describe(technique: Technique) -> str:
+    """The technique's explanation, its placeholders left as <target>, <role>, <group>."""
+    return technique.how.format(target="<target>", role="<role>", group="<group>")
+
+
+def _escalations(policy: Policy, granted: dict[str, Statement]) -> list[Finding]:
+    found: list[Finding] = []
+    techniques = techniques_in_policy(policy, granted)
+    singles: dict[int, list[Technique]] = {}
+    combos: list[Technique] = []
+    for technique in techniques:
+        if len(technique.actions) == 1:
+            singles.setdefault(granted[technique.actions[0].lower()].index, []).append(technique)
+        else:
+            combos.append(technique)
+    for index, listed in singles.items():
+        statement = policy.statements[index]
+        severity = None
+        if len(listed) == 1:
+            t = listed[0]
+            message = f"{display(t.actions)} {describe(t)} ({t.id}: {t.name})"
+            if t.id == "sts-001" and not unrestricted_resource(statement):
+                # Assuming the listed roles is how roles are meant to be used: worth a look, not an alarm.
+                severity = Severity.WARNING
+                message += "; check that the listed roles hold no more than the caller should get"
+        else:
+            actions = display([t.actions[0] for t in listed], limit=len(listed))
+            ids = ", ".join(t.id for t in listed)
+            message = (
+                f"statement {statement.label} allows {len(listed)} privilege-escalation techniques: {actions} "
+                f"({ids}); each lets the caller give itself more permissions"
+            )
+        found.append(
+            finding("AWS-PRIVESC-ACTION", policy, _action_pointer(policy, statement), message, severity)
+        )
+    passing = [t for t in combos if t.kind == "pass-role"]
+    others = [t for t in combos if t.kind != "pass-role"]
+    if passing:
+        found.append(_pass_role_combo(policy, granted, passing))
+    if others:
+        first = others[0]
+        statement = granted[first.actions[-1].lower()]
+        described = "; ".join(f"{t.id}: {t.name} ({describe(t)})" for t in others[:4])
+        more = f"; and {len(others) - 4} more" if len(others) > 4 else ""
+        message = f"together these actions are published escalation techniques: {described}{more}"
+        found.append(finding("AWS-PRIVESC-COMBO", policy, _action_pointer(policy, statement), message))
+    return found
+
+
+def _pass_role_combo(policy: Policy, granted: dict[str, Statement], passing: list[Technique]) -> Finding:
+    named = [t for t in passing if not t.id.startswith("passrole:")] or passing
+    first = named[0]
+    statement = granted[first.actions[1].lower()]
+    described = "; ".join(f"{t.id}: {t.name}" for t in named[:4])
+    more = f"; and {len(passing) - min(len(named), 4)} more" if len(passing) > 4 else ""
+    any_role = any(
+        s.effect is Effect.ALLOW and "iam:passrole" in statement_actions(s) and unrestricted_resource(s)
+        for s in policy.statements
+    )
+    if any_role:
+        message = (
+            f"iam:PassRole on any role together with {described}{more}: the new compute runs with the "
+            "passed role's permissions, which the caller thereby gets"
+        )
+        return finding("AWS-PRIVESC-COMBO", policy, _action_pointer(policy, statement), message)
+    message = (
+        f"iam:PassRole on the listed roles together with {described}{more}: the caller gets those roles' "
+        "permissions through the new compute; make sure they hold no more than the job needs"
+    )
+    return finding("AWS-PRIVESC-COMBO", policy, _action_pointer(policy, statement), message, Severity.WARNING)
 
 
 def _action_pointer(policy: Policy, statement: Statement) -> str:
