@@ -38,6 +38,9 @@ _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 class Position:
     line: int
     column: int
+    # Set when a value came from another file than the document's own (a Terraform local defined in
+    # locals.tf and used in main.tf, a policy read with file()): errors then point into that file.
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class LoadedDocument:
         while True:
             position = self.positions.get(probe)
             if position is not None:
-                return Where(self.path, position.line, position.column, pointer or "/")
+                return Where(position.file or self.path, position.line, position.column, pointer or "/")
             if not probe:
                 return Where(self.path, None, None, pointer or "/")
             probe = probe.rsplit("/", 1)[0]

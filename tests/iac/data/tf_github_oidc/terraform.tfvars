@@ -1,0 +1,2 @@
+repository  = "acme/fraud-model"
+data_bucket = "acme-ml-datasets"
