@@ -64,3 +64,44 @@ class IacModel:
 
     def role(self, name_or_arn: str) -> AwsRole | None:
         return next((r for r in self.roles if name_or_arn in (r.arn, r.name, r.address)), None)
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A step that exchanges the job's OIDC token for cloud credentials."""
+
+    cloud: str  # "aws", "azure" or "gcp"
+    action: str  # "aws-actions/configure-aws-credentials@v4"
+    target: str | None  # the role ARN, the Entra client id, or the workload identity provider
+    audience: str  # the `aud` the action requests
+    where: Where
+    service_account: str | None = None  # GCP: the service account impersonated, if any
+
+
+@dataclass(frozen=True)
+class WorkflowJob:
+    """One job of a GitHub Actions workflow and the OIDC tokens it can present."""
+
+    workflow: str  # the workflow file
+    job_id: str
+    where: Where
+    can_request_token: bool  # `id-token: write` in effect for this job
+    permission_where: Where | None  # where that permission was granted (workflow or job level)
+    permission_level: str | None  # "workflow" or "job"
+    environment: str | None
+    needs: tuple[str, ...]
+    continue_on_error: Any
+    condition: str | None  # the job's `if`
+    assumes: tuple[Assumption, ...]
+    tokens: tuple[dict[str, str], ...]  # one claim set per way the job can be triggered
+    reusable_workflow: str | None = None  # `uses:` at job level
+
+
+@dataclass(frozen=True)
+class Workflow:
+    path: str
+    name: str | None
+    events: tuple[str, ...]
+    jobs: tuple[WorkflowJob, ...]
+    permissions_where: Where | None  # workflow-level `permissions`, if written
+    grants_token_at_workflow_level: bool
