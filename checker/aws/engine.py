@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
+from checker.aws.federation import provider_arn, token_context
 from checker.aws.policy import Policy, PolicyKind, parse_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
@@ -191,12 +192,24 @@ class AwsEngine:
 
     def decide(self, submission: Submission, request: Mapping[str, Any]) -> Decision:
         model: AwsModel = submission.model
-        principal = request.get("principal") or model.identity_arn
-        if not principal:
-            raise InputError("the request names no principal and the lab's setting names no identity")
         context = request.get("context") or {}
         if not isinstance(context, Mapping):
             raise InputError("context must be a mapping of condition keys to values")
+        principal = request.get("principal") or model.identity_arn
+        token = request.get("token")
+        if token is not None:
+            # A web identity request: the token's claims become the context keys IAM names, and the caller
+            # is the IAM OIDC provider of the token's issuer (checker.aws.federation).
+            if not isinstance(token, Mapping):
+                raise InputError("token must be a mapping of claims")
+            context = {**token_context(token), **context}
+            account = str(submission.setting.get("account") or "")
+            if request.get("principal") is None:
+                if not account:
+                    raise InputError("a token request needs the lab's account to name the OIDC provider")
+                principal = provider_arn(str(token.get("iss", "")), account)
+        if not principal:
+            raise InputError("the request names no principal and the lab's setting names no identity")
         parsed = Request(
             principal=str(principal),
             action=str(request.get("action", "")),
