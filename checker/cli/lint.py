@@ -1,9 +1,14 @@
 """`iamlab lint FILE...`: findings for AWS policies as text, JSON or SARIF 2.1.0.
 
+A FILE may be a policy document, a Terraform file or folder (its `.tf` files and `terraform.tfvars`), a
+CloudFormation template, or a GitHub Actions workflow (a folder's `.github/workflows/` are read too);
+findings point into the file the policy was written in (docs/iac.md). `--rules DIR` also runs every `.rego`
+guardrail in DIR against each policy.
+
 Exit codes: 0 no finding at or above --fail-on; 1 some finding at or above it; 2 a file could not be
 read or parsed (its error is printed with file:line:column; the other files are still linted).
-The policy kind is guessed from the document (Principal + sts:AssumeRole* -> trust; Principal -> resource;
-otherwise identity) unless --kind says it.
+The kind of a bare policy is guessed from the document (Principal + sts:AssumeRole* -> trust; Principal ->
+resource; otherwise identity) unless --kind says it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ SECURITY_SEVERITY = {"error": "7.0", "security": "8.0", "warning": "5.0", "sugge
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", metavar="FILE", nargs="+", help="AWS policy documents (JSON or YAML)")
+    parser.add_argument(
+        "files", metavar="FILE", nargs="+",
+        help="policy documents, .tf files or folders, CloudFormation templates, GitHub Actions workflows",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument(
         "--fail-on",
@@ -40,24 +48,25 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--account", metavar="ID", help="the owner's account id (sharpens cross-account trust findings)"
     )
+    parser.add_argument("--region", metavar="REGION", help="the AWS region Terraform/CloudFormation code refers to")
+    parser.add_argument("--var", metavar="NAME=VALUE", action="append", default=[],
+                        help="a Terraform variable or CloudFormation parameter value (repeatable)")
+    parser.add_argument("--ref", metavar="NAME=VALUE", action="append", default=[],
+                        help="a value the code refers to, e.g. aws_s3_bucket.data.arn=arn:aws:s3:::d (repeatable)")
+    parser.add_argument("--rules", metavar="DIR", help="run every .rego guardrail in DIR (Rego v1) on each policy")
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.aws.analyze import lint
-    from checker.aws.policy import PolicyKind, parse_policy
-    from checker.core.source import load_document
+    from checker.cli.lint_sources import lint_sources
 
-    findings: list[Finding] = []
-    failed = False
-    for path in args.files:
-        try:
-            document = load_document(path)
-            kind = PolicyKind(args.kind) if args.kind != "auto" else guess_kind(document.data)
-            policy = parse_policy(document, name=path, kind=kind)
-            findings.extend(lint(policy, account=args.account))
-        except InputError as exc:
-            failed = True
-            print(f"error: {exc}", file=sys.stderr)
+    try:
+        findings, errors = lint_sources(args)
+    except InputError as exc:  # a bad --rules folder or option: nothing could be linted
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed = bool(errors)
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps([f.to_json() for f in findings], indent=2))
     elif args.format == "sarif":
@@ -111,12 +120,13 @@ def to_text(findings: list[Finding]) -> str:
 def to_sarif(findings: list[Finding]) -> dict[str, Any]:
     """SARIF 2.1.0 (OASIS), in the shape GitHub code scanning reads: one rule per code, one result per finding."""
     from checker.aws.analyze.findings.codes import CODES
+    from checker.iac.findings import CODES as WORKFLOW_CODES
 
     used = sorted({f.code for f in findings})
     rules = []
     for code in used:
-        entry = CODES.get(code)
-        severity = entry.severity.value if entry else "warning"
+        entry: Any = CODES.get(code) or WORKFLOW_CODES.get(code)
+        severity = entry.severity.value if entry else next(f.severity.value for f in findings if f.code == code)
         rules.append(
             {
                 "id": code,

@@ -95,6 +95,7 @@ class WorkflowJob:
     assumes: tuple[Assumption, ...]
     tokens: tuple[dict[str, str], ...]  # one claim set per way the job can be triggered
     reusable_workflow: str | None = None  # `uses:` at job level
+    commands: tuple[str, ...] = ()  # each step's `run:` text and `uses:` reference, in order
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,11 @@ class _Reader:
             assumes=assumes,
             tokens=tokens,
             reusable_workflow=reusable,
+            commands=tuple(
+                str(step.get("run") or step.get("uses") or "")
+                for step in (job.get("steps") or [])
+                if isinstance(step, dict)
+            ),
         )
 
     def _assumptions(self, pointer: str, job: dict[str, Any]) -> list[Assumption]:

@@ -184,6 +184,13 @@ CODES: dict[str, Code] = {
             f"{IAM_GUIDE}/id_roles_create_for-idp_oidc.html",
         ),
         _code(
+            "AWS-TRUST-OIDC-NO-AUD",
+            S,
+            "GitHub OIDC trust without a condition on the token's aud",
+            'add StringEquals on token.actions.githubusercontent.com:aud = "sts.amazonaws.com" (the audience configure-aws-credentials requests)',
+            f"{IAM_GUIDE}/id_roles_create_for-idp_oidc.html",
+        ),
+        _code(
             "AWS-UNKNOWN-CONDITION-KEY",
             W,
             "unknown condition key",

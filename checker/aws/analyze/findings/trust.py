@@ -6,8 +6,11 @@ A statement is a trust statement when it allows an sts:AssumeRole* action to a p
 
 from __future__ import annotations
 
+import re
+
 from checker.aws.analyze.findings.base import finding
-from checker.aws.policy import Effect, Policy, Statement
+from checker.aws.policy import ConditionClause, Effect, Policy, Statement
+from checker.aws.wildcard import compile_glob
 from checker.core.findings import Finding, Severity
 
 ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml")
@@ -106,8 +109,20 @@ def _oidc(policy: Policy, statement: Statement) -> list[Finding]:
         return []
     sub_clauses = [c for c in statement.conditions if c.key_lower.endswith(":sub")]
     where = f"{statement.pointer}/Condition" if statement.conditions else f"{statement.pointer}/Principal"
+    found: list[Finding] = []
+    github = [p for p in providers if p.endswith(":oidc-provider/" + GITHUB_HOST)]
+    if github and not any(c.key_lower == f"{GITHUB_HOST}:aud" for c in statement.conditions):
+        found.append(
+            finding(
+                "AWS-TRUST-OIDC-NO-AUD",
+                policy,
+                where,
+                f"statement {statement.label} trusts GitHub's OIDC provider without checking the token's aud, so a "
+                "token a workflow requested for another service (any audience) can assume the role",
+            )
+        )
     if not sub_clauses:
-        return [
+        return found + [
             finding(
                 "AWS-TRUST-OIDC-NO-SUB",
                 policy,
@@ -116,19 +131,47 @@ def _oidc(policy: Policy, statement: Statement) -> list[Finding]:
                 "any identity of that provider (any repository, any cluster) can assume the role",
             )
         ]
-    found = []
     for clause in sub_clauses:
         wild = clause.operator.wildcards and any(
             v == "*" or v.endswith(":*") or v.count("*") > 0 for v in clause.raw_values
         )
         if wild or clause.operator.negated:
+            admitted = _github_admits(clause) if clause.key_lower == f"{GITHUB_HOST}:sub" and wild else ""
             found.append(
                 finding(
                     "AWS-TRUST-OIDC-WILDCARD-SUB",
                     policy,
                     clause.pointer,
                     f"{clause.operator_text} on {clause.key} accepts {', '.join(clause.raw_values)}: "
-                    "more subjects than the one workload",
+                    + (admitted or "more subjects than the one workload"),
                 )
             )
     return found
+
+
+GITHUB_HOST = "token.actions.githubusercontent.com"
+_GITHUB_REPO = re.compile(r"repo:([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]*)")
+
+
+def _github_admits(clause: ConditionClause) -> str:
+    """Which kinds of GitHub subjects (GitHub's documented sub formats) a wildcard value also admits."""
+    kinds: list[str] = []
+    for value in clause.raw_values:
+        glob = compile_glob(value)  # StringLike is case-sensitive
+        match = _GITHUB_REPO.match(value)
+        owner, repo = match.groups() if match else ("ORG", "REPO")
+        repo = repo or "some-repo"
+        probes = [
+            (f"repo:{owner}/{repo}:pull_request", "pull requests (also pull_request_target runs started from forks)"),
+            (f"repo:{owner}/{repo}:ref:refs/heads/any-branch", "any branch"),
+            (f"repo:{owner}/{repo}:ref:refs/tags/any-tag", "any tag"),
+            (f"repo:{owner}/{repo}:environment:any-environment", "any environment"),
+            (f"repo:{owner}/another-repo:ref:refs/heads/main", f"other repositories of {owner}"),
+            (f"repo:another-owner/{repo}:ref:refs/heads/main", "repositories of other owners"),
+        ]
+        for subject, kind in probes:
+            if glob.matches(subject) and kind not in kinds:
+                kinds.append(kind)
+    if not kinds:
+        return ""
+    return "it also admits tokens from " + ", ".join(kinds)
