@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.core.errors import Where
-from checker.core.source import LoadedDocument
+from checker.core.source import LoadedDocument, Position
 
 # The policy's role, spelled as checker.aws.policy.PolicyKind values (the readers do not import the engine).
 IDENTITY = "identity"
@@ -60,7 +60,7 @@ class IacModel:
     roles: list[AwsRole] = field(default_factory=list)
     policies: list[IacPolicy] = field(default_factory=list)  # every policy, roles' included, in file order
     oidc_providers: list[OidcProvider] = field(default_factory=list)
-    other: dict[str, Any] = field(default_factory=dict)  # per-cloud extras (Azure, GCP) by reader
+    clouds: CloudDocuments = field(default_factory=lambda: CloudDocuments())  # Azure and GCP, Terraform only
 
     def role(self, name_or_arn: str) -> AwsRole | None:
         return next((r for r in self.roles if name_or_arn in (r.arn, r.name, r.address)), None)
@@ -106,3 +106,55 @@ class Workflow:
     jobs: tuple[WorkflowJob, ...]
     permissions_where: Where | None  # workflow-level `permissions`, if written
     grants_token_at_workflow_level: bool
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    """azurerm_federated_identity_credential: which external tokens become a user-assigned identity."""
+
+    address: str
+    identity: str  # the parent identity's resource id (or address when unknown)
+    issuer: str
+    subject: str
+    audiences: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class WorkloadIdentityProvider:
+    """google_iam_workload_identity_pool_provider with an OIDC issuer."""
+
+    address: str
+    name: str | None  # projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/ID
+    pool: str | None  # projects/NUMBER/locations/global/workloadIdentityPools/POOL
+    issuer: str
+    allowed_audiences: tuple[str, ...]
+    attribute_mapping: dict[str, str]
+    attribute_condition: str | None
+    where: Where
+
+
+@dataclass
+class CloudDocuments:
+    """Azure and GCP documents in the engines' lab formats, each a located LoadedDocument list."""
+
+    azure_role_assignments: list[dict[str, Any]] = field(default_factory=list)
+    azure_custom_roles: list[dict[str, Any]] = field(default_factory=list)
+    gcp_bindings: list[dict[str, Any]] = field(default_factory=list)
+    gcp_custom_roles: list[dict[str, Any]] = field(default_factory=list)
+    federated_credentials: list[FederatedCredential] = field(default_factory=list)
+    workload_identity_providers: list[WorkloadIdentityProvider] = field(default_factory=list)
+    positions: dict[str, dict[str, Position]] = field(default_factory=dict)  # list name -> pointer -> Position
+
+    def add(self, name: str, entry: dict[str, Any], positions: dict[str, Position]) -> None:
+        """Append an entry to one of the lists, with its positions (pointers relative to the entry)."""
+        items: list[dict[str, Any]] = getattr(self, name)
+        base = f"/{len(items)}"
+        items.append(entry)
+        table = self.positions.setdefault(name, {})
+        for pointer, position in positions.items():
+            table[base + pointer] = position
+
+    def document(self, name: str, path: str) -> LoadedDocument:
+        """One list as a document for an engine's `load_submission` (positions point into the .tf files)."""
+        return LoadedDocument(path, list(getattr(self, name)), dict(self.positions.get(name, {})))

@@ -33,6 +33,8 @@ class Setting:
     account: str | None = None
     region: str | None = None
     partition: str = "aws"
+    azure_subscription: str | None = None  # the subscription id Azure ids are built in
+    gcp_project_number: str | None = None  # workload identity pools are named by project number
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,126 @@
+"""Azure resources of a Terraform configuration, in the Azure engine's lab format.
+
+Read (azurerm provider documentation): `azurerm_role_definition` (name, role_definition_id, scope,
+permissions blocks, assignable_scopes), `azurerm_role_assignment` (scope, role_definition_name or
+role_definition_id, principal_id, condition, condition_version), `azurerm_user_assigned_identity` (name,
+resource_group_name; its id is /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ManagedIdentity/
+userAssignedIdentities/NAME; principal_id and client_id are assigned by Azure, so a lab gives them), and
+`azurerm_federated_identity_credential` (parent_id, issuer, subject, audience).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.core.errors import InputError
+from checker.core.source import Position
+from checker.iac.model import FederatedCredential, IacModel
+from checker.iac.terraform.config import Configuration, Located
+from checker.iac.terraform.expressions import Positions
+
+_ASSIGNMENT_ARGUMENTS = {"scope": "scope", "principal_id": "principalId", "condition": "condition",
+                         "condition_version": "conditionVersion", "role_definition_name": "role",
+                         "role_definition_id": "roleDefinitionId"}
+_PERMISSION_ARGUMENTS = {"actions": "actions", "not_actions": "notActions", "data_actions": "dataActions",
+                         "not_data_actions": "notDataActions"}
+
+
+def register(config: Configuration) -> None:
+    computed = config.computed
+    computed[("azurerm_user_assigned_identity", "id")] = _identity_id
+    computed[("azurerm_role_definition", "role_definition_resource_id")] = _role_resource_id
+    computed[("data.azurerm_subscription", "subscription_id")] = lambda c, b: _subscription(c, b)
+    computed[("data.azurerm_subscription", "id")] = lambda c, b: f"/subscriptions/{_subscription(c, b)}"
+    computed[("data.azurerm_client_config", "subscription_id")] = lambda c, b: _subscription(c, b)
+
+
+def read(config: Configuration, model: IacModel) -> None:
+    for address, located in config.resources.items():
+        kind = located.block.labels[0]
+        if kind == "azurerm_role_definition":
+            entry, positions = _role_definition(config, located)
+            model.clouds.add("azure_custom_roles", entry, positions)
+        elif kind == "azurerm_role_assignment":
+            entry, positions = _fields(config, located, _ASSIGNMENT_ARGUMENTS)
+            if "role" not in entry and "roleDefinitionId" not in entry:
+                raise InputError(f"{address} needs role_definition_name or role_definition_id", located.block.where)
+            model.clouds.add("azure_role_assignments", entry, positions)
+        elif kind == "azurerm_federated_identity_credential":
+            model.clouds.federated_credentials.append(_credential(config, address, located))
+
+
+def _fields(config: Configuration, located: Located, names: dict[str, str]) -> tuple[dict[str, Any], Positions]:
+    entry: dict[str, Any] = {}
+    positions: Positions = {"": _at(located.block.where, located.path)}
+    for argument, field in names.items():
+        found = config.argument(located, argument)
+        if found is None or found[0] is None:
+            continue
+        entry[field] = found[0]
+        positions[f"/{field}"] = _at(located.block.body.attributes[argument].where, located.path)
+        for key, position in found[1].items():
+            if key:
+                positions[f"/{field}{key}"] = position
+    return entry, positions
+
+
+def _role_definition(config: Configuration, located: Located) -> tuple[dict[str, Any], Positions]:
+    entry, positions = _fields(config, located, {"name": "roleName", "role_definition_id": "name",
+                                                 "assignable_scopes": "assignableScopes", "description": "description"})
+    scope = config.argument(located, "scope")
+    if "assignableScopes" not in entry and scope is not None:
+        entry["assignableScopes"] = [scope[0]]  # the provider defaults assignable_scopes to [scope]
+        positions["/assignableScopes"] = _at(located.block.body.attributes["scope"].where, located.path)
+    permissions = []
+    for index, block in enumerate(located.block.body.blocks_of("permissions")):
+        permission: dict[str, Any] = {}
+        positions[f"/permissions/{index}"] = _at(block.where, located.path)
+        for argument, field in _PERMISSION_ARGUMENTS.items():
+            found = config.argument(located, argument, block.body)
+            if found is not None:
+                permission[field] = found[0]
+                positions[f"/permissions/{index}/{field}"] = _at(block.body.attributes[argument].where, located.path)
+        permissions.append(permission)
+    entry["permissions"] = permissions
+    if "name" not in entry:
+        entry["name"] = entry.get("roleName")
+    return entry, positions
+
+
+def _credential(config: Configuration, address: str, located: Located) -> FederatedCredential:
+    values = {}
+    for argument in ("parent_id", "issuer", "subject"):
+        found = config.argument(located, argument)
+        if found is None or not isinstance(found[0], str):
+            raise InputError(f"{address} needs {argument} (text)", located.block.where)
+        values[argument] = found[0]
+    audience = config.argument(located, "audience")
+    if audience is None or not isinstance(audience[0], list):
+        raise InputError(f"{address} needs audience (a list)", located.block.where)
+    return FederatedCredential(address, values["parent_id"], values["issuer"], values["subject"],
+                               tuple(str(a) for a in audience[0]), located.block.where)
+
+
+def _identity_id(config: Configuration, located: Located) -> str:
+    name = config.argument(located, "name")
+    group = config.argument(located, "resource_group_name")
+    if name is None or group is None:
+        raise InputError("the identity needs name and resource_group_name for its id", located.block.where)
+    return (f"/subscriptions/{_subscription(config, located)}/resourceGroups/{group[0]}/providers/"
+            f"Microsoft.ManagedIdentity/userAssignedIdentities/{name[0]}")
+
+
+def _role_resource_id(config: Configuration, located: Located) -> str:
+    guid = config.argument(located, "role_definition_id")
+    scope = config.argument(located, "scope")
+    if guid is None or scope is None:
+        raise InputError("the role definition's resource id needs role_definition_id and scope", located.block.where)
+    return f"{scope[0]}/providers/Microsoft.Authorization/roleDefinitions/{guid[0]}"
+
+
+def _subscription(config: Configuration, located: Located) -> str:
+    return str(config.require(config.setting.azure_subscription, "the Azure subscription id", located.block.where))
+
+
+def _at(where: Any, path: str) -> Position:
+    return Position(where.line or 1, where.column or 1, where.file or path)
