@@ -31,6 +31,8 @@ class Failure(StrEnum):
     MISSING_AUTH = "missing_auth"
     UNMAPPED = "unmapped"
     BAD_ADDRESS = "bad_address"  # an S3 request whose bucket cannot be read unambiguously
+    INVALID_IDENTITY_TOKEN = "invalid_identity_token"  # AssumeRoleWithWebIdentity: a token STS cannot validate
+    EXPIRED_IDENTITY_TOKEN = "expired_identity_token"  # AssumeRoleWithWebIdentity: an expired token
 
 
 # Failure -> (code for query / REST-XML services, code for JSON services, code for S3, HTTP status)
@@ -46,6 +48,8 @@ _CODES: dict[Failure, tuple[str, str, str, int]] = {
     ),
     Failure.EXPIRED_TOKEN: ("ExpiredToken", "ExpiredTokenException", "ExpiredToken", 400),
     Failure.TIME_SKEW: ("SignatureDoesNotMatch", "InvalidSignatureException", "RequestTimeTooSkewed", 403),
+    Failure.INVALID_IDENTITY_TOKEN: ("InvalidIdentityToken", "InvalidIdentityTokenException", "InvalidIdentityToken", 400),
+    Failure.EXPIRED_IDENTITY_TOKEN: ("ExpiredTokenException", "ExpiredTokenException", "ExpiredTokenException", 400),
     Failure.MISSING_AUTH: (
         "MissingAuthenticationToken",
         "MissingAuthenticationTokenException",

@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from checker.emulate.audit import AuditLog, AuditRecord
 from checker.emulate.authorize import Authorizer, Connection, Verdict
 from checker.emulate.errors import MESSAGES, Failure, error_code, render_error
+from checker.emulate.federation import LocalIssuer, WebIdentityProblem, web_identity_call
 from checker.emulate.mapping import ApiCall
 from checker.emulate.mapping.botomodel import client_loader
 from checker.emulate.state.credentials import Credential, CredentialStore
@@ -36,7 +37,9 @@ class InProcessEnforcer:
         audit: AuditLog | None = None,
         connection: Callable[[], Connection] = Connection,
         on_verdict: Callable[[Verdict], None] | None = None,
+        web_identity: LocalIssuer | None = None,
     ) -> None:
+        self.web_identity = web_identity  # the only issuer whose tokens AssumeRoleWithWebIdentity accepts
         self.authorizer = authorizer
         self.credentials = credentials
         self.audit = audit
@@ -73,6 +76,8 @@ class InProcessEnforcer:
     ) -> Any:
         service = model.service_model.service_name
         operation = model.name
+        if service == "sts" and operation == "AssumeRoleWithWebIdentity":
+            return self._web_identity(params, context)
         frozen = request_signer._credentials.get_frozen_credentials() if request_signer._credentials else None
         if frozen is None:
             return _refusal(service, Failure.MISSING_AUTH, MESSAGES[Failure.MISSING_AUTH])
@@ -110,6 +115,30 @@ class InProcessEnforcer:
             return _refusal(
                 service, Failure.UNMAPPED if verdict.unmapped else Failure.ACCESS_DENIED, verdict.message
             )
+        context[_CALLER_KEY] = credential
+        return None
+
+    def _web_identity(self, params: dict[str, Any], context: dict[str, Any]) -> Any:
+        """Unsigned by design: the token is verified here, then the role's trust policy decides."""
+        connection = replace(self.connection(), secure_transport=str(params.get("url", "")).startswith("https:"))
+        region = context.get("client_region") or "us-east-1"
+        try:
+            credential, call = web_identity_call(
+                self.web_identity, context.get(_PARAMS_KEY, {}), region, self.credentials.account,
+                self.authorizer.state, connection.now.timestamp(),
+            )
+        except WebIdentityProblem as problem:
+            kind = Failure.EXPIRED_IDENTITY_TOKEN if problem.kind == "expired" else Failure.INVALID_IDENTITY_TOKEN
+            return _refusal("sts", kind, problem.message)
+        try:
+            verdict = self.authorizer.decide(credential, call, connection)
+        except Exception as exc:  # fail closed
+            return _refusal("sts", Failure.UNMAPPED, f"the lab enforcer could not decide the call ({exc})")
+        self._record(verdict, connection)
+        if self.on_verdict is not None:
+            self.on_verdict(verdict)
+        if not verdict.allowed:
+            return _refusal("sts", Failure.UNMAPPED if verdict.unmapped else Failure.ACCESS_DENIED, verdict.message)
         context[_CALLER_KEY] = credential
         return None
 

@@ -18,6 +18,7 @@ from checker.emulate.audit import AuditLog, AuditRecord
 from checker.emulate.authorize import Connection
 from checker.emulate.backends import Backend
 from checker.emulate.errors import MESSAGES, Failure, render_error
+from checker.emulate.federation import LocalIssuer, WebIdentityProblem, web_identity_call
 from checker.emulate.gateway.forward import BackendResponse, Forwarder
 from checker.emulate.hook import audit_records
 from checker.emulate.mapping import TABLES, ApiCall
@@ -34,6 +35,7 @@ _MINTING = {
     ("iam", "CreateAccessKey"),
     ("iam", "DeleteAccessKey"),
     ("sts", "AssumeRole"),
+    ("sts", "AssumeRoleWithWebIdentity"),
     ("sts", "GetSessionToken"),
 }
 
@@ -54,8 +56,11 @@ class GatewayCore:
         audit: AuditLog | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         secure_transport: bool = True,
+        web_identity: LocalIssuer | None = None,
     ) -> None:
         self.backend = backend
+        # The only identity provider whose tokens AssumeRoleWithWebIdentity accepts (None: no provider).
+        self.web_identity = web_identity
         self.forwarder = forwarder
         self.audit = audit
         self.clock = clock
@@ -80,6 +85,9 @@ class GatewayCore:
         if signed is None:
             if self._guess_service(request) == "s3":
                 return self._anonymous_s3(request, now)
+            web = self._web_identity(request, now, protocol)
+            if web is not None:
+                return web
             return refuse(self._guess_service(request), Failure.MISSING_AUTH, MESSAGES[Failure.MISSING_AUTH])
         service_hint = self._service_for(signed)
         credential = self.backend.credentials.find(signed.access_key)
@@ -153,6 +161,36 @@ class GatewayCore:
                 "s3", Failure.ACCESS_DENIED, "Access Denied"
             )  # S3's words for anonymous callers
         response = self.forwarder.send(forward)
+        return Reply(response.status, response.headers, response.body, response.reason)
+
+    def _web_identity(self, request: HttpRequest, now: datetime, protocol: str | None) -> Reply | None:
+        """AssumeRoleWithWebIdentity (unsigned by design): verify the token, then the trust policy decides."""
+        try:
+            wire = identify(request, "sts", self.backend.region, TABLES)
+        except Exception:
+            return None  # not an STS call this gateway can read: the caller refuses it as unsigned
+        if wire.operation != "AssumeRoleWithWebIdentity":
+            return None
+        try:
+            credential, call = web_identity_call(
+                self.web_identity, wire.params, wire.region, self.backend.account, self.backend.state, now.timestamp()
+            )
+        except WebIdentityProblem as problem:
+            kind = Failure.EXPIRED_IDENTITY_TOKEN if problem.kind == "expired" else Failure.INVALID_IDENTITY_TOKEN
+            return self._refuse("sts", kind, problem.message, protocol)
+        connection = Connection(request.client_ip, request.secure or self.secure_transport, now)
+        try:
+            verdict = self.backend.authorizer.decide(credential, call, connection)
+        except Exception as exc:  # fail closed
+            why = f"it could not be decided ({type(exc).__name__}: {exc})"
+            return self._refuse_unknown("sts", credential, connection, why, protocol)
+        self._audit(audit_records(verdict, connection))
+        if not verdict.allowed:
+            failure = Failure.UNMAPPED if verdict.unmapped else Failure.ACCESS_DENIED
+            return self._refuse("sts", failure, verdict.message, protocol)
+        response = self.forwarder.send(request)
+        if response.status < 300:
+            self._learn(credential, wire, response)
         return Reply(response.status, response.headers, response.body, response.reason)
 
     # -- helpers

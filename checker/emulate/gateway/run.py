@@ -8,6 +8,7 @@ from pathlib import Path
 
 from checker.emulate.audit import AuditLog
 from checker.emulate.backends import Backend, localstack, moto_server, remote
+from checker.emulate.federation import LocalIssuer
 from checker.emulate.gateway.core import GatewayCore
 from checker.emulate.gateway.forward import Forwarder
 from checker.emulate.gateway.server import (
@@ -41,6 +42,7 @@ def start_gateway(
     read_timeout: float = READ_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
     request_deadline: float = REQUEST_DEADLINE,
+    web_identity: LocalIssuer | None = None,
 ) -> GatewayServer:
     """A running gateway (in a background thread); port 0 picks a free one. Stop it with .stop()."""
     if backend.endpoint_url is None:
@@ -48,7 +50,7 @@ def start_gateway(
             "the gateway forwards over HTTP: use moto server, LocalStack or a URL, not in-process moto"
         )
     log = audit if isinstance(audit, AuditLog) or audit is None else AuditLog(audit)
-    core = GatewayCore(backend, Forwarder(backend.endpoint_url), log, clock, secure_transport)
+    core = GatewayCore(backend, Forwarder(backend.endpoint_url), log, clock, secure_transport, web_identity)
     server = GatewayServer(core, host, port, read_timeout, max_connections, request_deadline)
     server.start()
     return server

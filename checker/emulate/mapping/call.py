@@ -58,6 +58,9 @@ class ApiCall:
     partition: str = "aws"
     caller_arn: str | None = None  # for calls that act on the caller itself (iam:GetUser without a name)
     lookups: Lookups = field(default_factory=NoLookups)
+    # AssumeRoleWithWebIdentity: the claims of a token the gateway or hook has already verified
+    # (checker/emulate/federation.py); without them the call is never mapped, so never allowed.
+    web_identity: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ class CredentialStore:
             self.remember(Credential(str(key["AccessKeyId"]), str(key["SecretAccessKey"]), arn, self.account))
         elif service == "iam" and operation == "DeleteAccessKey":
             self.forget(str(params.get("AccessKeyId")))
-        elif service == "sts" and operation == "AssumeRole":
+        elif service == "sts" and operation in ("AssumeRole", "AssumeRoleWithWebIdentity"):
             self.remember(session_from_assume_role(params, result))
         elif service == "sts" and operation == "GetSessionToken":
             creds = result.get("Credentials") or {}

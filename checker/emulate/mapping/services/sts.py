@@ -1,15 +1,18 @@
 """AWS STS, per the STS API Reference and "Permissions for AssumeRole..." (IAM User Guide).
 
 GetCallerIdentity and GetSessionToken need no permission. Passing session tags on AssumeRole also
-needs sts:TagSession. AssumeRoleWithWebIdentity and AssumeRoleWithSAML are not signed by an AWS
-principal; they are not mapped yet, so the gateway denies them rather than skip the trust policy.
+needs sts:TagSession. AssumeRoleWithWebIdentity is not signed by an AWS principal: the caller is the IAM OIDC
+provider and the role's trust policy decides with the token's claims as context keys
+(checker.aws.federation); it is mapped only for a token the gateway or hook verified. AssumeRoleWithSAML is
+not mapped, so it is denied rather than skip the trust policy.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from checker.emulate.mapping.call import ApiCall, AuthorizationCheck
+from checker.aws.federation import token_context
+from checker.emulate.mapping.call import ApiCall, AuthorizationCheck, UnmappedOperation
 from checker.emulate.mapping.rules import (
     NO_PERMISSION,
     Rule,
@@ -46,10 +49,22 @@ def _assume_role(call: ApiCall) -> list[AuthorizationCheck]:
     return checks
 
 
+def _assume_role_with_web_identity(call: ApiCall) -> list[AuthorizationCheck]:
+    if call.web_identity is None:
+        raise UnmappedOperation(call.service, call.operation, "its token was not verified")
+    role = required(call, "RoleArn")
+    context = dict(token_context(call.web_identity))
+    context.update(present({"sts:RoleSessionName": "RoleSessionName"})(call))
+    return [AuthorizationCheck("sts:AssumeRoleWithWebIdentity", role, context)]
+
+
 RULES: dict[str, Rule] = {
     "GetCallerIdentity": NO_PERMISSION,
     "GetSessionToken": NO_PERMISSION,
     "AssumeRole": custom(_assume_role, note="session tags also need sts:TagSession"),
+    "AssumeRoleWithWebIdentity": custom(
+        _assume_role_with_web_identity, note="the trust policy decides, with the verified token's claims"
+    ),
     "DecodeAuthorizationMessage": rule(check("sts:DecodeAuthorizationMessage")),
     "GetAccessKeyInfo": rule(check("sts:GetAccessKeyInfo")),
 }

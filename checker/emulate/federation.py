@@ -1,0 +1,132 @@
+"""Web identity tokens for the lab emulator: a local test issuer that mints real RS256 JWTs, and their check.
+
+`LocalIssuer` stands for an OIDC provider such as GitHub Actions (it may use GitHub's issuer URL so trust
+policies written for GitHub work unchanged) with its own RSA key; the gateway and the in-process hook
+trust only that key. A token passes when its RS256 signature verifies with the key, its `iss` is the
+issuer's, its `aud` is one of the audiences the IAM OIDC provider lists (the client IDs; by default
+`sts.amazonaws.com`), and it has not expired. Failures are the STS errors of AssumeRoleWithWebIdentity
+(AWS STS API Reference): InvalidIdentityToken ("The web identity token that was passed could not be
+validated by AWS") and ExpiredTokenException ("The web identity token that was passed is expired or is not
+valid"). PyJWT checks the token; the key is made with cryptography.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from checker.aws.federation import provider_arn
+from checker.emulate.mapping.call import ApiCall
+from checker.emulate.state.credentials import Credential
+
+DEFAULT_ISSUER = "https://token.actions.githubusercontent.com"
+DEFAULT_AUDIENCES = ("sts.amazonaws.com",)
+LEEWAY_SECONDS = 300  # IAM accepts a token up to five minutes after `exp` for clock skew (IAM User Guide, OIDC)
+MAX_TOKEN_BYTES = 16 * 1024
+
+
+class WebIdentityProblem(Exception):
+    """A token STS would refuse: `kind` is "invalid" (InvalidIdentityToken) or "expired" (ExpiredTokenException)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class LocalIssuer:
+    """A test OIDC issuer with a fresh 2048-bit RSA key; `mint` signs claims, `verify` checks a token."""
+
+    issuer: str = DEFAULT_ISSUER
+    audiences: Sequence[str] = DEFAULT_AUDIENCES
+    key_id: str = "iamlab-local-1"
+    _key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    @property
+    def public_pem(self) -> bytes:
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def mint(self, claims: Mapping[str, Any], lifetime: int = 300, now: float | None = None) -> str:
+        """A signed RS256 token: `iss` defaults to this issuer, `iat`/`nbf`/`exp` to now and now + lifetime."""
+        issued = int(now if now is not None else time.time())
+        body = {"iss": self.issuer, "aud": self.audiences[0], "iat": issued, "nbf": issued, "exp": issued + lifetime}
+        body.update(claims)
+        return jwt.encode(body, self._key, algorithm="RS256", headers={"kid": self.key_id})
+
+    def verify(self, token: Any, now: float | None = None) -> dict[str, Any]:
+        """The token's claims, or WebIdentityProblem naming why STS would refuse it."""
+        return verify_token(token, self.public_pem, self.issuer, self.audiences, now)
+
+
+def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence[str],
+                 now: float | None = None) -> dict[str, Any]:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS.")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
+                                            "(it is not a JWT).") from None
+    if header.get("alg") != "RS256":
+        raise WebIdentityProblem("invalid", f"The web identity token that was passed could not be validated by AWS "
+                                            f"(algorithm {header.get('alg')!r}; the provider signs with RS256).")
+    try:
+        claims = _decode_at(token, public_pem, issuer, audiences, time.time() if now is None else now)
+    except jwt.ExpiredSignatureError:
+        raise WebIdentityProblem("expired", "The web identity token that was passed is expired or is not valid. "
+                                            "Get a new identity token from the identity provider.") from None
+    except jwt.InvalidAudienceError:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
+                                            f"(its aud is not one of the provider's client IDs {list(audiences)}).") from None
+    except jwt.InvalidIssuerError:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
+                                            f"(its iss is not {issuer}).") from None
+    except jwt.InvalidSignatureError:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
+                                            "(its signature does not verify with the provider's key).") from None
+    except jwt.PyJWTError as exc:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
+                                            f"({exc}).") from None
+    return claims
+
+
+def _decode_at(token: str, public_pem: bytes, issuer: str, audiences: Sequence[str], now: float) -> dict[str, Any]:
+    """Decode as if the clock said `now` (tests and the emulator's injected clock)."""
+    claims: dict[str, Any] = jwt.decode(
+        token, public_pem, algorithms=["RS256"], audience=list(audiences), issuer=issuer,
+        options={"require": ["iss", "aud", "exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+    )
+    if now > float(claims["exp"]) + LEEWAY_SECONDS:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+    if "nbf" in claims and now + LEEWAY_SECONDS < float(claims["nbf"]):
+        raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    return claims
+
+
+def web_identity_call(
+    issuer: LocalIssuer | None,
+    params: Mapping[str, Any],
+    region: str,
+    account: str,
+    lookups: Any,
+    now: float,
+) -> tuple[Credential, ApiCall]:
+    """The caller (the IAM OIDC provider of the token's issuer) and the call, once the token is verified."""
+    if issuer is None:
+        raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
+                                            "(this emulator trusts no identity provider).")
+    claims = issuer.verify(params.get("WebIdentityToken"), now)
+    provider = provider_arn(str(claims["iss"]), account)
+    credential = Credential("", "", provider, account)
+    call = ApiCall("sts", "AssumeRoleWithWebIdentity", dict(params), region, account, caller_arn=provider,
+                   lookups=lookups, web_identity=claims)
+    return credential, call

@@ -1,0 +1,152 @@
+"""AssumeRoleWithWebIdentity through the gateway and the in-process hook, with real RS256 tokens.
+
+AWS STS API Reference, AssumeRoleWithWebIdentity, Errors: InvalidIdentityToken ("The web identity token that
+was passed could not be validated by AWS") and ExpiredTokenException ("The web identity token that was passed
+is expired or is not valid"); then the role's trust policy decides with the token's claims as condition keys
+(IAM User Guide, "Available keys for OIDC federation"), the IAM OIDC provider as the federated principal.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from checker.emulate.backends import Backend, moto_server
+from checker.emulate.federation import LocalIssuer
+from checker.emulate.gateway.run import start_gateway
+from checker.emulate.gateway.server import GatewayServer
+from checker.emulate.hook import InProcessEnforcer
+from tests.emulate.conftest import TRAINING_POLICY, doc, seed_training_world
+
+ACCOUNT = "123456789012"
+HOST = "token.actions.githubusercontent.com"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/github-deploy"
+MAIN = "repo:acme/fraud-model:ref:refs/heads/main"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{HOST}"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": MAIN}},
+        }
+    ],
+}
+ISSUER = LocalIssuer()
+_CONFIG = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+
+
+def seed(backend: Backend) -> None:
+    seed_training_world(backend)
+    iam = backend.admin_client("iam")
+    iam.create_open_id_connect_provider(Url=f"https://{HOST}", ClientIDList=["sts.amazonaws.com"],
+                                        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+    iam.create_role(RoleName="github-deploy", AssumeRolePolicyDocument=doc(TRUST))
+    iam.put_role_policy(RoleName="github-deploy", PolicyName="training", PolicyDocument=doc(TRAINING_POLICY))
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[GatewayServer]:
+    backend = moto_server()
+    seed(backend)
+    server = start_gateway(backend, web_identity=ISSUER)
+    try:
+        yield server
+    finally:
+        server.stop()
+        backend.close()
+
+
+def sts(gateway: GatewayServer) -> Any:
+    # AssumeRoleWithWebIdentity is unsigned: the token is the credential.
+    return boto3.client("sts", endpoint_url=gateway.url, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+
+
+def assume(client: Any, token: str) -> dict[str, Any]:
+    return client.assume_role_with_web_identity(RoleArn=ROLE_ARN, RoleSessionName="gha-1", WebIdentityToken=token)
+
+
+def error_of(client: Any, token: str) -> tuple[str, int]:
+    with pytest.raises(ClientError) as raised:
+        assume(client, token)
+    return raised.value.response["Error"]["Code"], raised.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_good_token_assumes_the_role_and_its_session_works(gateway: GatewayServer) -> None:
+    creds = assume(sts(gateway), ISSUER.mint({"sub": MAIN}))["Credentials"]
+    s3 = boto3.client("s3", endpoint_url=gateway.url, region_name="us-east-1", config=_CONFIG,
+                      aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                      aws_session_token=creds["SessionToken"])
+    assert s3.get_object(Bucket="ml-data", Key="datasets/train.csv")["Body"].read() == b"a,b\n1,2\n"
+    with pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket="ml-data", Key="secrets/other.csv")
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        pytest.param(lambda: LocalIssuer().mint({"sub": MAIN}), "InvalidIdentityToken", id="forged-other-key"),
+        pytest.param(lambda: ISSUER.mint({"sub": MAIN}, lifetime=60, now=time.time() - 3600), "ExpiredTokenException",
+                     id="expired"),
+        pytest.param(lambda: ISSUER.mint({"sub": MAIN, "aud": "api://AzureADTokenExchange"}), "InvalidIdentityToken",
+                     id="wrong-audience"),
+        pytest.param(lambda: ISSUER.mint({"sub": MAIN, "iss": "https://evil.example"}), "InvalidIdentityToken",
+                     id="wrong-issuer"),
+        pytest.param(lambda: "not.a.jwt", "InvalidIdentityToken", id="garbage"),
+        pytest.param(lambda: _unsigned({"sub": MAIN}), "InvalidIdentityToken", id="alg-none"),
+    ],
+)
+def test_bad_tokens_get_stss_errors(gateway: GatewayServer, token: Any, code: str) -> None:
+    assert error_of(sts(gateway), token()) == (code, 400)
+
+
+def test_a_valid_token_the_trust_policy_does_not_admit_is_denied(gateway: GatewayServer) -> None:
+    code, status = error_of(sts(gateway), ISSUER.mint({"sub": "repo:acme/fraud-model:pull_request"}))
+    assert (code, status) == ("AccessDenied", 403)
+
+
+def _unsigned(claims: dict[str, Any]) -> str:
+    import base64
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    body = {"iss": ISSUER.issuer, "aud": "sts.amazonaws.com", "exp": now + 300, **claims}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(body)}."
+
+
+def test_in_process_hook_enforces_the_same(moto_backend: Backend) -> None:
+    seed(moto_backend)
+    enforcer = InProcessEnforcer(moto_backend.authorizer, moto_backend.credentials, web_identity=ISSUER)
+    session = enforcer.session(region_name="us-east-1")
+    client = session.client("sts", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    creds = assume(client, ISSUER.mint({"sub": MAIN}))["Credentials"]
+    s3 = enforcer.session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                          aws_session_token=creds["SessionToken"], region_name="us-east-1").client("s3")
+    assert s3.get_object(Bucket="ml-data", Key="datasets/train.csv")["Body"].read() == b"a,b\n1,2\n"
+    assert error_of(client, LocalIssuer().mint({"sub": MAIN}))[0] == "InvalidIdentityToken"
+    assert error_of(client, ISSUER.mint({"sub": MAIN}, lifetime=1, now=time.time() - 3600))[0] == "ExpiredTokenException"
+    assert error_of(client, ISSUER.mint({"sub": "repo:acme/other:ref:refs/heads/main"}))[0] == "AccessDenied"
+
+
+def test_a_gateway_without_an_issuer_trusts_no_token() -> None:
+    backend = moto_server()
+    seed(backend)
+    server = start_gateway(backend)
+    try:
+        assert error_of(sts(server), ISSUER.mint({"sub": MAIN}))[0] == "InvalidIdentityToken"
+    finally:
+        server.stop()
+        backend.close()
