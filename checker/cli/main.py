@@ -24,6 +24,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("grade-class", "grade_class", "grade one folder per learner and write a class report"),
     ("catalog", "catalog", "import a role catalog exported from Azure or GCP"),
     ("gateway", "gateway", "an AWS endpoint in front of moto or LocalStack that enforces IAM and logs decisions"),
+    ("token", "token", "create a local OIDC issuer key and mint RS256 tokens the gateway trusts"),
     ("generate-policy", "policygen", "write the least-privilege policy a principal's logged calls need"),
     ("unused", "policygen", "list what a policy grants that no logged call used"),
     ("lint", "lint", "findings for AWS policies (text, JSON or SARIF for code scanning)"),

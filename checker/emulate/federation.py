@@ -55,6 +55,34 @@ class LocalIssuer:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
+    def save_key(self, path: str) -> None:
+        """Write the private key (PKCS#8 PEM, readable by its owner only) so another process can mint or trust."""
+        import os
+
+        data = self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+
+    @classmethod
+    def from_key_file(cls, path: str, issuer: str = DEFAULT_ISSUER,
+                      audiences: Sequence[str] = DEFAULT_AUDIENCES) -> LocalIssuer:
+        """The issuer whose key `save_key` wrote; an unreadable or non-RSA key is an InputError."""
+        from checker.core.errors import InputError, Where
+
+        try:
+            with open(path, "rb") as handle:
+                key = serialization.load_pem_private_key(handle.read(), password=None)
+        except OSError as exc:
+            raise InputError(f"cannot read the key: {exc.strerror}", Where(path)) from None
+        except ValueError:
+            raise InputError("not a PEM private key", Where(path), "create one with `iamlab token init`") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise InputError("the key must be an RSA key (RS256)", Where(path))
+        return cls(issuer=issuer, audiences=tuple(audiences), _key=key)
+
     def mint(self, claims: Mapping[str, Any], lifetime: int = 300, now: float | None = None) -> str:
         """A signed RS256 token: `iss` defaults to this issuer, `iat`/`nbf`/`exp` to now and now + lifetime."""
         issued = int(now if now is not None else time.time())

@@ -150,3 +150,16 @@ def test_a_gateway_without_an_issuer_trusts_no_token() -> None:
     finally:
         server.stop()
         backend.close()
+
+
+def test_token_command_mints_what_a_key_file_issuer_verifies(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from checker.cli.main import main
+
+    key = str(tmp_path / "issuer.pem")
+    assert main(["token", "init", "--key", key]) == 0
+    capsys.readouterr()
+    assert main(["token", "mint", "--key", key, "--claim", f"sub={MAIN}", "--claim", "repository=acme/fraud-model"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = LocalIssuer.from_key_file(key).verify(token)
+    assert claims["sub"] == MAIN and claims["aud"] == "sts.amazonaws.com"
+    assert main(["token", "mint", "--key", key]) == 2  # no sub
