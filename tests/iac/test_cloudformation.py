@@ -154,6 +154,22 @@ def test_malformed_templates_have_positions(tmp_path: Path, name: str, text: str
     assert exc.message.startswith("invalid template")
 
 
+GENERATED_BUCKET = """\
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+  Policy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: !Sub "${Data.Arn}/*"
+"""
+
+
 def test_missing_property_points_at_the_resource(tmp_path: Path) -> None:
     exc = error(tmp_path, '{\n  "Resources": {\n    "Role": {"Type": "AWS::IAM::Role",}\n  }\n}\n', name="t.json")
     assert "Role needs AssumeRolePolicyDocument" in exc.message
@@ -163,20 +179,7 @@ def test_missing_property_points_at_the_resource(tmp_path: Path) -> None:
 def test_getatt_of_a_generated_name_is_an_error(tmp_path: Path) -> None:
     exc = error(
         tmp_path,
-        """\
-        Resources:
-          Data:
-            Type: AWS::S3::Bucket
-          Policy:
-            Type: AWS::IAM::ManagedPolicy
-            Properties:
-              PolicyDocument:
-                Version: "2012-10-17"
-                Statement:
-                  - Effect: Allow
-                    Action: s3:GetObject
-                    Resource: !Sub "${Data.Arn}/*"
-        """,
+        GENERATED_BUCKET,
     )
     assert "Data.Arn" in exc.message and "computed at deployment" in exc.message
     assert exc.where is not None and (exc.where.line, exc.where.column) == (12, 23)
@@ -185,20 +188,7 @@ def test_getatt_of_a_generated_name_is_an_error(tmp_path: Path) -> None:
 def test_getatt_given_by_the_lab(tmp_path: Path) -> None:
     model = read(
         tmp_path,
-        """\
-        Resources:
-          Data:
-            Type: AWS::S3::Bucket
-          Policy:
-            Type: AWS::IAM::ManagedPolicy
-            Properties:
-              PolicyDocument:
-                Version: "2012-10-17"
-                Statement:
-                  - Effect: Allow
-                    Action: s3:GetObject
-                    Resource: !Sub "${Data.Arn}/*"
-        """,
+        GENERATED_BUCKET,
         Setting(account=ACCOUNT, references={"Data.Arn": "arn:aws:s3:::given"}),
     )
     assert model.policies[0].document.data["Statement"][0]["Resource"] == "arn:aws:s3:::given/*"
