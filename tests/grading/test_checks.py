@@ -271,3 +271,39 @@ def test_a_trust_check_without_an_allowed_set_is_refused(lab_dir: Path) -> None:
     lab_yaml.write_text(lab_yaml.read_text().replace("        may_assume:\n          - principal: {Service: sagemaker.amazonaws.com}\n", ""))
     with pytest.raises(InputError, match="may_assume"):
         load_lab(lab_dir)
+# --- tokens (sts:AssumeRoleWithWebIdentity) -------------------------------------------------------------
+
+GITHUB = "token.actions.githubusercontent.com"
+
+
+def test_token_requests_are_decided_against_the_trust_policy(lab_dir: Path, solution_dir: Path, tmp_path: Path) -> None:
+    """allows/denies cases may carry an OIDC token; the caller is the IAM OIDC provider (docs/iac.md)."""
+    from tests.grading.helpers import edit_lab
+
+    role = "arn:aws:iam::111122223333:role/ml-train"
+    main = {"iss": f"https://{GITHUB}", "aud": "sts.amazonaws.com", "sub": "repo:acme/fraud:ref:refs/heads/main"}
+
+    def add_checks(data: dict) -> None:  # type: ignore[type-arg]
+        aws = data["clouds"]["aws"]
+        aws["setting"]["account"] = "111122223333"
+        aws["checks"] += [
+            {"id": "main-deploys", "kind": "allows", "title": "main can deploy", "points": 1,
+             "message": "the main branch deploys",
+             "requests": [{"action": "sts:AssumeRoleWithWebIdentity", "resource": role, "token": main}]},
+            {"id": "no-pull-requests", "kind": "denies", "title": "pull requests cannot deploy", "points": 1,
+             "message": "a pull request must not assume the deploy role",
+             "requests": [{"action": "sts:AssumeRoleWithWebIdentity", "resource": role,
+                           "token": {**main, "sub": "repo:acme/fraud:pull_request"}}]},
+        ]
+
+    edit_lab(lab_dir, add_checks)
+    federated = {"Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::111122223333:oidc-provider/{GITHUB}"},
+                 "Action": "sts:AssumeRoleWithWebIdentity",
+                 "Condition": {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+                               "StringLike": {f"{GITHUB}:sub": "repo:acme/fraud:ref:refs/heads/main"}}}
+    tight = _grade(lab_dir, submission(solution_dir, tmp_path / "tight", trust_json=policy(federated)))
+    assert _check(tight, "main-deploys").passed and _check(tight, "no-pull-requests").passed
+    loose = dict(federated, Condition={"StringLike": {f"{GITHUB}:sub": "repo:acme/fraud:*"}})
+    result = _grade(lab_dir, submission(solution_dir, tmp_path / "loose", trust_json=policy(loose)))
+    check = _check(result, "no-pull-requests")
+    assert not check.passed and "pull_request" in check.failures[0]

@@ -11,7 +11,9 @@ from checker.core.findings import Counterexample
 from checker.grading.checks.base import ParseContext, RunContext, describe_context
 from checker.grading.located import Node
 
-REQUEST_FIELDS = frozenset({"principal", "action", "resource", "resource_account", "context"})
+# `token` (AWS): the claims of an OIDC token presented to sts:AssumeRoleWithWebIdentity; the caller is then the
+# IAM OIDC provider of its issuer (checker.aws.federation), so no principal is filled in for it.
+REQUEST_FIELDS = frozenset({"principal", "action", "resource", "resource_account", "context", "token"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class LabRequest:
 
     def words(self) -> str:
         """'s3:GetObject on arn:aws:s3:::bucket/key with aws:SourceIp=10.0.0.1'."""
+        token = self.data.get("token")
+        if isinstance(token, dict):
+            return f"{self.action} on {self.resource} with a token for sub {token.get('sub')!r}, aud {token.get('aud')!r}"
         return f"{self.action} on {self.resource}{describe_context(self.context)}"
 
     def counterexample(self) -> Counterexample:
@@ -52,8 +57,10 @@ def parse_request(node: Node, where: ParseContext) -> LabRequest:
             node.text(key)
     if node.has("context"):
         node.field("context").expect(dict)
+    if node.has("token"):
+        node.field("token").expect(dict)
     data = dict(node.value)
-    if "principal" not in data:
+    if "principal" not in data and "token" not in data:
         if where.identity is None:
             raise node.error(
                 "this request names no principal and the lab names no `identity` for this cloud",
