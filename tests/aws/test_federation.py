@@ -136,3 +136,19 @@ def test_missing_audience_condition_admits_tokens_for_other_audiences() -> None:
     answer = tokens_within(without_aud, with_aud, PROVIDER, ROLE)
     assert answer.result.status is WithinStatus.COUNTEREXAMPLE
     assert all(t.get("aud") != "sts.amazonaws.com" for t in answer.tokens)
+
+
+def test_compare_two_trust_policies() -> None:
+    from checker.aws.analyze.federated import compare_tokens
+
+    aud = {f"{HOST}:aud": "sts.amazonaws.com"}
+    main_only = trust({"StringEquals": {**aud, f"{HOST}:sub": "repo:acme/x:ref:refs/heads/main"}})
+    production = trust({"StringEquals": {**aud, f"{HOST}:sub": "repo:acme/x:environment:production"}})
+    any_ref = trust({"StringEquals": aud, "StringLike": {f"{HOST}:sub": "repo:acme/x:ref:*"}})
+    assert compare_tokens(main_only, any_ref, PROVIDER, ROLE).relation == "narrower"
+    assert compare_tokens(any_ref, main_only, PROVIDER, ROLE).relation == "wider"
+    assert compare_tokens(main_only, main_only, PROVIDER, ROLE).relation == "equivalent"
+    both = compare_tokens(main_only, production, PROVIDER, ROLE)
+    assert both.relation == "incomparable"
+    assert both.only_a.tokens[0]["sub"] == "repo:acme/x:ref:refs/heads/main"
+    assert both.only_b.tokens[0]["sub"] == "repo:acme/x:environment:production"

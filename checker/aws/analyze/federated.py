@@ -164,3 +164,32 @@ def _as_token(provider: str, context: dict[str, Any]) -> dict[str, Any]:
         if key.lower().startswith(prefix):
             claims[key[len(prefix):]] = value
     return claims
+
+
+@dataclass(frozen=True)
+class TrustComparison:
+    """Tokens only `a` admits and tokens only `b` admits (each side a `within` answer with tokens)."""
+
+    only_a: TrustAnswer
+    only_b: TrustAnswer
+
+    @property
+    def relation(self) -> str:
+        a_in_b, b_in_a = self.only_a.result.proved, self.only_b.result.proved
+        if a_in_b and b_in_a:
+            return "equivalent"
+        if a_in_b:
+            return "narrower"
+        if b_in_a:
+            return "wider"
+        if WithinStatus.UNKNOWN in (self.only_a.result.status, self.only_b.result.status):
+            return "unknown"
+        return "incomparable"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"relation": self.relation, "only_a": self.only_a.to_json(), "only_b": self.only_b.to_json()}
+
+
+def compare_tokens(a: Policy, b: Policy, provider: str, role_arn: str, limit: int = 3) -> TrustComparison:
+    """Which tokens one trust policy admits and the other does not, both ways (e.g. a change to a role's trust)."""
+    return TrustComparison(tokens_within(a, b, provider, role_arn, limit), tokens_within(b, a, provider, role_arn, limit))
