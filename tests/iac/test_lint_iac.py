@@ -223,3 +223,11 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, capsys: pytest.Ca
                            "--format", "json")
     assert code == 2 and "bad/main.tf:" in err
     assert any(f["code"] == "AWS-TRUST-OIDC-NO-AUD" for f in found)
+
+
+def test_a_deny_that_is_not_a_set_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules"
+    write(rules, "object.rego", 'package lab.object\n\ndeny["wildcard"] := true if {\n  input.kind == "identity"\n}\n')
+    write(tmp_path, "p.json", '{"Version": "2012-10-17", "Statement": []}')
+    code, _, err = run(capsys, str(tmp_path / "p.json"), "--rules", str(rules), "--kind", "identity")
+    assert code == 2 and "must be a set" in err and "deny contains msg if" in err

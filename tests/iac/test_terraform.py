@@ -448,3 +448,71 @@ def test_unsupported_function_is_named(tmp_path: Path) -> None:
 def test_count_is_refused_by_name(tmp_path: Path) -> None:
     exc = error(tmp_path, 'resource "aws_iam_policy" "p" {\n  count = 2\n  name = "p"\n}\n')
     assert "count" in exc.message and exc.where is not None and exc.where.line == 2
+
+
+def test_auto_tfvars_win_over_terraform_tfvars(tmp_path: Path) -> None:
+    """Terraform's precedence: terraform.tfvars, then *.auto.tfvars in lexical order, then -var."""
+    write(tmp_path, 'variable "bucket" {}\nresource "aws_iam_policy" "p" {\n  name = "p"\n'
+                    '  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", '
+                    'Action = "s3:GetObject", Resource = "arn:aws:s3:::${var.bucket}/*" }] })\n}\n')
+    write(tmp_path, 'bucket = "from-tfvars"\n', "terraform.tfvars")
+    write(tmp_path, 'bucket = "from-auto"\n', "b.auto.tfvars")
+    model = read_terraform([tmp_path], SETTING)
+    assert model.policies[0].document.data["Statement"][0]["Resource"] == "arn:aws:s3:::from-auto/*"
+
+
+def test_heredoc_with_interpolation(tmp_path: Path) -> None:
+    model = read(
+        tmp_path,
+        """\
+        variable "bucket" {
+          default = "acme-data"
+        }
+        resource "aws_iam_policy" "p" {
+          name   = "p"
+          policy = <<EOF
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${var.bucket}/*"}]}
+        EOF
+        }
+        """,
+    )
+    document = model.policies[0].document
+    assert document.data["Statement"][0]["Resource"] == "arn:aws:s3:::acme-data/*"
+    assert document.locate("/Statement/0").line == 8
+
+
+def test_heredoc_interpolation_error_points_at_it(tmp_path: Path) -> None:
+    exc = error(
+        tmp_path,
+        """\
+        resource "aws_iam_policy" "p" {
+          name   = "p"
+          policy = <<EOF
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "${var.missing}"}]}
+        EOF
+        }
+        """,
+    )
+    assert "var.missing is not declared" in exc.message
+    assert exc.where is not None and (exc.where.line, exc.where.column) == (5, 75)
+
+
+def test_jsondecode_of_a_file_and_merge(tmp_path: Path) -> None:
+    write(tmp_path, '{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}', "statement.json")
+    model = read(
+        tmp_path,
+        """\
+        locals {
+          base = jsondecode(file("statement.json"))
+        }
+        resource "aws_iam_policy" "p" {
+          name   = "p"
+          policy = jsonencode({ Version = "2012-10-17", Statement = [merge(local.base, { Resource = "arn:aws:s3:::b/*" })] })
+        }
+        """,
+    )
+    assert model.policies[0].document.data["Statement"] == [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    ]
