@@ -516,3 +516,26 @@ def test_jsondecode_of_a_file_and_merge(tmp_path: Path) -> None:
     assert model.policies[0].document.data["Statement"] == [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
     ]
+
+
+def test_meta_arguments_are_allowed_on_a_policy_document(tmp_path: Path) -> None:
+    model = read(
+        tmp_path,
+        """\
+        resource "aws_s3_bucket" "b" {
+          bucket = "b"
+        }
+        data "aws_iam_policy_document" "d" {
+          depends_on = [aws_s3_bucket.b]
+          statement {
+            actions   = ["s3:GetObject"]
+            resources = ["arn:aws:s3:::b/*"]
+          }
+        }
+        resource "aws_iam_policy" "p" {
+          name   = "p"
+          policy = data.aws_iam_policy_document.d.json
+        }
+        """,
+    )
+    assert model.policies[0].document.data["Statement"][0]["Action"] == ["s3:GetObject"]

@@ -231,7 +231,12 @@ def _string_list(value: Any, argument: str, where: Where) -> list[str]:
     return [str(v) for v in value]
 
 
+# Terraform's meta-arguments, allowed on every block ("Meta-Arguments" in the Terraform language docs).
+_META_ARGUMENTS = frozenset({"depends_on", "provider", "lifecycle"})
+
+
 def _known(body: Body, allowed: set[str], what: str, removed: set[str] | frozenset[str] = frozenset()) -> None:
+    allowed = allowed | (_META_ARGUMENTS if what.startswith("data") else set())
     for name, attribute in body.attributes.items():
         if name in removed:
             raise InputError(f"{name} was removed from the AWS provider", attribute.where,
