@@ -14,6 +14,7 @@ from checker.core.source import LoadedDocument, load_document
 from checker.grading.checks import KINDS
 from checker.grading.checks.base import CheckKind, CheckSpec, EarlyStart, Outcome, RunContext
 from checker.grading.engines import engine_for
+from checker.grading.iac_files import load_files
 from checker.grading.located import Node, inside, relative_path
 from checker.grading.result import CheckResult, LabResult
 from checker.grading.spec import CloudSpec, LabSpec
@@ -33,15 +34,20 @@ def grade(
     if not folder.is_dir():
         raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
     lab_files = _LabFiles(lab)
-    files = {
-        name: load_document(shown(inside(folder, relative)))
+    setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
+    paths = {
+        name: shown(inside(folder, relative))
         for name, relative in spec.files.items()
         if not _left_out(spec, name, folder / relative)
     }
+    if any(_is_code(path) for path in paths.values()):
+        # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
+        files = load_files(paths, spec.cloud, setting, lab.parameters, spec.identity)
+    else:
+        files = {name: load_document(path) for name, path in paths.items()}
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     started = _start_early(lab, spec, files) if early else {}
     try:
-        setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
         if spec.identity is not None:
             setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
         engine = engine_for(spec.cloud)
@@ -72,6 +78,17 @@ def _start_early(lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocume
             handle.close()
         raise
     return started
+
+
+def _is_code(path: Path) -> bool:
+    """A .tf file or folder, or a template: the files a reader in checker.iac turns into documents."""
+    if path.is_dir() or path.suffix == ".tf":
+        return True
+    if path.suffix in (".yaml", ".yml", ".json", ".template") and path.is_file():
+        from checker.iac.detect import Kind, kind_of
+
+        return kind_of(path) is Kind.CLOUDFORMATION
+    return False
 
 
 def shown(path: Path) -> Path:

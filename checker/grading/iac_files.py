@@ -1,0 +1,93 @@
+"""Lab files written as infrastructure code: a `.tf` file or folder, or a CloudFormation template, named in
+lab.yaml's `files:` is read with checker.iac and handed to the engine as the documents it already knows.
+
+AWS: the role the lab's `identity` names (or the only role) gives `trust`, `boundary` and `permissions`,
+`permissions 2`, ... (its inline and attached policies). Azure: `role_assignments` and `custom_roles`.
+GCP: `iam_bindings` and `custom_roles`. Every document keeps its positions in the `.tf`/template file, so
+checks' messages name the line the learner wrote. The readers' setting comes from the lab: the parameters
+`account`, `region`, `azure_subscription`, `gcp_project_number`, and the cloud setting's `iac:` mapping
+(`variables`, `references`), which is taken out before the engine sees the setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from checker.core.errors import InputError, Where
+from checker.core.source import LoadedDocument, load_document
+from checker.iac.detect import Kind, kind_of
+from checker.iac.model import IacModel
+
+SETTING_KEY = "iac"
+
+
+def load_files(
+    files: Mapping[str, Path], cloud: str, setting: dict[str, Any], parameters: Mapping[str, Any],
+    identity: str | None,
+) -> dict[str, LoadedDocument]:
+    """The engine's documents for the lab's files; `setting`'s `iac` entry is removed (the readers use it)."""
+    options = setting.pop(SETTING_KEY, None) or {}
+    if not isinstance(options, Mapping):
+        raise InputError("setting iac must be a mapping with variables and references")
+    loaded: dict[str, LoadedDocument] = {}
+    for name, path in files.items():
+        kind = kind_of(path) if path.exists() else Kind.POLICY
+        if kind in (Kind.POLICY, Kind.WORKFLOW):
+            loaded[name] = load_document(path)
+            continue
+        model = _read(kind, path, options, parameters, identity)
+        for derived, document in _documents(cloud, model, identity, path).items():
+            if derived in loaded or derived in files:
+                raise InputError(f"the lab names a file {derived!r} and {path} also defines it", Where(str(path)))
+            loaded[derived] = document
+    return loaded
+
+
+def _read(kind: Kind, path: Path, options: Mapping[str, Any], parameters: Mapping[str, Any],
+          identity: str | None) -> IacModel:
+    account = parameters.get("account") or _account_of(identity)
+    variables = dict(options.get("variables") or {})
+    references = dict(options.get("references") or {})
+    if kind is Kind.CLOUDFORMATION:
+        from checker.iac.cloudformation import Setting as TemplateSetting
+        from checker.iac.cloudformation import read_cloudformation
+
+        return read_cloudformation(path, TemplateSetting(parameters=variables, references=references,
+                                                         account=account, region=parameters.get("region")))
+    from checker.iac.terraform import Setting, read_terraform
+
+    return read_terraform([path], Setting(
+        variables=variables, references=references, account=account, region=parameters.get("region"),
+        azure_subscription=parameters.get("azure_subscription"),
+        gcp_project_number=str(parameters["gcp_project_number"]) if "gcp_project_number" in parameters else None,
+    ))
+
+
+def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) -> dict[str, LoadedDocument]:
+    if cloud == "azure":
+        return {"role_assignments": model.clouds.document("azure_role_assignments", str(path)),
+                "custom_roles": model.clouds.document("azure_custom_roles", str(path))}
+    if cloud == "gcp":
+        return {"iam_bindings": model.clouds.document("gcp_bindings", str(path)),
+                "custom_roles": model.clouds.document("gcp_custom_roles", str(path))}
+    roles = [r for r in model.roles if identity is not None and r.arn == identity] or model.roles
+    if len(roles) != 1:
+        names = ", ".join(r.address for r in model.roles) or "none"
+        raise InputError(f"{path} must define the lab's role (found: {names})", Where(str(path)),
+                         f"define one aws_iam_role for the lab's identity {identity}")
+    role = roles[0]
+    documents: dict[str, LoadedDocument] = {}
+    if role.trust is not None:
+        documents["trust"] = role.trust.document
+    if role.boundary is not None:
+        documents["boundary"] = role.boundary.document
+    for index, policy in enumerate(role.policies, start=1):
+        documents["permissions" if index == 1 else f"permissions {index}"] = policy.document
+    return documents
+
+
+def _account_of(identity: str | None) -> str | None:
+    parts = (identity or "").split(":")
+    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
