@@ -53,6 +53,8 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="a Terraform variable or CloudFormation parameter value (repeatable)")
     parser.add_argument("--ref", metavar="NAME=VALUE", action="append", default=[],
                         help="a value the code refers to, e.g. aws_s3_bucket.data.arn=arn:aws:s3:::d (repeatable)")
+    parser.add_argument("--azure-subscription", metavar="ID", help="the subscription Terraform's Azure ids are in")
+    parser.add_argument("--gcp-project-number", metavar="N", help="the project number of workload identity pools")
     parser.add_argument("--rules", metavar="DIR", help="run every .rego guardrail in DIR (Rego v1) on each policy")
 
 

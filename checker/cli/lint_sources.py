@@ -81,7 +81,10 @@ def _read_terraform(paths: list[Path], args: argparse.Namespace, variables: dict
                     references: dict[str, str]) -> Any:
     from checker.iac.terraform import Setting, read_terraform
 
-    setting = Setting(variables=variables, references=references, account=args.account, region=getattr(args, "region", None))
+    setting = Setting(variables=variables, references=references, account=args.account,
+                      region=getattr(args, "region", None),
+                      azure_subscription=getattr(args, "azure_subscription", None),
+                      gcp_project_number=getattr(args, "gcp_project_number", None))
     return read_terraform(list(paths), setting)
 
 
@@ -99,13 +102,32 @@ def _iac_findings(model: Any, args: argparse.Namespace, guardrails: Any) -> list
     from checker.aws.policy import PolicyKind, parse_policy
     from checker.iac.rego import PolicyInput
 
-    found: list[Finding] = []
+    found: list[Finding] = _other_cloud_findings(model)
     for policy in model.policies:
         parsed = parse_policy(policy.document, name=policy.name, kind=PolicyKind(policy.kind))
         found.extend(lint(parsed, account=args.account))
         if guardrails is not None:
             found.extend(guardrails.check(PolicyInput(policy.cloud, policy.kind, policy.name, policy.document,
                                                       policy.where, policy.attached_to, policy.arn)))
+    return found
+
+
+def _other_cloud_findings(model: Any) -> list[Finding]:
+    """Azure and GCP resources of a Terraform configuration, linted by their engines (AZ..., GCP... codes)."""
+    clouds = model.clouds
+    found: list[Finding] = []
+    if clouds.azure_role_assignments or clouds.azure_custom_roles:
+        from checker.azure.engine import ENGINE as AZURE
+
+        files = {"role_assignments": clouds.document("azure_role_assignments", "terraform"),
+                 "custom_roles": clouds.document("azure_custom_roles", "terraform")}
+        found.extend(AZURE.findings(AZURE.load_submission(files, {})))
+    if clouds.gcp_bindings or clouds.gcp_custom_roles:
+        from checker.gcp.engine import ENGINE as GCP
+
+        files = {"iam_bindings": clouds.document("gcp_bindings", "terraform"),
+                 "custom_roles": clouds.document("gcp_custom_roles", "terraform")}
+        found.extend(GCP.findings(GCP.load_submission(files, {})))
     return found
 
 

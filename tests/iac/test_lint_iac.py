@@ -231,3 +231,14 @@ def test_a_deny_that_is_not_a_set_is_an_error(tmp_path: Path, capsys: pytest.Cap
     write(tmp_path, "p.json", '{"Version": "2012-10-17", "Statement": []}')
     code, _, err = run(capsys, str(tmp_path / "p.json"), "--rules", str(rules), "--kind", "identity")
     assert code == 2 and "must be a set" in err and "deny contains msg if" in err
+
+
+def test_azure_and_gcp_terraform_is_linted_by_their_engines(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = Path(__file__).parent / "data" / "tf_multicloud"
+    identity = "--ref=azurerm_user_assigned_identity.deployer.principal_id=11111111-2222-3333-4444-555555555555"
+    code, _, err = run(capsys, str(folder), identity, "--format", "json")
+    assert code == 2 and "Azure subscription id is not known" in err  # never a guessed id
+    code, found, _ = run(capsys, str(folder), identity, "--azure-subscription", "00000000-0000-0000-0000-000000000001",
+                         "--gcp-project-number", "123456789", "--format", "json")
+    located = {(f["code"], Path(f["file"]).name, f["line"]) for f in found}
+    assert ("GCP005", "gcp.tf", 23) in located
