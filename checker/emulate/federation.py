@@ -3,8 +3,8 @@
 `LocalIssuer` stands for an OIDC provider such as GitHub Actions (it may use GitHub's issuer URL so trust
 policies written for GitHub work unchanged) with its own RSA key; the gateway and the in-process hook
 trust only that key. A token passes when its RS256 signature verifies with the key, its `iss` is the
-issuer's, its `aud` is one of the audiences the IAM OIDC provider lists (the client IDs; by default
-`sts.amazonaws.com`), and it has not expired. Failures are the STS errors of AssumeRoleWithWebIdentity
+issuer's, the account has an IAM OIDC provider for that issuer and the token's `aud` is one of its client
+IDs, and it has not expired. Failures are the STS errors of AssumeRoleWithWebIdentity
 (AWS STS API Reference): InvalidIdentityToken ("The web identity token that was passed could not be
 validated by AWS") and ExpiredTokenException ("The web identity token that was passed is expired or is not
 valid"). PyJWT checks the token; the key is made with cryptography.
@@ -95,8 +95,10 @@ class LocalIssuer:
         return verify_token(token, self.public_pem, self.issuer, self.audiences, now)
 
 
-def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence[str],
+def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence[str] | None,
                  now: float | None = None) -> dict[str, Any]:
+    """The claims of a token signed with the key, from `issuer`, not expired; `aud` checked when `audiences`
+    is given (the emulator checks it against the account's IAM OIDC provider instead)."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
         raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS.")
     try:
@@ -114,7 +116,7 @@ def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence
                                             "Get a new identity token from the identity provider.") from None
     except jwt.InvalidAudienceError:
         raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
-                                            f"(its aud is not one of the provider's client IDs {list(audiences)}).") from None
+                                            f"(its aud is not one of the provider's client IDs {list(audiences or [])}).") from None
     except jwt.InvalidIssuerError:
         raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
                                             f"(its iss is not {issuer}).") from None
@@ -127,17 +129,34 @@ def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence
     return claims
 
 
-def _decode_at(token: str, public_pem: bytes, issuer: str, audiences: Sequence[str], now: float) -> dict[str, Any]:
+def _decode_at(token: str, public_pem: bytes, issuer: str, audiences: Sequence[str] | None,
+               now: float) -> dict[str, Any]:
     """Decode as if the clock said `now` (tests and the emulator's injected clock)."""
     claims: dict[str, Any] = jwt.decode(
-        token, public_pem, algorithms=["RS256"], audience=list(audiences), issuer=issuer,
-        options={"require": ["iss", "aud", "exp", "sub"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+        token, public_pem, algorithms=["RS256"], audience=list(audiences) if audiences is not None else None,
+        issuer=issuer,
+        options={"require": ["iss", "aud", "exp", "sub"], "verify_exp": False, "verify_nbf": False,
+                 "verify_iat": False, "verify_aud": audiences is not None},
     )
     if now > float(claims["exp"]) + LEEWAY_SECONDS:
         raise jwt.ExpiredSignatureError("Signature has expired")
     if "nbf" in claims and now + LEEWAY_SECONDS < float(claims["nbf"]):
         raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
     return claims
+
+
+def _check_audience(claims: Mapping[str, Any], provider: str, lookups: Any) -> None:
+    """STS accepts a token only for an IAM OIDC provider of the account, and only for one of its client IDs."""
+    try:
+        found = lookups.client("iam").get_open_id_connect_provider(OpenIDConnectProviderArn=provider)
+    except Exception:
+        raise WebIdentityProblem("invalid", f"No OpenIDConnect provider found in your account for {claims['iss']}") from None
+    client_ids = found.get("ClientIDList") or []
+    audience = claims.get("aud")
+    presented = audience if isinstance(audience, list) else [audience]
+    if not any(a in client_ids for a in presented):
+        raise WebIdentityProblem("invalid", f"Incorrect token audience: {audience!r} is none of the provider's client "
+                                            f"IDs {client_ids}")
 
 
 def web_identity_call(
@@ -152,8 +171,9 @@ def web_identity_call(
     if issuer is None:
         raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS "
                                             "(this emulator trusts no identity provider).")
-    claims = issuer.verify(params.get("WebIdentityToken"), now)
+    claims = verify_token(params.get("WebIdentityToken"), issuer.public_pem, issuer.issuer, None, now)
     provider = provider_arn(str(claims["iss"]), account)
+    _check_audience(claims, provider, lookups)
     credential = Credential("", "", provider, account)
     call = ApiCall("sts", "AssumeRoleWithWebIdentity", dict(params), region, account, caller_arn=provider,
                    lookups=lookups, web_identity=claims)

@@ -23,7 +23,6 @@ from checker.emulate.backends import Backend, moto_server
 from checker.emulate.federation import LocalIssuer
 from checker.emulate.gateway.run import start_gateway
 from checker.emulate.gateway.server import GatewayServer
-from checker.emulate.hook import InProcessEnforcer
 from tests.emulate.conftest import TRAINING_POLICY, doc, seed_training_world
 
 ACCOUNT = "123456789012"
@@ -55,15 +54,22 @@ def seed(backend: Backend) -> None:
 
 
 @pytest.fixture(scope="module")
-def gateway() -> Iterator[GatewayServer]:
-    backend = moto_server()
-    seed(backend)
+def backend() -> Iterator[Backend]:
+    server = moto_server()
+    seed(server)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def gateway(backend: Backend) -> Iterator[GatewayServer]:
     server = start_gateway(backend, web_identity=ISSUER)
     try:
         yield server
     finally:
         server.stop()
-        backend.close()
 
 
 def sts(gateway: GatewayServer) -> Any:
@@ -127,29 +133,12 @@ def _unsigned(claims: dict[str, Any]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(body)}."
 
 
-def test_in_process_hook_enforces_the_same(moto_backend: Backend) -> None:
-    seed(moto_backend)
-    enforcer = InProcessEnforcer(moto_backend.authorizer, moto_backend.credentials, web_identity=ISSUER)
-    session = enforcer.session(region_name="us-east-1")
-    client = session.client("sts", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
-    creds = assume(client, ISSUER.mint({"sub": MAIN}))["Credentials"]
-    s3 = enforcer.session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                          aws_session_token=creds["SessionToken"], region_name="us-east-1").client("s3")
-    assert s3.get_object(Bucket="ml-data", Key="datasets/train.csv")["Body"].read() == b"a,b\n1,2\n"
-    assert error_of(client, LocalIssuer().mint({"sub": MAIN}))[0] == "InvalidIdentityToken"
-    assert error_of(client, ISSUER.mint({"sub": MAIN}, lifetime=1, now=time.time() - 3600))[0] == "ExpiredTokenException"
-    assert error_of(client, ISSUER.mint({"sub": "repo:acme/other:ref:refs/heads/main"}))[0] == "AccessDenied"
-
-
-def test_a_gateway_without_an_issuer_trusts_no_token() -> None:
-    backend = moto_server()
-    seed(backend)
+def test_a_gateway_without_an_issuer_trusts_no_token(backend: Backend) -> None:
     server = start_gateway(backend)
     try:
         assert error_of(sts(server), ISSUER.mint({"sub": MAIN}))[0] == "InvalidIdentityToken"
     finally:
         server.stop()
-        backend.close()
 
 
 def test_token_command_mints_what_a_key_file_issuer_verifies(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,3 +152,19 @@ def test_token_command_mints_what_a_key_file_issuer_verifies(tmp_path: Any, caps
     claims = LocalIssuer.from_key_file(key).verify(token)
     assert claims["sub"] == MAIN and claims["aud"] == "sts.amazonaws.com"
     assert main(["token", "mint", "--key", key]) == 2  # no sub
+
+
+def test_a_token_needs_the_accounts_oidc_provider(backend: Backend) -> None:
+    """STS refuses a token when the account has no IAM OIDC provider for its issuer ("No OpenIDConnect
+    provider found in your account"), or when its aud is not one of the provider's client IDs."""
+    other = LocalIssuer(issuer="https://gitlab.example")
+    server = start_gateway(backend, web_identity=other)
+    try:
+        assert error_of(sts(server), other.mint({"sub": MAIN})) == ("InvalidIdentityToken", 400)
+        backend.admin_client("iam").create_open_id_connect_provider(
+            Url="https://gitlab.example", ClientIDList=["gitlab"], ThumbprintList=["a" * 40])
+        assert error_of(sts(server), other.mint({"sub": MAIN})) == ("InvalidIdentityToken", 400)  # aud is not gitlab
+        # Both checks pass; now the role's trust policy (which names GitHub's provider) refuses it.
+        assert error_of(sts(server), other.mint({"sub": MAIN, "aud": "gitlab"})) == ("AccessDenied", 403)
+    finally:
+        server.stop()
