@@ -32,8 +32,6 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="trust AssumeRoleWithWebIdentity tokens signed with this key (`iamlab token init`)")
     parser.add_argument("--web-identity-issuer", metavar="URL", default="https://token.actions.githubusercontent.com",
                         help="the iss those tokens carry (default: GitHub Actions')")
-    parser.add_argument("--web-identity-audience", metavar="AUD", action="append",
-                        help="an accepted aud, the OIDC provider's client ID (default sts.amazonaws.com; repeatable)")
     parser.add_argument(
         "--read-timeout",
         type=float,
@@ -64,12 +62,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--read-timeout {args.read_timeout:g} must be more than 0 and at most 3600 seconds")
     if not 0 < args.max_connections <= 10_000:
         raise InputError(f"--max-connections {args.max_connections} must be between 1 and 10000")
-    from checker.emulate.federation import DEFAULT_AUDIENCES, LocalIssuer
+    from checker.emulate.federation import LocalIssuer
 
     issuer = None
     if args.web_identity_key:
-        issuer = LocalIssuer.from_key_file(args.web_identity_key, args.web_identity_issuer,
-                                           args.web_identity_audience or DEFAULT_AUDIENCES)
+        # Accepted audiences are the client IDs of the account's IAM OIDC provider for this issuer.
+        issuer = LocalIssuer.from_key_file(args.web_identity_key, args.web_identity_issuer)
     try:
         backend = open_backend(args.backend, args.region)
     except ValueError as exc:
