@@ -67,8 +67,12 @@ def _read(kind: Kind, path: Path, options: Mapping[str, Any], parameters: Mappin
 
 def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) -> dict[str, LoadedDocument]:
     if cloud == "azure":
-        return {"role_assignments": model.clouds.document("azure_role_assignments", str(path)),
-                "custom_roles": model.clouds.document("azure_custom_roles", str(path))}
+        azure = {"role_assignments": model.clouds.document("azure_role_assignments", str(path)),
+                 "custom_roles": model.clouds.document("azure_custom_roles", str(path))}
+        credentials = _credentials_of(model, identity, path)
+        if credentials is not None:
+            azure["federated_credentials"] = credentials
+        return azure
     if cloud == "gcp":
         return {"iam_bindings": model.clouds.document("gcp_bindings", str(path)),
                 "custom_roles": model.clouds.document("gcp_custom_roles", str(path))}
@@ -86,6 +90,23 @@ def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) ->
     for index, policy in enumerate(role.policies, start=1):
         documents["permissions" if index == 1 else f"permissions {index}"] = policy.document
     return documents
+
+
+def _credentials_of(model: IacModel, identity: str | None, path: Path) -> LoadedDocument | None:
+    """The lab identity's federated credentials (all of them when the identity is not a resource id)."""
+    entries = model.clouds.azure_federated_credentials
+    if not entries:
+        return None
+    document = model.clouds.document("azure_federated_credentials", str(path))
+    keep = [i for i, e in enumerate(entries) if identity is None or "/" not in identity
+            or str(e["identity"]).lower() == identity.lower()]
+    data = [{k: v for k, v in entries[i].items() if k != "identity"} for i in keep]
+    positions = {}
+    for new, old in enumerate(keep):
+        for pointer, position in document.positions.items():
+            if pointer == f"/{old}" or pointer.startswith(f"/{old}/"):
+                positions[f"/{new}" + pointer[len(f"/{old}"):]] = position
+    return LoadedDocument(str(path), data, positions)
 
 
 def _account_of(identity: str | None) -> str | None:

@@ -271,6 +271,8 @@ def test_a_trust_check_without_an_allowed_set_is_refused(lab_dir: Path) -> None:
     lab_yaml.write_text(lab_yaml.read_text().replace("        may_assume:\n          - principal: {Service: sagemaker.amazonaws.com}\n", ""))
     with pytest.raises(InputError, match="may_assume"):
         load_lab(lab_dir)
+
+
 # --- tokens (sts:AssumeRoleWithWebIdentity) -------------------------------------------------------------
 
 GITHUB = "token.actions.githubusercontent.com"

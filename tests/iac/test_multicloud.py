@@ -134,3 +134,22 @@ def test_gcp_bindings_are_decided_by_the_gcp_engine(model: IacModel) -> None:
     outside = {**inside, "resource": "//storage.googleapis.com/projects/_/buckets/acme-ml-artifacts/objects/other/m.pt"}
     assert GCP.decide(submission, inside).allowed
     assert not GCP.decide(submission, outside).allowed
+
+
+def test_federated_credentials_feed_the_azure_trust_proof(model: IacModel) -> None:
+    """The Terraform credential becomes the Azure engine's federated_credentials document: an allowed
+    set naming its issuer and subject proves; one that does not gets the credential as counterexample."""
+    from checker.grading.iac_files import _credentials_of
+
+    identity = (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-ml-fraud/providers/"
+                "Microsoft.ManagedIdentity/userAssignedIdentities/fraud-deployer")
+    credentials = _credentials_of(model, identity, Path("azure.tf"))
+    assert credentials is not None and credentials.locate("/0").line == 9
+    files = {"role_assignments": model.clouds.document("azure_role_assignments", "azure.tf"),
+             "custom_roles": model.clouds.document("azure_custom_roles", "azure.tf"),
+             "federated_credentials": credentials}
+    submission = AZURE.load_submission(files, {})
+    allowed = [IDENTITY, {"issuer": "https://token.actions.githubusercontent.com",
+                          "subject": "repo:acme/fraud-model:environment:production"}]
+    assert AZURE.trust_within(submission, identity, allowed).proved
+    assert not AZURE.trust_within(submission, identity, [IDENTITY]).proved

@@ -46,7 +46,14 @@ def read(config: Configuration, model: IacModel) -> None:
                 raise InputError(f"{address} needs role_definition_name or role_definition_id", located.block.where)
             model.clouds.add("azure_role_assignments", entry, positions)
         elif kind == "azurerm_federated_identity_credential":
-            model.clouds.federated_credentials.append(_credential(config, address, located))
+            credential = _credential(config, address, located)
+            model.clouds.federated_credentials.append(credential)
+            # The Azure engine's federated_credentials document (az identity federated-credential list shape).
+            at = _at(located.block.where, located.path)
+            model.clouds.add("azure_federated_credentials", {
+                "name": located.block.labels[1], "issuer": credential.issuer, "subject": credential.subject,
+                "audiences": list(credential.audiences), "identity": credential.identity,
+            }, {"": at})
 
 
 def _fields(config: Configuration, located: Located, names: dict[str, str]) -> tuple[dict[str, Any], Positions]:
