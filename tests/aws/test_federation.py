@@ -139,16 +139,17 @@ def test_missing_audience_condition_admits_tokens_for_other_audiences() -> None:
 
 
 def test_compare_two_trust_policies() -> None:
+    from checker.aws.analyze.compare import Relation
     from checker.aws.analyze.federated import compare_tokens
 
     aud = {f"{HOST}:aud": "sts.amazonaws.com"}
     main_only = trust({"StringEquals": {**aud, f"{HOST}:sub": "repo:acme/x:ref:refs/heads/main"}})
     production = trust({"StringEquals": {**aud, f"{HOST}:sub": "repo:acme/x:environment:production"}})
     any_ref = trust({"StringEquals": aud, "StringLike": {f"{HOST}:sub": "repo:acme/x:ref:*"}})
-    assert compare_tokens(main_only, any_ref, PROVIDER, ROLE).relation == "narrower"
-    assert compare_tokens(any_ref, main_only, PROVIDER, ROLE).relation == "wider"
-    assert compare_tokens(main_only, main_only, PROVIDER, ROLE).relation == "equivalent"
+    assert compare_tokens(main_only, any_ref, PROVIDER, ROLE).relation is Relation.A_WITHIN_B
+    assert compare_tokens(any_ref, main_only, PROVIDER, ROLE).relation is Relation.B_WITHIN_A
+    assert compare_tokens(main_only, main_only, PROVIDER, ROLE).relation is Relation.EQUIVALENT
     both = compare_tokens(main_only, production, PROVIDER, ROLE)
-    assert both.relation == "incomparable"
+    assert both.relation is Relation.INCOMPARABLE
     assert both.only_a.tokens[0]["sub"] == "repo:acme/x:ref:refs/heads/main"
     assert both.only_b.tokens[0]["sub"] == "repo:acme/x:environment:production"

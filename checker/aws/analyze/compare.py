@@ -47,14 +47,18 @@ def compare(
     left, right = as_list(a, "a"), as_list(b, "b")
     forward = Question(left, right, principal).differences(limit).as_within()
     backward = Question(right, left, principal).differences(limit).as_within()
+    return Comparison(relation_of(forward, backward), forward, backward)
+
+
+def relation_of(forward: WithinResult, backward: WithinResult) -> Relation:
+    """The relation of a and b from "is a within b" (forward) and "is b within a" (backward)."""
     ce, proved = WithinStatus.COUNTEREXAMPLE, WithinStatus.PROVED
-    relation = {
+    return {
         (proved, proved): Relation.EQUIVALENT,
         (proved, ce): Relation.A_WITHIN_B,
         (ce, proved): Relation.B_WITHIN_A,
         (ce, ce): Relation.INCOMPARABLE,
     }.get((forward.status, backward.status), Relation.UNKNOWN)
-    return Comparison(relation, forward, backward)
 
 
 @dataclass(frozen=True)

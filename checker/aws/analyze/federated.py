@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from checker.aws.analyze.compare import Relation, relation_of
 from checker.aws.analyze.within import within
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.federation import ACTION, token_context
@@ -174,20 +175,11 @@ class TrustComparison:
     only_b: TrustAnswer
 
     @property
-    def relation(self) -> str:
-        a_in_b, b_in_a = self.only_a.result.proved, self.only_b.result.proved
-        if a_in_b and b_in_a:
-            return "equivalent"
-        if a_in_b:
-            return "narrower"
-        if b_in_a:
-            return "wider"
-        if WithinStatus.UNKNOWN in (self.only_a.result.status, self.only_b.result.status):
-            return "unknown"
-        return "incomparable"
+    def relation(self) -> Relation:
+        return relation_of(self.only_a.result, self.only_b.result)
 
     def to_json(self) -> dict[str, Any]:
-        return {"relation": self.relation, "only_a": self.only_a.to_json(), "only_b": self.only_b.to_json()}
+        return {"relation": self.relation.value, "only_a": self.only_a.to_json(), "only_b": self.only_b.to_json()}
 
 
 def compare_tokens(a: Policy, b: Policy, provider: str, role_arn: str, limit: int = 3) -> TrustComparison:
