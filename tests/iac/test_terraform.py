@@ -539,3 +539,9 @@ def test_meta_arguments_are_allowed_on_a_policy_document(tmp_path: Path) -> None
         """,
     )
     assert model.policies[0].document.data["Statement"][0]["Action"] == ["s3:GetObject"]
+
+
+def test_a_deeply_nested_value_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    nested = "[" * 400 + "1" + "]" * 400
+    exc = error(tmp_path, f'resource "aws_iam_policy" "p" {{\n  name = "p"\n  policy = jsonencode({nested})\n}}\n')
+    assert "nested too deeply" in exc.message
