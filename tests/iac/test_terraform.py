@@ -544,4 +544,5 @@ def test_meta_arguments_are_allowed_on_a_policy_document(tmp_path: Path) -> None
 def test_a_deeply_nested_value_is_an_error_not_a_crash(tmp_path: Path) -> None:
     nested = "[" * 400 + "1" + "]" * 400
     exc = error(tmp_path, f'resource "aws_iam_policy" "p" {{\n  name = "p"\n  policy = jsonencode({nested})\n}}\n')
-    assert "nested too deeply" in exc.message
+    assert "too deep" in exc.message
+    assert exc.where is not None and exc.where.line == 3

@@ -24,11 +24,12 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from checker.core.errors import InputError, Where
-from checker.core.source import LoadedDocument, Position, parse_json, pointer_join
+from checker.core.source import MAX_NESTING, LoadedDocument, Position, parse_json, pointer_join
 from checker.iac.terraform.hcl import position_of, where_of
 
 Positions = dict[str, Position]
 MAX_FOR_ITEMS = 10_000  # a for expression over more items than this is not a policy
+MAX_DEPTH = 3 * MAX_NESTING  # each level of nesting is about three syntax nodes (expr_term, tuple, element)
 
 
 class SourceText(str):
@@ -91,13 +92,20 @@ class Evaluator:
     scope: Scope
     folder: Path  # file() and path.module are relative to the configuration folder
     bindings: Mapping[str, tuple[Any, Positions]] | None = None  # names bound by a for expression
+    _depth: int = 0  # nesting of the expression being evaluated (a bound, whatever Python's recursion limit)
 
     def error(self, node: Tree[Any] | Token, message: str, hint: str | None = None) -> InputError:
         return InputError(message, where_of(node, self.path), hint)
 
     def evaluate(self, node: Tree[Any] | Token) -> tuple[Any, Positions]:
         """The value of an expression and the positions of its parts (pointer "" is the whole value)."""
-        value, positions = self._evaluate(node)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise self.error(node, f"an expression is nested more than {MAX_DEPTH} levels deep, too deep for a policy")
+            value, positions = self._evaluate(node)
+        finally:
+            self._depth -= 1
         positions.setdefault("", position_of(node, self.path))
         return value, positions
 
