@@ -54,9 +54,14 @@ class Counterexample:
     resource: str
     context: dict[str, Any] = field(default_factory=dict)
     principal: str | None = None
+    # The account that owns the resource, when the decision depends on it (AWS: same-account or
+    # cross-account); shown so that the request can be decided again exactly as shown.
+    resource_account: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"action": self.action, "resource": self.resource, "context": dict(self.context)}
         if self.principal is not None:
             data["principal"] = self.principal
+        if self.resource_account is not None:
+            data["resource_account"] = self.resource_account
         return data

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import z3
 
+from checker.aws.analyze.fixed_keys import decided_by_fixed_keys
 from checker.aws.analyze.globs import Unsupported, arn_matches, arn_pieces, glob_matches, literal
 from checker.aws.analyze.keys import FAMILY_OF_OPERATOR, KeyModel, Slot
 from checker.aws.analyze.regions import Item, items_of
@@ -33,6 +34,9 @@ Hit = Callable[[Slot], z3.BoolRef]
 
 
 def encode_clause(clause: ConditionClause, space: RequestSpace) -> z3.BoolRef:
+    constant = decided_by_fixed_keys(clause, space.fixed)
+    if constant is not None:
+        return z3.BoolVal(constant)
     key = space.key(clause.key_lower)
     name = clause.operator.name
     if name == "Null":
@@ -113,10 +117,8 @@ def _hit_builder(clause: ConditionClause, space: RequestSpace, key: KeyModel) ->
             assert slot.text is not None
             options = []
             for fields in patterns:
-                if len(fields) == 6:
-                    options.append(arn_matches(slot.text, fields))
-                else:
-                    options.append(glob_matches(slot.text, [p for f in fields for p in f]))
+                # A value with fewer than six fields never matches an ARN field by field (arn.py).
+                options.append(arn_matches(slot.text, fields) if len(fields) == 6 else z3.BoolVal(False))
             return z3.Or(*options)
 
         return arn_hit
@@ -167,8 +169,8 @@ def _region_hit(clause: ConditionClause, key: KeyModel) -> Hit:
             patterns.append(_case_insensitive_items(_text(tokens).lower()))
         elif name.startswith("Arn"):
             fields = split_pieces(list(tokens))
-            pieces = arn_pieces(fields) if len(fields) == 6 else [p for f in fields for p in f]
-            patterns.append(items_of(pieces))
+            if len(fields) == 6:  # a value with fewer than six fields never matches (arn.py)
+                patterns.append(items_of(arn_pieces(fields)))
         else:
             patterns.append(items_of(list(tokens)))
 

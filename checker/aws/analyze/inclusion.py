@@ -7,7 +7,7 @@ no such request), concrete requests the evaluator confirms, or "unknown" naming 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import z3
 
@@ -56,6 +56,7 @@ class CallerSetting:
     confirm: Callable[[Counterexample], bool]
     single_valued: tuple[str, ...] = ()  # keys derived from a caller that is not fixed: one value at most
     present: tuple[str, ...] = ()  # keys the caller always sends, with a value it does not choose
+    resource_account: str | None = None  # the account that owns the resources in question, when known
 
 
 @dataclass
@@ -286,7 +287,7 @@ class Question:
                     return result
                 if any(e.action == action for e in result):
                     continue
-                other = Counterexample(action, example.resource, example.context, example.principal)
+                other = replace(example, action=action)
                 if self._confirm(other):
                     result.append(other)
         return result
@@ -312,8 +313,16 @@ class Question:
         )
         if self.assigned:
             context = {**{_display_key(k): v for k, v in self.assigned.items()}, **example.context}
-            example = Counterexample(example.action, example.resource, context, example.principal)
-        return class_id, example
+            example = replace(example, context=context)
+        # The question is what the caller's identity policies grant in its own account (recheck.py), or,
+        # for is_public, what the owner's resource policy grants: the example names that account, so that
+        # deciding it again exactly as shown gives the same answer whatever account the resource ARN names.
+        return class_id, replace(example, resource_account=self._resource_account())
+
+    def _resource_account(self) -> str | None:
+        if self.caller is not None:
+            return self.caller.resource_account
+        return recheck.caller_account(self.principal or recheck.DEFAULT_CALLER)
 
     def _confirm(self, example: Counterexample) -> bool:
         if self.caller is not None:
@@ -327,10 +336,10 @@ class Question:
         )
 
         def works(resource: str) -> bool:
-            return self._confirm(Counterexample(example.action, resource, example.context, example.principal))
+            return self._confirm(replace(example, resource=resource))
 
         resource = examples.telling_resource(example.resource, candidates, works)
-        telling = Counterexample(example.action, resource, example.context, example.principal)
+        telling = replace(example, resource=resource)
         return self._fitting_action(telling)
 
     def _fitting_action(self, example: Counterexample) -> Counterexample:
@@ -343,7 +352,7 @@ class Question:
             return example
         for action in self.space.classes.classes[class_id].ranked(self.preferred_actions, FITTING_CANDIDATES):
             if action != example.action and examples.fits(action, example.resource):
-                other = Counterexample(action, example.resource, example.context, example.principal)
+                other = replace(example, action=action)
                 if self._confirm(other):
                     return other
         return example

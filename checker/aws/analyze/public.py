@@ -126,10 +126,11 @@ def _setting(policy: Policy, caller: str, account: str) -> CallerSetting:
     )
 
     def confirm(example: Counterexample) -> bool:
-        request = Request(caller, example.action, example.resource, account, dict(example.context))
+        owner = example.resource_account or account
+        request = Request(caller, example.action, example.resource, owner, dict(example.context))
         try:
             return evaluate(request, PolicySet(identity=identity, resource=policy)).allowed
         except InputError:
             return False
 
-    return CallerSetting(fixed, absent, confirm)
+    return CallerSetting(fixed, absent, confirm, resource_account=account)

@@ -60,9 +60,11 @@ def _delegation(account: str) -> Policy:
 
 
 def allowed(policies: Sequence[Policy], example: Counterexample, principal: str | None) -> bool:
-    caller = principal or DEFAULT_CALLER
+    """The request exactly as the example shows it (its resource account included) is allowed."""
+    caller = example.principal or principal or DEFAULT_CALLER
     account = caller_account(caller)
-    request = Request(caller, example.action, example.resource, account, dict(example.context))
+    owner = example.resource_account or account
+    request = Request(caller, example.action, example.resource, owner, dict(example.context))
     try:
         decision = evaluate(request, PolicySet(identity=list(policies), resource=_delegation(account)))
     except InputError:

@@ -51,6 +51,7 @@ class RequestSpace:
     resource: z3.SeqRef = field(default_factory=lambda: z3.String("resource"))
     approximations: list[str] = field(default_factory=list)
     resource_domain: Domain | None = None  # set when no resource pattern holds a policy variable
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # keys the caller fixes or never sends (None)
     _arn_cache: dict[int, tuple[z3.BoolRef, list[z3.SeqRef]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -205,7 +206,10 @@ def new_space(
         for token in pattern.whole
     )
     domain = None if resource_variables or strings_by_solver else Domain("resource")
-    return RequestSpace(classes, keys, constraints, resource_domain=domain)
+    # Keys never sent are as known as fixed ones: a clause on either has one answer (fixed_keys.py).
+    known: dict[str, Any] = {k.lower(): None for k in always_absent}
+    known.update({k.lower(): v for k, v in (fixed or {}).items()})
+    return RequestSpace(classes, keys, constraints, resource_domain=domain, fixed=known)
 
 
 class Encoder:
