@@ -23,7 +23,7 @@ from checker.gcp.members import Member, MemberKind, Principal
 from checker.gcp.model import Binding, Condition, DenyRule, PolicySet, Request
 from checker.gcp.names import CRM, ResourceName
 from checker.gcp.pab import enforcement_table
-from checker.gcp.services import Target, effective_target, object_permission_on_bucket
+from checker.gcp.services import Target, effective_target, misplaced
 
 
 def role_permissions(role: str, policies: PolicySet) -> frozenset[str]:
@@ -108,13 +108,9 @@ def target_chain(request: Request, target: Target) -> tuple[ResourceName, ...]:
 
 
 def decide(policies: PolicySet, request: Request, explain: bool = True) -> Decision:
-    if object_permission_on_bucket(request.permission, request.resource):
-        raise InputError(
-            f"{request.permission} is checked on an object, but the request names the bucket {request.resource.full}",
-            None,
-            f"name the object, e.g. {request.resource.full}/objects/path/to/file.csv "
-            "(in conditions resource.name is then the object's name)",
-        )
+    wrong = misplaced(request.permission, request.resource, request.resource_type)
+    if wrong is not None:
+        raise InputError(wrong[0], None, wrong[1])
     target = effective_target(request.permission, request.resource, request.resource_type)
     ctx = _Context(request, policies, target, target_chain(request, target), explain)
     if target.note:

@@ -65,14 +65,84 @@ def derived_type(name: ResourceName) -> str | None:
     return None
 
 
-def object_permission_on_bucket(permission: str, resource: ResourceName) -> bool:
-    """An object permission (other than listing) asked on a bucket: Cloud Storage checks it on an object."""
-    return (
-        resource.service == STORAGE
-        and permission.startswith("storage.objects.")
-        and permission not in BUCKET_LEVEL
-        and bucket_of(resource) == resource
-    )
+# The resource types whose resources this checker knows by the shape of their names (derived_type).
+KNOWN_TYPES = (
+    "storage.googleapis.com/Bucket",
+    "storage.googleapis.com/Object",
+    "storage.googleapis.com/ManagedFolder",
+    "cloudresourcemanager.googleapis.com/Project",
+    "cloudresourcemanager.googleapis.com/Folder",
+    "cloudresourcemanager.googleapis.com/Organization",
+)
+# Checked on the project that will hold (or holds) the buckets: "IAM permissions for JSON methods"
+# (https://cloud.google.com/storage/docs/access-control/iam-json) lists buckets.insert and buckets.list
+# with the project, not a bucket, as the resource.
+PROJECT_LEVEL = frozenset({"storage.buckets.create", "storage.buckets.list"})
+STORAGE_CHILD_SEGMENTS = ("objects", "managedFolders", "folders")
+
+
+def checked_on(permission: str) -> str | None:
+    """Where Cloud Storage checks a storage permission: "project", "bucket", or the segment of the bucket's
+    children ("objects", "managedFolders", "folders"); None when the checker does not pin it down.
+
+    "IAM permissions for XML requests" (https://cloud.google.com/storage/docs/access-control/iam-xml):
+    storage.multipartUploads.create, .abort and .listParts are required on an object ("POST object
+    uploads", "DELETE object uploadId", "GET object uploadId"), storage.multipartUploads.list on the bucket
+    ("GET bucket uploads"). The evaluator refuses a request that names another kind of resource, and the
+    prover (analyze/locations.py) considers exactly these places, so both agree on which requests exist.
+    """
+    if not permission.startswith("storage."):
+        return None
+    if permission in PROJECT_LEVEL:
+        return "project"
+    segment = permission.split(".")[1]
+    if permission in BUCKET_LEVEL or segment == "buckets":
+        return "bucket"
+    if segment == "multipartUploads":
+        return "objects"
+    if segment in STORAGE_CHILD_SEGMENTS:
+        return segment
+    return None
+
+
+def misplaced(permission: str, resource: ResourceName, resource_type: str | None) -> tuple[str, str] | None:
+    """(what is wrong, how to fix it) when the request names a resource the permission is never checked on,
+    or gives a resource type its name contradicts; None when the request is well placed."""
+    kind = checked_on(permission)
+    bucket = bucket_of(resource)
+    if kind == "project" and not (resource.service == CRM and resource.kind == "project"):
+        return (
+            f"{permission} is checked on a project, but the request names {resource.full}",
+            "name the project, e.g. //cloudresourcemanager.googleapis.com/projects/my-project",
+        )
+    if kind == "bucket" and bucket is None:
+        return (
+            f"{permission} is checked on a bucket, but the request names {resource.full}",
+            "name the bucket, e.g. //storage.googleapis.com/projects/_/buckets/my-bucket",
+        )
+    if kind in STORAGE_CHILD_SEGMENTS:
+        parts = resource.relative.split("/")
+        if bucket is None or len(parts) < 6 or parts[4] != kind or not parts[5]:
+            one = {"objects": "an object", "managedFolders": "a managed folder", "folders": "a folder"}[kind]
+            example = "path/to/file.csv" if kind == "objects" else "path/"
+            base = bucket.full if bucket is not None else "//storage.googleapis.com/projects/_/buckets/my-bucket"
+            return (
+                f"{permission} is checked on {one}, but the request names {resource.full}",
+                f"name {one}, e.g. {base}/{kind}/{example} (in conditions resource.name is then its name)",
+            )
+    derived = derived_type(resource)
+    if resource_type is not None and effective_target(permission, resource, None).name == resource:
+        if derived is not None and resource_type != derived:
+            return (
+                f"resource_type {resource_type} contradicts {resource.full}, which is a {derived}",
+                f'drop resource_type or write "{derived}"',
+            )
+        if derived is None and resource_type in KNOWN_TYPES:
+            return (
+                f"resource_type {resource_type} is the type of another kind of resource than {resource.full}",
+                "drop resource_type or give the resource's own type",
+            )
+    return None
 
 
 def effective_target(permission: str, resource: ResourceName, resource_type: str | None) -> Target:

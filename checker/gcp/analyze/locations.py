@@ -18,7 +18,7 @@ from checker.gcp.conditions.attributes import supplies_resource_attributes
 from checker.gcp.hierarchy import Hierarchy
 from checker.gcp.names import CRM, ResourceName
 from checker.gcp.permissions import v2_name
-from checker.gcp.services import BUCKET_LEVEL, STORAGE, bucket_of, derived_type
+from checker.gcp.services import STORAGE, bucket_of, checked_on, derived_type
 
 FRESH_PROJECT = ResourceName(f"//{CRM}/projects/another-project", CRM, "projects/another-project")
 BUCKETS = "projects/_/buckets/"
@@ -161,11 +161,15 @@ def permission_family(permission: str) -> tuple[str, str]:
         return "other", fqdn
     service, resource = permission.split(".")[:2]
     if service == "storage":
-        if permission in BUCKET_LEVEL or resource == "buckets":
+        # The same catalog the evaluator refuses misplaced requests with (services.checked_on).
+        kind = checked_on(permission)
+        if kind == "project":
+            return "container", "project"
+        if kind == "bucket":
             return "bucket", ""
-        if resource in STORAGE_CHILDREN:
-            return "bucket-child", resource
-        return "other", STORAGE
+        if kind in STORAGE_CHILDREN:
+            return "bucket-child", kind
+        return "unplaced", STORAGE
     if service == "resourcemanager":
         return "container", {"projects": "project", "folders": "folder", "organizations": "organization"}.get(
             resource, ""
@@ -185,6 +189,8 @@ def locations(
         return _storage(detail, attached, chain, hierarchy, known)
     if family == "container":
         return _containers(detail, attached, chain, hierarchy)
+    if family == "unplaced":
+        raise Undecidable(f"{permission} (where Cloud Storage checks it is not modelled)")
     return _other(detail, attached, chain, known)
 
 

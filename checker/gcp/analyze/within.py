@@ -32,16 +32,9 @@ from checker.gcp.hierarchy import Hierarchy
 from checker.gcp.location import shown
 from checker.gcp.members import Member, MemberKind, Principal, PrincipalKind
 from checker.gcp.model import Binding, CustomRole, PolicySet, Request
+from checker.gcp.services import KNOWN_TYPES
 
 MAX_COUNTEREXAMPLES = 10
-KNOWN_TYPES = (
-    "storage.googleapis.com/Bucket",
-    "storage.googleapis.com/Object",
-    "storage.googleapis.com/ManagedFolder",
-    "cloudresourcemanager.googleapis.com/Project",
-    "cloudresourcemanager.googleapis.com/Folder",
-    "cloudresourcemanager.googleapis.com/Organization",
-)
 SOLVER_TIMEOUT_MS = 5_000
 DEFAULT_TIME = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -224,7 +217,12 @@ def _check_binding(
             if (principal.text, permission) in seen:
                 continue
             candidates = [covering[i] for i in signature]
-            for location in locations(permission, binding.attached, analysis.hierarchy, known):
+            try:
+                places = locations(permission, binding.attached, analysis.hierarchy, known)
+            except Undecidable as exc:  # never a proof; the binding's other permissions are still checked
+                analysis.unknown = analysis.unknown or str(exc)
+                continue
+            for location in places:
                 example = _solve(binding, candidates, location, principal, permission)
                 if example is None:
                     continue
