@@ -54,6 +54,15 @@ test: lint unit notebooks
 browser:
 	scripts/browser.sh
 
+# Long fuzzing runs (the short seeded runs are part of `make test`). IAMLAB_FUZZ_SECONDS sets the budget
+# (per cloud for the prover, per reader for the readers) and IAMLAB_FUZZ_SEED another seed.
+.PHONY: fuzz-prover fuzz-readers
+fuzz-prover: install
+	IAMLAB_FUZZ=long $(VENV)/bin/pytest -s -p no:randomly tests/soundness/test_prover_fuzz.py tests/soundness/test_fixed_principal_keys.py
+
+fuzz-readers: install
+	IAMLAB_FUZZ=long $(VENV)/bin/pytest -s -p no:randomly tests/soundness/test_reader_fuzz.py tests/soundness/test_reader_fuzz_atheris.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 

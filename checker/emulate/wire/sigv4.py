@@ -246,7 +246,9 @@ def verify(request: HttpRequest, signed: SignedRequest, secret_key: str, now: da
     check_time(signed, now)
     if "host" not in signed.signed_headers:
         raise SignatureProblem("bad_signature", "the Host header must be signed")
-    if not hmac.compare_digest(expected_signature(request, signed, secret_key), signed.signature):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters, and the signature is input.
+    provided = signed.signature.encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(expected_signature(request, signed, secret_key).encode("ascii"), provided):
         raise SignatureProblem(
             "bad_signature",
             "The request signature we calculated does not match the signature you provided. "
