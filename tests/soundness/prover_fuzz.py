@@ -368,7 +368,26 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _aws_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _requests(
+    rng: random.Random, limit: int, actions: list[Any], resources: list[str], contexts: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every action at least once (up to `limit`), each with a random resource and context, then random mixes."""
+    rng.shuffle(actions)
+    probes = []
+    for index in range(limit):
+        action = actions[index] if index < len(actions) else rng.choice(actions)
+        context: dict[str, Any] = {}
+        if isinstance(action, tuple):  # (action, context it needs), e.g. Azure's data_action flag
+            action, context = action
+        probes.append(
+            {"action": action, "resource": rng.choice(resources), "context": {**rng.choice(contexts), **context}}
+        )
+    return probes
+
+
+def _aws_probes(
+    rng: random.Random, files: Mapping[str, Any], seeds: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
     from checker.aws import catalog
 
     policy = files.get("permissions") or {}
@@ -379,7 +398,7 @@ def _aws_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[s
     for statement in statements:
         for pattern in _strings(statement.get("Action", statement.get("NotAction", []))):
             matched = catalog.expand_action(pattern) if pattern != "*" else list(catalog.all_actions())
-            actions |= set(rng.sample(matched, min(len(matched), 12)))
+            actions |= set(rng.sample(matched, min(len(matched), limit)))
         for pattern in _strings(statement.get("Resource", statement.get("NotResource", []))):
             for variant in _resource_variants(pattern):
                 resources.add(variant.replace("*", rng.choice(["example", "prod", "0/example", "x"])))
@@ -390,16 +409,12 @@ def _aws_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[s
                         contexts.append({key: value})
                         contexts.append({key: value.replace("*", "x") + "-other"})
                         contexts.append({key: [value, "other"]})
-    probes = []
-    actions_list, resources_list = sorted(actions), sorted(resources)
-    for _ in range(MAX_PROBES):
-        probe = {"action": rng.choice(actions_list), "resource": rng.choice(resources_list)}
-        probe["context"] = dict(rng.choice(contexts))
-        probes.append(probe)
-    return probes
+    return _requests(rng, limit, sorted(actions), sorted(resources), contexts)
 
 
-def _gcp_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _gcp_probes(
+    rng: random.Random, files: Mapping[str, Any], seeds: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
     from checker.gcp import catalog
 
     permissions: set[str] = {str(s.get("action")) for s in seeds}
@@ -409,7 +424,7 @@ def _gcp_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[s
             continue
         role = catalog.lookup(str(binding.get("role")))
         if role is not None:
-            permissions |= set(rng.sample(sorted(role.permissions), min(len(role.permissions), 15)))
+            permissions |= set(rng.sample(sorted(role.permissions), min(len(role.permissions), limit)))
         for text in _strings(binding.get("condition") or {}):
             for quoted in text.split('"')[1::2]:
                 if quoted.startswith("projects/_/buckets/"):
@@ -419,31 +434,25 @@ def _gcp_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[s
         base = f"//storage.googleapis.com/projects/_/buckets/{bucket}"
         names |= {base + "/objects/fraud/v3/a.csv", base + "/objects/fraud/models/m.tar.gz", base + "/objects/other.csv",
                   base + "/managedFolders/fraud/", base + "/folders/fraud/"}
-    permissions_list, names_list = sorted(permissions), sorted(names)
-    return [
-        {"action": rng.choice(permissions_list), "resource": rng.choice(names_list)} for _ in range(MAX_PROBES)
-    ]
+    return _requests(rng, limit, sorted(permissions), sorted(names), [{}])
 
 
-def _azure_probes(rng: random.Random, files: Mapping[str, Any], seeds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _azure_probes(
+    rng: random.Random, files: Mapping[str, Any], seeds: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
     from checker.azure.catalog import active_catalog
 
     actions = [(str(s.get("action")), dict(s.get("context") or {})) for s in seeds]
     # Catalog operations of the services the lab's roles act on, management and data alike.
     storage = [op for op in active_catalog().operations if op.name.lower().startswith("microsoft.storage/")]
-    actions += [(op.name, {"data_action": bool(op.data)}) for op in rng.sample(storage, min(len(storage), 40))]
+    actions += [(op.name, {"data_action": bool(op.data)}) for op in rng.sample(storage, min(len(storage), limit))]
     names = {str(s.get("resource")) for s in seeds} | set(AZURE_SCOPES)
     for scope in AZURE_SCOPES[:3]:
         names |= {scope + "/blobs/v3/a.csv", scope + "/blobs/v30/a.csv", scope + "/blobs/fraud/m.pkl", scope + "/blobs/x"}
-    names_list = sorted(names)
-    probes = []
-    for _ in range(MAX_PROBES):
-        action, context = rng.choice(actions)
-        probes.append({"action": action, "resource": rng.choice(names_list), "context": dict(context)})
-    return probes
+    return _requests(rng, limit, actions, sorted(names), [{}])
 
 
-PROBES: dict[str, Callable[[random.Random, Mapping[str, Any], list[dict[str, Any]]], list[dict[str, Any]]]] = {
+PROBES: dict[str, Callable[[random.Random, Mapping[str, Any], list[dict[str, Any]], int], list[dict[str, Any]]]] = {
     "aws": _aws_probes,
     "gcp": _gcp_probes,
     "azure": _azure_probes,
@@ -522,7 +531,7 @@ def _one(target: Target, rng: random.Random, figures: Figures, probes_per_proof:
                 )
         return
     figures.proved += 1
-    for probe in PROBES[cloud](rng, files, target.seeds)[:probes_per_proof]:
+    for probe in PROBES[cloud](rng, files, target.seeds, probes_per_proof):
         try:
             inside = _allowed(engine, submission, probe)
             outside = _allowed(engine, envelope, probe) if inside else None

@@ -20,7 +20,8 @@ def test_no_proof_or_counterexample_is_contradicted_by_the_evaluator() -> None:
     report = run(
         budget.count(short=10, long=100_000),
         seed=budget.SEED,
-        seconds_per_cloud=budget.seconds(short=3.5, long=600.0),
+        seconds_per_cloud=budget.seconds(short=3.0, long=600.0),
+        probes_per_proof=budget.count(short=120, long=2000),
     )
     print()
     for cloud, figures in report.items():
