@@ -29,7 +29,6 @@ from typing import Any
 
 from checker.core.engine import Engine, Submission, WithinStatus
 from checker.core.errors import InputError
-from checker.core.findings import Counterexample
 from checker.core.source import LoadedDocument, load_document, parse_json
 from checker.grading.engines import engine_for
 from checker.grading.located import Node
@@ -38,6 +37,7 @@ from checker.grading.spec import CloudSpec, LabSpec, load_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_PROBES = 160
+SLOW_PROOF = 60.0  # seconds: a proof slower than this on lab-sized policies is a finding (grading hangs)
 
 
 @dataclass
@@ -64,13 +64,14 @@ class Figures:
     unknown: int = 0
     refused: int = 0  # the mutated files are not valid input (InputError): nothing to prove
     probes: int = 0
+    slowest: float = 0.0  # seconds of the slowest proof
     findings: list[str] = field(default_factory=list)
 
     def line(self, cloud: str) -> str:
         return (
             f"{cloud}: {self.tried} policies tried, {self.proved} proved, {self.counterexamples} counterexamples, "
             f"{self.unknown} unknown, {self.refused} refused as input, {self.probes} probes decided, "
-            f"{len(self.findings)} findings"
+            f"slowest proof {self.slowest:.1f}s, {len(self.findings)} findings"
         )
 
 
@@ -462,19 +463,38 @@ PROBES: dict[str, Callable[[random.Random, Mapping[str, Any], list[dict[str, Any
 # --- the run -----------------------------------------------------------------------------------------------
 
 
-def _shown_allowed(engine: Engine, submission: Submission, example: Counterexample) -> bool | None:
-    """A counterexample decided again from exactly the fields it shows.
+def _shown_allowed(engine: Engine, submission: Submission, shown: Mapping[str, Any]) -> bool | None:
+    """A counterexample decided again from exactly the JSON fields it shows, and nothing else.
 
-    AWS: the prover's question is what the caller's identity policies grant (checker/aws/analyze/recheck.py):
-    where AWS also requires a resource policy even in the same account (a KMS key policy, a role's trust
-    policy), it assumes one that delegates to the account. The lab's own setting has no such policies, so
-    the shown request is decided with that documented assumption; every other field is taken as shown.
+    AWS: the prover's question is what the caller's identity policies grant (checker/aws/analyze/recheck.py);
+    where AWS requires a resource policy even in the same account (a KMS key policy, a role's trust policy)
+    it assumes one that delegates to the caller's account, and so does this re-decision. Any other request is
+    decided on the identity policies alone, so a resource account the JSON leaves out (the evaluator then
+    reads it from the ARN: cross-account, denied) is caught.
     """
-    if engine.cloud == "aws":
-        from checker.aws.analyze import recheck
+    if engine.cloud != "aws":
+        return _allowed(engine, submission, shown)
+    from checker.aws.evaluate import PolicySet, evaluate
+    from checker.aws.policy import PolicyKind, parse_policy
+    from checker.aws.request import Request
+    from checker.aws.services import kms, sts
 
-        return recheck.allowed(list(submission.model.identity), example, None)
-    return _allowed(engine, submission, example.to_json())
+    principal, action, resource = str(shown["principal"]), str(shown["action"]), str(shown["resource"])
+    request = Request(principal, action, resource, shown.get("resource_account"), dict(shown.get("context", {})))
+    needs_resource_policy = sts.is_trust_action(action.lower()) or kms.requires_key_policy(
+        action.lower().partition(":")[0], resource
+    )
+    delegation = None
+    if needs_resource_policy:
+        account = principal.split(":")[4]
+        statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "*",
+                     "Resource": "*"}
+        delegation = parse_policy({"Version": "2012-10-17", "Statement": [statement]}, kind=PolicyKind.RESOURCE)
+    try:
+        policies = PolicySet(identity=list(submission.model.identity), resource=delegation)
+        return evaluate(request, policies).allowed
+    except InputError:
+        return None
 
 
 def _allowed(engine: Engine, submission: Submission, request: Mapping[str, Any]) -> bool | None:
@@ -501,6 +521,7 @@ def _one(target: Target, rng: random.Random, figures: Figures, probes_per_proof:
     except InputError:
         figures.refused += 1
         return
+    started = time.monotonic()
     try:
         result = engine.within(submission, target.envelope)
     except InputError:
@@ -509,6 +530,10 @@ def _one(target: Target, rng: random.Random, figures: Figures, probes_per_proof:
     except Exception:  # noqa: BLE001 - a crash is a finding, reported with the input that caused it
         figures.findings.append(f"{target.name}: within crashed on {shown}\n{traceback.format_exc(limit=4)}")
         return
+    took = time.monotonic() - started
+    figures.slowest = max(figures.slowest, took)
+    if took > SLOW_PROOF:
+        figures.findings.append(f"{target.name}: the proof took {took:.0f}s (a learner waits); policy {shown}")
     if result.status is WithinStatus.UNKNOWN:
         figures.unknown += 1
         return
@@ -516,13 +541,8 @@ def _one(target: Target, rng: random.Random, figures: Figures, probes_per_proof:
         figures.counterexamples += 1
         for example in result.counterexamples:
             request = example.to_json()
-            # Rebuilt from the JSON alone, so that a field the JSON leaves out cannot go unnoticed.
-            shown_example = Counterexample(
-                request["action"], request["resource"], request.get("context", {}), request.get("principal"),
-                request.get("resource_account"),
-            )
-            inside = _shown_allowed(engine, submission, shown_example)
-            outside = _shown_allowed(engine, envelope, shown_example)
+            inside = _shown_allowed(engine, submission, request)
+            outside = _shown_allowed(engine, envelope, request)
             figures.probes += 1
             if inside is not True or outside is not False:
                 figures.findings.append(
