@@ -37,6 +37,8 @@ from checker.grading.spec import CloudSpec, LabSpec, load_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_PROBES = 160
+# Keys AWS derives from the caller (checker/aws/analyze/inclusion.py PRINCIPAL_KEYS): never probed as context.
+CALLER_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username")
 SLOW_PROOF = 60.0  # seconds: a proof slower than this on lab-sized policies is a finding (grading hangs)
 
 
@@ -372,17 +374,18 @@ def _strings(value: Any) -> Iterator[str]:
 def _requests(
     rng: random.Random, limit: int, actions: list[Any], resources: list[str], contexts: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Every action at least once (up to `limit`), each with a random resource and context, then random mixes."""
+    """Every (action, resource) pair when they fit in `limit`; else every action at least once (up to
+    `limit`) with a random resource, then random mixes. Each with a random context."""
     rng.shuffle(actions)
+    pairs = [(a, r) for a in actions for r in resources]
+    if len(pairs) > limit:
+        pairs = [(actions[i] if i < len(actions) else rng.choice(actions), rng.choice(resources)) for i in range(limit)]
     probes = []
-    for index in range(limit):
-        action = actions[index] if index < len(actions) else rng.choice(actions)
+    for action, resource in pairs:
         context: dict[str, Any] = {}
         if isinstance(action, tuple):  # (action, context it needs), e.g. Azure's data_action flag
             action, context = action
-        probes.append(
-            {"action": action, "resource": rng.choice(resources), "context": {**rng.choice(contexts), **context}}
-        )
+        probes.append({"action": action, "resource": resource, "context": {**rng.choice(contexts), **context}})
     return probes
 
 
@@ -406,6 +409,8 @@ def _aws_probes(
         for _operator, keys in (statement.get("Condition") or {}).items():
             if isinstance(keys, dict):
                 for key, values in keys.items():
+                    if key.lower() in CALLER_KEYS:
+                        continue  # AWS sets these from the caller; a request cannot choose them
                     for value in _strings(values):
                         contexts.append({key: value})
                         contexts.append({key: value.replace("*", "x") + "-other"})
