@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from checker.gcp.names import CRM, ResourceName
+from checker.gcp.permissions import v2_name
 
 STORAGE = "storage.googleapis.com"
 # Permissions Cloud Storage checks on the bucket even when the request names an object.
@@ -130,6 +131,15 @@ def misplaced(permission: str, resource: ResourceName, resource_type: str | None
                 f"{permission} is checked on {one}, but the request names {resource.full}",
                 f"name {one}, e.g. {base}/{kind}/{example} (in conditions resource.name is then its name)",
             )
+    home = v2_name(permission).split("/", 1)[0]
+    if kind is None and resource.service not in (home, CRM):
+        # A service checks its permissions on its own resources, or on a project, folder or organization
+        # (list and create permissions); the prover (analyze/locations.py) considers exactly those places.
+        return (
+            f"{permission} is checked on {home} resources or on a project, folder or organization, but the "
+            f"request names {resource.full}",
+            f"name a {home} resource or the project, e.g. //cloudresourcemanager.googleapis.com/projects/my-project",
+        )
     derived = derived_type(resource)
     if resource_type is not None and effective_target(permission, resource, None).name == resource:
         if derived is not None and resource_type != derived:

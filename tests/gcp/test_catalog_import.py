@@ -11,7 +11,7 @@ from checker.core.errors import InputError
 from checker.gcp import catalog
 from checker.gcp.batch import decide_case
 from checker.gcp.catalog_import import import_catalog, read_catalog
-from tests.gcp.helpers import BUCKET, SA, allow, case, grant
+from tests.gcp.helpers import FOLDER, ORG, PROJECT, SA, allow, case, grant
 
 DESCRIBE = {
     "name": "roles/datastore.viewer",
@@ -36,9 +36,13 @@ def test_import_describe_json_extends_catalog(tmp_path: Path, catalog_dir: Path)
     summary = import_catalog(export)
     assert summary["roles"] == 1 and Path(summary["path"]).parent == catalog_dir
     assert catalog.lookup("roles/datastore.viewer") is not None
+    # Datastore checks its permissions on its own resources or on the project (never on a storage object).
     granted = case(
         permission="datastore.entities.get",
-        allow_policies=allow(BUCKET, grant("roles/datastore.viewer", [SA])),
+        resource=PROJECT,
+        resource_type="cloudresourcemanager.googleapis.com/Project",
+        ancestors=[FOLDER, ORG],
+        allow_policies=allow(PROJECT, grant("roles/datastore.viewer", [SA])),
     )
     assert decide_case(granted, explain=False)["decision"] == "allow"
 

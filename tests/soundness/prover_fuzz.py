@@ -66,13 +66,14 @@ class Figures:
     unknown: int = 0
     refused: int = 0  # the mutated files are not valid input (InputError): nothing to prove
     probes: int = 0
+    probes_refused: int = 0
     slowest: float = 0.0  # seconds of the slowest proof
     findings: list[str] = field(default_factory=list)
 
     def line(self, cloud: str) -> str:
         return (
             f"{cloud}: {self.tried} policies tried, {self.proved} proved, {self.counterexamples} counterexamples, "
-            f"{self.unknown} unknown, {self.refused} refused as input, {self.probes} probes decided, "
+            f"{self.unknown} unknown, {self.refused} refused as input, {self.probes} probes decided ({self.probes_refused} refused), "
             f"slowest proof {self.slowest:.1f}s, {len(self.findings)} findings"
         )
 
@@ -557,11 +558,15 @@ def _one(target: Target, rng: random.Random, figures: Figures, probes_per_proof:
         return
     figures.proved += 1
     for probe in PROBES[cloud](rng, files, target.seeds, probes_per_proof):
+        probe.setdefault("principal", target.spec.identity)  # requests are made by the lab's identity
         try:
             inside = _allowed(engine, submission, probe)
             outside = _allowed(engine, envelope, probe) if inside else None
         except Exception:  # noqa: BLE001
             figures.findings.append(f"{target.name}: decide crashed on {probe}\n{traceback.format_exc(limit=4)}")
+            continue
+        if inside is None:
+            figures.probes_refused += 1  # not a request that exists (e.g. a permission on the wrong kind)
             continue
         figures.probes += 1
         if inside and outside is False:

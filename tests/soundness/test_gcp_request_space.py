@@ -94,3 +94,16 @@ def test_bucket_listing_is_checked_on_the_project() -> None:
     listing = {"permission": "storage.buckets.list", "resource": PROJECT, "ancestors": [FOLDER, ORG]}
     assert _decide(granted, **listing) is DecisionKind.ALLOW
     _counterexamples_recheck(granted)
+
+
+def test_another_service_is_checked_on_its_own_resources_or_a_container() -> None:
+    # Found by the prover fuzz: roles/viewer on the project allowed automl.columnSpecs.list on a storage
+    # object (a request that does not exist), while the prover, which considers automl resources only,
+    # proved nothing outside the envelope was granted; and a list permission asked on the project itself
+    # (where such permissions are checked) was never considered by the prover.
+    granted = _bindings(PROJECT, "roles/viewer", 'resource.type == "cloudresourcemanager.googleapis.com/Project"')
+    with pytest.raises(InputError, match="checked on automl.googleapis.com resources or on a project"):
+        _decide(granted, permission="automl.columnSpecs.list", resource=BUCKET + "/objects/m.tar.gz")
+    on_project = {"permission": "compute.instances.list", "resource": PROJECT, "ancestors": [FOLDER, ORG]}
+    assert _decide(granted, **on_project) is DecisionKind.ALLOW
+    _counterexamples_recheck(granted)

@@ -191,7 +191,9 @@ def locations(
         return _containers(detail, attached, chain, hierarchy)
     if family == "unplaced":
         raise Undecidable(f"{permission} (where Cloud Storage checks it is not modelled)")
-    return _other(detail, attached, chain, known)
+    # Any other service checks a permission on its own resources or, for list and create permissions, on
+    # a project, folder or organization (the evaluator refuses any other place: services.misplaced).
+    return _other(detail, attached, chain, known) + _containers("", attached, chain, hierarchy)
 
 
 def _fresh_ancestors(attached: ResourceName, chain: tuple[ResourceName, ...]) -> tuple[ResourceName, ...]:
