@@ -241,6 +241,17 @@ PAB_ROWS = [
 ]
 
 
+def _placed(permission: str) -> dict[str, Any]:
+    """Where the permission is checked (checker/gcp/services.py): Cloud Storage object permissions on an
+    object, listing on its bucket, both below the project; every other row's permission on the project."""
+    bucket = "//storage.googleapis.com/projects/_/buckets/acme-data"
+    if permission == "storage.objects.list":
+        return {"resource": bucket, "ancestors": [PROJECT]}
+    if permission.startswith("storage.objects."):
+        return {"resource": bucket + "/objects/a.csv", "ancestors": [bucket, PROJECT]}
+    return {"resource": PROJECT}
+
+
 @pytest.mark.parametrize(("permission", "version", "blocked", "why"), PAB_ROWS, ids=[r[3] for r in PAB_ROWS])
 def test_pab_enforcement_versions(permission: str, version: str, blocked: bool, why: str) -> None:
     """PAB_DOC: "If a principal access boundary policy doesn't block a permission, then principal access
@@ -251,7 +262,7 @@ def test_pab_enforcement_versions(permission: str, version: str, blocked: bool, 
             "id": "pab",
             "principal": "user:ana@example.com",
             "permission": permission,
-            "resource": PROJECT,
+            **_placed(permission),
             "custom_roles": {"projects/acme/roles/r": {"includedPermissions": [permission]}},
             "allow_policies": {
                 PROJECT: {"bindings": [{"role": "projects/acme/roles/r", "members": ["user:ana@example.com"]}]}

@@ -202,7 +202,10 @@ def _check_binding(
             signature = tuple(
                 i for i, e in enumerate(covering) if permission in role_permissions(e.role, right_policies)
             )
-            groups.setdefault((permission_family(permission), signature), []).append(permission)
+            # Cloud Storage permissions are grouped by their resource segment too: multipart uploads are
+            # checked on objects like storage.objects.*, but are shown apart from them.
+            segment = permission.split(".")[1] if permission.startswith("storage.") else ""
+            groups.setdefault((permission_family(permission), segment, signature), []).append(permission)
         # Most dangerous first (escalation, writes, policy changes, data reads, metadata: core/danger.py),
         # then the most instructive: permissions the envelope also grants somewhere (the difference is
         # scope or condition), and object access before the rest.
@@ -210,9 +213,9 @@ def _check_binding(
             groups[key] = sorted(group, key=lambda p: (rank(p), p))
         ordered = sorted(
             groups.items(),
-            key=lambda item: (rank(item[1][0]), not item[0][1], ".objects." not in item[1][0], item[1][0]),
+            key=lambda item: (rank(item[1][0]), not item[0][2], ".objects." not in item[1][0], item[1][0]),
         )
-        for (_family, signature), group in ordered:
+        for (_family, _segment, signature), group in ordered:
             permission = group[0]
             if (principal.text, permission) in seen:
                 continue
