@@ -87,11 +87,20 @@ class _Template:
         self.resources: dict[str, Any] = template.get("Resources") or {}
         if not isinstance(self.resources, dict) or not self.resources:
             raise InputError("the template has no Resources", self.where(template))
-        self.parameters: dict[str, Any] = template.get("Parameters") or {}
-        self.mappings: dict[str, Any] = template.get("Mappings") or {}
-        self.conditions: dict[str, Any] = template.get("Conditions") or {}
+        self.parameters: dict[str, Any] = self._section(template, "Parameters")
+        self.mappings: dict[str, Any] = self._section(template, "Mappings")
+        self.conditions: dict[str, Any] = self._section(template, "Conditions")
         self._condition_values: dict[str, bool] = {}
         self._evaluating: list[str] = []
+
+    def _section(self, template: dict[str, Any], name: str) -> dict[str, Any]:
+        """A top-level section that must map names to values (a YAML slip can make it a string)."""
+        section = template.get(name) or {}
+        if not isinstance(section, dict):
+            found = "a list" if isinstance(section, list) else "text" if isinstance(section, str) else "a value"
+            raise InputError(f"{name} must map names to values, but it is {found} (is a colon missing?)",
+                             self.where(section))
+        return section
 
     def where(self, node: Any) -> Where:
         position = _mark(node, self.path)

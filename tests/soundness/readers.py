@@ -107,6 +107,37 @@ def read_sigv4_request(data: bytes) -> object:
     return identify(request, signed.service, signed.region, TABLES)
 
 
+def _iac_file(name: str) -> Path:
+    """A fresh folder per input holding one file: the IaC readers take paths (Terraform reads folders)."""
+    folder = Path(tempfile.mkdtemp(prefix="iamlab-fuzz-iac-", dir=_lab_folder()))
+    return folder / name
+
+
+def read_terraform_file(data: bytes) -> object:
+    from checker.iac.terraform import read_terraform
+
+    path = _iac_file("main.tf")
+    path.write_bytes(data)
+    return read_terraform([path.parent])
+
+
+def read_cloudformation_file(data: bytes) -> object:
+    from checker.iac.cloudformation import read_cloudformation
+
+    # JSON and YAML templates alike, by the input's length (cfn-lint's decoder picks by the extension).
+    path = _iac_file("template.json" if len(data) % 2 else "template.yaml")
+    path.write_bytes(data)
+    return read_cloudformation(path)
+
+
+def read_workflow_file(data: bytes) -> object:
+    from checker.iac.workflows import read_workflow
+
+    path = _iac_file("deploy.yml")
+    path.write_bytes(data)
+    return read_workflow(path)
+
+
 READERS: dict[str, Callable[[bytes], object]] = {
     "aws-policy": read_aws_policy,
     "azure-files": read_azure_files,
@@ -116,6 +147,9 @@ READERS: dict[str, Callable[[bytes], object]] = {
     "azure-batch": _batch("azure"),
     "gcp-batch": _batch("gcp"),
     "sigv4-request": read_sigv4_request,
+    "terraform": read_terraform_file,
+    "cloudformation": read_cloudformation_file,
+    "gha-workflow": read_workflow_file,
 }
 CLEAR_ERRORS: dict[str, tuple[type[Exception], ...]] = {name: (InputError,) for name in READERS}
 CLEAR_ERRORS["sigv4-request"] = (SignatureProblem, UnknownOperation)
@@ -133,6 +167,9 @@ def seeds(reader: str) -> list[bytes]:
         "aws-batch": ["docs/examples/*aws*.jsonl", "tests/**/aws*.jsonl"],
         "azure-batch": ["docs/examples/*azure*.jsonl"],
         "gcp-batch": ["docs/examples/*gcp*.jsonl"],
+        "terraform": ["tests/iac/data/**/*.tf", "labs/*/*/*.tf", "solutions/*/*/*.tf"],
+        "cloudformation": ["tests/iac/data/**/template.yaml", "labs/*/*/roles.yaml", "solutions/*/*/roles.yaml"],
+        "gha-workflow": ["tests/iac/data/**/*.yml", "labs/*/*/mlops.yml", "solutions/*/*/mlops.yml"],
     }[reader]
     found = [p.read_bytes() for pattern in patterns for p in sorted(ROOT.glob(pattern)) if p.is_file()]
     if reader.endswith("-batch"):

@@ -18,3 +18,21 @@ def test_a_signature_with_non_ascii_characters_is_a_bad_signature() -> None:
     tampered = re.sub(rb"Signature=([0-9a-f]{4})", "Signature=\u00e9\u00e9".encode(), signed)
     with pytest.raises(SignatureProblem, match="does not match"):
         read_sigv4_request(tampered)
+
+
+@pytest.mark.parametrize("section", ["Conditions", "Parameters", "Mappings"])
+def test_a_template_section_written_as_text_is_a_located_error(section: str) -> None:
+    # hypothesis: "Conditions:\n  IsProd !Equals [...]" (a missing colon) makes the section a string, and
+    # reading a condition from it raised TypeError ("string indices must be integers").
+    from checker.core.errors import InputError
+    from tests.soundness.readers import read_cloudformation_file
+
+    template = (
+        f"{section}:\n  IsProd !Equals [a, b]\n"
+        "Resources:\n  R:\n    Type: AWS::IAM::ManagedPolicy\n    Condition: IsProd\n    Properties:\n"
+        "      PolicyDocument: {Version: '2012-10-17', Statement: []}\n"
+    ).encode()
+    with pytest.raises(InputError, match=f"{section} must map names to values") as raised:
+        read_cloudformation_file(template)
+    where = raised.value.where
+    assert where is not None and where.line == 2 and "it is text" in str(raised.value)
