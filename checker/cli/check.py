@@ -27,6 +27,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lab", metavar="LAB", help="lab id or number, e.g. 01-training-job or 01")
     parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
     parser.add_argument("--submission", metavar="DIR", help="folder with the policy files (default: the lab's cloud folder)")
+    parser.add_argument(
+        "--backend",
+        default="moto",
+        metavar="moto|localstack|URL",
+        help="where live checks run: moto in this process (default), a running LocalStack, or an emulator's URL",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--watch", action="store_true", help="re-grade every time a file is saved (Ctrl-C stops)")
@@ -53,10 +59,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace, lab: LabSpec, early: bool = False) -> LabResult:
+    from checker.emulate.backends import check_backend_name
     from checker.grading.runner import grade
 
+    check_backend_name(args.backend)
     submission = Path(args.submission) if args.submission else None
-    return grade(lab, args.cloud, submission, early=early)
+    return grade(lab, args.cloud, submission, early=early, backend=args.backend)
 
 
 def _record(course: Course, args: argparse.Namespace, result: LabResult) -> Progress | None:

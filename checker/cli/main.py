@@ -18,6 +18,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("simulate", "simulate", "decide requests the way the cloud would (AWS, Azure, GCP)"),
     ("list", "list_labs", "list the labs with their level, clouds and your status"),
     ("check", "check", "grade a lab: pass/fail per check, points, and how to fix"),
+    ("run", "run", "run a lab's workload for real on moto or LocalStack under your policies, call by call"),
     ("hint", "hint", "reveal the next hint for a lab"),
     ("progress", "progress", "your best score, hints used and passes over all labs"),
     ("reset", "reset", "restore a lab's starter files (git is not needed)"),

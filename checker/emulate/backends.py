@@ -6,8 +6,10 @@ the account id it simulates, and a credential store that knows its keys.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -20,6 +22,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from checker.core.errors import InputError
 from checker.emulate.authorize import Authorizer
 from checker.emulate.mapping.botomodel import ServiceNames, client_loader
 from checker.emulate.state.credentials import CredentialStore, KeySource, MotoKeySource
@@ -69,9 +72,12 @@ class Backend:
     credentials: CredentialStore
     authorizer: Authorizer
     _close: Callable[[], None] = field(default=lambda: None)
+    # Whether the backend runs a service at all (botocore's name): free LocalStack has no SageMaker.
+    offers: Callable[[str], bool] = field(default=lambda service: True)
+    admin_clients: Callable[[str], Any] | None = None  # the administrator's clients, when not the shared ones
 
     def admin_client(self, service: str) -> Any:
-        return _admin_client(self.endpoint_url, self.region)(service)
+        return (self.admin_clients or _admin_client(self.endpoint_url, self.region))(service)
 
     def client(self, service: str, access_key: str, secret_key: str, session_token: str | None = None) -> Any:
         """A plain (not enforced) client of the backend with the given credentials."""
@@ -128,13 +134,17 @@ def _build(
     close: Callable[[], None],
     clients: Callable[[str], Any] | None = None,
     account: str | None = None,
+    root_keys: dict[str, str] | None = None,
+    offers: Callable[[str], bool] = lambda service: True,
 ) -> Backend:
     clients = clients or _admin_client(endpoint_url, region)
     if account is None:  # the backend says which account it simulates
         account = str(clients("sts").get_caller_identity()["Account"])
     state = BackendState(clients, account, region)
-    credentials = CredentialStore(account, sources=sources)
-    return Backend(name, endpoint_url, region, account, state, credentials, Authorizer(state), close)
+    credentials = CredentialStore(account, root_keys, sources=sources)
+    return Backend(
+        name, endpoint_url, region, account, state, credentials, Authorizer(state), close, offers, clients
+    )
 
 
 def defer_moto_bucket_policies() -> None:
@@ -250,21 +260,83 @@ def remote(endpoint_url: str, region: str = "us-east-1", name: str = "url") -> B
     return _build(name, endpoint_url.rstrip("/"), region, (), lambda: None)
 
 
-def localstack(endpoint_url: str = LOCALSTACK_URL, region: str = "us-east-1") -> Backend:
-    """LocalStack, with administrator clients made by `localstack-client`."""
-    import localstack_client.session
+def localstack(endpoint_url: str = LOCALSTACK_URL, region: str = "us-east-1", account: str | None = None) -> Backend:
+    """LocalStack at `endpoint_url`, acting in `account` (default: LocalStack's own, 000000000000).
 
-    session = localstack_client.session.Session(
-        aws_access_key_id=ROOT_KEY,
-        aws_secret_access_key=ROOT_SECRET,
-        aws_session_token=None,
-        region_name=region,
+    LocalStack takes a 12-digit access key id as the account to act in ("You can specify a 12-digit
+    number which will be taken by LocalStack as the account ID", LocalStack docs, Credentials), so the
+    administrator's key is that number and the lab's ARNs name the account LocalStack uses.
+    """
+    key = account if account is not None and re.fullmatch(r"\d{12}", account) else ROOT_KEY
+
+    @cache
+    def clients(service: str) -> Any:
+        return _new_client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=key,
+            aws_secret_access_key=ROOT_SECRET,
+            config=_ADMIN_CONFIG,
+        )
+
+    offered = localstack_services(endpoint_url)
+    return _build(
+        "localstack",
+        endpoint_url.rstrip("/"),
+        region,
+        (),
+        lambda: None,
+        clients,
+        root_keys={key: ROOT_SECRET},
+        offers=lambda service: service in offered,  # the health endpoint lists botocore's names
     )
 
-    def clients(service: str) -> Any:
-        return session.client(service, endpoint_url=endpoint_url, config=_ADMIN_CONFIG)
 
-    return _build("localstack", endpoint_url.rstrip("/"), region, (), lambda: None, clients)
+def localstack_services(endpoint_url: str = LOCALSTACK_URL, timeout: float = 5.0) -> frozenset[str]:
+    """The services this LocalStack runs, from its health endpoint (the free edition lists no SageMaker)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{endpoint_url.rstrip('/')}/_localstack/health", timeout=timeout) as answer:
+        health = json.loads(answer.read())
+    services = health.get("services") if isinstance(health, dict) else None
+    return frozenset(services) if isinstance(services, dict) else frozenset()
+
+
+def check_backend_name(spec: str) -> None:
+    """Refuse a backend name that is neither moto, localstack nor an http(s) URL (before any work)."""
+    if spec not in ("moto", "localstack") and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", spec):
+        raise InputError(
+            f"unknown backend {spec!r}",
+            hint="use --backend moto, --backend localstack, or the http(s):// URL of a running emulator",
+        )
+
+
+def open_backend(spec: str, region: str = "us-east-1", account: str | None = None) -> Backend:
+    """The backend a learner names: "moto" (in this process), "localstack" (the one `make localstack`
+    starts), or the http(s) URL of a running AWS-compatible endpoint. The backend must simulate
+    `account` (the lab's ARNs name it); a bad name or an unreachable backend is an InputError."""
+    if spec == "moto":
+        return moto_in_process(region, account)
+    check_backend_name(spec)
+    url = LOCALSTACK_URL if spec == "localstack" else spec
+    if spec == "localstack" or localstack_running(url):
+        if not localstack_running(url):
+            raise InputError(
+                f"LocalStack is not running at {url}",
+                hint="start it with `make localstack` (or `docker compose up`), or run on --backend moto",
+            )
+        return localstack(url, region, account)
+    try:
+        backend = remote(url, region)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the learner's setting
+        raise InputError(f"no AWS-compatible endpoint answered at {url} ({type(exc).__name__})") from None
+    if account is not None and backend.account != account:
+        raise InputError(
+            f"the backend at {url} simulates account {backend.account}, but the lab runs in account {account}",
+            hint="start it for the lab's account (moto server: MOTO_ACCOUNT_ID), or run on --backend moto",
+        )
+    return backend
 
 
 def localstack_running(endpoint_url: str = LOCALSTACK_URL, timeout: float = 2.0) -> bool:

@@ -5,25 +5,36 @@ A workload is a list of steps, each one AWS call. The job's own steps must succe
 lab's buckets and objects are created, the learner's role gets the learner's policies, and a session
 of the role is opened the way the service would open it (an administrator's AssumeRole, as SageMaker
 does for a training job). Every call then goes through the in-process enforcer.
+
+The same run serves the `live` check and `iamlab run` (which shows each step as it happens through
+`on_step`). It runs on moto in this process by default, or on LocalStack or any AWS-compatible URL
+(`backends.open_backend`), which is cleaned of the lab's resources before and after. A step the backend
+does not offer is reported as not run, and is never counted as passed; nor is a step the enforcer
+could not decide.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore import xform_name
+from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
 from checker.core.errors import InputError
+from checker.core.why import why_allowed, why_denied
 from checker.emulate.audit import AuditLog
 from checker.emulate.authorize import Verdict
-from checker.emulate.backends import Backend, client_session, moto_in_process
+from checker.emulate.backends import Backend, client_session, open_backend
 from checker.emulate.hook import InProcessEnforcer
 from checker.emulate.mapping import TABLES
 from checker.emulate.mapping.botomodel import operation_names
+from checker.emulate.state.credentials import session_from_assume_role
 
 ADMIN_TRUST = {
     "Version": "2012-10-17",
@@ -63,6 +74,10 @@ class Workload:
     log_groups: Sequence[str] = ()
 
 
+NOT_RUN = "not run on this backend"
+NOT_DECIDED = "not decided"
+
+
 @dataclass(frozen=True)
 class StepResult:
     step: Step
@@ -70,16 +85,27 @@ class StepResult:
     action: str  # the action that decided (the denied one, or the last allowed)
     resource: str
     message: str  # AWS's error message when denied; the backend's answer when it failed after an allow
+    why: str = ""  # the deciding policy and statement, or for a denial the clause that failed
+    skipped: str = ""  # NOT_RUN or NOT_DECIDED: the step says nothing about the policy
 
     @property
     def passed(self) -> bool:
-        return self.allowed != self.step.rogue
+        return not self.skipped and self.allowed != self.step.rogue
+
+    @property
+    def decision(self) -> str:
+        return self.skipped or ("allowed" if self.allowed else "denied")
+
+    @property
+    def operation(self) -> str:
+        return f"{self.step.service}:{self.step.operation}"
 
     def line(self) -> str:
         mark = "ok  " if self.passed else "FAIL"
-        decision = "allowed" if self.allowed else "denied"
         kind = "rogue step" if self.step.rogue else "job step"
-        text = f"{mark} {kind}: {self.step.title} ({self.action} on {self.resource}): {decision}"
+        if self.skipped:
+            return f"{mark} {kind}: {self.step.title} ({self.operation}): {self.skipped} - {self.message}"
+        text = f"{mark} {kind}: {self.step.title} ({self.action} on {self.resource}): {self.decision}"
         if not self.passed:
             text += (
                 " - a compromised job could do this; your policy must not allow it"
@@ -88,38 +114,54 @@ class StepResult:
             )
         return text
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.step.title,
+            "rogue": self.step.rogue,
+            "operation": self.operation,
+            "decision": self.decision,
+            "allowed": self.allowed,
+            "passed": self.passed,
+            "action": self.action,
+            "resource": self.resource,
+            "why": self.why,
+            "message": self.message,
+        }
+
 
 @dataclass(frozen=True)
 class WorkloadReport:
     results: tuple[StepResult, ...]
+    backend: str = "moto"
 
     @property
     def passed(self) -> bool:
         return all(result.passed for result in self.results)
 
-    def render(self) -> str:
-        lines = [result.line() for result in self.results]
+    @property
+    def not_run(self) -> list[str]:
+        """The operations the backend does not offer, by name (each once)."""
+        return list(dict.fromkeys(r.operation for r in self.results if r.skipped == NOT_RUN))
+
+    def summary(self) -> str:
         own = [r for r in self.results if not r.step.rogue]
         rogue = [r for r in self.results if r.step.rogue]
-        lines.append(
+        text = (
             f"{sum(r.passed for r in own)}/{len(own)} job steps succeeded, "
             f"{sum(r.passed for r in rogue)}/{len(rogue)} rogue steps denied"
         )
-        return "\n".join(lines)
+        if self.not_run:
+            text += (
+                f"; not run on {self.backend}, so not counted as passed: {', '.join(self.not_run)} "
+                "(run on moto to see them)"
+            )
+        return text
+
+    def render(self) -> str:
+        return "\n".join([*(result.line() for result in self.results), self.summary()])
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "title": r.step.title,
-                "rogue": r.step.rogue,
-                "allowed": r.allowed,
-                "passed": r.passed,
-                "action": r.action,
-                "resource": r.resource,
-                "message": r.message,
-            }
-            for r in self.results
-        ]
+        return [r.to_json() for r in self.results]
 
 
 class PolicyRefused(Exception):
@@ -138,8 +180,29 @@ def _policy_text(document: Mapping[str, Any] | str) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
+BOUNDARY_POLICY = "learner-boundary"
+_IAM_NAME = re.compile(r"[^\w+=,.@-]")
+# S3 path-style: LocalStack and moto servers are addressed by IP, where no bucket subdomain exists.
+_STEP_CONFIG = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+# How an emulator answers an operation it has not implemented (LocalStack: 501 with one of these codes).
+_NOT_IMPLEMENTED = frozenset({"NotImplemented", "NotImplementedException", "InternalFailure"})
+
+
+def policy_names(names: Sequence[str], count: int) -> list[str]:
+    r"""IAM names for the learner's inline policies: the files' names where given (so a step's deciding
+    policy reads as the learner's file), `learner-N` otherwise. IAM allows [\w+=,.@-], at most 128."""
+    chosen = [_IAM_NAME.sub("-", name)[:128] or f"learner-{i + 1}" for i, name in enumerate(names[:count])]
+    chosen += [f"learner-{i + 1}" for i in range(len(chosen), count)]
+    # two files with the same cleaned name would overwrite each other's inline policy
+    return chosen if len(set(chosen)) == count else [f"learner-{i + 1}" for i in range(count)]
+
+
 def _seed(
-    backend: Backend, workload: Workload, permissions: Sequence[Mapping[str, Any] | str], boundary: Any
+    backend: Backend,
+    workload: Workload,
+    permissions: Sequence[Mapping[str, Any] | str],
+    boundary: Any,
+    names: Sequence[str],
 ) -> None:
     s3 = backend.admin_client("s3")
     for bucket, objects in workload.objects.items():
@@ -152,19 +215,51 @@ def _seed(
     iam = backend.admin_client("iam")
     for name in (workload.role, *workload.other_roles):
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ADMIN_TRUST))
-    for index, document in enumerate(permissions):
+    for index, (name, document) in enumerate(zip(policy_names(names, len(permissions)), permissions, strict=True)):
         try:
-            iam.put_role_policy(
-                RoleName=workload.role, PolicyName=f"learner-{index + 1}", PolicyDocument=_policy_text(document)
-            )
+            iam.put_role_policy(RoleName=workload.role, PolicyName=name, PolicyDocument=_policy_text(document))
         except ClientError as exc:
             raise PolicyRefused(index, _error_message(exc)) from None
     if boundary is not None:
         try:
-            created = iam.create_policy(PolicyName="learner-boundary", PolicyDocument=_policy_text(boundary))
+            created = iam.create_policy(PolicyName=BOUNDARY_POLICY, PolicyDocument=_policy_text(boundary))
         except ClientError as exc:
             raise PolicyRefused(len(permissions), _error_message(exc)) from None
         iam.put_role_permissions_boundary(RoleName=workload.role, PermissionsBoundary=created["Policy"]["Arn"])
+
+
+def clean(backend: Backend, workload: Workload) -> None:
+    """Remove what a run leaves on a backend that outlives it (LocalStack, a URL): what was seeded, and
+    what the steps name (an object written, a user created, when the learner's policy let them).
+
+    Everything is looked up by the lab's own names; what is already gone is skipped.
+    """
+    s3, iam, logs = (backend.admin_client(name) for name in ("s3", "iam", "logs"))
+    named = [dict(step.params) for step in workload.steps]
+    buckets = {*workload.objects, *(str(p["Bucket"]) for p in named if isinstance(p.get("Bucket"), str))}
+    for bucket in sorted(buckets):
+        with contextlib.suppress(ClientError):
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if keys:
+                    s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            s3.delete_bucket(Bucket=bucket)
+    for role in (workload.role, *workload.other_roles):
+        with contextlib.suppress(ClientError):
+            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=role, PolicyName=name)
+            with contextlib.suppress(ClientError):
+                iam.delete_role_permissions_boundary(RoleName=role)
+            iam.delete_role(RoleName=role)
+    with contextlib.suppress(ClientError):
+        iam.delete_policy(PolicyArn=f"arn:aws:iam::{backend.account}:policy/{BOUNDARY_POLICY}")
+    for user in sorted({str(p["UserName"]) for p in named if isinstance(p.get("UserName"), str)}):
+        with contextlib.suppress(ClientError):
+            iam.delete_user(UserName=user)
+    groups = {*workload.log_groups, *(str(p["logGroupName"]) for p in named if isinstance(p.get("logGroupName"), str))}
+    for group in sorted(groups):
+        with contextlib.suppress(ClientError):
+            logs.delete_log_group(logGroupName=group)
 
 
 def _error_message(exc: ClientError) -> str:
@@ -176,67 +271,104 @@ def run_workload(
     permissions: Sequence[Mapping[str, Any] | str],
     boundary: Mapping[str, Any] | str | None = None,
     audit: AuditLog | None = None,
+    *,
+    backend: str = "moto",
+    names: Sequence[str] = (),
+    on_step: Callable[[StepResult], None] | None = None,
 ) -> WorkloadReport:
-    """Run every step under the learner's role on a fresh moto and report each decision (and write each to
-    `audit`, the gateway's log format, when given: `iamlab generate-policy` reads it)."""
+    """Run every step under the learner's role on a fresh emulator and report each decision.
+
+    `audit`: also write each decision there, in the gateway's log format (`iamlab generate-policy`
+    reads it). `backend`: "moto" (in this process), "localstack" or an http(s) URL. `names`: the
+    learner's files, naming the inline policies. `on_step` sees each step's result as soon as it is known.
+    """
     for step in workload.steps:
         step.check()
-    backend = moto_in_process(workload.region, workload.account)
+    opened = open_backend(backend, workload.region, workload.account)
+    persistent = opened.endpoint_url is not None  # it keeps state after this run: leave it clean
     try:
+        if persistent:
+            clean(opened, workload)  # what an interrupted earlier run may have left
         try:
-            _seed(backend, workload, permissions, boundary)
+            _seed(opened, workload, permissions, boundary, names)
         except ClientError as exc:
             raise InputError(
                 f"the lab's policy could not be installed: {exc.response['Error']['Message']}"
             ) from None
-        # moto started empty and seeding adds no organization and no bucket policy: no need to ask.
-        backend.state.note_no_organization()
-        for bucket in workload.objects:
-            backend.state.note_no_bucket_policy(bucket)
-        # The service starts the job: an administrator's session of the role, as SageMaker opens it.
-        creds = backend.admin_client("sts").assume_role(
-            RoleArn=f"arn:aws:iam::{workload.account}:role/{workload.role}", RoleSessionName="live-check"
-        )["Credentials"]
-        verdicts: list[Verdict] = []
-        enforcer = InProcessEnforcer(
-            backend.authorizer, backend.credentials, on_verdict=verdicts.append, audit=audit
-        )
-        clients: dict[str, Any] = {}
         results = []
-        for step in workload.steps:
-            client = clients.get(step.service)
-            if client is None:
-                # From the process's shared session (models parsed once), the session's keys given here.
-                client = clients[step.service] = enforcer.enforce(
-                    client_session().client(
-                        step.service,
-                        aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"],
-                        region_name=workload.region,
-                    )
-                )
-            verdicts.clear()
-            message = ""
-            try:
-                getattr(client, xform_name(step.operation))(**step.params)
-            except ClientError as exc:
-                message = str(exc.response.get("Error", {}).get("Message", exc))
-            except ParamValidationError as exc:
-                raise InputError(f"workload step {step.title!r}: {exc}") from None
-            results.append(_result(step, verdicts, message))
-        return WorkloadReport(tuple(results))
+        for result in _steps(opened, workload, audit):
+            results.append(result)
+            if on_step is not None:
+                on_step(result)
+        return WorkloadReport(tuple(results), opened.name)
     finally:
-        backend.close()
+        try:
+            if persistent:
+                clean(opened, workload)
+        finally:
+            opened.close()
 
 
-def _result(step: Step, verdicts: list[Verdict], message: str) -> StepResult:
-    if not verdicts:  # the call failed before it was decided (should not happen with valid steps)
-        return StepResult(
-            step, False, f"{step.service}:{step.operation}", "*", message or "the call was not decided"
-        )
+def _steps(backend: Backend, workload: Workload, audit: AuditLog | None) -> Iterator[StepResult]:
+    # The run seeds no organization and, on a fresh or cleaned backend, no bucket policy: no need to ask.
+    backend.state.note_no_organization()
+    for bucket in workload.objects:
+        backend.state.note_no_bucket_policy(bucket)
+    # The service starts the job: an administrator's session of the role, as SageMaker opens it.
+    params = {"RoleArn": f"arn:aws:iam::{workload.account}:role/{workload.role}", "RoleSessionName": "live-check"}
+    answer = backend.admin_client("sts").assume_role(**params)
+    backend.credentials.remember(session_from_assume_role(params, answer))  # a backend's keys are its own
+    creds = answer["Credentials"]
+    verdicts: list[Verdict] = []
+    enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, audit, on_verdict=verdicts.append)
+    clients: dict[str, Any] = {}
+    for step in workload.steps:
+        if not backend.offers(step.service):
+            yield StepResult(
+                step, False, step.operation, "", f"{backend.name} does not offer {step.service}", "", NOT_RUN
+            )
+            continue
+        client = clients.get(step.service)
+        if client is None:
+            # From the process's shared session (models parsed once), the session's keys given here.
+            client = clients[step.service] = enforcer.enforce(
+                client_session().client(
+                    step.service,
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                    region_name=workload.region,
+                    endpoint_url=backend.endpoint_url,
+                    config=_STEP_CONFIG,
+                )
+            )
+        verdicts.clear()
+        error: dict[str, Any] = {}
+        try:
+            getattr(client, xform_name(step.operation))(**step.params)
+        except ClientError as exc:
+            error = dict(exc.response.get("Error", {}))
+            error.setdefault("Message", str(exc))
+            error["Status"] = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        except ParamValidationError as exc:
+            raise InputError(f"workload step {step.title!r}: {exc}") from None
+        yield _result(backend, step, verdicts, error)
+
+
+def _result(backend: Backend, step: Step, verdicts: list[Verdict], error: Mapping[str, Any]) -> StepResult:
+    message = str(error.get("Message", ""))
+    if not verdicts:  # refused before a decision (the enforcer failed closed): says nothing about the policy
+        return StepResult(step, False, step.operation, "", message or "the call was not decided", "", NOT_DECIDED)
     verdict = verdicts[-1]
-    deciding = verdict.denied or (verdict.outcomes[-1] if verdict.outcomes else None)
+    denied = verdict.denied
+    deciding = denied or (verdict.outcomes[-1] if verdict.outcomes else None)
     action = deciding.check.action if deciding else f"{step.service}:{step.operation}"
     resource = deciding.check.resource if deciding else "*"
-    return StepResult(step, verdict.allowed, action, resource, verdict.message or message)
+    if not verdict.allowed:
+        why = why_denied(denied.decision) if denied is not None else message
+        return StepResult(step, False, action, resource, verdict.message or message, why)
+    why = "; ".join(dict.fromkeys(why_allowed(o.decision) for o in verdict.outcomes))
+    if error and (error.get("Code") in _NOT_IMPLEMENTED or error.get("Status") == 501):
+        # allowed, then the backend could not carry it out: it never ran, so it proves nothing
+        return StepResult(step, True, action, resource, f"{backend.name} answered: {message}", why, NOT_RUN)
+    return StepResult(step, True, action, resource, message, why)

@@ -21,13 +21,19 @@ from checker.grading.spec import CloudSpec, LabSpec
 
 
 def grade(
-    lab: LabSpec, cloud: str | None = None, submission: Path | None = None, *, early: bool = False
+    lab: LabSpec,
+    cloud: str | None = None,
+    submission: Path | None = None,
+    *,
+    early: bool = False,
+    backend: str = "moto",
 ) -> LabResult:
     """Grade the files in `submission` (default: the lab's own cloud folder) against the lab's checks.
 
     `early`: let kinds with a slow part (live) begin it in a worker process before the other checks
     run, to use a second core. For a one-off cold process (`iamlab check`); a process that grades
     many submissions is faster running everything in itself, where the emulator stays warm.
+    `backend`: where live checks run ("moto", "localstack" or a URL).
     """
     spec = lab.cloud(cloud)
     folder = submission if submission is not None else lab.folder / spec.cloud
@@ -46,13 +52,13 @@ def grade(
     else:
         files = {name: load_document(path) for name, path in paths.items()}
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
-    started = _start_early(lab, spec, files) if early else {}
+    started = _start_early(lab, spec, files, backend) if early else {}
     try:
         if spec.identity is not None:
             setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
         engine = engine_for(spec.cloud)
         parsed = engine.load_submission(files, setting)
-        context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started)
+        context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend)
         checks = tuple(_run_check(check, context) for check in spec.checks)
     finally:
         for handle in started.values():
@@ -65,12 +71,14 @@ def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
     return name in spec.optional_files and not path.exists() and not path.is_symlink()
 
 
-def _start_early(lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument]) -> dict[str, Any]:
+def _start_early(
+    lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument], backend: str
+) -> dict[str, Any]:
     started: dict[str, Any] = {}
     try:
         for check in spec.checks:
             start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
-            handle = start(check.body, lab, files) if start is not None else None
+            handle = start(check.body, lab, files, backend) if start is not None else None
             if handle is not None:
                 started[check.pointer] = handle
     except BaseException:

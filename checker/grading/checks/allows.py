@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from checker.core.why import why_denied
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
-from checker.grading.checks.explain import misspelled, why_denied
+from checker.grading.checks.explain import misspelled
 from checker.grading.checks.requests import LabRequest, decide, parse_requests
 from checker.grading.checks.wording import does_not_allow
 from checker.grading.located import Node

@@ -65,6 +65,7 @@ class RunContext:
     load_lab_file: Callable[[Node, str], LoadedDocument]  # a file next to lab.yaml, parsed once per run
     # Work a kind began before the checks ran (its `start`), by the check's pointer in lab.yaml.
     started: Mapping[str, Any] = field(default_factory=dict)
+    backend: str = "moto"  # where live checks run: "moto", "localstack" or a URL (`iamlab check --backend`)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class EarlyStart(Protocol):
     `context.started`, or None to run the usual way.
     """
 
-    def __call__(self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> Any: ...
+    def __call__(self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument], backend: str) -> Any: ...
 
 
 def describe_context(context: Mapping[str, Any] | None) -> str:

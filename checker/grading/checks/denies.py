@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from checker.core.why import why_allowed
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
-from checker.grading.checks.explain import why_allowed
 from checker.grading.checks.requests import LabRequest, decide, parse_requests
 from checker.grading.checks.wording import allows
 from checker.grading.located import Node

@@ -3,8 +3,9 @@
 The workload is a Python file next to lab.yaml, written by the lab's author, that defines `WORKLOAD`
 (a checker.emulate.workload.Workload): the job's own steps must succeed and its rogue steps (what a
 compromised job would try) must be denied. Only the author's file is imported; the learner's files are
-read as policy documents, never run. The emulator (moto, in this process) is imported only when a lab
-has a live check, so other checks keep their fast start.
+read as policy documents, never run. The emulator (moto in this process by default; LocalStack or a
+URL with `iamlab check --backend`) is imported only when a lab has a live check, so other checks keep
+their fast start. `iamlab run` shows the same run step by step (checker/grading/liverun.py).
 
 `iamlab check` starts the run in a forked worker before the other checks (`start`), so it overlaps
 them; grading many submissions runs it here, where moto and botocore stay loaded, and runs identical
@@ -52,6 +53,7 @@ class StepOutcome:
     message: str
     line: str
     refused: int | None = None  # the learner document the emulator refused (its order in _run), if any
+    skipped: str = ""  # "not run on this backend" / "not decided": never counted as passed
 
 
 # A class hands in many identical policies (the untouched starter, the reference answer). The same
@@ -118,26 +120,39 @@ def _document(context: RunContext, name: str, node: Node) -> Any:
     return document.data
 
 
-def _run(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[StepOutcome, ...]:
+def load_workload(lab: LabSpec, body: LiveBody) -> Any:
+    """The lab's WORKLOAD (a checker.emulate.workload.Workload), imported from the lab's own file."""
+    return _load_workload(workload_path(lab, body), body.node)
+
+
+def _run(
+    path: Path, node: Node, policies: list[Any], boundary: Any, backend: str = "moto"
+) -> tuple[StepOutcome, ...]:
     from checker.emulate.workload import PolicyRefused, run_workload
 
     try:
-        report = run_workload(_load_workload(path, node), policies, boundary)
+        report = run_workload(_load_workload(path, node), policies, boundary, backend=backend)
     except PolicyRefused as refused:  # the learner's mistake: a failed check, not a broken lab
         return (StepOutcome(False, False, "install the policy", "", "", refused.message, "", refused.document),)
     return tuple(
         StepOutcome(
-            r.passed, r.step.rogue, r.step.title, r.action, r.resource, r.message, r.line()
+            r.passed, r.step.rogue, r.step.title, r.action, r.resource, r.message, r.line(), None, r.skipped
         )
         for r in report.results
     )
 
 
-def _run_cached(path: Path, node: Node, policies: list[Any], boundary: Any) -> tuple[StepOutcome, ...]:
+def _run_cached(
+    path: Path, node: Node, policies: list[Any], boundary: Any, backend: str
+) -> tuple[StepOutcome, ...]:
+    if backend != "moto":  # another backend is shared and may change between runs: always run
+        return _run(path, node, policies, boundary, backend)
     return _reports.answer([str(path), policies, boundary], lambda: _run(path, node, policies, boundary))
 
 
-def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> Early | None:
+def start(
+    body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument], backend: str = "moto"
+) -> Early | None:
     """Begin the run in a forked worker now, so it overlaps the other checks (`iamlab check`)."""
     from checker.grading.early import Early, can_fork
 
@@ -151,7 +166,7 @@ def start(body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument]) -> 
     except InputError:
         return None  # run() reports it in its turn
     try:
-        return Early(lambda: _run(path, body.node, policies, boundary))
+        return Early(lambda: _run(path, body.node, policies, boundary, backend))
     except OSError:  # no process could be started (a limit reached): run() does it here
         return None
 
@@ -168,7 +183,7 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
             boundary = (
                 _document(context, body.boundary, body.node.field("boundary")) if body.boundary else None
             )
-            steps = _run_cached(path, body.node, policies, boundary)
+            steps = _run_cached(path, body.node, policies, boundary, context.backend)
     except InputError as exc:
         if exc.where is None:
             raise InputError(exc.message, context.lab.document.locate(body.node.pointer), exc.hint) from None
@@ -180,7 +195,12 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
         if result.passed:
             outcome.passed_notes.append(result.line.removeprefix("ok  ").strip())
             continue
-        if result.rogue:
+        if result.skipped:
+            outcome.failed.append(
+                f"the step '{result.title}' was {result.skipped} ({result.message}), so it is not counted "
+                "as passed; run on moto (the default backend) to check it"
+            )
+        elif result.rogue:
             outcome.failed.append(
                 f"if {context.lab.workload} were compromised, it could {result.title}: your policy allows "
                 f"{result.action} on {result.resource}"
@@ -190,7 +210,7 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
                 f"{context.lab.workload} could not {result.title}: {result.action} on {result.resource} "
                 f"was denied ({result.message})"
             )
-        if outcome.counterexample is None:
+        if outcome.counterexample is None and not result.skipped:
             outcome.counterexample = Counterexample(result.action, result.resource)
     return outcome
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
+from checker.core.why import why_allowed, why_denied
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
-from checker.grading.checks.explain import misspelled, why_allowed, why_denied
+from checker.grading.checks.explain import misspelled
 from checker.grading.checks.memo import InputMemo, document_data
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
 from checker.grading.checks.wording import trust_lets
