@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checker.cli.options import add_backend_argument, add_lab_arguments
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -24,15 +26,8 @@ FORMATS = ("text", "json", "junit", "markdown", "html")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("lab", metavar="LAB", help="lab id or number, e.g. 01-training-job or 01")
-    parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
-    parser.add_argument("--submission", metavar="DIR", help="folder with the policy files (default: the lab's cloud folder)")
-    parser.add_argument(
-        "--backend",
-        default="moto",
-        metavar="moto|localstack|URL",
-        help="where live checks run: moto in this process (default), a running LocalStack, or an emulator's URL",
-    )
+    add_lab_arguments(parser)
+    add_backend_argument(parser, "live checks")
     parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--watch", action="store_true", help="re-grade every time a file is saved (Ctrl-C stops)")

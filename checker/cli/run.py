@@ -14,21 +14,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checker.cli.options import add_backend_argument, add_lab_arguments
+
 if TYPE_CHECKING:
     from checker.emulate.workload import StepResult
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("lab", metavar="LAB", help="lab id or number, e.g. 01-training-job or 01")
-    parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
-    parser.add_argument("--submission", metavar="DIR", help="folder with the policy files (default: the lab's cloud folder)")
-    parser.add_argument(
-        "--backend",
-        default="moto",
-        metavar="moto|localstack|URL",
-        help="where the workload runs: moto in this process (default), a running LocalStack "
-        "(`make localstack`), or the http(s) URL of another AWS-compatible emulator",
-    )
+    add_lab_arguments(parser)
+    add_backend_argument(parser, "the lab's workload steps")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
 

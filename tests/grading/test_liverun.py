@@ -210,3 +210,17 @@ def test_check_grades_the_live_check_on_localstack() -> None:
     starter = grade(load_lab(LAB), "aws", STARTER, backend="localstack")
     live = next(check for check in starter.checks if check.id == "live-run")
     assert not live.passed and "it could poison the dataset" in live.message
+
+
+def test_a_url_backend_must_simulate_the_labs_account(capsys: pytest.CaptureFixture[str]) -> None:
+    """moto's server simulates 123456789012 unless told otherwise; the lab's ARNs name 111122223333."""
+    from checker.emulate.backends import moto_server
+
+    server = moto_server()
+    try:
+        assert main(["run", "01", "--backend", str(server.endpoint_url)]) == 2
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert f"the backend at {server.endpoint_url} simulates account 123456789012" in err
+    assert "the lab runs in account 111122223333" in err
