@@ -9,16 +9,16 @@ steps whether they were stopped. Every lab whose lab.yaml has a `live` check for
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from checker.core.errors import InputError, Where
-from checker.core.source import load_document
+from checker.core.source import LoadedDocument
 from checker.grading.checks.live import KIND, LiveBody, load_workload
-from checker.grading.located import inside
-from checker.grading.runner import shown
+from checker.grading.located import Node
+from checker.grading.runner import submission_files, submission_folder
 from checker.grading.spec import LabSpec
 
 if TYPE_CHECKING:
@@ -87,15 +87,16 @@ def run_lab(
             Where(str(lab.folder / "lab.yaml")),
             "`iamlab check` grades it offline; run a lab whose workload can run (for example 01 on aws)",
         )
-    folder = submission if submission is not None else lab.folder / spec.cloud
-    if not folder.is_dir():
-        raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
+    folder = submission_folder(lab, spec, submission)
+    for check in checks:
+        load_workload(lab, check.body)  # the lab's own file first: its errors come before the learner's
+    files = submission_files(lab, spec, folder)
     runs = []
     for check in checks:
         body: LiveBody = check.body
-        workload = load_workload(lab, body)  # the lab's own file first: its errors come before the learner's
-        documents = [_learner_file(spec.files, folder, name, body) for name in body.policies]
-        boundary = _learner_file(spec.files, folder, body.boundary, body) if body.boundary else None
+        workload = load_workload(lab, body)
+        documents = [_learner_file(files, name, body.node.field("policies")) for name in body.policies]
+        boundary = _learner_file(files, body.boundary, body.node.field("boundary")) if body.boundary else None
         if on_check is not None:
             on_check(check.title)
         try:
@@ -116,11 +117,11 @@ def run_lab(
     return LiveRun(lab.id, spec.cloud, backend, tuple(runs))
 
 
-def _learner_file(files: dict[str, str], folder: Path, name: str, body: LiveBody) -> Any:
-    relative = files.get(name)
-    if relative is None:
-        raise body.node.error(f"no submission file is named {name!r} under this cloud's `files`")
-    return load_document(shown(inside(folder, relative)))
+def _learner_file(files: Mapping[str, LoadedDocument], name: str, node: Node) -> LoadedDocument:
+    document = files.get(name)
+    if document is None:
+        raise node.error(f"no submission file is named {name!r} under this cloud's `files`")
+    return document
 
 
 # --- the notebook's table ---------------------------------------------------------------------------

@@ -36,21 +36,10 @@ def grade(
     `backend`: where live checks run ("moto", "localstack" or a URL).
     """
     spec = lab.cloud(cloud)
-    folder = submission if submission is not None else lab.folder / spec.cloud
-    if not folder.is_dir():
-        raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
+    folder = submission_folder(lab, spec, submission)
     lab_files = _LabFiles(lab)
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
-    paths = {
-        name: shown(inside(folder, relative))
-        for name, relative in spec.files.items()
-        if not _left_out(spec, name, folder / relative)
-    }
-    if any(_is_code(path) for path in paths.values()):
-        # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
-        files = load_files(paths, spec.cloud, setting, lab.parameters, spec.identity)
-    else:
-        files = {name: load_document(path) for name, path in paths.items()}
+    files = _load_files(lab, spec, folder, setting)
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     started = _start_early(lab, spec, files, backend) if early else {}
     try:
@@ -64,6 +53,32 @@ def grade(
         for handle in started.values():
             handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
     return score(lab, spec, checks)
+
+
+def submission_folder(lab: LabSpec, spec: CloudSpec, submission: Path | None) -> Path:
+    """The learner's folder (default: the lab's own cloud folder); it must be a folder."""
+    folder = submission if submission is not None else lab.folder / spec.cloud
+    if not folder.is_dir():
+        raise InputError("submission folder not found", Where(str(folder)), "pass --submission DIR, a folder")
+    return folder
+
+
+def submission_files(lab: LabSpec, spec: CloudSpec, folder: Path) -> dict[str, LoadedDocument]:
+    """The learner's files as the checks read them (`iamlab run` installs the same documents)."""
+    setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), _LabFiles(lab))
+    return _load_files(lab, spec, folder, setting)
+
+
+def _load_files(lab: LabSpec, spec: CloudSpec, folder: Path, setting: Any) -> dict[str, LoadedDocument]:
+    paths = {
+        name: shown(inside(folder, relative))
+        for name, relative in spec.files.items()
+        if not _left_out(spec, name, folder / relative)
+    }
+    if any(_is_code(path) for path in paths.values()):
+        # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
+        return dict(load_files(paths, spec.cloud, setting, lab.parameters, spec.identity))
+    return {name: load_document(path) for name, path in paths.items()}
 
 
 def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
