@@ -166,3 +166,19 @@ def test_a_bucket_policy_written_during_the_run_is_enforced() -> None:
     report = run_workload(Workload("ml-train", "123456789012", "us-east-1", steps, SMALL.objects), [wide])
     assert [r.allowed for r in report.results] == [True, True, False]
     assert "explicit deny in a resource-based policy" in report.results[2].message
+
+
+def test_a_step_the_enforcer_could_not_decide_never_passes() -> None:
+    """The enforcer fails closed (the call is refused, never sent) when it cannot decide; that refusal
+    says nothing about the learner's policy, so a rogue step refused this way is not counted as denied."""
+    from checker.emulate.backends import moto_in_process
+    from checker.emulate.workload import NOT_DECIDED, _result
+
+    rogue = Step("read secrets", "s3", "GetObject", {"Bucket": "ml-data", "Key": "secrets/other.csv"}, rogue=True)
+    backend = moto_in_process()
+    try:
+        result = _result(backend, rogue, [], {"Message": "the lab enforcer could not decide it"})
+    finally:
+        backend.close()
+    assert result.skipped == NOT_DECIDED and not result.passed
+    assert "not decided" in result.line() and result.line().startswith("FAIL")
