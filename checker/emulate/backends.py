@@ -304,11 +304,17 @@ def localstack_services(endpoint_url: str = LOCALSTACK_URL, timeout: float = 5.0
 
 
 def check_backend_name(spec: str) -> None:
-    """Refuse a backend name that is neither moto, localstack nor an http(s) URL (before any work)."""
+    """Refuse, before any work, a backend that is neither moto, localstack nor an http(s) URL, and a
+    LocalStack that is not running."""
     if spec not in ("moto", "localstack") and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", spec):
         raise InputError(
             f"unknown backend {spec!r}",
             hint="use --backend moto, --backend localstack, or the http(s):// URL of a running emulator",
+        )
+    if spec == "localstack" and not localstack_running():
+        raise InputError(
+            f"LocalStack is not running at {LOCALSTACK_URL}",
+            hint="start it with `make localstack` (or `docker compose up`), or run on --backend moto",
         )
 
 

@@ -224,3 +224,12 @@ def test_a_url_backend_must_simulate_the_labs_account(capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert f"the backend at {server.endpoint_url} simulates account 123456789012" in err
     assert "the lab runs in account 111122223333" in err
+
+
+@pytest.mark.skipif(localstack_running(), reason="LocalStack is running here")
+def test_a_localstack_that_is_not_running_is_named_before_any_work(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "01", "--backend", "localstack"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing was run or printed as if it had
+    assert "LocalStack is not running at http://127.0.0.1:4566" in captured.err
+    assert "make localstack" in captured.err
