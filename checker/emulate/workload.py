@@ -24,6 +24,7 @@ from checker.emulate.backends import Backend, client_session, moto_in_process
 from checker.emulate.hook import InProcessEnforcer
 from checker.emulate.mapping import TABLES
 from checker.emulate.mapping.botomodel import operation_names
+from checker.emulate.state.credentials import session_from_assume_role
 
 ADMIN_TRUST = {
     "Version": "2012-10-17",
@@ -61,6 +62,11 @@ class Workload:
     objects: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)  # bucket -> key -> body
     other_roles: Sequence[str] = ()  # roles that exist besides the learner's (targets of PassRole)
     log_groups: Sequence[str] = ()
+    role_path: str = "/"  # the learner's role path (a platform keeps each team's roles under its own)
+    role_tags: Mapping[str, str] = field(default_factory=dict)  # the role's tags (aws:PrincipalTag/...)
+    role_policies: Sequence[Mapping[str, Any]] = ()  # the lab's own inline policies on the role
+    session_name: str = "live-check"
+    session_tags: Mapping[str, str] = field(default_factory=dict)  # passed with AssumeRole (needs TagSession)
 
 
 @dataclass(frozen=True)
@@ -143,15 +149,24 @@ def _seed(
 ) -> None:
     s3 = backend.admin_client("s3")
     for bucket, objects in workload.objects.items():
-        s3.create_bucket(Bucket=bucket)
+        if workload.region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:  # S3 requires the location outside us-east-1 (CreateBucket, LocationConstraint)
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": workload.region})
         for key, body in objects.items():
             s3.put_object(Bucket=bucket, Key=key, Body=body)
     logs = backend.admin_client("logs")
     for group in workload.log_groups:
         logs.create_log_group(logGroupName=group)
     iam = backend.admin_client("iam")
-    for name in (workload.role, *workload.other_roles):
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ADMIN_TRUST))
+    tags = [{"Key": k, "Value": v} for k, v in workload.role_tags.items()]
+    trust = json.dumps(ADMIN_TRUST)
+    iam.create_role(RoleName=workload.role, Path=workload.role_path, AssumeRolePolicyDocument=trust, Tags=tags)
+    for name in workload.other_roles:
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+    for index, platform_policy in enumerate(workload.role_policies):
+        name = f"platform-{index + 1}"
+        iam.put_role_policy(RoleName=workload.role, PolicyName=name, PolicyDocument=_policy_text(platform_policy))
     for index, document in enumerate(permissions):
         try:
             iam.put_role_policy(
@@ -176,9 +191,12 @@ def run_workload(
     permissions: Sequence[Mapping[str, Any] | str],
     boundary: Mapping[str, Any] | str | None = None,
     audit: AuditLog | None = None,
+    session_policy: Mapping[str, Any] | None = None,
 ) -> WorkloadReport:
     """Run every step under the learner's role on a fresh moto and report each decision (and write each to
-    `audit`, the gateway's log format, when given: `iamlab generate-policy` reads it)."""
+    `audit`, the gateway's log format, when given: `iamlab generate-policy` reads it). A session policy
+    (and the workload's session tags) are passed with AssumeRole, as a platform's orchestrator mints
+    per-job credentials."""
     for step in workload.steps:
         step.check()
     backend = moto_in_process(workload.region, workload.account)
@@ -194,9 +212,19 @@ def run_workload(
         for bucket in workload.objects:
             backend.state.note_no_bucket_policy(bucket)
         # The service starts the job: an administrator's session of the role, as SageMaker opens it.
-        creds = backend.admin_client("sts").assume_role(
-            RoleArn=f"arn:aws:iam::{workload.account}:role/{workload.role}", RoleSessionName="live-check"
-        )["Credentials"]
+        assume: dict[str, Any] = {
+            "RoleArn": f"arn:aws:iam::{workload.account}:role{workload.role_path}{workload.role}",
+            "RoleSessionName": workload.session_name,
+        }
+        if session_policy is not None:
+            assume["Policy"] = json.dumps(session_policy)
+        if workload.session_tags:
+            assume["Tags"] = [{"Key": k, "Value": v} for k, v in workload.session_tags.items()]
+        minted = backend.admin_client("sts").assume_role(**assume)
+        creds = minted["Credentials"]
+        # The administrator's call bypasses the enforcer, so tell the credential store what the session
+        # carries (its session policy and tags), as the gateway learns it from an AssumeRole it forwards.
+        backend.credentials.remember(session_from_assume_role(assume, minted))
         verdicts: list[Verdict] = []
         enforcer = InProcessEnforcer(
             backend.authorizer, backend.credentials, on_verdict=verdicts.append, audit=audit

@@ -41,7 +41,7 @@ def principal_context(principal: str) -> dict[str, Any]:
 
 
 @cache
-def _delegation(account: str) -> Policy:
+def delegation(account: str) -> Policy:
     return parse_policy(
         {
             "Version": "2012-10-17",
@@ -64,7 +64,7 @@ def allowed(policies: Sequence[Policy], example: Counterexample, principal: str 
     account = caller_account(caller)
     request = Request(caller, example.action, example.resource, account, dict(example.context))
     try:
-        decision = evaluate(request, PolicySet(identity=list(policies), resource=_delegation(account)))
+        decision = evaluate(request, PolicySet(identity=list(policies), resource=delegation(account)))
     except InputError:
         return False
     return decision.allowed
