@@ -71,36 +71,29 @@ def _where(document: LoadedDocument, pointer: str) -> str:
     return str(document.locate(pointer))
 
 
+def _presence(entity: str, declared_at: str | None, state_at: str | None) -> Difference | None:
+    """`missing` when only declared, `extra` when only in the account, None when in both."""
+    if state_at is None and declared_at is not None:
+        return Difference("missing", entity, "declared but not in the account", declared_at)
+    if declared_at is None and state_at is not None:
+        return Difference("extra", entity, "in the account but not declared", state_at)
+    return None
+
+
 def _policies(declared: LoadedDocument, state: LoadedDocument) -> list[Difference]:
     found: list[Difference] = []
     want: dict[str, Any] = declared.data.get("policies") or {}
     have: dict[str, Any] = state.data.get("policies") or {}
     for name in sorted(set(want) | set(have)):
         entity = f"policy {name}"
-        if name not in have:
-            found.append(
-                Difference(
-                    "missing",
-                    entity,
-                    "declared but not in the account",
-                    _where(declared, f"/policies/{name}"),
-                )
-            )
-        elif name not in want:
-            found.append(
-                Difference(
-                    "extra", entity, "in the account but not declared", _where(state, f"/policies/{name}")
-                )
-            )
+        declared_at = _where(declared, f"/policies/{name}") if name in want else None
+        state_at = _where(state, f"/policies/{name}") if name in have else None
+        presence = _presence(entity, declared_at, state_at)
+        if presence is not None:
+            found.append(presence)
         elif not _same(want[name], have[name]):
-            found.append(
-                Difference(
-                    "policy-changed",
-                    entity,
-                    "its document differs from the declared one (changed out of band)",
-                    _where(state, f"/policies/{name}"),
-                )
-            )
+            detail = "its document differs from the declared one (changed out of band)"
+            found.append(Difference("policy-changed", entity, detail, str(state_at)))
     return found
 
 
@@ -110,23 +103,13 @@ def _entities(kind: str, declared: LoadedDocument, state: LoadedDocument) -> lis
     have = {e["name"]: (i, e) for i, e in enumerate(state.data.get(kind) or [])}
     for name in sorted(set(want) | set(have)):
         entity = f"{SINGULAR[kind]} {name}"
-        if name not in have:
-            found.append(
-                Difference(
-                    "missing",
-                    entity,
-                    "declared but not in the account",
-                    _where(declared, f"/{kind}/{want[name][0]}"),
-                )
-            )
-            continue
-        index, actual = have[name]
-        where = _where(state, f"/{kind}/{index}")
-        if name not in want:
-            found.append(Difference("extra", entity, "in the account but not declared", where))
-            continue
-        expected = want[name][1]
-        found += _fields(entity, expected, actual, where)
+        declared_at = _where(declared, f"/{kind}/{want[name][0]}") if name in want else None
+        state_at = _where(state, f"/{kind}/{have[name][0]}") if name in have else None
+        presence = _presence(entity, declared_at, state_at)
+        if presence is not None:
+            found.append(presence)
+        else:
+            found += _fields(entity, want[name][1], have[name][1], str(state_at))
     return found
 
 
