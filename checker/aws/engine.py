@@ -2,14 +2,17 @@
 
 A submission is a set of policy files named in lab.yaml. The logical name says what each file is:
 names containing "trust" are the role's trust policy, "boundary" a permissions boundary, "session" a
-session policy, "resource_policy"/"bucket_policy"/"key_policy" a resource-based policy; names containing
-"job" or "request" are API requests kept as data (read by `answer` checks); every other file is an
-identity-based policy of the lab's identity.
+session policy, "resource_policy"/"bucket_policy"/"key_policy" a resource-based policy, names starting
+with "scp" service control policies (attached at the last organization level the setting gives, beside
+its policies); names containing "job" or "request" are API requests and names containing "template"
+session-policy templates, both kept as data (a template is filled by a `roles` entry); every other file
+is an identity-based policy of the lab's identity.
 
 The lab's `setting` supplies what the learner does not write: `identity` (the role or user ARN),
 `account`, `scps` and `rcps` (levels from root to account, each a list of policies),
 `permissions_boundary`, `session_policy`, `resource_policies` (a list of {resource: ARN pattern,
-policy}), `principals` (identity policies of other callers, by ARN) and `restrict_public_buckets`.
+policy}), `principals` (identity policies of other callers, by ARN), `roles` (the principals of a
+platform and which submitted files apply to them, see roles.py) and `restrict_public_buckets`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.federation import provider_arn, token_context
 from checker.aws.policy import Policy, PolicyKind, parse_policy
 from checker.aws.request import Request
+from checker.aws.roles import RoleEntry, role_entries
 from checker.aws.services.sts import is_trust_action
 from checker.aws.wildcard import compile_glob
 from checker.core.decision import Decision
@@ -59,18 +63,26 @@ class AwsModel:
     principals: Mapping[str, tuple[Policy, ...]]
     restrict_public_buckets: bool
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
+    roles: tuple[RoleEntry, ...] = ()
+    learner_scps: tuple[Policy, ...] = ()  # the submission's own SCPs (already inside `scps`)
+
+    def role_for(self, principal: str) -> RoleEntry | None:
+        """The first `roles` entry covering the caller (an ARN glob; a session of a role is its own ARN)."""
+        return next((entry for entry in self.roles if entry.covers(principal)), None)
 
     @property
     def all_policies(self) -> list[Policy]:
         found = list(self.identity)
         found += [p for p in (self.trust, self.boundary, self.session) if p is not None]
-        return found
+        return found + list(self.learner_scps)
 
 
 def _kind_for(name: str) -> PolicyKind | None:
     lowered = name.lower()
-    if "job" in lowered or "request" in lowered:
+    if "job" in lowered or "request" in lowered or "template" in lowered:
         return None
+    if lowered.startswith("scp"):
+        return PolicyKind.SCP
     if "trust" in lowered:
         return PolicyKind.TRUST
     if "boundary" in lowered:
@@ -114,6 +126,7 @@ class AwsEngine:
         identity: list[Policy] = []
         trust = boundary = session = None
         submitted_resource: list[ResourcePolicyRule] = []
+        learner_scps: list[Policy] = []
         for name, document in files.items():
             kind = _kind_for(name)
             if kind is None:
@@ -125,6 +138,8 @@ class AwsEngine:
                 boundary = policy
             elif kind is PolicyKind.SESSION:
                 session = policy
+            elif kind is PolicyKind.SCP:
+                learner_scps.append(policy)
             elif kind is PolicyKind.RESOURCE:
                 submitted_resource.append(ResourcePolicyRule("*", policy))
             else:
@@ -150,11 +165,13 @@ class AwsEngine:
             ),
             session=session or _optional(setting.get("session_policy"), "session_policy", PolicyKind.SESSION),
             resource_policies=tuple(submitted_resource + rules),
-            scps=_levels(setting.get("scps"), "scps", PolicyKind.SCP),
+            scps=_with_learner_scps(_levels(setting.get("scps"), "scps", PolicyKind.SCP), learner_scps),
             rcps=_levels(setting.get("rcps"), "rcps", PolicyKind.RCP),
             principals=principals,
             restrict_public_buckets=bool(setting.get("restrict_public_buckets", False)),
             documents=dict(files),
+            roles=role_entries(setting.get("roles"), files, _as_policy),
+            learner_scps=tuple(learner_scps),
         )
         return Submission("aws", files, setting, model)
 
@@ -170,6 +187,17 @@ class AwsEngine:
                 caller = (_ASSUMED_CALLER_POLICY,)
             return PolicySet(identity=caller, resource=model.trust, scps=model.scps)
         resource_policy = next((r.policy for r in model.resource_policies if r.covers(request.resource)), None)
+        entry = model.role_for(request.principal)
+        if entry is not None:
+            return PolicySet(
+                identity=entry.identity,
+                resource=resource_policy,
+                boundary=entry.boundary,
+                session=entry.session,
+                scps=model.scps,
+                rcps=model.rcps,
+                restrict_public_buckets=model.restrict_public_buckets,
+            )
         if model.identity_arn is not None and request.principal != model.identity_arn and not _is_session_of(
             request.principal, model.identity_arn
         ):
@@ -210,12 +238,15 @@ class AwsEngine:
                 principal = provider_arn(str(token.get("iss", "")), account)
         if not principal:
             raise InputError("the request names no principal and the lab's setting names no identity")
+        entry = model.role_for(str(principal))
+        # The caller's principal tags (session tags for a session) are in every request it makes.
+        full_context = {**(entry.tag_context() if entry else {}), **dict(context)}
         parsed = Request(
             principal=str(principal),
             action=str(request.get("action", "")),
             resource=str(request.get("resource", "*")),
             resource_account=request.get("resource_account"),
-            context=dict(context),
+            context=full_context,
         )
         return evaluate(parsed, self.policy_set(model, parsed), explain=True)
 
@@ -235,12 +266,51 @@ class AwsEngine:
 
         return assumers_within(model.trust, allowed_set_policy(may_assume), identity)
 
+    def reaches(self, submission: Submission, principal: str, accesses: Any) -> WithinResult:
+        """Proved when the principal (a `roles` entry, with its tags, boundary, session and the SCPs) can
+        perform none of the accesses (checker.aws.analyze.isolation); else a counterexample or unknown."""
+        from checker.aws.analyze.isolation import reaches  # z3: only when an isolation check runs
+
+        entry, policies = self._platform_principal(submission.model, principal)
+        return reaches(policies, principal, entry.tags, accesses)
+
+    def confined(self, submission: Submission, principal: str, envelope: Any) -> WithinResult:
+        """Proved when everything the platform principal may do, the envelope allows (variables on the
+        principal's tags resolved); else a counterexample or unknown."""
+        from checker.aws.analyze.isolation import confined  # z3: only when asked
+
+        entry, policies = self._platform_principal(submission.model, principal)
+        return confined(policies, principal, entry.tags, _as_policy(envelope, "envelope", PolicyKind.IDENTITY))
+
+    def _platform_principal(self, model: AwsModel, principal: str) -> tuple[RoleEntry, PolicySet]:
+        entry = model.role_for(principal)
+        if entry is None:
+            raise InputError(
+                f"no entry of the setting's `roles` covers {principal!r}",
+                hint="each principal an isolation or confinement check names must be one the lab's platform defines",
+            )
+        policies = PolicySet(
+            identity=entry.identity, boundary=entry.boundary, session=entry.session, scps=model.scps, rcps=model.rcps
+        )
+        return entry, policies
+
     def findings(self, submission: Submission) -> list[Finding]:
         from checker.aws.analyze import lint  # with the prover's imports: only when a findings check runs
 
         model: AwsModel = submission.model
         account = model.identity_arn.split(":")[4] if model.identity_arn and model.identity_arn.count(":") >= 5 else None
         return [finding for policy in model.all_policies for finding in lint(policy, account=account)]
+
+
+def _with_learner_scps(
+    levels: tuple[tuple[Policy, ...], ...], learner: list[Policy]
+) -> tuple[tuple[Policy, ...], ...]:
+    """The learner's SCPs are attached at the last level the lab gives (the OU or account they govern)."""
+    if not learner:
+        return levels
+    if not levels:
+        return (tuple(learner),)
+    return (*levels[:-1], (*levels[-1], *learner))
 
 
 def _optional(value: Any, name: str, kind: PolicyKind) -> Policy | None:

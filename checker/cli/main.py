@@ -31,6 +31,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("lint", "lint", "findings for AWS policies (text, JSON or SARIF for code scanning)"),
     ("diff", "diff", "new access a changed AWS policy grants, with example requests"),
     ("paths", "paths", "privilege-escalation paths through an AWS account snapshot"),
+    ("review", "review", "an access review from the audit log: unused grants, cross-tenant denials, narrower policies"),
+    ("drift", "drift", "every difference between declared IAM and an account snapshot (exit 1 when any)"),
 ]
 
 

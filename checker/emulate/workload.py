@@ -72,6 +72,11 @@ class Workload:
     objects: Mapping[str, Mapping[str, bytes]] = field(default_factory=dict)  # bucket -> key -> body
     other_roles: Sequence[str] = ()  # roles that exist besides the learner's (targets of PassRole)
     log_groups: Sequence[str] = ()
+    role_path: str = "/"  # the learner's role path (a platform keeps each team's roles under its own)
+    role_tags: Mapping[str, str] = field(default_factory=dict)  # the role's tags (aws:PrincipalTag/...)
+    role_policies: Sequence[Mapping[str, Any]] = ()  # the lab's own inline policies on the role
+    session_name: str = "live-check"
+    session_tags: Mapping[str, str] = field(default_factory=dict)  # passed with AssumeRole (needs TagSession)
 
 
 NOT_RUN = "not run on this backend"
@@ -206,15 +211,24 @@ def _seed(
 ) -> None:
     s3 = backend.admin_client("s3")
     for bucket, objects in workload.objects.items():
-        s3.create_bucket(Bucket=bucket)
+        if workload.region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:  # S3 requires the location outside us-east-1 (CreateBucket, LocationConstraint)
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": workload.region})
         for key, body in objects.items():
             s3.put_object(Bucket=bucket, Key=key, Body=body)
     logs = backend.admin_client("logs")
     for group in workload.log_groups:
         logs.create_log_group(logGroupName=group)
     iam = backend.admin_client("iam")
-    for name in (workload.role, *workload.other_roles):
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(ADMIN_TRUST))
+    tags = [{"Key": k, "Value": v} for k, v in workload.role_tags.items()]
+    trust = json.dumps(ADMIN_TRUST)
+    iam.create_role(RoleName=workload.role, Path=workload.role_path, AssumeRolePolicyDocument=trust, Tags=tags)
+    for name in workload.other_roles:
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+    for index, platform_policy in enumerate(workload.role_policies):
+        name = f"platform-{index + 1}"
+        iam.put_role_policy(RoleName=workload.role, PolicyName=name, PolicyDocument=_policy_text(platform_policy))
     for index, (name, document) in enumerate(zip(policy_names(names, len(permissions)), permissions, strict=True)):
         try:
             iam.put_role_policy(RoleName=workload.role, PolicyName=name, PolicyDocument=_policy_text(document))
@@ -275,12 +289,15 @@ def run_workload(
     backend: str = "moto",
     names: Sequence[str] = (),
     on_step: Callable[[StepResult], None] | None = None,
+    session_policy: Mapping[str, Any] | None = None,
 ) -> WorkloadReport:
     """Run every step under the learner's role on a fresh emulator and report each decision.
 
     `audit`: also write each decision there, in the gateway's log format (`iamlab generate-policy`
     reads it). `backend`: "moto" (in this process), "localstack" or an http(s) URL. `names`: the
     learner's files, naming the inline policies. `on_step` sees each step's result as soon as it is known.
+    `session_policy` (and the workload's session tags) are passed with AssumeRole, as a platform's
+    orchestrator mints per-job credentials.
     """
     for step in workload.steps:
         step.check()
@@ -296,7 +313,7 @@ def run_workload(
                 f"the lab's policy could not be installed: {exc.response['Error']['Message']}"
             ) from None
         results = []
-        for result in _steps(opened, workload, audit):
+        for result in _steps(opened, workload, audit, session_policy):
             results.append(result)
             if on_step is not None:
                 on_step(result)
@@ -309,15 +326,26 @@ def run_workload(
             opened.close()
 
 
-def _steps(backend: Backend, workload: Workload, audit: AuditLog | None) -> Iterator[StepResult]:
+def _steps(
+    backend: Backend, workload: Workload, audit: AuditLog | None, session_policy: Mapping[str, Any] | None
+) -> Iterator[StepResult]:
     # The run seeds no organization and, on a fresh or cleaned backend, no bucket policy: no need to ask.
     backend.state.note_no_organization()
     for bucket in workload.objects:
         backend.state.note_no_bucket_policy(bucket)
     # The service starts the job: an administrator's session of the role, as SageMaker opens it.
-    params = {"RoleArn": f"arn:aws:iam::{workload.account}:role/{workload.role}", "RoleSessionName": "live-check"}
+    params: dict[str, Any] = {
+        "RoleArn": f"arn:aws:iam::{workload.account}:role{workload.role_path}{workload.role}",
+        "RoleSessionName": workload.session_name,
+    }
+    if session_policy is not None:
+        params["Policy"] = json.dumps(session_policy)
+    if workload.session_tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in workload.session_tags.items()]
     answer = backend.admin_client("sts").assume_role(**params)
-    backend.credentials.remember(session_from_assume_role(params, answer))  # a backend's keys are its own
+    # The administrator's call bypasses the enforcer, so tell the credential store what the session carries
+    # (its keys, session policy and tags), as the gateway learns it from an AssumeRole it forwards.
+    backend.credentials.remember(session_from_assume_role(params, answer))
     creds = answer["Credentials"]
     verdicts: list[Verdict] = []
     enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, audit, on_verdict=verdicts.append)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument
-from checker.grading.checks.live import KIND, LiveBody, load_workload
+from checker.grading.checks.live import KIND, LiveBody, filled_session, load_workload
 from checker.grading.located import Node
 from checker.grading.runner import submission_files, submission_folder
 from checker.grading.spec import LabSpec
@@ -95,8 +95,12 @@ def run_lab(
     for check in checks:
         body: LiveBody = check.body
         workload = load_workload(lab, body)
+        if callable(workload):  # a function of the job (lab 03 runs one job per team)
+            workload = workload(**body.fill)
         documents = [_learner_file(files, name, body.node.field("policies")) for name in body.policies]
         boundary = _learner_file(files, body.boundary, body.node.field("boundary")) if body.boundary else None
+        session_file = _learner_file(files, body.session, body.node.field("session")) if body.session else None
+        session = filled_session(body, session_file)
         if on_check is not None:
             on_check(check.title)
         try:
@@ -107,11 +111,12 @@ def run_lab(
                 backend=backend,
                 names=[PurePath(document.path).stem for document in documents],
                 on_step=on_step,
+                session_policy=session,
             )
         except PolicyRefused as refused:
             from checker.grading.checks.refusal import refusal_failure
 
-            every = [*documents, *([boundary] if boundary is not None else [])]
+            every = [*documents, *([boundary] if boundary is not None else []), *([session_file] if session_file else [])]
             raise InputError(refusal_failure(every[refused.document], refused.message)) from None
         runs.append((check.title, report))
     return LiveRun(lab.id, spec.cloud, backend, tuple(runs))

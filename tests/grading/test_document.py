@@ -93,3 +93,37 @@ def test_an_expected_number_is_not_met_by_a_boolean(tmp_path: Path) -> None:
     for value, expected in ((True, False), (1, True), (1.0, True)):
         write(lab_dir / "aws" / "training-job.json", json.dumps({**GOOD, "EnableNetworkIsolation": value}))
         assert grade(load_lab(lab_dir), "aws").checks[0].passed is expected, value
+
+
+@pytest.mark.parametrize(
+    ("value", "passes"),
+    [
+        (3600, True),
+        (900, True),
+        (3600.0, True),
+        (3601, False),
+        (43200, False),
+        (True, False),
+        ("3600", False),
+    ],
+    ids=["one hour", "fifteen minutes", "a float", "one second over", "twelve hours", "a boolean", "a text"],
+)
+def test_at_most_takes_json_numbers_only(tmp_path: Path, value: object, passes: bool) -> None:
+    lab = LAB.replace(
+        '          - {path: /RoleArn, equals: "arn:aws:iam::111122223333:role/r", why: the job runs as this role}\n',
+        "          - {path: /MaxSessionDuration, at_most: 3600}\n",
+    )
+    lab_dir = tmp_path / "labs" / "04-doc"
+    write(lab_dir / "lab.yaml", lab.replace("FILE", "training_job"))
+    write(lab_dir / "aws" / "permissions.json", '{"Version": "2012-10-17", "Statement": []}')
+    write(lab_dir / "aws" / "training-job.json", json.dumps({**GOOD, "MaxSessionDuration": value}))
+    check = grade(load_lab(lab_dir), "aws").checks[0]
+    assert check.passed is passes
+
+
+def test_at_most_must_be_a_number(tmp_path: Path) -> None:
+    lab_dir = tmp_path / "labs" / "04-doc"
+    write(lab_dir / "lab.yaml", LAB.replace("FILE", "training_job").replace("equals: true}", "at_most: yes}"))
+    with pytest.raises(InputError) as caught:
+        load_lab(lab_dir)
+    assert "at_most takes a number" in str(caught.value)

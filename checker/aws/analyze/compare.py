@@ -79,6 +79,18 @@ def grants_any(
     "condition": optional IAM Condition block}. The answer comes with one confirmed example request.
     """
     policies = as_list(policy, "policy")
+    everything_else = everything_except(accesses)
+    result = Question(policies, [everything_else], principal).differences(1)
+    if result.status is WithinStatus.PROVED:
+        return Grant(False)
+    if result.status is WithinStatus.COUNTEREXAMPLE:
+        return Grant(True, result.examples[0])
+    return Grant(None, reason=result.reason)
+
+
+def everything_except(accesses: Sequence[Mapping[str, Any]]) -> Policy:
+    """A policy allowing every request except the accesses: a request another policy allows and this one
+    does not is one of the accesses. Each access is {"action", "resource" (default "*"), "condition"}."""
     if not accesses:
         raise InputError("grants_any needs at least one access to look for")
     statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
@@ -95,15 +107,8 @@ def grants_any(
         if access.get("condition"):
             statement["Condition"] = access["condition"]
         statements.append(statement)
-    # "Everything except the accesses": a request the policy allows and this does not is one of them.
-    everything_else = parse_policy(
+    return parse_policy(
         {"Version": "2012-10-17", "Statement": statements},
         name="the accesses looked for",
         kind=PolicyKind.IDENTITY,
     )
-    result = Question(policies, [everything_else], principal).differences(1)
-    if result.status is WithinStatus.PROVED:
-        return Grant(False)
-    if result.status is WithinStatus.COUNTEREXAMPLE:
-        return Grant(True, result.examples[0])
-    return Grant(None, reason=result.reason)

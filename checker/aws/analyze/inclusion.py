@@ -84,7 +84,13 @@ class Question:
         caller: CallerSetting | None = None,
         assigned: Mapping[str, str] | None = None,
         originals: tuple[Sequence[Policy], Sequence[Policy]] | None = None,
+        layers: Sequence[Sequence[Policy]] | None = None,
     ) -> None:
+        # `layers`: the inside side is several policy types that must each allow (identity, boundary,
+        # session, one per SCP level), as AWS intersects them; `inside` is then their union, for the keys.
+        self.layers = [list(layer) for layer in layers] if layers is not None else None
+        if self.layers is not None:
+            inside = [p for layer in self.layers for p in layer]
         self.inside = list(inside)
         self.outside = list(outside)
         limits.check_policies(self.inside + self.outside)  # refuse, located, what no proof could finish
@@ -174,6 +180,9 @@ class Question:
                 caller=self.caller,
                 assigned=values,
                 originals=(self.inside, self.outside),
+                layers=None
+                if self.layers is None
+                else [[substitute(p, values) for p in layer] for layer in self.layers],
             )
             result = probe.differences(limit)
             if result.status is WithinStatus.COUNTEREXAMPLE:
@@ -183,7 +192,10 @@ class Question:
     def _solve(self, limit: int) -> Difference:
         space = self.space
         encoder = Encoder(space)
-        inside_allows = encoder.allows(self.inside, widen=True)
+        if self.layers is None:
+            inside_allows = encoder.allows(self.inside, widen=True)
+        else:
+            inside_allows = z3.And(*[encoder.allows(layer, widen=True) for layer in self.layers])
         outside_allows = encoder.allows(self.outside, widen=False)
         rules = self._evaluator_rules()
         try:

@@ -41,7 +41,7 @@ def principal_context(principal: str) -> dict[str, Any]:
 
 
 @cache
-def _delegation(account: str) -> Policy:
+def delegation(account: str) -> Policy:
     return parse_policy(
         {
             "Version": "2012-10-17",
@@ -66,7 +66,7 @@ def allowed(policies: Sequence[Policy], example: Counterexample, principal: str 
     owner = example.resource_account or account
     request = Request(caller, example.action, example.resource, owner, dict(example.context))
     try:
-        decision = evaluate(request, PolicySet(identity=list(policies), resource=_delegation(account)))
+        decision = evaluate(request, PolicySet(identity=list(policies), resource=delegation(account)))
     except InputError:
         return False
     return decision.allowed

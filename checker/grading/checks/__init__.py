@@ -13,6 +13,8 @@ KINDS: dict[str, str] = {
     "answer": "checker.grading.checks.answer",
     "document": "checker.grading.checks.document",
     "live": "checker.grading.checks.live",
+    "isolation": "checker.grading.checks.isolation",
+    "confined": "checker.grading.checks.confined",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.

@@ -27,7 +27,7 @@ from checker.grading.located import Node
 
 KIND = "document"
 FIELDS = frozenset({"file", "expect"})
-EXPECTATION_FIELDS = frozenset({"path", "equals", "starts_with", "why"})
+EXPECTATION_FIELDS = frozenset({"path", "equals", "starts_with", "at_most", "why"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Expectation:
     starts_with: tuple[str, ...] | None
     why: str | None
     has_equals: bool
+    at_most: float | None = None  # a number no greater than this (a JSON number, never a bool or text)
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,18 @@ def parse(node: Node, where: ParseContext) -> DocumentBody:
             if not values or not all(isinstance(v, str) for v in values):
                 raise field.error("starts_with takes a text or a list of texts")
             starts = tuple(values)
-        if not item.has("equals") and starts is None:
-            raise item.error("an expectation needs `equals` or `starts_with`")
+        at_most: float | None = None
+        if item.has("at_most"):
+            limit = item.field("at_most")
+            if isinstance(limit.value, bool) or not isinstance(limit.value, (int, float)):
+                raise limit.error("at_most takes a number")
+            at_most = float(limit.value)
+        if not item.has("equals") and starts is None and at_most is None:
+            raise item.error("an expectation needs `equals`, `starts_with` or `at_most`")
         expectations.append(
-            Expectation(path, item.value.get("equals"), starts, item.optional_text("why"), item.has("equals"))
+            Expectation(
+                path, item.value.get("equals"), starts, item.optional_text("why"), item.has("equals"), at_most
+            )
         )
     if not expectations:
         raise node.field("expect").error("expect must list at least one expectation")
@@ -144,6 +153,10 @@ def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
         ):
             allowed = " or ".join(expectation.starts_with)
             return f"{expectation.path} at {where} is {json.dumps(value)}; it must lie under {allowed}"
+        if expectation.at_most is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value > expectation.at_most
+        ):
+            return f"{expectation.path} at {where} is {json.dumps(value)}; it must be a number no greater than {expectation.at_most:g}"
     return None
 
 

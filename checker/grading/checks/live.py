@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from checker.grading.spec import LabSpec
 
 KIND = "live"
-FIELDS = frozenset({"workload", "policies", "boundary"})
+FIELDS = frozenset({"workload", "policies", "boundary", "session", "fill"})
 CLOUDS = ("aws",)  # the emulator runs AWS workloads (moto)
 
 _workloads: dict[Path, Any] = {}
@@ -68,6 +68,8 @@ class LiveBody:
     policies: tuple[str, ...]  # logical submission files installed as the role's inline policies
     boundary: str | None  # logical submission file installed as its permissions boundary
     node: Node
+    session: str | None = None  # logical submission file: a session-policy template passed with AssumeRole
+    fill: Mapping[str, str] = field(default_factory=dict)  # its {{name}} values; WORKLOAD(**fill) if callable
 
 
 def parse(node: Node, where: ParseContext) -> LiveBody:
@@ -77,21 +79,43 @@ def parse(node: Node, where: ParseContext) -> LiveBody:
     if not workload.endswith(".py"):
         raise node.field("workload").error("workload must be a Python file next to lab.yaml that defines WORKLOAD")
     policies = tuple(item.expect(str) for item in node.field("policies").items())
-    if not policies:
+    boundary, session = node.optional_text("boundary"), node.optional_text("session")
+    if not policies and boundary is None and session is None:
         raise node.field("policies").error("policies must name at least one submission file")
-    return LiveBody(workload, policies, node.optional_text("boundary"), node)
+    fill: dict[str, str] = {}
+    if node.has("fill"):
+        for key, item in node.field("fill").entries():
+            fill[key] = item.expect(str)
+    return LiveBody(workload, policies, boundary, node, session, fill)
 
 
 def logical_files(body: LiveBody) -> list[tuple[str, Node]]:
     names = [(name, item) for name, item in zip(body.policies, body.node.field("policies").items(), strict=True)]
     if body.boundary is not None:
         names.append((body.boundary, body.node.field("boundary")))
+    if body.session is not None:
+        names.append((body.session, body.node.field("session")))
     return names
 
 
 def workload_path(lab: LabSpec, body: LiveBody) -> Path:
     """The lab's workload file, which must lie inside the lab folder (no link out: it is run as code)."""
     return inside(lab.folder, body.workload, "lab folder")
+
+
+def filled_session(body: LiveBody, document: LoadedDocument | None) -> Any:
+    """The session policy the orchestrator passes: the learner's template with the check's `fill`."""
+    if body.session is None or document is None:
+        return None
+    from checker.aws.templates import fill_template
+
+    return fill_template(document, body.fill).data
+
+
+def _workload_for(path: Path, node: Node, fill: Mapping[str, str]) -> Any:
+    """The file's WORKLOAD, or WORKLOAD(**fill) when it is a function of the job (one file, many jobs)."""
+    workload = _load_workload(path, node)
+    return workload(**fill) if callable(workload) else workload
 
 
 def _load_workload(path: Path, node: Node) -> Any:
@@ -126,12 +150,20 @@ def load_workload(lab: LabSpec, body: LiveBody) -> Any:
 
 
 def _run(
-    path: Path, node: Node, policies: list[Any], boundary: Any, backend: str = "moto"
+    path: Path,
+    node: Node,
+    policies: list[Any],
+    boundary: Any,
+    session: Any = None,
+    fill: Mapping[str, str] | None = None,
+    backend: str = "moto",
 ) -> tuple[StepOutcome, ...]:
     from checker.emulate.workload import PolicyRefused, run_workload
 
     try:
-        report = run_workload(_load_workload(path, node), policies, boundary, backend=backend)
+        report = run_workload(
+            _workload_for(path, node, fill or {}), policies, boundary, backend=backend, session_policy=session
+        )
     except PolicyRefused as refused:  # the learner's mistake: a failed check, not a broken lab
         return (StepOutcome(False, False, "install the policy", "", "", refused.message, "", refused.document),)
     return tuple(
@@ -143,11 +175,14 @@ def _run(
 
 
 def _run_cached(
-    path: Path, node: Node, policies: list[Any], boundary: Any, backend: str
+    path: Path, node: Node, policies: list[Any], boundary: Any, session: Any, fill: Mapping[str, str], backend: str
 ) -> tuple[StepOutcome, ...]:
     if backend != "moto":  # another backend is shared and may change between runs: always run
-        return _run(path, node, policies, boundary, backend)
-    return _reports.answer([str(path), policies, boundary], lambda: _run(path, node, policies, boundary))
+        return _run(path, node, policies, boundary, session, fill, backend)
+    return _reports.answer(
+        [str(path), policies, boundary, session, dict(fill)],
+        lambda: _run(path, node, policies, boundary, session, fill),
+    )
 
 
 def start(
@@ -156,17 +191,21 @@ def start(
     """Begin the run in a forked worker now, so it overlaps the other checks (`iamlab check`)."""
     from checker.grading.early import Early, can_fork
 
-    names = [*body.policies, *([body.boundary] if body.boundary else [])]
+    names = [*body.policies, *([body.boundary] if body.boundary else []), *([body.session] if body.session else [])]
     if not can_fork() or any(name not in files for name in names):
         return None  # run() does it here (and names a missing file the usual way)
     policies = [files[name].data for name in body.policies]
     boundary = files[body.boundary].data if body.boundary else None
     try:
+        session = filled_session(body, files.get(body.session) if body.session else None)
+    except InputError:
+        return None  # run() reports it in its turn
+    try:
         path = workload_path(lab, body)
     except InputError:
         return None  # run() reports it in its turn
     try:
-        return Early(lambda: _run(path, body.node, policies, boundary, backend))
+        return Early(lambda: _run(path, body.node, policies, boundary, session, body.fill, backend))
     except OSError:  # no process could be started (a limit reached): run() does it here
         return None
 
@@ -183,7 +222,10 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
             boundary = (
                 _document(context, body.boundary, body.node.field("boundary")) if body.boundary else None
             )
-            steps = _run_cached(path, body.node, policies, boundary, context.backend)
+            if body.session is not None:
+                _document(context, body.session, body.node.field("session"))
+            session = filled_session(body, context.submission.files.get(body.session) if body.session else None)
+            steps = _run_cached(path, body.node, policies, boundary, session, body.fill, context.backend)
     except InputError as exc:
         if exc.where is None:
             raise InputError(exc.message, context.lab.document.locate(body.node.pointer), exc.hint) from None

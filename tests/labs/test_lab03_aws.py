@@ -1,0 +1,405 @@
+"""Lab 03, AWS: realistic wrong answers fail exactly the checks that name their mistake, right answers
+written differently still score full marks, and the isolation proof shows its counterexample."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.core.errors import InputError
+from checker.grading.runner import grade
+from checker.grading.spec import load_lab
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = REPO / "labs" / "03-multi-tenant-platform"
+SOLUTION = REPO / "solutions" / "03-multi-tenant-platform" / "aws"
+Doc = dict[str, Any]
+Docs = dict[str, Doc]
+FILES = (
+    "team-boundary.json",
+    "team-admin-policy.json",
+    "job-session-policy.json",
+    "elevation-trust.json",
+    "elevation-role-request.json",
+    "scps/regions.json",
+    "scps/organization.json",
+    "scps/cloudtrail.json",
+    "scps/team-tags.json",
+)
+
+
+def submit(tmp_path: Path, change: Callable[[Docs], None]) -> Any:
+    """Copy the reference answer, apply one change, grade it."""
+    folder = tmp_path / "submission"
+    shutil.copytree(SOLUTION, folder)
+    docs = {name: json.loads((folder / name).read_text()) for name in FILES}
+    change(docs)
+    for name, doc in docs.items():
+        (folder / name).write_text(json.dumps(doc, indent=2))
+    return grade(load_lab(LAB), "aws", folder)
+
+
+def failing(result: Any) -> set[str]:
+    return {c.id for c in result.checks if not c.passed}
+
+
+def sid(doc: Doc, name: str) -> Doc:
+    found: Doc = next(s for s in doc["Statement"] if s.get("Sid") == name)
+    return found
+
+
+def drop(doc: Doc, name: str) -> None:
+    doc["Statement"] = [s for s in doc["Statement"] if s.get("Sid") != name]
+
+
+def boundary(change: Callable[[Doc], None]) -> Callable[[Docs], None]:
+    return lambda docs: change(docs["team-boundary.json"])
+
+
+def session(change: Callable[[Doc], None]) -> Callable[[Docs], None]:
+    return lambda docs: change(docs["job-session-policy.json"])
+
+
+def trust(change: Callable[[Doc], None]) -> Callable[[Docs], None]:
+    return lambda docs: change(docs["elevation-trust.json"])
+
+
+def scp(name: str, change: Callable[[Doc], None]) -> Callable[[Docs], None]:
+    return lambda docs: change(docs[f"scps/{name}.json"])
+
+
+def trust_condition(docs: Docs) -> Doc:
+    condition: Doc = docs["elevation-trust.json"]["Statement"][0]["Condition"]
+    return condition
+
+
+# (name, change, exactly the checks that must fail)
+WRONG: list[tuple[str, Callable[[Docs], None], set[str]]] = [
+    (
+        "boundary grants both teams' objects (bucket-wide prefix)",
+        boundary(
+            lambda b: sid(b, "OwnTeamObjects").update(
+                Resource=["arn:aws:s3:::acme-ml-datasets/*", "arn:aws:s3:::acme-ml-artifacts/*"]
+            )
+        ),
+        {"tenant-isolation"},
+    ),
+    (
+        "no deny on resources tagged for another team",
+        boundary(lambda b: drop(b, "NothingTaggedForAnotherTeam")),
+        {"tenant-isolation"},
+    ),
+    (
+        "SageMaker on every resource of the account",
+        boundary(lambda b: sid(b, "OwnTeamSageMaker").update(Resource="arn:aws:sagemaker:*:111122223333:*")),
+        {"tenant-isolation"},
+    ),
+    (
+        "role creation without the iam:PermissionsBoundary condition",
+        boundary(lambda b: sid(b, "RolesOnlyUnderOwnPathWithThisBoundary").pop("Condition")),
+        {"roles-only-with-boundary"},
+    ),
+    (
+        "roles under every team's path",
+        boundary(
+            lambda b: sid(b, "RolesOnlyUnderOwnPathWithThisBoundary").update(
+                Resource="arn:aws:iam::111122223333:role/teams/*"
+            )
+        ),
+        {"tenant-isolation"},
+    ),
+    (
+        "iam:* on own roles and no deny on boundary changes",
+        boundary(
+            lambda b: (sid(b, "ManageOwnRoles").update(Action="iam:*"), drop(b, "NeverLoosenTheBoundary"))
+        ),
+        {"roles-only-with-boundary", "boundary-cannot-be-loosened", "pass-only-own-roles"},
+    ),
+    (
+        "new roles need not carry their own team's tag",
+        boundary(lambda b: drop(b, "NewRolesCarryOwnTeamTag")),
+        {"no-tag-escape"},
+    ),
+    (
+        "PassRole to any service",
+        boundary(lambda b: sid(b, "PassOnlyOwnRolesToSageMaker").pop("Condition")),
+        {"pass-only-own-roles"},
+    ),
+    (
+        "PassRole on every role",
+        boundary(lambda b: sid(b, "PassOnlyOwnRolesToSageMaker").update(Resource="*")),
+        {"tenant-isolation", "pass-only-own-roles"},
+    ),
+    (
+        "session template for the whole team, not the job",
+        session(
+            lambda s: sid(s, "ReadThisJobsDataset").update(
+                Resource="arn:aws:s3:::acme-ml-datasets/{{team}}/*"
+            )
+        ),
+        # run for real, each job reads the next job's data
+        {"job-credentials-confined", "live-risk-job", "live-growth-job"},
+    ),
+    (
+        "session template lets the job do anything to its artifacts",
+        session(lambda s: sid(s, "WriteThisJobsArtifacts").update(Action="s3:*")),
+        {"job-credentials-confined"},
+    ),
+    (
+        "session template lists without the prefix condition",
+        session(lambda s: sid(s, "ListThisJobsDataset").pop("Condition")),
+        {"job-credentials-confined"},
+    ),
+    (
+        "session template names the team twice (no job)",
+        session(
+            lambda s: sid(s, "ReadThisJobsDataset").update(
+                Resource="arn:aws:s3:::acme-ml-datasets/{{team}}/{{team}}/*"
+            )
+        ),
+        {"job-credentials-work", "job-credentials-confined", "live-risk-job", "live-growth-job"},
+    ),
+    (
+        "region SCP without the NotAction exemption of global services",
+        scp("regions", lambda d: (d["Statement"][0].pop("NotAction"), d["Statement"][0].update(Action="*"))),
+        # IAM and STS are served from us-east-1: role creation, tagging and elevation all break.
+        {
+            "scp-regions-spare-global-services",
+            "admin-creates-job-roles",
+            "scp-platform-keeps-tags",
+            "elevation-trust",
+        },
+    ),
+    (
+        "region SCP forgets eu-central-1",
+        scp(
+            "regions",
+            lambda d: d["Statement"][0]["Condition"]["StringNotEquals"].update(
+                {"aws:RequestedRegion": "eu-west-1"}
+            ),
+        ),
+        {"scp-regions-spare-global-services"},
+    ),
+    (
+        "region SCP exempts IAM but not STS (jobs cannot be launched)",
+        scp("regions", lambda d: d["Statement"][0]["NotAction"].remove("sts:*")),
+        {"scp-regions-spare-global-services", "elevation-trust"},
+    ),
+    (
+        "CloudTrail SCP denies only DeleteTrail",
+        scp("cloudtrail", lambda d: d["Statement"][0].update(Action="cloudtrail:DeleteTrail")),
+        {"scp-organization-and-trail"},
+    ),
+    (
+        "no SCP against leaving the organization",
+        scp("organization", lambda d: d["Statement"][0].update(Action="organizations:DeleteOrganization")),
+        {"scp-organization-and-trail"},
+    ),
+    (
+        "team-tag SCP without the platform exemption",
+        scp("team-tags", lambda d: d["Statement"][0]["Condition"].pop("ArnNotLike")),
+        {"scp-platform-keeps-tags"},
+    ),
+    (
+        "team-tag SCP covers roles only",
+        scp("team-tags", lambda d: d["Statement"][0].update(Action=["iam:TagRole", "iam:UntagRole"])),
+        {"scp-team-tags"},
+    ),
+    (
+        "elevation without MFA",
+        lambda docs: trust_condition(docs).pop("Bool"),
+        {"elevation-trust"},
+    ),
+    (
+        "elevation open to every team's approvers",
+        lambda docs: trust_condition(docs)["ArnLike"].update(
+            {"aws:PrincipalArn": "arn:aws:iam::111122223333:user/approvers/*"}
+        ),
+        {"elevation-trust"},
+    ),
+    (
+        "elevation without the caller's own name as source identity",
+        lambda docs: trust_condition(docs).pop("StringEquals"),
+        {"elevation-trust"},
+    ),
+    (
+        "elevation trusts the whole account",
+        trust(lambda t: t["Statement"][0].pop("Condition")),
+        {"elevation-trust"},
+    ),
+    (
+        "elevation sessions of twelve hours",
+        lambda docs: docs["elevation-role-request.json"].update(MaxSessionDuration=43200),
+        {"elevation-one-hour"},
+    ),
+    (
+        "admin cannot create its job roles",
+        lambda docs: drop(docs["team-admin-policy.json"], "CreateJobRolesWithTheBoundary"),
+        {"admin-creates-job-roles"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "expected"), WRONG, ids=[w[0] for w in WRONG])
+def test_wrong_answer_fails_exactly_its_checks(
+    tmp_path: Path, name: str, change: Callable[[Docs], None], expected: set[str]
+) -> None:
+    result = submit(tmp_path, change)
+    assert failing(result) == expected
+    assert not result.passed
+
+
+def test_enough_wrong_answers() -> None:
+    assert len(WRONG) >= 15
+
+
+def test_reference_solution_full_marks(tmp_path: Path) -> None:
+    result = submit(tmp_path, lambda docs: None)
+    assert failing(result) == set()
+    assert result.score == result.max_score
+
+
+def test_isolation_failure_shows_principal_action_resource_context(tmp_path: Path) -> None:
+    """The counterexample names who, what, where and with which context, and the evaluator confirms it."""
+    result = submit(tmp_path, boundary(lambda b: drop(b, "NothingTaggedForAnotherTeam")))
+    check = next(c for c in result.checks if c.id == "tenant-isolation")
+    example = check.counterexample
+    assert example is not None and example.principal is not None
+    assert example.context.get("aws:ResourceTag/team") in ("risk", "growth")
+    assert example.context.get("aws:PrincipalTag/team") != example.context.get("aws:ResourceTag/team")
+
+
+def test_isolation_both_directions_are_cases(tmp_path: Path) -> None:
+    """A boundary that only works for one team fails the other direction."""
+
+    def risk_only(b: Doc) -> None:
+        # A realistic slip: the tag guard hard-codes risk instead of the caller's own team.
+        sid(b, "NothingTaggedForAnotherTeam")["Condition"]["StringNotEquals"]["aws:ResourceTag/team"] = "risk"
+
+    result = submit(tmp_path, boundary(risk_only))
+    check = next(c for c in result.checks if c.id == "tenant-isolation")
+    assert not check.passed
+    assert check.counterexample is not None
+    assert "growth" in (check.counterexample.principal or "")
+
+
+def test_unknown_placeholder_in_template_is_an_error_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        submit(
+            tmp_path,
+            session(
+                lambda s: sid(s, "ReadThisJobsDataset").update(
+                    Resource="arn:aws:s3:::acme-ml-datasets/{{team}}/{{jobname}}/*"
+                )
+            ),
+        )
+    error = caught.value
+    assert "{{jobname}}" in error.message
+    assert error.where is not None and error.where.file.endswith("job-session-policy.json")
+    assert error.where.line is not None
+
+
+def _variables_only(docs: Docs) -> None:
+    """The template written with session-tag variables only (AWS resolves them), no placeholders."""
+    s = docs["job-session-policy.json"]
+    sid(s, "ReadThisJobsDataset")["Resource"] = (
+        "arn:aws:s3:::acme-ml-datasets/${aws:PrincipalTag/team}/${aws:PrincipalTag/job}/*"
+    )
+    sid(s, "ListThisJobsDataset")["Condition"]["StringLike"]["s3:prefix"] = (
+        "${aws:PrincipalTag/team}/${aws:PrincipalTag/job}/*"
+    )
+
+
+def _deny_style_boundary_guard(docs: Docs) -> None:
+    """Role creation guarded by a Deny on a different boundary instead of a condition on the Allow."""
+    b = docs["team-boundary.json"]
+    sid(b, "RolesOnlyUnderOwnPathWithThisBoundary").pop("Condition")
+    b["Statement"].append(
+        {
+            "Sid": "DenyRoleChangesWithoutTheBoundary",
+            "Effect": "Deny",
+            "Action": [
+                "iam:CreateRole",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:AttachRolePolicy",
+                "iam:DetachRolePolicy",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {
+                    "iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/team-boundary"
+                }
+            },
+        }
+    )
+
+
+def _scp_variants(docs: Docs) -> None:
+    """SCPs merged differently: one file holds two guardrails; the tag exemption uses StringNotLike."""
+    org = docs["scps/organization.json"]
+    org["Statement"].append(copy.deepcopy(docs["scps/cloudtrail.json"]["Statement"][0]))
+    docs["scps/cloudtrail.json"]["Statement"][0]["Action"] = "cloudtrail:StopLogging"
+    tags = docs["scps/team-tags.json"]["Statement"][0]["Condition"]
+    tags["StringNotLike"] = {"aws:PrincipalArn": tags.pop("ArnNotLike")["aws:PrincipalArn"]}
+    docs["scps/regions.json"]["Statement"][0]["NotAction"].append("a4b:*")
+
+
+def _named_approvers(docs: Docs) -> None:
+    """The trust names the approvers themselves instead of the account root narrowed by path."""
+    statement = docs["elevation-trust.json"]["Statement"][0]
+    statement["Principal"] = {
+        "AWS": [
+            "arn:aws:iam::111122223333:user/approvers/risk/alice",
+            "arn:aws:iam::111122223333:user/approvers/risk/carol",
+        ]
+    }
+    statement["Condition"].pop("ArnLike")
+
+
+RIGHT: list[tuple[str, Callable[[Docs], None]]] = [
+    ("session template with session-tag variables only", _variables_only),
+    ("boundary guard written as a Deny", _deny_style_boundary_guard),
+    ("SCPs merged and the exemption with StringNotLike", _scp_variants),
+    ("elevation trust naming the approvers", _named_approvers),
+    (
+        "a shorter elevated session",
+        lambda docs: docs["elevation-role-request.json"].update(MaxSessionDuration=1800),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), RIGHT, ids=[r[0] for r in RIGHT])
+def test_right_answer_written_differently_passes(
+    tmp_path: Path, name: str, change: Callable[[Docs], None]
+) -> None:
+    result = submit(tmp_path, change)
+    assert failing(result) == set()
+
+
+def test_undecidable_boundary_fails_isolation_naming_the_construct(tmp_path: Path) -> None:
+    """ "unknown" is a failure naming the construct, never a pass."""
+
+    def binary(b: Doc) -> None:
+        b["Statement"].append(
+            {
+                "Sid": "Odd",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::acme-ml-datasets/*",
+                "Condition": {
+                    "BinaryEquals": {"s3:x-amz-server-side-encryption-customer-key-MD5": "QmluYXJ5"}
+                },
+            }
+        )
+
+    result = submit(tmp_path, boundary(binary))
+    check = next(c for c in result.checks if c.id == "tenant-isolation")
+    assert not check.passed
+    assert "could not prove" in check.message and "BinaryEquals" in check.message
