@@ -10,6 +10,9 @@ The lab's `setting` supplies what the learner does not write: `identity` (the ro
 `account`, `scps` and `rcps` (levels from root to account, each a list of policies),
 `permissions_boundary`, `session_policy`, `resource_policies` (a list of {resource: ARN pattern,
 policy}), `principals` (identity policies of other callers, by ARN) and `restrict_public_buckets`.
+`roles` ({ARN: {policies: [logical file names], trust: logical file name}}) says which submitted files
+belong to another role the learner writes (an interview's second role): they are that role's identity
+and trust policies, not the lab identity's.
 """
 
 from __future__ import annotations
@@ -58,13 +61,15 @@ class AwsModel:
     rcps: tuple[tuple[Policy, ...], ...]
     principals: Mapping[str, tuple[Policy, ...]]
     restrict_public_buckets: bool
+    role_trusts: Mapping[str, Policy] = field(default_factory=dict)  # trust policies of the learner's other roles
+    other_roles: tuple[Policy, ...] = ()  # every policy of the learner's other roles, for the linter
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
 
     @property
     def all_policies(self) -> list[Policy]:
         found = list(self.identity)
         found += [p for p in (self.trust, self.boundary, self.session) if p is not None]
-        return found
+        return found + list(self.other_roles)
 
 
 def _kind_for(name: str) -> PolicyKind | None:
@@ -114,8 +119,9 @@ class AwsEngine:
         identity: list[Policy] = []
         trust = boundary = session = None
         submitted_resource: list[ResourcePolicyRule] = []
+        role_policies, role_trusts, owned = _other_roles(files, setting.get("roles"))
         for name, document in files.items():
-            kind = _kind_for(name)
+            kind = None if name in owned else _kind_for(name)
             if kind is None:
                 continue
             policy = parse_policy(document, name=document.path, kind=kind)
@@ -140,6 +146,7 @@ class AwsEngine:
             str(arn): _policy_list(policies, f"principals[{arn}]", PolicyKind.IDENTITY)
             for arn, policies in (setting.get("principals") or {}).items()
         }
+        principals.update(role_policies)
         model = AwsModel(
             identity_arn=setting.get("identity"),
             identity=tuple(identity),
@@ -155,6 +162,8 @@ class AwsEngine:
             principals=principals,
             restrict_public_buckets=bool(setting.get("restrict_public_buckets", False)),
             documents=dict(files),
+            role_trusts=role_trusts,
+            other_roles=tuple(p for group in role_policies.values() for p in group) + tuple(role_trusts.values()),
         )
         return Submission("aws", files, setting, model)
 
@@ -169,6 +178,9 @@ class AwsEngine:
             if caller is None:
                 caller = (_ASSUMED_CALLER_POLICY,)
             return PolicySet(identity=caller, resource=model.trust, scps=model.scps)
+        if is_trust_action(request.action.lower()) and request.resource in model.role_trusts:
+            caller = model.principals.get(request.principal) or (_ASSUMED_CALLER_POLICY,)
+            return PolicySet(identity=caller, resource=model.role_trusts[request.resource], scps=model.scps)
         resource_policy = next((r.policy for r in model.resource_policies if r.covers(request.resource)), None)
         if model.identity_arn is not None and request.principal != model.identity_arn and not _is_session_of(
             request.principal, model.identity_arn
@@ -241,6 +253,38 @@ class AwsEngine:
         model: AwsModel = submission.model
         account = model.identity_arn.split(":")[4] if model.identity_arn and model.identity_arn.count(":") >= 5 else None
         return [finding for policy in model.all_policies for finding in lint(policy, account=account)]
+
+
+def _other_roles(
+    files: Mapping[str, LoadedDocument], roles: Any
+) -> tuple[dict[str, tuple[Policy, ...]], dict[str, Policy], set[str]]:
+    """The submitted files that belong to other roles (setting `roles`): identity policies, trust, names."""
+    policies: dict[str, tuple[Policy, ...]] = {}
+    trusts: dict[str, Policy] = {}
+    owned: set[str] = set()
+    if roles is None:
+        return policies, trusts, owned
+    if not isinstance(roles, Mapping):
+        raise InputError("setting roles: expected {role ARN: {policies: [file names], trust: file name}}")
+
+    def submitted(arn: str, name: Any) -> LoadedDocument:
+        if not isinstance(name, str) or name not in files:
+            raise InputError(
+                f"setting roles[{arn}]: {name!r} is not a submission file",
+                hint=f"files listed: {', '.join(files)}",
+            )
+        owned.add(name)
+        return files[name]
+
+    for arn, entry in roles.items():
+        if not isinstance(entry, Mapping) or not set(entry) <= {"policies", "trust"}:
+            raise InputError(f"setting roles[{arn}]: expected {{policies: [file names], trust: file name}}")
+        documents = [submitted(str(arn), name) for name in entry.get("policies") or []]
+        policies[str(arn)] = tuple(parse_policy(doc, name=doc.path, kind=PolicyKind.IDENTITY) for doc in documents)
+        if "trust" in entry:
+            doc = submitted(str(arn), entry["trust"])
+            trusts[str(arn)] = parse_policy(doc, name=doc.path, kind=PolicyKind.TRUST)
+    return policies, trusts, owned
 
 
 def _optional(value: Any, name: str, kind: PolicyKind) -> Policy | None:

@@ -13,6 +13,8 @@ KINDS: dict[str, str] = {
     "answer": "checker.grading.checks.answer",
     "document": "checker.grading.checks.document",
     "live": "checker.grading.checks.live",
+    "escalation": "checker.grading.checks.escalation",
+    "ci_rule": "checker.grading.checks.ci_rule",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.
