@@ -1,7 +1,8 @@
 """`ci_rule`: the candidate names the lint code a CI gate should fail on; it must catch the planted policy.
 
 The answer is one finding code of the AWS linter (`iamlab lint`, codes in
-checker/aws/analyze/findings/codes.py). The check lints the lab's planted policy: the code must be
+checker/aws/analyze/findings/codes.py); the gate fails whenever the code is reported, at any severity.
+The check lints the lab's planted policy: the code must be
 reported there (the rule catches the incident), and must not be reported on any `clean` policy (a
 rule that also fails the fixed policy would block every deploy and be switched off).
 """
