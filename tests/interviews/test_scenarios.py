@@ -49,5 +49,7 @@ def test_weak_answer_fails_exactly_its_checks(interview: Interview, weak: WeakAn
     failing = {check.id for check in result.checks if not check.passed}
     assert failing == weak.fails, weak.about
     assert not result.passed, f"a weak answer passes: {weak.about}"
+    # A weak answer that misses a stated must fails a gate; one that misses only a "should" stays below
+    # the pass mark.
     failed_gates = [check.id for check in result.checks if check.gate and not check.passed]
-    assert failed_gates, f"{weak.name} fails no gate: every stated must is a gate, so a weak answer must miss one"
+    assert failed_gates or result.score < result.pass_mark
