@@ -18,8 +18,9 @@ MODELS = [(interview, cloud) for interview in INTERVIEWS for cloud in interview.
 WEAK = [(interview, weak) for interview in INTERVIEWS for weak in interview.weak]
 
 
-def test_there_are_scenarios() -> None:
-    assert len(INTERVIEWS) >= 1  # raised to ten across the three clouds as the scenarios land
+def test_there_are_at_least_ten_scenarios_across_the_three_clouds() -> None:
+    assert len(INTERVIEWS) >= 10
+    assert {cloud for interview in INTERVIEWS for cloud in interview.lab.clouds} == {"aws", "azure", "gcp"}
 
 
 @pytest.mark.parametrize("interview", INTERVIEWS, ids=lambda i: i.lab.id)
