@@ -241,11 +241,13 @@ class AwsEngine:
     def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
         """Who can assume the role, proved over every caller and context (checker.aws.analyze.assumers)."""
         model: AwsModel = submission.model
-        if model.trust is None:
+        # Another role the learner writes (setting `roles`) is judged by its own trust policy.
+        trust = model.role_trusts.get(identity, model.trust)
+        if trust is None:
             raise InputError("this lab's files include no trust policy (a file whose logical name contains 'trust')")
         from checker.aws.analyze.assumers import allowed_set_policy, assumers_within  # z3: only when asked
 
-        return assumers_within(model.trust, allowed_set_policy(may_assume), identity)
+        return assumers_within(trust, allowed_set_policy(may_assume), identity)
 
     def findings(self, submission: Submission) -> list[Finding]:
         from checker.aws.analyze import lint  # with the prover's imports: only when a findings check runs
