@@ -129,3 +129,10 @@ def test_escalation_checks_are_aws_only(tmp_path: Path) -> None:
     lab_yaml.write_text(lab_yaml.read_text(encoding="utf-8").replace("  aws:\n", "  gcp:\n", 1), encoding="utf-8")
     with pytest.raises(InputError, match="AWS versions only"):
         load_lab(lab_copy)
+
+
+def test_an_answers_file_that_is_not_a_mapping_names_the_file(answer: Path) -> None:
+    (answer / "answers.yaml").write_text("- iam:PassRole\n- sagemaker:CreateTrainingJob\n", encoding="utf-8")
+    with pytest.raises(InputError, match="mapping from question to answer") as caught:
+        grade(load_lab(SCENARIO), "aws", answer)
+    assert caught.value.where is not None and caught.value.where.file.endswith("answers.yaml")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.core.errors import InputError
 from checker.core.source import pointer_join
+from checker.grading.checks.answer import given_answer
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.located import Node, relative_path
 
@@ -53,14 +53,7 @@ def run(body: CiRuleBody, context: RunContext) -> Outcome:
     from checker.aws.analyze.findings.codes import CODES
 
     outcome = Outcome(total_cases=1)
-    answers = context.answers
-    if answers is None or not isinstance(answers.data, dict):
-        raise InputError(
-            "the answers file must be a mapping from question to answer",
-            answers.locate("") if answers is not None else None,
-            f"write `{body.question}: AWS-...` with the lint code your CI gate fails on",
-        )
-    given = answers.data.get(body.question)
+    given, answers = given_answer(context, body.question)
     if not isinstance(given, str) or not given.strip():
         outcome.failed.append(
             f"you have not named the CI rule yet: write `{body.question}: AWS-...` (a code `iamlab lint` reports) "

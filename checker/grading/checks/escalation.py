@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.core.errors import InputError
 from checker.core.source import LoadedDocument, pointer_join
+from checker.grading.checks.answer import given_answer
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.checks.memo import InputMemo
 from checker.grading.located import Node, relative_path
@@ -65,14 +65,7 @@ def _analyse(document: LoadedDocument) -> tuple[tuple[str, tuple[tuple[str, ...]
 
 def _given_list(context: RunContext, body: EscalationBody) -> tuple[list[str] | None, Outcome]:
     outcome = Outcome(total_cases=1)
-    answers = context.answers
-    if answers is None or not isinstance(answers.data, dict):
-        raise InputError(
-            "the answers file must be a mapping from question to answer",
-            answers.locate("") if answers is not None else None,
-            f"write one entry per question, like `{body.question}: [...]`",
-        )
-    given = answers.data.get(body.question)
+    given, answers = given_answer(context, body.question)
     if given in (None, "", []):
         outcome.failed.append(f"you have not answered {body.question!r} yet: write `{body.question}:` in {answers.path}")
         return None, outcome
