@@ -163,3 +163,13 @@ def test_grade_class_grades_a_mock_interview_session(iamlab: Run, course: Path, 
     assert learners["bob"]["passed"] is False and learners["cy"]["passed"] is False
     code, _, err = iamlab("grade-class", str(session), "--root", str(course))
     assert code == 2 and "--lab" in err
+
+
+def test_a_broken_scenario_is_listed_with_its_error(iamlab: Run, course: Path) -> None:
+    interview_yaml = course / "interviews" / SCENARIO / "interview.yaml"
+    interview_yaml.write_text("time_limit: 20\n", encoding="utf-8")  # no rubric
+    code, out, _ = iamlab("interview", "--root", str(course), "--format", "json")
+    [row] = json.loads(out)["interviews"]
+    assert code == 2 and row["interview"] == SCENARIO and "rubric" in row["error"]
+    code, _, err = iamlab("interview", "01", "--root", str(course))
+    assert code == 2 and "interview.yaml" in err and "rubric" in err
