@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
         return _list(args, course)
     interview = load_interview(course.find_interview(args.name))
     spec = interview.lab.cloud(args.cloud)
-    if args.timed is not None and args.timed < 0:
+    if args.timed is not None and not (math.isfinite(args.timed) and args.timed >= 0):
         from checker.core.errors import InputError
 
-        raise InputError("--timed takes a number of minutes, 1 or more (or nothing for the scenario's limit)")
+        raise InputError("--timed takes a number of minutes (or nothing, or 0, for the scenario's limit)")
     console = _console(args)
     if console is not None:
         from rich.markdown import Markdown

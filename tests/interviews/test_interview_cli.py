@@ -144,8 +144,9 @@ def test_time_running_out_grades_what_was_written(course: Path) -> None:
 
 
 def test_bad_time_limit_and_unknown_scenario_are_usage_errors(iamlab: Run, course: Path) -> None:
-    code, _, err = iamlab("interview", "01", "--root", str(course), "--timed", "-1")
-    assert code == 2 and "--timed" in err
+    for bad in ("-1", "nan", "inf"):
+        code, _, err = iamlab("interview", "01", "--root", str(course), "--timed", bad)
+        assert code == 2 and "--timed" in err, bad
     code, _, err = iamlab("interview", "99", "--root", str(course))
     assert code == 2 and "no interview called '99'" in err and SCENARIO in err
 
