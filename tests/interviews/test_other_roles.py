@@ -71,3 +71,16 @@ def test_each_role_has_its_own_trust_policy(files: dict[str, LoadedDocument]) ->
 def test_a_wrong_roles_setting_is_a_clear_error(files: dict[str, LoadedDocument], roles: object, says: str) -> None:
     with pytest.raises(InputError, match=says.replace("{", r"\{")):
         ENGINE.load_submission(files, {"identity": LAMBDA, "roles": roles})
+
+
+def test_the_trust_proof_uses_the_other_roles_trust_policy(files: dict[str, LoadedDocument]) -> None:
+    """`trust` checks prove who can assume a role; for a second role its own trust policy decides."""
+    from checker.core.engine import WithinStatus
+
+    setting = {"identity": LAMBDA, "roles": {APIGW: {"policies": ["apigw_permissions"], "trust": "apigw_trust"}}}
+    submission = ENGINE.load_submission(files, setting)
+    apigateway = [{"principal": {"Service": "apigateway.amazonaws.com"}}]
+    lambda_service = [{"principal": {"Service": "lambda.amazonaws.com"}}]
+    assert ENGINE.trust_within(submission, APIGW, apigateway).status is WithinStatus.PROVED
+    assert ENGINE.trust_within(submission, APIGW, lambda_service).status is WithinStatus.COUNTEREXAMPLE
+    assert ENGINE.trust_within(submission, LAMBDA, lambda_service).status is WithinStatus.PROVED
