@@ -59,11 +59,11 @@ def run(args: argparse.Namespace) -> int:
         console.print(Markdown(interview.question.read_text(encoding="utf-8")))
     seconds = None
     over_time = False
-    if args.timed is not None:
+    minutes = None if args.timed is None else args.timed or interview.time_limit
+    if minutes is not None:
         from checker.cli.interview_clock import run_clock
 
-        limit = (args.timed or interview.time_limit) * 60
-        seconds, over_time = run_clock(limit, console)
+        seconds, over_time = run_clock(minutes * 60, console)
     from checker.grading.runner import CheckerBug, grade
 
     submission = Path(args.submission) if args.submission else None
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         payload: dict[str, Any] = {
             "result": result.to_json(),
             "interview": {
-                "time_limit_minutes": interview.time_limit,
+                "time_limit_minutes": minutes,  # of this attempt; null when it was not timed
                 "seconds_used": seconds,
                 "over_time": over_time,
                 "revealed_before": revealed_before,
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.grading.reports.text_report import show
 
     if over_time:
-        console.print(f"[yellow]time is up ({_clock(limit)}): graded what you had written[/yellow]")
+        console.print(f"[yellow]time is up ({_clock((minutes or 0) * 60)}): graded what you had written[/yellow]")
     elif seconds is not None:
         console.print(f"time used: {_clock(seconds)}")
     show(result, console)

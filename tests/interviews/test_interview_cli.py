@@ -124,6 +124,7 @@ def test_timed_attempt_ends_on_enter_and_records_the_time(
     code, out, _ = iamlab("interview", "01", "--root", str(course), "--timed", "--format", "json")
     interview = json.loads(out)["interview"]
     assert code == 0 and interview["over_time"] is False and interview["seconds_used"] == 0
+    assert interview["time_limit_minutes"] == 20  # the scenario's limit
     assert _progress(course)["seconds_used"] == 0
 
 

@@ -28,8 +28,11 @@ KIND = "escalation"
 FIELDS = frozenset({"snapshot", "start", "ask", "question"})
 ASKS = ("path", "principals")
 
+Steps = tuple[tuple[str, ...], ...]  # a path's steps, each the actions it uses
+Paths = tuple[tuple[str, Steps], ...]  # (start, steps) for every escalation the analysis finds
+
 # Escalation analysis proves things with z3: one answer per snapshot within a process (a class).
-_analyses: InputMemo[tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]] = InputMemo(16)
+_analyses: InputMemo[Paths] = InputMemo(16)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def parse(node: Node, where: ParseContext) -> EscalationBody:
     return EscalationBody(relative_path(node.field("snapshot")), start, ask, node.text("question"), node.field("snapshot"))
 
 
-def _analyse(document: LoadedDocument) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+def _analyse(document: LoadedDocument) -> Paths:
     """(start, steps as action tuples) for every path that is a real escalation (not an admin already)."""
     from checker.aws.analyze import escalation_paths, load_snapshot  # z3: only when this kind runs
 
@@ -97,7 +100,7 @@ def _fold(items: Sequence[str]) -> list[str]:
     return [item.casefold() for item in items]
 
 
-def _splits(given: list[str], steps: tuple[tuple[str, ...], ...]) -> bool:
+def _splits(given: list[str], steps: Steps) -> bool:
     """`given` is the steps' actions in step order (any order within a step)."""
     position = 0
     for step in steps:
@@ -108,9 +111,7 @@ def _splits(given: list[str], steps: tuple[tuple[str, ...], ...]) -> bool:
     return position == len(given)
 
 
-def _judge_path(
-    body: EscalationBody, given: list[str], paths: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
-) -> str | None:
+def _judge_path(body: EscalationBody, given: list[str], paths: Paths) -> str | None:
     wanted = [steps for start, steps in paths if start == body.start]
     folded = _fold(given)
     if any(_splits(folded, steps) for steps in wanted):
@@ -125,7 +126,7 @@ def _judge_path(
     return "is not a path the planted account allows: the analysis finds no escalation made of these actions"
 
 
-def _judge_principals(given: list[str], paths: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]) -> str | None:
+def _judge_principals(given: list[str], paths: Paths) -> str | None:
     starts = {start for start, _ in paths}
     names = {start.casefold(): start for start in starts}
     names.update({start.rsplit("/", 1)[-1].casefold(): start for start in starts})
