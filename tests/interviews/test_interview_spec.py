@@ -56,5 +56,5 @@ def test_a_cloud_without_model_answer_is_refused(folder: Path) -> None:
 
 def test_the_scenario_loads(folder: Path) -> None:
     interview = load_interview(folder)
-    assert interview.time_limit == 20 and len(interview.weak) == 4
+    assert interview.time_limit == 20 and len(interview.weak) == 5
     assert set(interview.rubric["aws"]) == {check.id for check in interview.lab.clouds["aws"].checks}

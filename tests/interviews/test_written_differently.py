@@ -58,7 +58,10 @@ def test_01_log_streams_named_and_denies_split(tmp_path: Path) -> None:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/fraud-inference:log-stream:*",
         },
-        {"Effect": "Deny", "Action": "sagemaker:*", "NotResource": endpoint},
+        # The rest of SageMaker denied another way: everything but the invoke on any endpoint, then the
+        # invoke and everything else off this endpoint; S3 and IAM denies apart.
+        {"Effect": "Deny", "NotAction": ["sagemaker:InvokeEndpoint"], "Resource": "arn:aws:sagemaker:*:*:endpoint/*"},
+        {"Effect": "Deny", "Action": ["sagemaker:*"], "NotResource": [endpoint]},
         {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"},
         {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
     )
