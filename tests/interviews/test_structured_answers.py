@@ -136,3 +136,27 @@ def test_an_answers_file_that_is_not_a_mapping_names_the_file(answer: Path) -> N
     with pytest.raises(InputError, match="mapping from question to answer") as caught:
         grade(load_lab(SCENARIO), "aws", answer)
     assert caught.value.where is not None and caught.value.where.file.endswith("answers.yaml")
+
+
+def test_another_technique_for_the_same_step_is_accepted(answer: Path, tmp_path: Path) -> None:
+    """With CreateProcessingJob allowed too, passing the admin role to a processing job is the same step
+    (the knowledge base's `also`), so a path naming it is right as well."""
+    import json
+
+    lab_copy = tmp_path / SCENARIO.name
+    shutil.copytree(SCENARIO, lab_copy)
+    snapshot = json.loads((lab_copy / "planted-account.json").read_text(encoding="utf-8"))
+    statement = {"Effect": "Allow", "Action": "sagemaker:CreateProcessingJob", "Resource": "*"}
+    snapshot["policies"]["DataScience"]["Statement"].append(statement)
+    (lab_copy / "planted-account.json").write_text(json.dumps(snapshot), encoding="utf-8")
+    for path, right in (
+        (["iam:PassRole", "sagemaker:CreateProcessingJob"], True),
+        (["iam:PassRole", "sagemaker:CreateTrainingJob"], True),
+        (["iam:PassRole", "sagemaker:CreateNotebookInstance"], False),  # not allowed to the data scientist
+    ):
+        data = yaml.safe_load((answer / "answers.yaml").read_text(encoding="utf-8"))
+        data["escalation_path"] = path
+        (answer / "answers.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+        result = grade(load_lab(lab_copy), "aws", answer)
+        check = next(check for check in result.checks if check.id == "escalation-path")
+        assert check.passed is right, path

@@ -2,11 +2,13 @@
 
 The lab provides an account snapshot (the format of `iamlab paths`, docs/analysis.md) with a planted
 weakness. The truth is computed, never written down: `checker.aws.analyze.escalation_paths` finds the
-paths, each step decided by the evaluator and the prover.
+paths (to admin-equivalent access or to a holder of a permission the start lacks), each step decided by
+the evaluator and the prover, with the knowledge base's other techniques that give the same step.
 
     ask: path        the answer is the escalation path from `start` as a list of actions, step by step;
-                     it is right when it is the action sequence of a path the analysis finds (actions
-                     inside one step in any order, steps in order)
+                     it is right when it is the action sequence of a path the analysis finds (for each
+                     step, its technique or one of the others that give the same step; actions inside one
+                     step in any order, steps in order)
     ask: principals  the answer lists the principals that can escalate (ARN or name, any order);
                      it is right when it is exactly the set of starts of the paths the analysis finds
 
@@ -28,7 +30,7 @@ KIND = "escalation"
 FIELDS = frozenset({"snapshot", "start", "ask", "question"})
 ASKS = ("path", "principals")
 
-Steps = tuple[tuple[str, ...], ...]  # a path's steps, each the actions it uses
+Steps = tuple[tuple[tuple[str, ...], ...], ...]  # a path's steps, each its alternatives' actions
 Paths = tuple[tuple[str, Steps], ...]  # (start, steps) for every escalation the analysis finds
 
 # Escalation analysis proves things with z3: one answer per snapshot within a process (a class).
@@ -57,10 +59,20 @@ def parse(node: Node, where: ParseContext) -> EscalationBody:
 def _analyse(document: LoadedDocument) -> Paths:
     """(start, steps as action tuples) for every path that is a real escalation (not an admin already)."""
     from checker.aws.analyze import escalation_paths, load_snapshot  # z3: only when this kind runs
+    from checker.aws.analyze.techniques import all_techniques
 
+    # A step's `also` names the other techniques by pathfinding.cloud id where there is one, else by name.
+    by_name = {key: t.actions for t in all_techniques() for key in (t.id, t.name) if key}
     paths = escalation_paths(load_snapshot(document))
     return tuple(
-        (path.start, tuple(step.actions for step in path.steps if step.actions))
+        (
+            path.start,
+            tuple(
+                (step.actions, *(by_name[name] for name in step.also if name in by_name))
+                for step in path.steps
+                if step.actions
+            ),
+        )
         for path in paths
         if not (len(path.steps) == 1 and path.steps[0].kind == "admin")
     )
@@ -100,15 +112,15 @@ def _fold(items: Sequence[str]) -> list[str]:
     return [item.casefold() for item in items]
 
 
-def _splits(given: list[str], steps: Steps) -> bool:
-    """`given` is the steps' actions in step order (any order within a step)."""
-    position = 0
-    for step in steps:
-        chunk = given[position : position + len(step)]
-        if sorted(chunk) != sorted(_fold(step)):
-            return False
-        position += len(step)
-    return position == len(given)
+def _splits(given: list[str], steps: Steps, position: int = 0) -> bool:
+    """`given` is, step by step, the actions of one alternative of each step (any order within a step)."""
+    if not steps:
+        return position == len(given)
+    for actions in steps[0]:
+        chunk = given[position : position + len(actions)]
+        if sorted(chunk) == sorted(_fold(actions)) and _splits(given, steps[1:], position + len(actions)):
+            return True
+    return False
 
 
 def _judge_path(body: EscalationBody, given: list[str], paths: Paths) -> str | None:
@@ -119,7 +131,7 @@ def _judge_path(body: EscalationBody, given: list[str], paths: Paths) -> str | N
     unknown = [item for item in given if ":" not in item]
     if unknown:
         return f"names {', '.join(unknown)}, which are not IAM actions (write service:Action, e.g. s3:GetObject)"
-    if any(sorted(folded) == sorted(_fold([a for step in steps for a in step])) for steps in wanted):
+    if any(sorted(folded) == sorted(_fold([a for step in steps for a in step[0]])) for steps in wanted):
         return "has the right actions in an order that does not work: each step needs the one before it"
     if not wanted:
         return "describes an escalation, but the analysis of the planted account finds none from this principal"
