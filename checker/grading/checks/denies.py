@@ -8,6 +8,7 @@ request stays denied when a broader policy is attached to the identity later.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from checker.core.decision import DecisionKind
@@ -25,6 +26,10 @@ FIELDS = frozenset({"requests", "explicit"})
 class DeniesBody:
     requests: tuple[LabRequest, ...]
     explicit: bool
+
+    def __iter__(self) -> Iterator[LabRequest]:
+        """Iterating a denies body yields its requests, as when the body was the tuple of requests."""
+        return iter(self.requests)
 
 
 def parse(node: Node, where: ParseContext) -> DeniesBody:
