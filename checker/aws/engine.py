@@ -12,7 +12,10 @@ The lab's `setting` supplies what the learner does not write: `identity` (the ro
 `account`, `scps` and `rcps` (levels from root to account, each a list of policies),
 `permissions_boundary`, `session_policy`, `resource_policies` (a list of {resource: ARN pattern,
 policy}), `principals` (identity policies of other callers, by ARN), `roles` (the principals of a
-platform and which submitted files apply to them, see roles.py) and `restrict_public_buckets`.
+platform and which submitted files apply to them, see roles.py),
+`learner_roles` ({ARN: {policies: [logical file names], trust: logical file name}}: which submitted files
+belong to another role the learner writes, an interview's second role: that role's identity and trust
+policies, not the lab identity's) and `restrict_public_buckets`.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ class AwsModel:
     rcps: tuple[tuple[Policy, ...], ...]
     principals: Mapping[str, tuple[Policy, ...]]
     restrict_public_buckets: bool
+    role_trusts: Mapping[str, Policy] = field(default_factory=dict)  # trust policies of the learner's other roles
+    other_roles: tuple[Policy, ...] = ()  # every policy of the learner's other roles, for the linter
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
     roles: tuple[RoleEntry, ...] = ()
     learner_scps: tuple[Policy, ...] = ()  # the submission's own SCPs (already inside `scps`)
@@ -74,7 +79,7 @@ class AwsModel:
     def all_policies(self) -> list[Policy]:
         found = list(self.identity)
         found += [p for p in (self.trust, self.boundary, self.session) if p is not None]
-        return found + list(self.learner_scps)
+        return found + list(self.learner_scps) + list(self.other_roles)
 
 
 def _kind_for(name: str) -> PolicyKind | None:
@@ -127,8 +132,9 @@ class AwsEngine:
         trust = boundary = session = None
         submitted_resource: list[ResourcePolicyRule] = []
         learner_scps: list[Policy] = []
+        role_policies, role_trusts, owned = _other_roles(files, setting.get("learner_roles"))
         for name, document in files.items():
-            kind = _kind_for(name)
+            kind = None if name in owned else _kind_for(name)
             if kind is None:
                 continue
             policy = parse_policy(document, name=document.path, kind=kind)
@@ -155,6 +161,7 @@ class AwsEngine:
             str(arn): _policy_list(policies, f"principals[{arn}]", PolicyKind.IDENTITY)
             for arn, policies in (setting.get("principals") or {}).items()
         }
+        principals.update(role_policies)
         model = AwsModel(
             identity_arn=setting.get("identity"),
             identity=tuple(identity),
@@ -172,6 +179,8 @@ class AwsEngine:
             documents=dict(files),
             roles=role_entries(setting.get("roles"), files, _as_policy),
             learner_scps=tuple(learner_scps),
+            role_trusts=role_trusts,
+            other_roles=tuple(p for group in role_policies.values() for p in group) + tuple(role_trusts.values()),
         )
         return Submission("aws", files, setting, model)
 
@@ -186,6 +195,9 @@ class AwsEngine:
             if caller is None:
                 caller = (_ASSUMED_CALLER_POLICY,)
             return PolicySet(identity=caller, resource=model.trust, scps=model.scps)
+        if is_trust_action(request.action.lower()) and request.resource in model.role_trusts:
+            caller = model.principals.get(request.principal) or (_ASSUMED_CALLER_POLICY,)
+            return PolicySet(identity=caller, resource=model.role_trusts[request.resource], scps=model.scps)
         resource_policy = next((r.policy for r in model.resource_policies if r.covers(request.resource)), None)
         entry = model.role_for(request.principal)
         if entry is not None:
@@ -260,11 +272,13 @@ class AwsEngine:
     def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
         """Who can assume the role, proved over every caller and context (checker.aws.analyze.assumers)."""
         model: AwsModel = submission.model
-        if model.trust is None:
+        # Another role the learner writes (setting `roles`) is judged by its own trust policy.
+        trust = model.role_trusts.get(identity, model.trust)
+        if trust is None:
             raise InputError("this lab's files include no trust policy (a file whose logical name contains 'trust')")
         from checker.aws.analyze.assumers import allowed_set_policy, assumers_within  # z3: only when asked
 
-        return assumers_within(model.trust, allowed_set_policy(may_assume), identity)
+        return assumers_within(trust, allowed_set_policy(may_assume), identity)
 
     def reaches(self, submission: Submission, principal: str, accesses: Any) -> WithinResult:
         """Proved when the principal (a `roles` entry, with its tags, boundary, session and the SCPs) can
@@ -311,6 +325,38 @@ def _with_learner_scps(
     if not levels:
         return (tuple(learner),)
     return (*levels[:-1], (*levels[-1], *learner))
+
+
+def _other_roles(
+    files: Mapping[str, LoadedDocument], roles: Any
+) -> tuple[dict[str, tuple[Policy, ...]], dict[str, Policy], set[str]]:
+    """The submitted files that belong to other roles (setting `learner_roles`): identity policies, trust, names."""
+    policies: dict[str, tuple[Policy, ...]] = {}
+    trusts: dict[str, Policy] = {}
+    owned: set[str] = set()
+    if roles is None:
+        return policies, trusts, owned
+    if not isinstance(roles, Mapping):
+        raise InputError("setting learner_roles: expected {role ARN: {policies: [file names], trust: file name}}")
+
+    def submitted(arn: str, name: Any) -> LoadedDocument:
+        if not isinstance(name, str) or name not in files:
+            raise InputError(
+                f"setting learner_roles[{arn}]: {name!r} is not a submission file",
+                hint=f"files listed: {', '.join(files)}",
+            )
+        owned.add(name)
+        return files[name]
+
+    for arn, entry in roles.items():
+        if not isinstance(entry, Mapping) or not set(entry) <= {"policies", "trust"}:
+            raise InputError(f"setting learner_roles[{arn}]: expected {{policies: [file names], trust: file name}}")
+        documents = [submitted(str(arn), name) for name in entry.get("policies") or []]
+        policies[str(arn)] = tuple(parse_policy(doc, name=doc.path, kind=PolicyKind.IDENTITY) for doc in documents)
+        if "trust" in entry:
+            doc = submitted(str(arn), entry["trust"])
+            trusts[str(arn)] = parse_policy(doc, name=doc.path, kind=PolicyKind.TRUST)
+    return policies, trusts, owned
 
 
 def _optional(value: Any, name: str, kind: PolicyKind) -> Policy | None:

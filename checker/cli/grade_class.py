@@ -1,4 +1,4 @@
-"""`iamlab grade-class DIR --lab LAB`: grade every learner folder, show a summary, write html/csv/json.
+"""`iamlab grade-class DIR --lab LAB` (or `--interview NAME`): grade every learner folder, show a summary, write html/csv/json.
 
 Reads policy files only, never runs learner code; a learner with malformed files gets a row saying what
 is wrong and the run goes on. Exit 0 when every learner folder was graded or reported, 2 on bad usage.
@@ -12,7 +12,9 @@ from pathlib import Path
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder per learner")
-    parser.add_argument("--lab", required=True, help="lab id or number, e.g. 01")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--lab", help="lab id or number, e.g. 01")
+    which.add_argument("--interview", help="interview scenario id or number (a mock-interview session), e.g. 01")
     parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
     parser.add_argument(
         "--out",
@@ -57,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--out {name}: unknown report type {suffix or '(none)'}", hint="use .html, .csv or .json")
         outputs.append((Path(name), CLASS_FORMATS[suffix]))
     course = find_course(explicit=args.root)
-    lab = course.load(args.lab)
+    if args.interview is not None:
+        from checker.grading.interviews import load_interview
+
+        lab = load_interview(course.find_interview(args.interview)).lab  # an interview is graded as a lab
+    else:
+        lab = course.load(args.lab)
     folder = Path(args.submissions)
     total = len(learner_folders(folder))
     console = Console(stderr=True, highlight=False)

@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("hint", "hint", "reveal the next hint for a lab"),
     ("progress", "progress", "your best score, hints used and passes over all labs"),
     ("reset", "reset", "restore a lab's starter files (git is not needed)"),
+    ("interview", "interview", "mock interview questions: list them, take one (optionally timed), get it graded"),
     ("grade-class", "grade_class", "grade one folder per learner and write a class report"),
     ("catalog", "catalog", "import a role catalog exported from Azure or GCP"),
     ("gateway", "gateway", "an AWS endpoint in front of moto or LocalStack that enforces IAM and logs decisions"),

@@ -28,26 +28,26 @@ class Course:
     def progress_file(self) -> Path:
         return self.root / ".iamlab-progress.json"
 
+    @property
+    def interviews_dir(self) -> Path:
+        return self.root / "interviews"
+
     def lab_folders(self) -> list[Path]:
-        if not self.labs_dir.is_dir():
-            return []
-        return sorted(
-            path for path in self.labs_dir.iterdir() if LAB_ID.match(path.name) and (path / "lab.yaml").is_file()
-        )
+        return _scenario_folders(self.labs_dir)
+
+    def interview_folders(self) -> list[Path]:
+        """Interview scenarios: folders in the lab format under interviews/ (docs/interviews.md)."""
+        return _scenario_folders(self.interviews_dir)
 
     def find(self, name: str) -> Path:
         """A lab folder from its full id ('01-training-job'), its number ('01' or '1'), its name without
         the number ('training-job') or a path."""
-        candidate = Path(name)
-        if (candidate / "lab.yaml").is_file():
-            return candidate
-        folders = self.lab_folders()
-        wanted = name.zfill(2) if name.isdigit() else None
-        for folder in folders:
-            if folder.name == name or (wanted is not None and folder.name[:2] == wanted) or folder.name[3:] == name:
-                return folder
-        known = ", ".join(folder.name for folder in folders) or "none found"
-        raise InputError(f"no lab called {name!r} in {self.labs_dir}", hint=f"labs: {known}")
+        return _find(name, self.labs_dir, "lab")
+
+    def find_interview(self, name: str) -> Path:
+        """An interview folder from its full id ('01-inference-api'), its number, its name without the number
+        ('inference-api') or a path."""
+        return _find(name, self.interviews_dir, "interview")
 
     def each_lab(self) -> list[tuple[Path, LabSpec | InputError]]:
         """Every lab folder with its parsed lab.yaml, or the error that names what is wrong in it;
@@ -72,6 +72,25 @@ class Course:
 
     def solution_folder(self, lab: LabSpec, cloud: str) -> Path:
         return self.solutions_dir / lab.id / cloud
+
+
+def _scenario_folders(base: Path) -> list[Path]:
+    if not base.is_dir():
+        return []
+    return sorted(path for path in base.iterdir() if LAB_ID.match(path.name) and (path / "lab.yaml").is_file())
+
+
+def _find(name: str, base: Path, what: str) -> Path:
+    candidate = Path(name)
+    if (candidate / "lab.yaml").is_file():
+        return candidate
+    folders = _scenario_folders(base)
+    wanted = name.zfill(2) if name.isdigit() else None
+    for folder in folders:
+        if folder.name == name or (wanted is not None and folder.name[:2] == wanted) or folder.name[3:] == name:
+            return folder
+    known = ", ".join(folder.name for folder in folders) or "none found"
+    raise InputError(f"no {what} called {name!r} in {base}", hint=f"{what}s: {known}")
 
 
 def find_course(start: Path | None = None, explicit: str | None = None) -> Course:

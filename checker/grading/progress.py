@@ -31,14 +31,20 @@ class CloudProgress:
     hints_used: int = 0
     last_score: int | None = None
     last_checked: str | None = None
+    revealed: bool = False  # interviews: the model answer was shown (after a pass or on --reveal)
+    seconds_used: int | None = None  # interviews: time taken by the last timed attempt
+
+
+Table = dict[str, dict[str, CloudProgress]]
 
 
 class Progress:
-    """Progress per lab and cloud. Load, change, then `save()`."""
+    """Progress per lab (and per interview scenario) and cloud. Load, change, then `save()`."""
 
-    def __init__(self, path: Path, labs: dict[str, dict[str, CloudProgress]] | None = None) -> None:
+    def __init__(self, path: Path, labs: Table | None = None, interviews: Table | None = None) -> None:
         self.path = path
-        self.labs: dict[str, dict[str, CloudProgress]] = labs or {}
+        self.labs: Table = labs or {}
+        self.interviews: Table = interviews or {}  # kept apart: an interview may share a lab's id
 
     @classmethod
     def load(cls, path: Path) -> Progress:
@@ -53,22 +59,32 @@ class Progress:
         )
         if not isinstance(data, dict) or not isinstance(data.get("labs"), dict):
             raise broken
-        labs: dict[str, dict[str, CloudProgress]] = {}
+        if not isinstance(data.get("interviews", {}), dict):
+            raise broken
         try:
-            for lab_id, clouds in data["labs"].items():
-                labs[lab_id] = {cloud: _entry(values) for cloud, values in clouds.items()}
+            labs = _table(data["labs"])
+            interviews = _table(data.get("interviews", {}))
         except (TypeError, AttributeError, ValueError):
             raise broken from None
-        return cls(path, labs)
+        return cls(path, labs, interviews)
 
-    def get(self, lab: str, cloud: str) -> CloudProgress:
-        return self.labs.get(lab, {}).get(cloud, CloudProgress())
+    def _section(self, interview: bool) -> Table:
+        return self.interviews if interview else self.labs
 
-    def _entry(self, lab: str, cloud: str) -> CloudProgress:
-        return self.labs.setdefault(lab, {}).setdefault(cloud, CloudProgress())
+    def get(self, lab: str, cloud: str, *, interview: bool = False) -> CloudProgress:
+        return self._section(interview).get(lab, {}).get(cloud, CloudProgress())
 
-    def record_result(self, result: LabResult) -> CloudProgress:
-        entry = self._entry(result.lab, result.cloud)
+    def _entry(self, lab: str, cloud: str, interview: bool = False) -> CloudProgress:
+        return self._section(interview).setdefault(lab, {}).setdefault(cloud, CloudProgress())
+
+    def record_reveal(self, lab: str, cloud: str) -> None:
+        """An interview's model answer was shown: recorded so the pass that follows is not taken at face value."""
+        self._entry(lab, cloud, interview=True).revealed = True
+
+    def record_result(self, result: LabResult, *, interview: bool = False, seconds: int | None = None) -> CloudProgress:
+        entry = self._entry(result.lab, result.cloud, interview)
+        if seconds is not None:
+            entry.seconds_used = seconds
         entry.attempts += 1
         entry.max_score = result.max_score
         entry.best_score = max(entry.best_score, result.score)
@@ -87,13 +103,17 @@ class Progress:
             self.labs[lab][cloud].hints_used = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "version": VERSION,
-            "labs": {lab: {cloud: asdict(entry) for cloud, entry in clouds.items()} for lab, clouds in self.labs.items()},
-        }
+        def dump(table: Table) -> dict[str, Any]:
+            return {lab: {cloud: asdict(entry) for cloud, entry in clouds.items()} for lab, clouds in table.items()}
+
+        return {"version": VERSION, "labs": dump(self.labs), "interviews": dump(self.interviews)}
 
     def save(self) -> None:
         write_atomically(self.path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
+
+
+def _table(data: Any) -> Table:
+    return {lab_id: {cloud: _entry(values) for cloud, values in clouds.items()} for lab_id, clouds in data.items()}
 
 
 def _entry(values: Any) -> CloudProgress:
@@ -105,6 +125,8 @@ def _entry(values: Any) -> CloudProgress:
         value = getattr(entry, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(name)
+    if not isinstance(entry.revealed, bool) or not (entry.seconds_used is None or isinstance(entry.seconds_used, int)):
+        raise ValueError("revealed")
     return entry
 
 

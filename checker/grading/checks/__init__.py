@@ -15,6 +15,8 @@ KINDS: dict[str, str] = {
     "live": "checker.grading.checks.live",
     "isolation": "checker.grading.checks.isolation",
     "confined": "checker.grading.checks.confined",
+    "escalation": "checker.grading.checks.escalation",
+    "ci_rule": "checker.grading.checks.ci_rule",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.core.errors import InputError
-from checker.core.source import pointer_join
+from checker.core.source import LoadedDocument, pointer_join
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.located import Node
 
@@ -46,17 +46,23 @@ def _fold(value: Any) -> Any:
     return value.strip().casefold() if isinstance(value, str) else value
 
 
-def run(body: AnswerBody, context: RunContext) -> Outcome:
-    outcome = Outcome(total_cases=1)
+def given_answer(context: RunContext, question: str) -> tuple[Any, LoadedDocument]:
+    """The learner's answer to `question` (None when absent) and the answers file; the kinds that read
+    structured answers (answer, escalation, ci_rule) share it."""
     answers = context.answers
     if answers is None or not isinstance(answers.data, dict):
         raise InputError(
             "the answers file must be a mapping from question to answer",
             answers.locate("") if answers is not None else None,
-            f"write one line per question, like `{body.question}: ...`",
+            f"write one line per question, like `{question}: ...`",
         )
+    return answers.data.get(question), answers
+
+
+def run(body: AnswerBody, context: RunContext) -> Outcome:
+    outcome = Outcome(total_cases=1)
+    given, answers = given_answer(context, body.question)
     name = answers.path
-    given = answers.data.get(body.question)
     if given is None or given == "" or given == []:
         outcome.failed.append(f"you have not answered {body.question!r} yet: write `{body.question}: ...` in {name}")
         return outcome

@@ -1,0 +1,153 @@
+"""`escalation`: a structured answer about privilege escalation, judged by the AWS escalation analysis.
+
+The lab provides an account snapshot (the format of `iamlab paths`, docs/analysis.md) with a planted
+weakness. The truth is computed, never written down: `checker.aws.analyze.escalation_paths` finds the
+paths (to admin-equivalent access or to a holder of a permission the start lacks), each step decided by
+the evaluator and the prover, with the knowledge base's other techniques that give the same step.
+
+    ask: path        the answer is the escalation path from `start` as a list of actions, step by step;
+                     it is right when it is the action sequence of a path the analysis finds (for each
+                     step, its technique or one of the others that give the same step; actions inside one
+                     step in any order, steps in order)
+    ask: principals  the answer lists the principals that can escalate (ARN or name, any order);
+                     it is right when it is exactly the set of starts of the paths the analysis finds
+
+Failures never reveal the expected answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from checker.core.source import LoadedDocument, pointer_join
+from checker.grading.checks.answer import given_answer
+from checker.grading.checks.base import Outcome, ParseContext, RunContext
+from checker.grading.checks.memo import InputMemo
+from checker.grading.located import Node, relative_path
+
+KIND = "escalation"
+FIELDS = frozenset({"snapshot", "start", "ask", "question"})
+ASKS = ("path", "principals")
+
+Steps = tuple[tuple[tuple[str, ...], ...], ...]  # a path's steps, each its alternatives' actions
+Paths = tuple[tuple[str, Steps], ...]  # (start, steps) for every escalation the analysis finds
+
+# Escalation analysis proves things with z3: one answer per snapshot within a process (a class).
+_analyses: InputMemo[Paths] = InputMemo(16)
+
+
+@dataclass(frozen=True)
+class EscalationBody:
+    snapshot: str
+    start: str | None
+    ask: str
+    question: str
+    node: Node
+
+
+def parse(node: Node, where: ParseContext) -> EscalationBody:
+    if where.cloud != "aws":
+        raise node.error("escalation checks use the AWS escalation analysis: AWS versions only")
+    ask = node.choice("ask", ASKS)
+    start = node.optional_text("start")
+    if ask == "path" and start is None:
+        raise node.error("an escalation check that asks for the path needs `start`: the principal's ARN")
+    return EscalationBody(relative_path(node.field("snapshot")), start, ask, node.text("question"), node.field("snapshot"))
+
+
+def _analyse(document: LoadedDocument) -> Paths:
+    """(start, steps as action tuples) for every path that is a real escalation (not an admin already)."""
+    from checker.aws.analyze import escalation_paths, load_snapshot  # z3: only when this kind runs
+    from checker.aws.analyze.techniques import all_techniques
+
+    # A step's `also` names the other techniques by pathfinding.cloud id where there is one, else by name.
+    by_name = {key: t.actions for t in all_techniques() for key in (t.id, t.name) if key}
+    paths = escalation_paths(load_snapshot(document))
+    return tuple(
+        (
+            path.start,
+            tuple(
+                (step.actions, *(by_name[name] for name in step.also if name in by_name))
+                for step in path.steps
+                if step.actions
+            ),
+        )
+        for path in paths
+        if not (len(path.steps) == 1 and path.steps[0].kind == "admin")
+    )
+
+
+def _given_list(context: RunContext, body: EscalationBody) -> tuple[list[str] | None, Outcome]:
+    outcome = Outcome(total_cases=1)
+    given, answers = given_answer(context, body.question)
+    if given in (None, "", []):
+        outcome.failed.append(f"you have not answered {body.question!r} yet: write `{body.question}:` in {answers.path}")
+        return None, outcome
+    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+        where = answers.locate(pointer_join("", body.question))
+        outcome.failed.append(
+            f"your answer to {body.question!r} should be a list, one item per line starting with '- ' "
+            f"({where.file} line {where.line})"
+        )
+        return None, outcome
+    return [item.strip() for item in given], outcome
+
+
+def run(body: EscalationBody, context: RunContext) -> Outcome:
+    given, outcome = _given_list(context, body)
+    if given is None:
+        return outcome
+    document = context.load_lab_file(body.node, body.snapshot)
+    paths = _analyses.answer([document.data], lambda: _analyse(document))
+    problem = _judge_path(body, given, paths) if body.ask == "path" else _judge_principals(given, paths)
+    if problem is None:
+        outcome.passed_notes.append(f"your answer to {body.question!r} matches what the analysis of the account proves")
+    else:
+        outcome.failed.append(f"your answer to {body.question!r} {problem}")
+    return outcome
+
+
+def _fold(items: Sequence[str]) -> list[str]:
+    return [item.casefold() for item in items]
+
+
+def _splits(given: list[str], steps: Steps, position: int = 0) -> bool:
+    """`given` is, step by step, the actions of one alternative of each step (any order within a step)."""
+    if not steps:
+        return position == len(given)
+    for actions in steps[0]:
+        chunk = given[position : position + len(actions)]
+        if sorted(chunk) == sorted(_fold(actions)) and _splits(given, steps[1:], position + len(actions)):
+            return True
+    return False
+
+
+def _judge_path(body: EscalationBody, given: list[str], paths: Paths) -> str | None:
+    wanted = [steps for start, steps in paths if start == body.start]
+    folded = _fold(given)
+    if any(_splits(folded, steps) for steps in wanted):
+        return None
+    unknown = [item for item in given if ":" not in item]
+    if unknown:
+        return f"names {', '.join(unknown)}, which are not IAM actions (write service:Action, e.g. s3:GetObject)"
+    if any(sorted(folded) == sorted(_fold([a for step in steps for a in step[0]])) for steps in wanted):
+        return "has the right actions in an order that does not work: each step needs the one before it"
+    if not wanted:
+        return "describes an escalation, but the analysis of the planted account finds none from this principal"
+    return "is not a path the planted account allows: the analysis finds no escalation made of these actions"
+
+
+def _judge_principals(given: list[str], paths: Paths) -> str | None:
+    starts = {start for start, _ in paths}
+    names = {start.casefold(): start for start in starts}
+    names.update({start.rsplit("/", 1)[-1].casefold(): start for start in starts})
+    named = {names.get(item.casefold()) for item in given}
+    wrong = [item for item in given if item.casefold() not in names]
+    missing = len(starts - {start for start in named if start is not None})
+    parts = []
+    if missing:
+        parts.append(f"misses {missing} principal(s) that can escalate")
+    if wrong:
+        parts.append(f"names {', '.join(wrong)}, which cannot escalate in the planted account")
+    return " and ".join(parts) or None
