@@ -16,12 +16,11 @@ security credentials have no permissions"); only a resource-based policy naming 
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import Policy, PolicyKind, parse_policy
+from checker.aws.policy import Policy, PolicyKind, compact_json, parse_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
@@ -52,12 +51,13 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
-    key = (json.dumps(raw, sort_keys=True), kind.value)
+    text = compact_json(raw)  # both the cache key and the size AWS counts
+    key = (text, kind.value)
     cached = _parsed.get(key)
     if cached is not None and cached.name == field:
         _parsed.move_to_end(key)
         return cached
-    policy = parse_policy(raw, name=field, kind=kind, size_limit=10**7)
+    policy = parse_policy(raw, name=field, kind=kind, size_limit=10**7, compact_size=len(text))
     _parsed[key] = policy
     if len(_parsed) > _CACHE_SIZE:
         _parsed.popitem(last=False)

@@ -107,8 +107,13 @@ def builtin_catalog() -> Catalog:
 
 def imported_catalog_path() -> Path:
     """Where `iamlab catalog import --cloud azure` saves a user's exported roles."""
+    return Path(_imported_catalog_file())
+
+
+def _imported_catalog_file() -> str:
+    # Asked once per decided case: os.path costs a fraction of building a Path each time.
     base = os.environ.get("IAMLAB_CATALOG_DIR")
-    return (Path(base) if base else Path.cwd() / ".iamlab" / "catalog") / "azure-roles.json"
+    return os.path.join(base if base else os.path.join(os.getcwd(), ".iamlab", "catalog"), "azure-roles.json")
 
 
 @cache
@@ -119,9 +124,9 @@ def _imported(path: str, mtime: float) -> tuple[RoleDefinition, ...]:
 
 def active_catalog() -> Catalog:
     """The shipped roles, extended by an imported catalog when the user has one."""
-    path = imported_catalog_path()
+    path = _imported_catalog_file()
     try:
-        return _merged(str(path), path.stat().st_mtime)
+        return _merged(path, os.stat(path).st_mtime)
     except (OSError, ValueError, KeyError, TypeError, InputError):
         return builtin_catalog()  # a broken import is reported by `catalog import`, not by every decision
 

@@ -20,6 +20,7 @@ expression is ever built from input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_OPERATION_LENGTH = 512
@@ -107,12 +108,16 @@ def glob_match(pieces: tuple[str, ...], text: str) -> bool:
     return True
 
 
+# `\s` on a str pattern is exactly str.isspace() (both are Py_UNICODE_ISSPACE); one C scan per operation.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+
+
 def operation_problem(text: str) -> str | None:
     """Why `text` cannot be an operation or operation pattern, or None when it is acceptable."""
     if not text:
         return "an operation cannot be empty"
     if len(text) > MAX_OPERATION_LENGTH:
         return f"the operation is {len(text)} characters long, more than {MAX_OPERATION_LENGTH}"
-    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+    if _SPACE_OR_CONTROL.search(text):
         return "an operation cannot contain spaces or control characters"
     return None

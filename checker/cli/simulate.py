@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checker.core.errors import InputError
-from checker.core.source import load_document, parse_json
+from checker.core.source import load_document, parse_json_data
 
 CLOUDS = ("aws", "azure", "gcp")
 
@@ -46,7 +46,7 @@ def run_batch(
             line = _text_of(raw, source, number)
             if not line.strip():
                 continue
-            case = parse_json(line, f"{source} line {number}").data
+            case = parse_json_data(line, f"{source} line {number}")
             if not isinstance(case, dict):
                 raise InputError("each line must be a JSON object (one request case)")
             case_id = case.get("id")

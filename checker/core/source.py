@@ -244,6 +244,55 @@ def parse_json(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES
     return LoadedDocument(path, root, positions)
 
 
+class _NeedsPositions(Exception):
+    """The fast decoder met input only the located parser words correctly (duplicate key, NaN, ...)."""
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _NeedsPositions
+    return result
+
+
+def _refuse_constant(_name: str) -> Any:
+    raise _NeedsPositions  # NaN, Infinity and -Infinity are not JSON
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (the located parser's MAX_NESTING rule)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json_data(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES) -> Any:
+    """The `data` of `parse_json(text, path, limit)`, for callers that need no positions (batch lines).
+
+    The standard library's C decoder reads valid input several times faster than the located parser;
+    whatever it refuses, or whatever our rules refuse and it would accept (duplicate keys, NaN/Infinity,
+    over-long integers, nesting deeper than MAX_NESTING), is parsed again by `parse_json`, so an error
+    names exactly the line and column it always did.
+    """
+    _check_size(text, path, limit)
+    body = text[1:] if text.startswith("\ufeff") else text
+    try:
+        data = json.loads(body, object_pairs_hook=_unique_object, parse_constant=_refuse_constant)
+    except (ValueError, _NeedsPositions, RecursionError):
+        return parse_json(text, path, limit).data
+    nested = isinstance(data, (dict, list))
+    if nested and body.count("{") + body.count("[") > MAX_NESTING and _deeper_than(data, MAX_NESTING):
+        return parse_json(text, path, limit).data
+    return data
+
+
 def _read_key(
     text: str,
     i: int,

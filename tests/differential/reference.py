@@ -212,17 +212,17 @@ def for_reference(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_reference(
-    cases: list[dict[str, Any]], *, repeat: int = 1, timeout: float = 300.0
+    cases: list[dict[str, Any]], *, repeat: int = 1, warmup: bool = False, timeout: float = 300.0
 ) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """Decide the cases in one node process; return its output lines and timing of its evaluation loop
-    (`eval_seconds` wall clock, `cpu_seconds` process CPU time)."""
+    (`eval_seconds` wall clock, `cpu_seconds` process CPU time), after one untimed pass when `warmup`."""
     node = node_executable()
     if node is None:
         raise ReferenceUnavailable("node is not on PATH; install node 20 or newer")
     installed_version()
     payload = "".join(json.dumps(for_reference(c)) + "\n" for c in cases)
     completed = subprocess.run(
-        [node, str(DRIVER), "--stats", "--repeat", str(repeat)],
+        [node, str(DRIVER), "--stats", "--repeat", str(repeat), *(["--warmup"] if warmup else [])],
         input=payload,
         capture_output=True,
         text=True,

@@ -9,6 +9,7 @@
 // the evaluation loop (input parsing and output writing are excluded) so benchmarks compare like with
 // like; cpu_seconds (user + system time of this process) is steadier on a shared machine.
 // With --repeat N, the evaluation loop runs N times (results of the last run are printed).
+// With --warmup, one untimed pass runs first, so the timed runs measure compiled code, not V8 warming up.
 
 import { readFileSync } from 'node:fs'
 import { runSimulation } from '@cloud-copilot/iam-simulate'
@@ -20,10 +21,12 @@ const DECISIONS = {
 }
 
 function parseArgs(argv) {
-  const options = { stats: false, repeat: 1 }
+  const options = { stats: false, repeat: 1, warmup: false }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--stats') {
       options.stats = true
+    } else if (argv[i] === '--warmup') {
+      options.warmup = true
     } else if (argv[i] === '--repeat') {
       options.repeat = Math.max(1, Number.parseInt(argv[++i], 10) || 1)
     } else {
@@ -133,6 +136,11 @@ async function main() {
     }
   }
   let results = []
+  if (options.warmup) {
+    for (let i = 0; i < cases.length; i++) {
+      await decide(cases[i], simulations[i])
+    }
+  }
   const started = process.hrtime.bigint()
   const cpuStarted = process.cpuUsage()
   for (let run = 0; run < options.repeat; run++) {

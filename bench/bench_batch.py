@@ -1,0 +1,138 @@
+"""Whole-process time of `iamlab simulate aws --batch` against the reference evaluator on the same cases.
+
+What a user waits for: start the process, read a JSON-lines file, decide every case, write the answers.
+Cases come from the differential test's generator, reshaped like real simulator batches: 2-3 identity
+policies per case (the extra ones drawn from other cases, with Sids of their own so no two cases share a
+document), several SCP levels, condition blocks, cross-account resource policies. The same file (after the
+differential test's documented rewrites) goes to @cloud-copilot/iam-simulate under node, whose driver also
+reads stdin and writes one line per case. Each side runs `--runs` times; the median wall and CPU times are
+printed with each process's peak memory (max RSS), and the ratio theirs/ours. Target: >= 10x.
+
+    python bench/bench_batch.py [--cases 5000] [--runs 3] [--no-reference]
+
+A benchmark, not a test: it prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from random import Random
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_aws import DIFFERENTIAL, _load  # noqa: E402
+
+SCP_ROOT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+SCP_REGIONS = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "Regions", "Effect": "Deny", "NotAction": ["iam:*", "sts:*", "organizations:*"],
+                   "Resource": "*",
+                   "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}],
+}
+
+
+def shaped(cases: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Each case with 2-3 identity policies and an organization of 2-3 SCP levels."""
+    rng = Random(seed)
+    pool = [p for c in cases for p in c.get("identity_policies") or [] if isinstance(p.get("Statement"), list)]
+    out = []
+    for number, case in enumerate(cases):
+        identity = list(case.get("identity_policies") or [])
+        while len(identity) < rng.randint(2, 3):
+            extra = json.loads(json.dumps(rng.choice(pool)))
+            for index, statement in enumerate(extra["Statement"]):
+                statement["Sid"] = f"Case{number}Extra{len(identity)}S{index}"
+            identity.append(extra)
+        scps = case.get("scps") or [[SCP_ROOT], [SCP_ROOT, SCP_REGIONS]]
+        if len(scps) < 3 and rng.random() < 0.5:
+            scps = [*scps, [SCP_ROOT]]
+        out.append(dict(case, identity_policies=identity, scps=scps))
+    return out
+
+
+def timed(command: list[str], stdin_path: Path) -> tuple[float, float, float, list[str]]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS in MiB of one process, and its output lines."""
+    with open(stdin_path, "rb") as stdin, tempfile.TemporaryFile() as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL, cwd=ROOT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        lines = stdout.read().decode().splitlines()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines
+
+
+def measure(label: str, command: list[str], stdin_path: Path, runs: int) -> tuple[float, float, list[str]]:
+    timed(command, stdin_path)  # warm-up: file system cache, byte-compiled modules, node's compile cache
+    walls, cpus, peaks = [], [], []
+    lines: list[str] = []
+    for _ in range(runs):
+        wall, cpu, peak, lines = timed(command, stdin_path)
+        walls.append(wall)
+        cpus.append(cpu)
+        peaks.append(peak)
+    wall_m, cpu_m = statistics.median(walls), statistics.median(cpus)
+    print(f"{label:<30} wall {wall_m:7.2f} s   cpu {cpu_m:7.2f} s   peak memory {max(peaks):7.1f} MiB")
+    return wall_m, cpu_m, lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cases", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--no-reference", action="store_true", help="skip the node evaluator")
+    args = parser.parse_args(argv)
+
+    generate = _load("generate")
+    cases = shaped([g.case for g in generate.generate(args.cases, args.seed)], args.seed)
+    policies = sum(len(c["identity_policies"]) + sum(len(level) for level in c["scps"]) for c in cases)
+    print(f"{len(cases)} cases, {policies / len(cases):.1f} policies per case, load {os.getloadavg()[0]:.1f}, "
+          f"median of {args.runs} runs after a warm-up")
+    with tempfile.TemporaryDirectory() as folder:
+        ours_input = Path(folder) / "ours.jsonl"
+        ours_input.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+        iamlab = [sys.executable, "-m", "checker.cli.main", "simulate", "aws", "--batch", "-"]
+        wall, cpu, ours = measure("ours  iamlab simulate --batch", iamlab, ours_input, args.runs)
+        figures = {"ours_wall_s": wall, "ours_cpu_s": cpu, "ours_per_s": len(cases) / wall}
+        if not args.no_reference:
+            reference = _load("reference")
+            node = reference.node_executable()
+            try:
+                reference.installed_version()
+                if node is None:
+                    raise reference.ReferenceUnavailable("node is not on PATH")
+            except reference.ReferenceUnavailable as exc:
+                print(f"iam-simulate not run: {exc}")
+            else:
+                theirs_input = Path(folder) / "theirs.jsonl"
+                theirs_input.write_text(
+                    "".join(json.dumps(reference.for_reference(c)) + "\n" for c in cases), encoding="utf-8"
+                )
+                driver = [node, str(DIFFERENTIAL / "simulate.mjs")]
+                t_wall, t_cpu, theirs = measure("theirs iam-simulate (node)", driver, theirs_input, args.runs)
+                agree = sum(json.loads(a).get("decision") == json.loads(b).get("decision")
+                            for a, b in zip(ours, theirs, strict=False))
+                print(f"ratio theirs/ours, whole process: wall {t_wall / wall:.1f}x, cpu {t_cpu / cpu:.1f}x "
+                      f"(target 10x); decisions agree on {agree} of {len(cases)} cases (informational: the added "
+                      "SCPs and policies reach families the differential test keeps apart, e.g. root users "
+                      "and service principals)")
+                figures.update({"theirs_wall_s": t_wall, "theirs_cpu_s": t_cpu,
+                                "ratio_wall": t_wall / wall, "ratio_cpu": t_cpu / cpu})
+    print(json.dumps({key: round(value, 2) for key, value in figures.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
