@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from checker.aws.request import Request
 from checker.core.decision import DecisionKind
 from checker.grading.runner import grade
 from checker.grading.spec import load_lab
+from tests.labs.answers import Doc, failing, grade_changed, statement
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "04-genai-inference"
 SOLUTION = REPO / "solutions" / "04-genai-inference" / "aws"
 STARTER = LAB / ".starter" / "aws"
-Doc = dict[str, Any]
 Change = Callable[[Doc, Doc], None]
 
 GUARDRAIL = "arn:aws:bedrock:us-east-2:111122223333:guardrail/fraudgr01:3"
@@ -33,26 +32,9 @@ HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 ROLE = "arn:aws:iam::111122223333:role/fraud-assistant-app"
 
 
-def submit(tmp_path: Path, change: Change) -> dict[str, Any]:
+def submit(tmp_path: Path, change: Callable[..., None]) -> dict[str, Any]:
     """Copy the reference answer, apply one change, grade it; return {check id: result, "result": ...}."""
-    folder = tmp_path / "submission"
-    shutil.copytree(SOLUTION, folder)
-    names = ("permissions-policy.json", "agent-trust-policy.json")
-    docs = {name: json.loads((folder / name).read_text()) for name in names}
-    change(docs["permissions-policy.json"], docs["agent-trust-policy.json"])
-    for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc, indent=2))
-    result = grade(load_lab(LAB), "aws", folder)
-    return {"result": result, **{c.id: c for c in result.checks}}
-
-
-def statement(policy: Doc, sid: str) -> Doc:
-    found: Doc = next(s for s in policy["Statement"] if s.get("Sid") == sid)
-    return found
-
-
-def failing(outcome: dict[str, Any]) -> set[str]:
-    return {c.id for c in outcome["result"].checks if not c.passed}
+    return grade_changed(LAB, SOLUTION, ("permissions-policy.json", "agent-trust-policy.json"), change, tmp_path)
 
 
 def drop(policy: Doc, sid: str) -> None:
