@@ -12,7 +12,9 @@ The lab's `setting` supplies what the learner does not write: `identity` (the ro
 `account`, `scps` and `rcps` (levels from root to account, each a list of policies),
 `permissions_boundary`, `session_policy`, `resource_policies` (a list of {resource: ARN pattern,
 policy}), `principals` (identity policies of other callers, by ARN), `roles` (the principals of a
-platform and which submitted files apply to them, see roles.py),
+platform and which submitted files apply to them, see roles.py), `attached_policies` (identity policies
+someone else attaches to the lab's identity, such as a platform team's baseline: they count in every
+decision and proof alongside the learner's),
 `learner_roles` ({ARN: {policies: [logical file names], trust: logical file name}}: which submitted files
 belong to another role the learner writes, an interview's second role: that role's identity and trust
 policies, not the lab identity's) and `restrict_public_buckets`.
@@ -150,6 +152,9 @@ class AwsEngine:
                 submitted_resource.append(ResourcePolicyRule("*", policy))
             else:
                 identity.append(policy)
+        # Policies the lab attaches next to the learner's: the role's effective permissions are the union, so
+        # a learner's explicit Deny is what narrows them (an Allow's condition narrows only that Allow).
+        identity.extend(_policy_list(setting.get("attached_policies"), "attached_policies", PolicyKind.IDENTITY))
         rules = [
             ResourcePolicyRule(
                 str(rule.get("resource", "*")),

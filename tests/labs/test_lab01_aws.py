@@ -4,42 +4,22 @@ written differently still score full marks."""
 from __future__ import annotations
 
 import copy
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from checker.grading.runner import grade
-from checker.grading.spec import load_lab
+from tests.labs.answers import Doc, failing, grade_changed, statement
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "01-training-job"
 SOLUTION = REPO / "solutions" / "01-training-job" / "aws"
-Doc = dict[str, Any]
 
 
-def submit(tmp_path: Path, change: Callable[[Doc, Doc, Doc], None]) -> dict[str, Any]:
-    """Copy the reference answer, apply one change, grade it; return {check id: (passed, counterexample)}."""
-    folder = tmp_path / "submission"
-    shutil.copytree(SOLUTION, folder)
-    docs = {name: json.loads((folder / name).read_text()) for name in ("permissions-policy.json", "trust-policy.json", "training-job.json")}
-    change(docs["permissions-policy.json"], docs["trust-policy.json"], docs["training-job.json"])
-    for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc, indent=2))
-    result = grade(load_lab(LAB), "aws", folder)
-    return {"result": result, **{c.id: c for c in result.checks}}
-
-
-def statement(policy: Doc, sid: str) -> Doc:
-    found: Doc = next(s for s in policy["Statement"] if s.get("Sid") == sid)
-    return found
-
-
-def failing(outcome: dict[str, Any]) -> set[str]:
-    return {c.id for c in outcome["result"].checks if not c.passed}
+def submit(tmp_path: Path, change: Callable[..., None]) -> dict[str, Any]:
+    """Copy the reference answer, apply one change, grade it; return {check id: result, "result": ...}."""
+    return grade_changed(LAB, SOLUTION, ("permissions-policy.json", "trust-policy.json", "training-job.json"), change, tmp_path)
 
 
 # (name, change, checks that must fail, text the within counterexample must show or None)

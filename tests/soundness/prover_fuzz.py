@@ -521,8 +521,11 @@ def _one(target: Target, rng: random.Random, figures: Figures, probes_per_proof:
     shown = json.dumps(files, sort_keys=True)[:2000]
     try:
         submission = engine.load_submission(_documents(files, target.spec), target.setting)
+        # ENGINE.within reads the envelope alone: policies a lab attaches beside the learner's (AWS
+        # `attached_policies`) belong to the submission, not to the envelope it is compared with.
+        alone = {key: value for key, value in target.setting.items() if key != "attached_policies"}
         envelope = engine.load_submission(
-            _documents(envelope_files(cloud, target.envelope.data, files), target.spec), target.setting
+            _documents(envelope_files(cloud, target.envelope.data, files), target.spec), alone
         )
     except InputError:
         figures.refused += 1

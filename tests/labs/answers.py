@@ -1,0 +1,36 @@
+"""Shared by the per-lab answer tests: grade a copy of a reference solution with one change applied."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from checker.grading.runner import grade
+from checker.grading.spec import load_lab
+
+Doc = dict[str, Any]
+
+
+def grade_changed(lab: Path, solution: Path, names: tuple[str, ...], change: Callable[..., None], tmp_path: Path) -> dict[str, Any]:
+    """Copy `solution`, hand the JSON files `names` to `change` in that order, grade the copy on AWS;
+    return {check id: result, "result": the whole result}."""
+    folder = tmp_path / "submission"
+    shutil.copytree(solution, folder)
+    docs = {name: json.loads((folder / name).read_text()) for name in names}
+    change(*docs.values())
+    for name, doc in docs.items():
+        (folder / name).write_text(json.dumps(doc, indent=2))
+    result = grade(load_lab(lab), "aws", folder)
+    return {"result": result, **{c.id: c for c in result.checks}}
+
+
+def statement(policy: Doc, sid: str) -> Doc:
+    found: Doc = next(s for s in policy["Statement"] if s.get("Sid") == sid)
+    return found
+
+
+def failing(outcome: dict[str, Any]) -> set[str]:
+    return {c.id for c in outcome["result"].checks if not c.passed}

@@ -1,0 +1,296 @@
+"""Lab 04, AWS: realistic wrong answers fail exactly the checks that name their mistake, and right answers
+written differently still score full marks. The Bedrock rules behind each case are in docs/bedrock.md."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.aws.evaluate import PolicySet, evaluate
+from checker.aws.policy import Policy, PolicyKind, parse_policy
+from checker.aws.request import Request
+from checker.core.decision import DecisionKind
+from checker.grading.runner import grade
+from checker.grading.spec import load_lab
+from tests.labs.answers import Doc, failing, grade_changed, statement
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = REPO / "labs" / "04-genai-inference"
+SOLUTION = REPO / "solutions" / "04-genai-inference" / "aws"
+STARTER = LAB / ".starter" / "aws"
+Change = Callable[[Doc, Doc], None]
+
+GUARDRAIL = "arn:aws:bedrock:us-east-2:111122223333:guardrail/fraudgr01:3"
+TITAN = "arn:aws:bedrock:us-east-2::foundation-model/amazon.titan-text-express-v1"
+PROFILE = "arn:aws:bedrock:us-east-2:111122223333:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0"
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+ROLE = "arn:aws:iam::111122223333:role/fraud-assistant-app"
+
+
+def submit(tmp_path: Path, change: Callable[..., None]) -> dict[str, Any]:
+    """Copy the reference answer, apply one change, grade it; return {check id: result, "result": ...}."""
+    return grade_changed(LAB, SOLUTION, ("permissions-policy.json", "agent-trust-policy.json"), change, tmp_path)
+
+
+def drop(policy: Doc, sid: str) -> None:
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != sid]
+
+
+# (name, change, checks that must fail, text the first failing check's counterexample must show or None)
+WRONG: list[tuple[str, Change, set[str], str | None]] = [
+    (
+        # Bedrock, "Prerequisites for inference profiles": "When you specify an inference profile in the
+        # Resource field in the first statement, you must also specify the foundation model in each Region
+        # associated with it."
+        "profile ARN without its underlying foundation models",
+        lambda p, t: drop(p, "ModelsTheProfileRoutesTo"),
+        {"invokes-approved-models"},
+        None,
+    ),
+    (
+        # Bedrock, "Supported Regions and models for inference profiles": from US East (Ohio) the US Claude 3
+        # Haiku profile "can route requests to us-east-1, us-east-2, or us-west-2".
+        "underlying model only in the source Region",
+        lambda p, t: statement(p, "ModelsTheProfileRoutesTo").update(
+            Resource=f"arn:aws:bedrock:us-east-2::foundation-model/{HAIKU}"
+        ),
+        {"invokes-approved-models"},
+        None,
+    ),
+    (
+        # IAM has no bedrock:Converse action; ConverseStream is authorized as InvokeModelWithResponseStream.
+        "bedrock:InvokeModel only: streaming and ConverseStream break",
+        lambda p, t: [s.update(Action="bedrock:InvokeModel") for s in p["Statement"][:2]] and None,
+        {"invokes-approved-models"},
+        None,
+    ),
+    (
+        "underlying models reachable without the profile (no bedrock:InferenceProfileArn condition)",
+        lambda p, t: statement(p, "ModelsTheProfileRoutesTo")["Condition"]["StringEquals"].pop(
+            "bedrock:InferenceProfileArn"
+        )
+        and None,
+        {"least-privilege", "unapproved-models"},
+        HAIKU,
+    ),
+    (
+        "every Anthropic model instead of the one approved",
+        lambda p, t: statement(p, "ModelsTheProfileRoutesTo").update(
+            Resource="arn:aws:bedrock:*::foundation-model/anthropic.*"
+        ),
+        {"least-privilege", "unapproved-models"},
+        "anthropic",
+    ),
+    (
+        # Bedrock, "Enforce the use of specific guardrails": the explicit deny "keeps the user request from
+        # calling the listed actions with any other GuardrailIdentifier ... no matter what other permissions
+        # the user might have". The platform baseline is such another permission.
+        "guardrail only as a condition on the Allow, no Deny",
+        lambda p, t: drop(p, "DenyInferenceWithoutTheTeamGuardrail"),
+        {"guardrail-enforced", "least-privilege"},
+        "amazon.titan-text-express-v1",
+    ),
+    (
+        # IAM, "Condition operators": a Null condition with false matches only when the key is present.
+        "Deny only when a guardrail is given and differs (Null false)",
+        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail")["Condition"].update(
+            Null={"bedrock:GuardrailIdentifier": "false"}
+        ),
+        {"guardrail-enforced", "least-privilege"},
+        "amazon.titan-text-express-v1",
+    ),
+    (
+        "any version of the guardrail (StringNotLike ...:*)",
+        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
+            Condition={"StringNotLike": {"bedrock:GuardrailIdentifier": GUARDRAIL.rsplit(":", 1)[0] + ":*"}}
+        ),
+        {"guardrail-enforced", "least-privilege"},
+        "fraudgr01",
+    ),
+    (
+        "guardrail Deny on InvokeModel only: streaming escapes it",
+        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(Action="bedrock:InvokeModel"),
+        {"guardrail-enforced", "least-privilege"},
+        "bedrock:InvokeModelWithResponseStream",
+    ),
+    (
+        "bedrock:* kept next to the right statements",
+        lambda p, t: p["Statement"].append({"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}),
+        {"least-privilege", "unapproved-models", "no-model-access-management"},
+        "bedrock:",
+    ),
+    (
+        "API keys allowed (bedrock:CallWithBearerToken) instead of denied",
+        lambda p, t: statement(p, "DenyBedrockApiKeys").update(Effect="Allow"),
+        {"no-api-keys", "least-privilege"},
+        "bedrock:CallWithBearerToken",
+    ),
+    (
+        "Marketplace subscriptions \"so model access works\"",
+        lambda p, t: p["Statement"].append(
+            {"Effect": "Allow", "Action": ["aws-marketplace:Subscribe", "aws-marketplace:ViewSubscriptions"], "Resource": "*"}
+        ),
+        {"no-model-access-management", "least-privilege"},
+        "aws-marketplace:",
+    ),
+    (
+        "model access management (bedrock:PutFoundationModelEntitlement)",
+        lambda p, t: p["Statement"].append(
+            {"Effect": "Allow", "Action": "bedrock:PutFoundationModelEntitlement", "Resource": "*"}
+        ),
+        {"no-model-access-management", "least-privilege"},
+        "bedrock:PutFoundationModelEntitlement",
+    ),
+    (
+        "agent trust with aws:SourceAccount only",
+        lambda p, t: t["Statement"][0]["Condition"].pop("ArnLike") and None,
+        {"only-this-agent-assumes"},
+        None,
+    ),
+    (
+        "agent trust for every agent of the account (agent/*)",
+        lambda p, t: t["Statement"][0]["Condition"]["ArnLike"].update(
+            {"aws:SourceArn": "arn:aws:bedrock:us-east-2:111122223333:agent/*"}
+        ),
+        {"only-this-agent-assumes"},
+        None,
+    ),
+    (
+        "agent trust without conditions",
+        lambda p, t: t["Statement"][0].pop("Condition") and None,
+        {"only-this-agent-assumes"},
+        None,
+    ),
+    (
+        "agent trust also lets the account root in",
+        lambda p, t: t["Statement"].append(
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
+        ),
+        {"only-this-agent-assumes"},
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected", "shows"), [w[1:] for w in WRONG], ids=[w[0] for w in WRONG])
+def test_wrong_answer_fails_exactly_its_checks(
+    tmp_path: Path, change: Change, expected: set[str], shows: str | None
+) -> None:
+    outcome = submit(tmp_path, change)
+    assert failing(outcome) == expected
+    assert not outcome["result"].passed
+    if shows is not None:
+        shown = [json.dumps(outcome[check].counterexample.__dict__) for check in expected if outcome[check].counterexample]
+        assert any(shows in text for text in shown), shown
+
+
+RIGHT: list[tuple[str, Change]] = [
+    # IAM, "Condition operators": "...IfExists ... If the key is not present, the condition evaluates to
+    # true", so a Deny with StringNotEqualsIfExists still denies requests without a guardrail.
+    (
+        "StringNotEqualsIfExists in the Deny",
+        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
+            Condition={"StringNotEqualsIfExists": {"bedrock:GuardrailIdentifier": GUARDRAIL}}
+        ),
+    ),
+    (
+        "no guardrail condition on the Allows: the Deny does the work",
+        lambda p, t: [s.pop("Condition") for s in p["Statement"][:1]]
+        and statement(p, "ModelsTheProfileRoutesTo")["Condition"]["StringEquals"].pop("bedrock:GuardrailIdentifier")
+        and None,
+    ),
+    ("Titan left to the platform baseline", lambda p, t: statement(p, "InvokeTheTwoApprovedModels").update(Resource=PROFILE)),
+    (
+        "one statement per action, no Sids, actions in another case",
+        lambda p, t: p.update(
+            Statement=[
+                {**{k: v for k, v in s.items() if k not in ("Sid", "Action")}, "Action": action.upper()}
+                for s in copy.deepcopy(p["Statement"])
+                for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            ]
+        ),
+    ),
+    # Bedrock, "Prerequisites for inference profiles" writes the actions as "bedrock:InvokeModel*"; in the
+    # catalog that is exactly InvokeModel and InvokeModelWithResponseStream.
+    (
+        "bedrock:InvokeModel* as the AWS page writes it",
+        lambda p, t: [s.update(Action="bedrock:InvokeModel*") for s in p["Statement"][:3]] and None,
+    ),
+    (
+        "API-key Deny also naming the bearer token types",
+        lambda p, t: statement(p, "DenyBedrockApiKeys").update(
+            Condition={"StringLike": {"bedrock:BearerTokenType": "*"}}
+        )
+        and None,
+    ),
+    (
+        "agent trust with ArnEquals on the agent alone",
+        lambda p, t: t["Statement"][0].update(
+            Condition={"ArnEquals": {"aws:SourceArn": "arn:aws:bedrock:us-east-2:111122223333:agent/FRAUDAGNT1"}}
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("change", [r[1] for r in RIGHT], ids=[r[0] for r in RIGHT])
+def test_right_answer_written_differently_scores_full_marks(tmp_path: Path, change: Change) -> None:
+    outcome = submit(tmp_path, change)
+    result = outcome["result"]
+    assert failing(outcome) == set(), {c.id: c.message for c in result.checks if not c.passed}
+    assert result.score == result.max_score
+
+
+def _decide(permissions: Path, action: str, resource: str, context: dict[str, str]) -> DecisionKind:
+    """One request through the documented evaluation flow, with the lab's SCP and the platform baseline."""
+
+    def load(path: Path, kind: PolicyKind) -> Policy:
+        return parse_policy(json.loads(path.read_text()), name=path.name, kind=kind)
+
+    policies = PolicySet(
+        identity=(load(permissions, PolicyKind.IDENTITY), load(LAB / "platform-baseline.json", PolicyKind.IDENTITY)),
+        scps=((load(LAB / "scp-approved-models.json", PolicyKind.SCP),),),
+    )
+    request = Request(principal=ROLE, action=action, resource=resource, context=context)
+    return evaluate(request, policies).kind
+
+
+def test_the_guardrail_is_enforced_by_an_explicit_deny_with_and_without_the_key() -> None:
+    """Bedrock, "Enforce the use of specific guardrails": the explicit deny holds "no matter what other
+    permissions the user might have". IAM, "Condition operators": a negated operator without IfExists
+    matches when the key is absent, so the Deny also covers requests that carry no guardrail."""
+    solution = SOLUTION / "permissions-policy.json"
+    for resource in (TITAN, PROFILE):
+        assert _decide(solution, "bedrock:InvokeModel", resource, {"bedrock:GuardrailIdentifier": GUARDRAIL}) is DecisionKind.ALLOW
+        assert _decide(solution, "bedrock:InvokeModel", resource, {}) is DecisionKind.EXPLICIT_DENY
+        other = {"bedrock:GuardrailIdentifier": GUARDRAIL.replace(":3", ":2")}
+        assert _decide(solution, "bedrock:InvokeModel", resource, other) is DecisionKind.EXPLICIT_DENY
+
+
+def test_the_scp_denies_unapproved_families_even_under_bedrock_star() -> None:
+    """AWS Organizations, "Service control policies": an SCP's explicit deny applies to every principal in
+    the account, whatever its identity policies allow. The starter grants bedrock:* and still cannot
+    call Meta's models, while an approved family stays open to it (the learner's job to narrow)."""
+    starter = STARTER / "permissions-policy.json"
+    llama = "arn:aws:bedrock:us-east-2::foundation-model/meta.llama3-70b-instruct-v1:0"
+    context = {"bedrock:GuardrailIdentifier": GUARDRAIL}
+    assert _decide(starter, "bedrock:InvokeModel", llama, context) is DecisionKind.EXPLICIT_DENY
+    opus = "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-3-opus-20240229-v1:0"
+    assert _decide(starter, "bedrock:InvokeModel", opus, context) is DecisionKind.ALLOW
+
+
+def test_the_starter_does_not_pass() -> None:
+    result = grade(load_lab(LAB), "aws", STARTER)
+    assert not result.passed
+    assert {c.id for c in result.checks if not c.passed} == {
+        "least-privilege",
+        "guardrail-enforced",
+        "no-api-keys",
+        "no-model-access-management",
+        "unapproved-models",
+        "only-this-agent-assumes",
+    }
