@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from checker.cli.check import add_checks_option, load_lab
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder per learner")
@@ -32,6 +34,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="grading time per learner; a learner taking longer is reported as timed out (default 300)",
     )
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
+    add_checks_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--out {name}: unknown report type {suffix or '(none)'}", hint="use .html, .csv or .json")
         outputs.append((Path(name), CLASS_FORMATS[suffix]))
     course = find_course(explicit=args.root)
-    lab = course.load(args.lab)
+    lab = load_lab(course, args)
     folder = Path(args.submissions)
     total = len(learner_folders(folder))
     console = Console(stderr=True, highlight=False)
@@ -74,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(column)
     for learner in report.learners:
         if learner.result is not None:
-            note = ", ".join(check.id for check in learner.result.checks if not check.passed)
+            note = ", ".join(check.id for check in learner.result.public_checks if not check.passed)
+            if learner.result.hidden_checks:
+                note = "; ".join(filter(None, (note, learner.result.hidden_summary)))
         else:
             note = f"not graded: {learner.error}"
         table.add_row(

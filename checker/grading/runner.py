@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import os
@@ -53,7 +54,9 @@ def grade(
         engine = engine_for(spec.cloud)
         parsed = engine.load_submission(files, setting)
         context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started)
-        checks = tuple(_run_check(check, context) for check in spec.checks)
+        # A hidden check never takes over work a public check began early (keyed by pointer in another file).
+        private = dataclasses.replace(context, started={})
+        checks = tuple(_run_check(check, private if check.hidden else context) for check in spec.checks)
     finally:
         for handle in started.values():
             handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
@@ -69,6 +72,8 @@ def _start_early(lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocume
     started: dict[str, Any] = {}
     try:
         for check in spec.checks:
+            if check.hidden:
+                continue
             start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
             handle = start(check.body, lab, files) if start is not None else None
             if handle is not None:
@@ -100,19 +105,25 @@ def shown(path: Path) -> Path:
 
 
 class _LabFiles:
-    """Files next to lab.yaml (envelopes, boundaries, SCPs): each parsed at most once per run."""
+    """Files next to lab.yaml (envelopes, boundaries, SCPs): each parsed at most once per run.
+
+    A hidden check's files lie next to its own checks.yaml (grading/hidden.py), outside the lab folder.
+    """
 
     def __init__(self, lab: LabSpec) -> None:
         self._lab = lab
-        self._loaded: dict[str, LoadedDocument] = {}
+        self._loaded: dict[tuple[Path, str], LoadedDocument] = {}
 
     def load(self, node: Node, relative: str) -> LoadedDocument:
-        if relative not in self._loaded:
-            path = inside(self._lab.folder, relative, "lab folder")
+        own = node.doc is self._lab.document
+        folder = self._lab.folder if own else Path(node.doc.path).parent
+        if (folder, relative) not in self._loaded:
+            path = inside(folder, relative, "lab folder" if own else "hidden checks folder")
             if not path.is_file():
-                raise node.error(f"lab file {relative!r} does not exist next to lab.yaml")
-            self._loaded[relative] = load_document(shown(path))
-        return self._loaded[relative]
+                beside = "lab.yaml" if own else "the hidden checks.yaml"
+                raise node.error(f"lab file {relative!r} does not exist next to {beside}")
+            self._loaded[folder, relative] = load_document(shown(path))
+        return self._loaded[folder, relative]
 
 
 def _resolve_files(node: Node, files: _LabFiles) -> Any:
@@ -155,6 +166,8 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         points = math.floor(check.points * outcome.passed_cases / outcome.total_cases)
     else:
         points = 0
+    if check.hidden:
+        return _hidden_result(check, outcome, points)
     if outcome.passed:
         message = headline = f"{_sentence(check.title)}"
     else:
@@ -178,6 +191,28 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         failures=tuple(outcome.failed),
         notes=tuple(outcome.passed_notes),
         headline=headline,
+    )
+
+
+def _hidden_result(check: CheckSpec, outcome: Outcome, points: int) -> CheckResult:
+    """Only the instructor's own words: no failing case, request, counterexample or computed fix."""
+    message = _sentence(check.title if outcome.passed else check.message)
+    return CheckResult(
+        id=check.id,
+        kind=check.kind,
+        title=check.title,
+        passed=outcome.passed,
+        points=points,
+        max_points=check.points,
+        message=message,
+        counterexample=None,
+        gate=check.gate,
+        fix=None,
+        hint=check.hint,
+        failures=(),
+        notes=(),
+        headline=message,
+        hidden=True,
     )
 
 

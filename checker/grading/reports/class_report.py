@@ -11,7 +11,7 @@ from typing import Any
 from checker.core.findings import Counterexample
 from checker.grading.classroom import ClassReport, LearnerResult
 from checker.grading.reports.cells import spreadsheet_cell as _safe_cell
-from checker.grading.reports.html_report import page
+from checker.grading.reports.html_report import hidden_list, page
 from checker.grading.result import CheckResult
 
 CLASS_FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -119,9 +119,12 @@ def _learner_row(learner: LearnerResult, max_score: int) -> str:
         summary = f"not graded: {learner.error or 'unknown error'}"
         drill = f'<p class="error">Not graded: {escape(learner.error or "unknown error")}</p>'
     else:
-        failing = [check for check in learner.result.checks if not check.passed]
+        failing = [check for check in learner.result.public_checks if not check.passed]
         summary = f"{len(failing)} failing check(s)" if failing else "every check passes"
         drill = "".join(_failing_check(check) for check in failing) or "<p>Every check passes.</p>"
+        if learner.result.hidden_checks:
+            summary += f"; {learner.result.hidden_summary}"
+            drill += hidden_list(learner.result)
     return (
         f'<tr class="{state}"><td>{escape(learner.learner)}</td><td>{learner.score}/{max_score}</td>'
         f'<td class="state">{"yes" if learner.passed else "no"}</td><td>{_known(learner.attempts)}</td>'
