@@ -7,9 +7,14 @@ is wrong and the run goes on. Exit 0 when every learner folder was graded or rep
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from checker.cli.check import add_checks_option, load_lab
+
+if TYPE_CHECKING:
+    from checker.grading.classroom import ClassReport
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +40,17 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
     add_checks_option(parser)
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="standard output: tables (default), csv (a gradebook Canvas and Moodle import), or json (with the grader version)",
+    )
+    parser.add_argument(
+        "--regrade",
+        metavar="PREVIOUS_JSON",
+        help="re-grade only when the grader or the lab definition changed since PREVIOUS_JSON, and show what changed per learner",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +77,18 @@ def run(args: argparse.Namespace) -> int:
         outputs.append((Path(name), CLASS_FORMATS[suffix]))
     course = find_course(explicit=args.root)
     lab = load_lab(course, args)
+    previous = None
+    if args.regrade:
+        from checker.grading.gradebook import load_previous, versions_changed
+
+        previous = load_previous(Path(args.regrade))
+        changed = versions_changed(previous, lab)
+        if not changed:
+            Console(stderr=True, highlight=False).print(
+                f"{escape(args.regrade)} was graded by this grader and lab definition: nothing to re-grade"
+            )
+            return 0
+        Console(stderr=True, highlight=False).print("re-grading: " + escape("; ".join(changed)))
     folder = Path(args.submissions)
     total = len(learner_folders(folder))
     console = Console(stderr=True, highlight=False)
@@ -71,6 +99,14 @@ def run(args: argparse.Namespace) -> int:
             bar.update(task, advance=1, description=f"graded {learner.learner}")
 
         report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
+    if previous is not None:
+        _show_changes(previous, report)
+    for path, format in outputs:
+        write_atomically(path, render(report, format))
+        Console(stderr=True, highlight=False).print(f"wrote {escape(str(path))}")
+    if args.format != "table":
+        sys.stdout.write(render(report, "gradebook" if args.format == "csv" else "json"))
+        return 0
     out = Console(highlight=False)
     table = Table(title=f"{lab.id} ({report.cloud}): {len(report.learners)} learner(s)")
     for column in ("learner", "score", "passed", "attempts", "hints", "notes"):
@@ -97,7 +133,26 @@ def run(args: argparse.Namespace) -> int:
     for item in report.check_summaries():
         summary.add_row(item.id, item.kind, str(item.passed), str(item.failed), str(item.not_graded))
     out.print(summary)
-    for path, format in outputs:
-        write_atomically(path, render(report, format))
-        out.print(f"wrote {path}")
     return 0
+
+
+def _show_changes(previous: dict[str, Any], report: ClassReport) -> None:
+    """What re-grading changed, per learner (on standard error, so --format output stays clean)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from checker.grading.gradebook import changes
+    from checker.grading.reports.class_report import to_json
+
+    found = changes(previous, to_json(report))
+    console = Console(stderr=True, highlight=False)
+    if not found:
+        console.print("re-grading changed no learner's grade")
+        return
+    table = Table(title=f"what re-grading changed ({len(found)} learner(s))")
+    for column in ("learner", "before", "after", "checks"):
+        table.add_column(column)
+    for change in found:
+        table.add_row(escape(change.learner), change.before, change.after, escape("; ".join(change.checks)))
+    console.print(table)

@@ -50,7 +50,7 @@ def with_hidden_checks(lab: LabSpec, folder: Path) -> LabSpec:
         if cloud not in clouds:
             raise node.error(f"lab {lab.id} has no {cloud} version, so it cannot have hidden {cloud} checks")
         clouds[cloud] = _merge(lab, clouds[cloud], node)
-    return dataclasses.replace(lab, clouds=clouds)
+    return dataclasses.replace(lab, clouds=clouds, hidden_folder=path.parent)
 
 
 def _merge(lab: LabSpec, spec: CloudSpec, node: Node) -> CloudSpec:

@@ -73,6 +73,7 @@ class LabSpec:
     clouds: dict[str, CloudSpec]
     folder: Path
     document: LoadedDocument
+    hidden_folder: Path | None = None  # the instructor's checks folder for this lab (grading/hidden.py)
 
     @property
     def number(self) -> str:

@@ -18,7 +18,11 @@ CLASS_FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"
 
 
 def to_json(report: ClassReport) -> dict[str, Any]:
+    from checker.grading.gradebook import grader_version, lab_version
+
     return {
+        # Which grader and lab definition gave these grades (`grade-class --regrade` compares them).
+        "grader": {"name": "iamlab", "version": grader_version(), "lab_version": lab_version(report.lab)},
         "lab": report.lab.id,
         "cloud": report.cloud,
         "max_score": report.max_score,
@@ -161,6 +165,21 @@ def _counterexample(example: Counterexample) -> str:
     return "\n".join(lines)
 
 
+def render_gradebook(report: ClassReport) -> str:
+    """The CSV Canvas and Moodle import (grading/gradebook.py): a lab total and each check's points."""
+    from checker.grading.gradebook import gradebook_csv
+
+    rows = [
+        (
+            learner.learner,
+            learner.score if learner.result is not None else None,
+            {check.id: check.points for check in learner.result.checks} if learner.result is not None else {},
+        )
+        for learner in report.learners
+    ]
+    return gradebook_csv(rows, report.lab, report.cloud)
+
+
 def render(report: ClassReport, format: str) -> str:
-    renderers = {"csv": render_csv, "json": render_json, "html": render_html}
+    renderers = {"csv": render_csv, "json": render_json, "html": render_html, "gradebook": render_gradebook}
     return renderers[format](report)
