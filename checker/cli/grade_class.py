@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder per learner")
+    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", nargs="?", help="one folder per learner")
+    parser.add_argument(
+        "--collect",
+        metavar="ARTIFACTS_DIR",
+        help="instead of grading, merge the JSON results each learner's CI uploaded (docs/ci/learner-grade.yml)",
+    )
     parser.add_argument("--lab", required=True, help="lab id or number, e.g. 01")
     parser.add_argument("--cloud", choices=("aws", "azure", "gcp"), help="which cloud's version (default: the lab's first)")
     parser.add_argument(
@@ -75,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         if suffix not in CLASS_FORMATS:
             raise InputError(f"--out {name}: unknown report type {suffix or '(none)'}", hint="use .html, .csv or .json")
         outputs.append((Path(name), CLASS_FORMATS[suffix]))
+    if (args.submissions is None) == (args.collect is None):
+        raise InputError("pass either SUBMISSIONS_DIR (grade each learner's folder) or --collect ARTIFACTS_DIR")
     course = find_course(explicit=args.root)
     lab = load_lab(course, args)
     previous = None
@@ -89,16 +96,21 @@ def run(args: argparse.Namespace) -> int:
             )
             return 0
         Console(stderr=True, highlight=False).print("re-grading: " + escape("; ".join(changed)))
-    folder = Path(args.submissions)
-    total = len(learner_folders(folder))
     console = Console(stderr=True, highlight=False)
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(f"grading {lab.id}", total=total)
+        task = bar.add_task(f"grading {lab.id}", total=None)
 
         def advance(learner: LearnerResult) -> None:
             bar.update(task, advance=1, description=f"graded {learner.learner}")
 
-        report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
+        if args.collect is not None:
+            from checker.grading.collect import collect
+
+            report = collect(lab, args.cloud, Path(args.collect), advance)
+        else:
+            folder = Path(args.submissions)
+            bar.update(task, total=len(learner_folders(folder)))
+            report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
     if previous is not None:
         _show_changes(previous, report)
     for path, format in outputs:

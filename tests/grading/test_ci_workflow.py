@@ -68,9 +68,12 @@ def _pull_request(tmp_path: Path, change: Any) -> tuple[Path, str]:
     return repo, base
 
 
-def _run_workflow(repo: Path, base: str, tmp_path: Path) -> Run:
+def _run_workflow(
+    repo: Path, base: str, tmp_path: Path, workflow_file: Path = WORKFLOW, known: dict[str, str] | None = None
+) -> Run:
+    """`known`: values of further expressions (repository variables, github.actor) for this run."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    workflow = yaml.safe_load(WORKFLOW.read_text())
+    workflow = yaml.safe_load(workflow_file.read_text())
     steps = workflow["jobs"]["grade"]["steps"]
     summary = tmp_path / "summary.md"
     summary.write_text("")
@@ -97,7 +100,7 @@ def _run_workflow(repo: Path, base: str, tmp_path: Path) -> Run:
         }
         env.pop("IAMLAB_ROOT", None)
         for name, value in (step.get("env") or {}).items():
-            env[name] = _evaluate(str(value), base, run.outputs)
+            env[name] = _evaluate(str(value), base, run.outputs, known or {})
         script = tmp_path / f"{step_id}.sh"
         script.write_text(step["run"])
         assert "${{" not in step["run"], "keep expressions in env:, so the script runs outside GitHub"
@@ -114,9 +117,11 @@ def _run_workflow(repo: Path, base: str, tmp_path: Path) -> Run:
     return run
 
 
-def _evaluate(text: str, base: str, outputs: dict[str, dict[str, str]]) -> str:
+def _evaluate(text: str, base: str, outputs: dict[str, dict[str, str]], known: dict[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         expression = match.group(1)
+        if expression in known:
+            return known[expression]
         if expression == "github.event.pull_request.base.sha":
             return base
         if expression.startswith("vars."):
