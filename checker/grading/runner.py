@@ -166,8 +166,6 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         points = math.floor(check.points * outcome.passed_cases / outcome.total_cases)
     else:
         points = 0
-    if check.hidden:
-        return _hidden_result(check, outcome, points)
     if outcome.passed:
         message = headline = f"{_sentence(check.title)}"
     else:
@@ -176,7 +174,7 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         further = "".join(f" ({number}) {_sentence(text)}" for number, text in enumerate(outcome.failed[1:], start=2))
         headline = f"{_sentence(check.message)} {first}"
         message = headline + (f" Also:{further}" if further else "")
-    return CheckResult(
+    result = CheckResult(
         id=check.id,
         kind=check.kind,
         title=check.title,
@@ -192,28 +190,13 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         notes=tuple(outcome.passed_notes),
         headline=headline,
     )
-
-
-def _hidden_result(check: CheckSpec, outcome: Outcome, points: int) -> CheckResult:
-    """Only the instructor's own words: no failing case, request, counterexample or computed fix."""
-    message = _sentence(check.title if outcome.passed else check.message)
-    return CheckResult(
-        id=check.id,
-        kind=check.kind,
-        title=check.title,
-        passed=outcome.passed,
-        points=points,
-        max_points=check.points,
-        message=message,
-        counterexample=None,
-        gate=check.gate,
-        fix=None,
-        hint=check.hint,
-        failures=(),
-        notes=(),
-        headline=message,
-        hidden=True,
-    )
+    if check.hidden:
+        # Only the instructor's own words: no failing case, request, counterexample or computed fix.
+        words = _sentence(check.title if outcome.passed else check.message)
+        return dataclasses.replace(
+            result, message=words, headline=words, counterexample=None, fix=None, failures=(), notes=(), hidden=True
+        )
+    return result
 
 
 def score(lab: LabSpec, spec: CloudSpec, checks: tuple[CheckResult, ...]) -> LabResult:
