@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit lint notebooks clean browser
+.PHONY: install demo test unit lint notebooks clean browser site
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,13 @@ unit: install $(DIFF_NPM)
 notebooks: install
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(VENV)/bin/pytest --nbval-lax -p no:cacheprovider notebooks; fi
 
-test: lint unit notebooks
+# The course site: pages generated from docs/, labs/ and the CLI, built with --strict (a broken link fails;
+# never add --quiet: it hides the warnings --strict counts).
+site: install
+	$(PY) scripts/build_site.py build/site-docs
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+test: lint unit notebooks site
 
 # Debian's chromium for the browser test of the class report (skipped locally while it is missing).
 browser:

@@ -32,6 +32,25 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--watch", action="store_true", help="re-grade every time a file is saved (Ctrl-C stops)")
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
+    add_checks_option(parser)
+
+
+def add_checks_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checks",
+        metavar="DIR",
+        help="an instructor's folder of hidden checks (DIR/<lab id>/checks.yaml): extra or replacement checks",
+    )
+
+
+def load_lab(course: Course, args: argparse.Namespace) -> LabSpec:
+    """The lab, with the instructor's hidden checks merged in when --checks names their folder."""
+    lab = course.load(args.lab)
+    if getattr(args, "checks", None):
+        from checker.grading.hidden import with_hidden_checks
+
+        lab = with_hidden_checks(lab, Path(args.checks))
+    return lab
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     course = find_course(explicit=args.root)
     if args.watch:
         return _watch(args, course)
-    lab = course.load(args.lab)
+    lab = load_lab(course, args)
     try:
         # A one-off cold process: slow checks (live) start in a worker and overlap the others.
         result = _grade(args, lab, early=True)
@@ -122,7 +141,7 @@ def _watch(args: argparse.Namespace, course: Course) -> int:
         while True:
             before = stamp(watched)
             try:
-                lab = course.load(args.lab)
+                lab = load_lab(course, args)
                 spec = lab.cloud(args.cloud)
                 folder = Path(args.submission) if args.submission else lab.folder / spec.cloud
                 files = [lab.folder / "lab.yaml", *(folder / name for name in spec.submission_paths)]

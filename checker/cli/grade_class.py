@@ -7,11 +7,23 @@ is wrong and the run goes on. Exit 0 when every learner folder was graded or rep
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checker.cli.check import add_checks_option, load_lab
+
+if TYPE_CHECKING:
+    from checker.grading.classroom import ClassReport
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder per learner")
+    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", nargs="?", help="one folder per learner")
+    parser.add_argument(
+        "--collect",
+        metavar="ARTIFACTS_DIR",
+        help="instead of grading, merge the JSON results each learner's CI uploaded (docs/ci/learner-grade.yml)",
+    )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--lab", help="lab id or number, e.g. 01")
     which.add_argument("--interview", help="interview scenario id or number (a mock-interview session), e.g. 01")
@@ -34,6 +46,18 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="grading time per learner; a learner taking longer is reported as timed out (default 300)",
     )
     parser.add_argument("--root", metavar="DIR", help="the course repository (default: found from here upwards)")
+    add_checks_option(parser)
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="standard output: tables (default), csv (a gradebook Canvas and Moodle import), or json (with the grader version)",
+    )
+    parser.add_argument(
+        "--regrade",
+        metavar="PREVIOUS_JSON",
+        help="re-grade only when the grader or the lab definition changed since PREVIOUS_JSON, and show what changed per learner",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,30 +82,59 @@ def run(args: argparse.Namespace) -> int:
         if suffix not in CLASS_FORMATS:
             raise InputError(f"--out {name}: unknown report type {suffix or '(none)'}", hint="use .html, .csv or .json")
         outputs.append((Path(name), CLASS_FORMATS[suffix]))
+    if (args.submissions is None) == (args.collect is None):
+        raise InputError("pass either SUBMISSIONS_DIR (grade each learner's folder) or --collect ARTIFACTS_DIR")
     course = find_course(explicit=args.root)
     if args.interview is not None:
         from checker.grading.interviews import load_interview
 
         lab = load_interview(course.find_interview(args.interview)).lab  # an interview is graded as a lab
     else:
-        lab = course.load(args.lab)
-    folder = Path(args.submissions)
-    total = len(learner_folders(folder))
+        lab = load_lab(course, args)
+    previous = None
+    if args.regrade:
+        from checker.grading.gradebook import load_previous, versions_changed
+
+        previous = load_previous(Path(args.regrade))
+        changed = versions_changed(previous, lab)
+        if not changed:
+            Console(stderr=True, highlight=False).print(
+                f"{escape(args.regrade)} was graded by this grader and lab definition: nothing to re-grade"
+            )
+            return 0
+        Console(stderr=True, highlight=False).print("re-grading: " + escape("; ".join(changed)))
     console = Console(stderr=True, highlight=False)
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(f"grading {lab.id}", total=total)
+        task = bar.add_task(f"grading {lab.id}", total=None)
 
         def advance(learner: LearnerResult) -> None:
             bar.update(task, advance=1, description=f"graded {learner.learner}")
 
-        report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
+        if args.collect is not None:
+            from checker.grading.collect import collect
+
+            report = collect(lab, args.cloud, Path(args.collect), advance)
+        else:
+            folder = Path(args.submissions)
+            bar.update(task, total=len(learner_folders(folder)))
+            report = grade_class(lab, args.cloud, folder, advance, jobs=args.jobs, time_limit=args.time_limit)
+    if previous is not None:
+        _show_changes(previous, report)
+    for path, format in outputs:
+        write_atomically(path, render(report, format))
+        Console(stderr=True, highlight=False).print(f"wrote {escape(str(path))}")
+    if args.format != "table":
+        sys.stdout.write(render(report, "gradebook" if args.format == "csv" else "json"))
+        return 0
     out = Console(highlight=False)
     table = Table(title=f"{lab.id} ({report.cloud}): {len(report.learners)} learner(s)")
     for column in ("learner", "score", "passed", "attempts", "hints", "notes"):
         table.add_column(column)
     for learner in report.learners:
         if learner.result is not None:
-            note = ", ".join(check.id for check in learner.result.checks if not check.passed)
+            note = ", ".join(check.id for check in learner.result.public_checks if not check.passed)
+            if learner.result.hidden_checks:
+                note = "; ".join(filter(None, (note, learner.result.hidden_summary)))
         else:
             note = f"not graded: {learner.error}"
         table.add_row(
@@ -99,7 +152,26 @@ def run(args: argparse.Namespace) -> int:
     for item in report.check_summaries():
         summary.add_row(item.id, item.kind, str(item.passed), str(item.failed), str(item.not_graded))
     out.print(summary)
-    for path, format in outputs:
-        write_atomically(path, render(report, format))
-        out.print(f"wrote {path}")
     return 0
+
+
+def _show_changes(previous: dict[str, Any], report: ClassReport) -> None:
+    """What re-grading changed, per learner (on standard error, so --format output stays clean)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from checker.grading.gradebook import changes
+    from checker.grading.reports.class_report import to_json
+
+    found = changes(previous, to_json(report))
+    console = Console(stderr=True, highlight=False)
+    if not found:
+        console.print("re-grading changed no learner's grade")
+        return
+    table = Table(title=f"what re-grading changed ({len(found)} learner(s))")
+    for column in ("learner", "before", "after", "checks"):
+        table.add_column(column)
+    for change in found:
+        table.add_row(escape(change.learner), change.before, change.after, escape("; ".join(change.checks)))
+    console.print(table)

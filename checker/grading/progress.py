@@ -33,6 +33,10 @@ class CloudProgress:
     last_checked: str | None = None
     revealed: bool = False  # interviews: the model answer was shown (after a pass or on --reveal)
     seconds_used: int | None = None  # interviews: time taken by the last timed attempt
+    # With an instructor's hidden checks (--checks) the score is another lab's: kept apart from the above.
+    hidden_best_score: int | None = None
+    hidden_max_score: int | None = None
+    hidden_passed: bool | None = None
 
 
 Table = dict[str, dict[str, CloudProgress]]
@@ -86,6 +90,12 @@ class Progress:
         if seconds is not None:
             entry.seconds_used = seconds
         entry.attempts += 1
+        if result.hidden_checks:
+            entry.hidden_best_score = max(entry.hidden_best_score or 0, result.score)
+            entry.hidden_max_score = result.max_score
+            entry.hidden_passed = bool(entry.hidden_passed) or result.passed
+            entry.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
+            return entry
         entry.max_score = result.max_score
         entry.best_score = max(entry.best_score, result.score)
         entry.passed = entry.passed or result.passed

@@ -24,6 +24,7 @@ class CheckResult:
     failures: tuple[str, ...]  # every failing case, one sentence each
     notes: tuple[str, ...]  # every passing case, one sentence each
     headline: str = ""  # the message without the further problems, for reports that list `failures` below it
+    hidden: bool = False  # an instructor's hidden check: only its id, points and author's message are shown
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,24 @@ class LabResult:
         return [check for check in self.checks if check.gate and not check.passed]
 
     @property
+    def public_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(check for check in self.checks if not check.hidden)
+
+    @property
+    def hidden_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(check for check in self.checks if check.hidden)
+
+    @property
+    def hidden_summary(self) -> str:
+        """"N hidden checks passed, M failed" (empty without hidden checks)."""
+        hidden = self.hidden_checks
+        if not hidden:
+            return ""
+        passed = sum(1 for check in hidden if check.passed)
+        noun = "check" if len(hidden) == 1 else "checks"
+        return f"{len(hidden)} hidden {noun}: {passed} passed, {len(hidden) - passed} failed"
+
+    @property
     def verdict(self) -> str:
         """One sentence saying whether the lab passes and, if not, what stands in the way."""
         if self.passed:
@@ -66,14 +85,23 @@ class LabResult:
         return "not passed yet: " + "; ".join(reasons)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        shape: dict[str, Any] = {
             "lab": self.lab,
             "cloud": self.cloud,
             "score": self.score,
             "max_score": self.max_score,
             "passed": self.passed,
-            "checks": [check.to_json() for check in self.checks],
+            "checks": [check.to_json() for check in self.public_checks],
         }
+        hidden = self.hidden_checks
+        if hidden:  # only with --checks, so the fixed shape above is unchanged for everyone else
+            passed = sum(1 for check in hidden if check.passed)
+            shape["hidden"] = {
+                "passed": passed,
+                "failed": len(hidden) - passed,
+                "checks": [check.to_json() for check in hidden],
+            }
+        return shape
 
     def _repr_html_(self) -> str:
         """Jupyter shows a result as an HTML table."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import os
@@ -48,7 +49,9 @@ def grade(
         engine = engine_for(spec.cloud)
         parsed = engine.load_submission(files, setting)
         context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend)
-        checks = tuple(_run_check(check, context) for check in spec.checks)
+        # A hidden check never takes over work a public check began early (keyed by pointer in another file).
+        private = dataclasses.replace(context, started={})
+        checks = tuple(_run_check(check, private if check.hidden else context) for check in spec.checks)
     finally:
         for handle in started.values():
             handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
@@ -92,6 +95,8 @@ def _start_early(
     started: dict[str, Any] = {}
     try:
         for check in spec.checks:
+            if check.hidden:
+                continue
             start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
             handle = start(check.body, lab, files, backend) if start is not None else None
             if handle is not None:
@@ -123,19 +128,25 @@ def shown(path: Path) -> Path:
 
 
 class _LabFiles:
-    """Files next to lab.yaml (envelopes, boundaries, SCPs): each parsed at most once per run."""
+    """Files next to lab.yaml (envelopes, boundaries, SCPs): each parsed at most once per run.
+
+    A hidden check's files lie next to its own checks.yaml (grading/hidden.py), outside the lab folder.
+    """
 
     def __init__(self, lab: LabSpec) -> None:
         self._lab = lab
-        self._loaded: dict[str, LoadedDocument] = {}
+        self._loaded: dict[tuple[Path, str], LoadedDocument] = {}
 
     def load(self, node: Node, relative: str) -> LoadedDocument:
-        if relative not in self._loaded:
-            path = inside(self._lab.folder, relative, "lab folder")
+        own = node.doc is self._lab.document
+        folder = self._lab.folder if own else Path(node.doc.path).parent
+        if (folder, relative) not in self._loaded:
+            path = inside(folder, relative, "lab folder" if own else "hidden checks folder")
             if not path.is_file():
-                raise node.error(f"lab file {relative!r} does not exist next to lab.yaml")
-            self._loaded[relative] = load_document(shown(path))
-        return self._loaded[relative]
+                beside = "lab.yaml" if own else "the hidden checks.yaml"
+                raise node.error(f"lab file {relative!r} does not exist next to {beside}")
+            self._loaded[folder, relative] = load_document(shown(path))
+        return self._loaded[folder, relative]
 
 
 def _resolve_files(node: Node, files: _LabFiles) -> Any:
@@ -186,7 +197,7 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         further = "".join(f" ({number}) {_sentence(text)}" for number, text in enumerate(outcome.failed[1:], start=2))
         headline = f"{_sentence(check.message)} {first}"
         message = headline + (f" Also:{further}" if further else "")
-    return CheckResult(
+    result = CheckResult(
         id=check.id,
         kind=check.kind,
         title=check.title,
@@ -202,6 +213,13 @@ def judge(check: CheckSpec, outcome: Outcome) -> CheckResult:
         notes=tuple(outcome.passed_notes),
         headline=headline,
     )
+    if check.hidden:
+        # Only the instructor's own words: no failing case, request, counterexample or computed fix.
+        words = _sentence(check.title if outcome.passed else check.message)
+        return dataclasses.replace(
+            result, message=words, headline=words, counterexample=None, fix=None, failures=(), notes=(), hidden=True
+        )
+    return result
 
 
 def score(lab: LabSpec, spec: CloudSpec, checks: tuple[CheckResult, ...]) -> LabResult:

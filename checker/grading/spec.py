@@ -73,6 +73,7 @@ class LabSpec:
     clouds: dict[str, CloudSpec]
     folder: Path
     document: LoadedDocument
+    hidden_folder: Path | None = None  # the instructor's checks folder for this lab (grading/hidden.py)
 
     @property
     def number(self) -> str:
@@ -188,7 +189,7 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
     checks: list[CheckSpec] = []
     seen: set[str] = set()
     for check_node in node.field("checks").items():
-        check = _check(cloud, check_node, parameters, hint_ids, identity)
+        check = parse_check(cloud, check_node, parameters, hint_ids, identity)
         if check.id in seen:
             raise check_node.field("id").error(f"check id {check.id!r} is used twice for {cloud}")
         seen.add(check.id)
@@ -196,7 +197,7 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
     if not checks:
         raise node.field("checks").error(f"the {cloud} version lists no checks")
     for check in checks:
-        _check_file_names(check, files)
+        check_file_names(check, files)
     if any(check.kind == "answer" for check in checks) and answers is None:
         raise node.error(f"the {cloud} version has answer checks but names no `answers` file")
     max_score = sum(check.points for check in checks)
@@ -208,7 +209,7 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
     return CloudSpec(cloud, identity, files, answers, setting, pass_mark, tuple(checks), frozenset(optional))
 
 
-def _check(
+def parse_check(
     cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str], identity: str | None
 ) -> CheckSpec:
     node.expect(dict)
@@ -241,7 +242,7 @@ def _check(
     )
 
 
-def _check_file_names(check: CheckSpec, files: dict[str, str]) -> None:
+def check_file_names(check: CheckSpec, files: dict[str, str]) -> None:
     """Kinds that read a submission file by its logical name must name one the cloud lists under `files`."""
     kind = importlib.import_module(KINDS[check.kind])
     used = getattr(kind, "logical_files", None)

@@ -49,6 +49,7 @@ def _git(repo: Path, *args: str) -> str:
 def _pull_request(tmp_path: Path, change: Any) -> tuple[Path, str]:
     """A course repository with a base commit, and a head commit made by `change(repo)`."""
     repo = tmp_path / "repo"
+    tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copytree(FIXTURE_COURSE, repo)
     # The workflow test grades without the prover: keep the checks every engine decides today.
     def drop_within(data: dict[str, Any]) -> None:
@@ -67,8 +68,12 @@ def _pull_request(tmp_path: Path, change: Any) -> tuple[Path, str]:
     return repo, base
 
 
-def _run_workflow(repo: Path, base: str, tmp_path: Path) -> Run:
-    workflow = yaml.safe_load(WORKFLOW.read_text())
+def _run_workflow(
+    repo: Path, base: str, tmp_path: Path, workflow_file: Path = WORKFLOW, known: dict[str, str] | None = None
+) -> Run:
+    """`known`: values of further expressions (repository variables, github.actor) for this run."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    workflow = yaml.safe_load(workflow_file.read_text())
     steps = workflow["jobs"]["grade"]["steps"]
     summary = tmp_path / "summary.md"
     summary.write_text("")
@@ -95,7 +100,7 @@ def _run_workflow(repo: Path, base: str, tmp_path: Path) -> Run:
         }
         env.pop("IAMLAB_ROOT", None)
         for name, value in (step.get("env") or {}).items():
-            env[name] = _evaluate(str(value), base, run.outputs)
+            env[name] = _evaluate(str(value), base, run.outputs, known or {})
         script = tmp_path / f"{step_id}.sh"
         script.write_text(step["run"])
         assert "${{" not in step["run"], "keep expressions in env:, so the script runs outside GitHub"
@@ -112,9 +117,11 @@ def _run_workflow(repo: Path, base: str, tmp_path: Path) -> Run:
     return run
 
 
-def _evaluate(text: str, base: str, outputs: dict[str, dict[str, str]]) -> str:
+def _evaluate(text: str, base: str, outputs: dict[str, dict[str, str]], known: dict[str, str]) -> str:
     def value(match: re.Match[str]) -> str:
         expression = match.group(1)
+        if expression in known:
+            return known[expression]
         if expression == "github.event.pull_request.base.sha":
             return base
         if expression.startswith("vars."):
@@ -176,3 +183,41 @@ def test_a_pull_request_without_lab_changes_grades_nothing(tmp_path: Path, touch
     run = _run_workflow(repo, base, tmp_path)
     assert run.outputs["detect"]["pairs"].strip() == ""
     assert run.exit_codes["verdict"] == 0 and "nothing to grade" in run.summary
+
+
+def _skip_the_model_and_answer_wrongly(repo: Path) -> None:
+    """A submission worth 5 of 7 points (pass mark 6): no model write, a wrong answer."""
+    _solve(repo)
+    folder = repo / "labs" / LAB / "aws"
+    permissions = (folder / "permissions.json").read_text()
+    write(folder / "permissions.json", permissions.replace('"s3:PutObject"', '"s3:GetObjectVersion"'))
+    write(folder / "answers.yaml", "listing-condition-key: s3:delimiter\n")
+
+
+@pytest.mark.parametrize("tamper", ["lower the pass mark", "delete the failing checks", "both"])
+def test_a_pull_request_that_edits_its_lab_definition_does_not_change_the_grade(tmp_path: Path, tamper: str) -> None:
+    """The workflow grades against the base commit's lab.yaml (the instructor's pinned copy), never the
+    pull request's: lowering the pass mark or deleting checks in the pull request changes nothing."""
+
+    def tampered(repo: Path) -> None:
+        _skip_the_model_and_answer_wrongly(repo)
+
+        def edit(data: dict[str, Any]) -> None:
+            aws = data["clouds"]["aws"]
+            if tamper != "delete the failing checks":
+                aws["pass_mark"] = 0
+            if tamper != "lower the pass mark":
+                aws["checks"] = [c for c in aws["checks"] if c["id"] not in ("writes-model", "condition-key")]
+                aws["pass_mark"] = min(aws["pass_mark"], 5)
+
+        edit_lab(repo / "labs" / LAB, edit)
+
+    untouched_repo, untouched_base = _pull_request(tmp_path / "honest", _skip_the_model_and_answer_wrongly)
+    honest = _run_workflow(untouched_repo, untouched_base, tmp_path / "honest")
+    repo, base = _pull_request(tmp_path / "tampered", tampered)
+    run = _run_workflow(repo, base, tmp_path / "tampered")
+    for graded in (honest, run):
+        assert graded.outputs["grade"]["status"] == "1" and graded.exit_codes["verdict"] == 1
+        suite = next(iter(JUnitXml.fromfile(str(graded.repo / "iamlab-results" / f"{LAB}-aws.xml"))))
+        assert suite.tests == 5 and suite.failures == 2
+        assert "5/7 points, 6 needed" in graded.summary

@@ -30,6 +30,7 @@ class CheckSpec:
     partial: bool  # score per case instead of all-or-nothing
     body: Any
     pointer: str  # where the check sits in lab.yaml, for errors raised while running it
+    hidden: bool = False  # an instructor's check (grading/hidden.py): its requests and values are never shown
 
 
 @dataclass

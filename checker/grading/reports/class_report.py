@@ -11,14 +11,18 @@ from typing import Any
 from checker.core.findings import Counterexample
 from checker.grading.classroom import ClassReport, LearnerResult
 from checker.grading.reports.cells import spreadsheet_cell as _safe_cell
-from checker.grading.reports.html_report import page
+from checker.grading.reports.html_report import hidden_list, page
 from checker.grading.result import CheckResult
 
 CLASS_FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 
 
 def to_json(report: ClassReport) -> dict[str, Any]:
+    from checker.grading.gradebook import grader_version, lab_version
+
     return {
+        # Which grader and lab definition gave these grades (`grade-class --regrade` compares them).
+        "grader": {"name": "iamlab", "version": grader_version(), "lab_version": lab_version(report.lab)},
         "lab": report.lab.id,
         "cloud": report.cloud,
         "max_score": report.max_score,
@@ -119,9 +123,12 @@ def _learner_row(learner: LearnerResult, max_score: int) -> str:
         summary = f"not graded: {learner.error or 'unknown error'}"
         drill = f'<p class="error">Not graded: {escape(learner.error or "unknown error")}</p>'
     else:
-        failing = [check for check in learner.result.checks if not check.passed]
+        failing = [check for check in learner.result.public_checks if not check.passed]
         summary = f"{len(failing)} failing check(s)" if failing else "every check passes"
         drill = "".join(_failing_check(check) for check in failing) or "<p>Every check passes.</p>"
+        if learner.result.hidden_checks:
+            summary += f"; {learner.result.hidden_summary}"
+            drill += hidden_list(learner.result)
     return (
         f'<tr class="{state}"><td>{escape(learner.learner)}</td><td>{learner.score}/{max_score}</td>'
         f'<td class="state">{"yes" if learner.passed else "no"}</td><td>{_known(learner.attempts)}</td>'
@@ -158,6 +165,21 @@ def _counterexample(example: Counterexample) -> str:
     return "\n".join(lines)
 
 
+def render_gradebook(report: ClassReport) -> str:
+    """The CSV Canvas and Moodle import (grading/gradebook.py): a lab total and each check's points."""
+    from checker.grading.gradebook import gradebook_csv
+
+    rows = [
+        (
+            learner.learner,
+            learner.score if learner.result is not None else None,
+            {check.id: check.points for check in learner.result.checks} if learner.result is not None else {},
+        )
+        for learner in report.learners
+    ]
+    return gradebook_csv(rows, report.lab, report.cloud)
+
+
 def render(report: ClassReport, format: str) -> str:
-    renderers = {"csv": render_csv, "json": render_json, "html": render_html}
+    renderers = {"csv": render_csv, "json": render_json, "html": render_html, "gradebook": render_gradebook}
     return renderers[format](report)

@@ -18,7 +18,7 @@ table.iamlab code { font-size: 12px; }
 def result_table(result: LabResult) -> str:
     verdict = "passed" if result.passed else "not passed"
     rows = []
-    for check in result.checks:
+    for check in result.public_checks:
         state = "pass" if check.passed else "fail"
         detail = escape(check.headline or check.message)
         if len(check.failures) > 1:
@@ -38,8 +38,20 @@ def result_table(result: LabResult) -> str:
         f'<table class="iamlab"><caption>{escape(result.lab)} ({escape(result.cloud)}): '
         f"{result.score}/{result.max_score} points, {verdict}</caption>"
         "<thead><tr><th>check</th><th>kind</th><th>result</th><th>points</th><th>details</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table>{hidden_list(result)}"
     )
+
+
+def hidden_list(result: LabResult) -> str:
+    """The instructor's hidden checks: how many passed, and each failing one's message (nothing more)."""
+    if not result.hidden_checks:
+        return ""
+    failing = "".join(
+        f'<li class="fail">{escape(check.id)} ({check.points}/{check.max_points}): {escape(check.message)}</li>'
+        for check in result.hidden_checks
+        if not check.passed
+    )
+    return f'<p class="hidden-checks">{escape(result.hidden_summary)}</p>' + (f"<ul>{failing}</ul>" if failing else "")
 
 
 def page(title: str, body: str) -> str:

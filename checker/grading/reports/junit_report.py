@@ -41,6 +41,7 @@ def render(result: LabResult) -> str:
         ("max_score", str(result.max_score)),
         ("pass_mark", str(result.pass_mark)),
         ("passed", "true" if result.passed else "false"),
+        *((("hidden", result.hidden_summary),) if result.hidden_checks else ()),
     ):
         ElementTree.SubElement(properties, "property", name=key, value=value)
     for check in result.checks:
@@ -48,10 +49,11 @@ def render(result: LabResult) -> str:
             suite,
             "testcase",
             classname=name,
-            name=f"{check.id} [{check.kind}] ({check.points}/{check.max_points} points{', required' if check.gate else ''})",
+            name=f"{'hidden ' if check.hidden else ''}{check.id} [{'hidden' if check.hidden else check.kind}] ({check.points}/{check.max_points} points{', required' if check.gate else ''})",
         )
         if not check.passed:
-            failure = ElementTree.SubElement(case, "failure", message=_clean(check.message), type=check.kind)
+            kind = "hidden" if check.hidden else check.kind
+            failure = ElementTree.SubElement(case, "failure", message=_clean(check.message), type=kind)
             lines = [f"- {line}" for line in check.failures]
             if check.fix:
                 lines.append(f"How to fix: {check.fix}")

@@ -16,7 +16,7 @@ def render(result: LabResult) -> str:
         "| check | kind | result | points | details |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for check in result.checks:
+    for check in result.public_checks:
         state = "pass" if check.passed else ("**fail (required)**" if check.gate else "fail")
         detail = check.message
         if not check.passed and check.fix:
@@ -24,4 +24,11 @@ def render(result: LabResult) -> str:
         lines.append(
             f"| {_cell(check.id)} | {_cell(check.kind)} | {state} | {check.points}/{check.max_points} | {_cell(detail)} |"
         )
+    if result.hidden_checks:
+        lines += ["", f"**{result.hidden_summary}**", ""]
+        lines += [
+            f"- ❌ {_cell(check.id)} ({check.points}/{check.max_points}): {_cell(check.message)}"
+            for check in result.hidden_checks
+            if not check.passed
+        ]
     return "\n".join(lines) + "\n"

@@ -26,14 +26,16 @@ def show(
     table.add_column("check")
     table.add_column("kind")
     table.add_column("points", justify="right")
-    for check in result.checks:
+    for check in result.public_checks:
         mark = "[green]✔[/green]" if check.passed else "[red]✘[/red]"
         name = escape(check.id) + (" [yellow](required)[/yellow]" if check.gate else "")
         table.add_row(mark, name, check.kind, f"{check.points}/{check.max_points}")
     console.print(table)
-    for check in result.checks:
+    for check in result.public_checks:
         if not check.passed:
             _explain(check, console, revealed_hints, hint_command)
+    if result.hidden_checks:
+        _hidden(result, console)
     colour = "green" if result.passed else "red"
     console.print(f"[bold {colour}]{escape(result.verdict[0].upper() + result.verdict[1:])}[/bold {colour}]")
 
@@ -57,6 +59,14 @@ def _explain(
             console.print(f"  [cyan]hint:[/cyan] {escape(revealed_hints[check.hint])}")
         elif hint_command:
             console.print(f"  [dim]stuck? `{escape(hint_command)}` reveals a hint[/dim]")
+
+
+def _hidden(result: LabResult, console: Console) -> None:
+    """The instructor's hidden checks: how many passed, and each failing one's message (nothing more)."""
+    console.print(f"\n[bold]{escape(result.hidden_summary)}[/bold]")
+    for check in result.hidden_checks:
+        if not check.passed:
+            console.print(f"  [red]✘ {escape(check.id)}[/red] ({check.points}/{check.max_points}): {escape(check.message)}")
 
 
 def render(result: LabResult) -> str:
