@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 import os
@@ -36,9 +37,9 @@ def grade(
     lab_files = _LabFiles(lab)
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
     paths = {
-        name: shown(inside(folder, relative))
-        for name, relative in spec.files.items()
-        if not _left_out(spec, name, folder / relative)
+        name: path
+        for name, path in submission_files(spec, folder).items()
+        if not _left_out(spec, name, path)
     }
     if any(_is_code(path) for path in paths.values()):
         # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
@@ -52,8 +53,9 @@ def grade(
             setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
         engine = engine_for(spec.cloud)
         parsed = engine.load_submission(files, setting)
-        context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started)
-        checks = tuple(_run_check(check, context) for check in spec.checks)
+        context = _Focus(RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started),
+                         files, setting).context
+        checks = tuple(_run_check(check, context.about(check.identity)) for check in spec.checks)
     finally:
         for handle in started.values():
             handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
@@ -63,6 +65,49 @@ def grade(
 def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
     """An optional file the learner did not write (a link, even a broken one, is read and judged)."""
     return name in spec.optional_files and not path.exists() and not path.is_symlink()
+
+
+def submission_files(spec: CloudSpec, folder: Path) -> dict[str, Path]:
+    """Each logical file's path in the submission; of a choice (roles.tf or roles.yaml) the one present."""
+    paths: dict[str, Path] = {}
+    for name, relative in spec.files.items():
+        alternatives = spec.choices.get(name)
+        if alternatives is None:
+            paths[name] = shown(inside(folder, relative))
+            continue
+        present = [shown(inside(folder, path)) for path in alternatives]
+        present = [path for path in present if path.exists() or path.is_symlink()]
+        wanted = " or ".join(alternatives)
+        if len(present) != 1:
+            found = "neither" if not present else "both " + " and ".join(str(p) for p in present)
+            raise InputError(
+                f"the submission must hold exactly one of {wanted}; found {found}",
+                Where(str(shown(folder))),
+                f"keep one of {wanted} in {shown(folder)} and delete the other" if present
+                else f"write your answer as {wanted} in {shown(folder)}",
+            )
+        paths[name] = present[0]
+    return paths
+
+
+class _Focus:
+    """The run's context for each check: a check naming another `identity` (a lab with one role per stage)
+    sees the same files with that identity as the engine's default principal and trust target."""
+
+    def __init__(self, context: RunContext, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> None:
+        self.context = dataclasses.replace(context, focus=self.on)
+        self._files = files
+        self._setting = setting
+        self._by_identity: dict[str, RunContext] = {}
+
+    def on(self, identity: str | None) -> RunContext:
+        if identity is None or identity == self._setting.get("identity"):
+            return self.context
+        if identity not in self._by_identity:
+            setting = {**self._setting, "identity": identity}
+            submission = self.context.engine.load_submission(self._files, setting)
+            self._by_identity[identity] = dataclasses.replace(self.context, submission=submission)
+        return self._by_identity[identity]
 
 
 def _start_early(lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument]) -> dict[str, Any]:

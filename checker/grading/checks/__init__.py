@@ -13,6 +13,7 @@ KINDS: dict[str, str] = {
     "answer": "checker.grading.checks.answer",
     "document": "checker.grading.checks.document",
     "live": "checker.grading.checks.live",
+    "separation": "checker.grading.checks.separation",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.

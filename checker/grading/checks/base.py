@@ -30,6 +30,7 @@ class CheckSpec:
     partial: bool  # score per case instead of all-or-nothing
     body: Any
     pointer: str  # where the check sits in lab.yaml, for errors raised while running it
+    identity: str | None = None  # the identity this check is about, when not the cloud's (lab.yaml `identity`)
 
 
 @dataclass
@@ -65,6 +66,12 @@ class RunContext:
     load_lab_file: Callable[[Node, str], LoadedDocument]  # a file next to lab.yaml, parsed once per run
     # Work a kind began before the checks ran (its `start`), by the check's pointer in lab.yaml.
     started: Mapping[str, Any] = field(default_factory=dict)
+    # The same run seen from another identity of the lab (a check's `identity`, each of `separation`'s).
+    focus: Callable[[str | None], RunContext] | None = None
+
+    def about(self, identity: str | None) -> RunContext:
+        """This run with `identity` as the engine's default principal and trust target."""
+        return self if self.focus is None else self.focus(identity)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
         envelope: Any = context.load_lab_file(body.node, body.envelope_file)  # located, for the engine's errors
     else:
         envelope = body.envelope_inline
-    result = _prove(context, envelope)
+    result = prove(context, envelope)
     outcome = Outcome(total_cases=1)
     if result.status is WithinStatus.PROVED:
         outcome.passed_notes.append(f"proved: everything {allows(context.cloud)} is something {context.lab.workload} needs")
@@ -106,7 +106,8 @@ def unconstrained(example: Counterexample, envelope_keys: set[str]) -> str:
     return " (" + ", ".join(missing) + (" is" if len(missing) == 1 else " are") + " not sent, so unconstrained)"
 
 
-def _prove(context: RunContext, envelope: Any) -> WithinResult:
+def prove(context: RunContext, envelope: Any) -> WithinResult:
+    """Everything the submission allows within `envelope`, proved once per identical input in a run."""
     submission = context.submission
     parts = [context.cloud, dict(submission.files), dict(submission.setting), envelope]
     return _proofs.answer(parts, lambda: context.engine.within(submission, envelope), default=document_data)
