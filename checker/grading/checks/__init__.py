@@ -14,6 +14,7 @@ KINDS: dict[str, str] = {
     "document": "checker.grading.checks.document",
     "live": "checker.grading.checks.live",
     "separation": "checker.grading.checks.separation",
+    "escalation": "checker.grading.checks.escalation",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.
