@@ -98,3 +98,29 @@ def test_a_must_without_a_quote_in_the_readme_is_reported() -> None:
     assert len(uncovered) == 1 and "must also never sleep" in uncovered[0] and absent == []
     uncovered, absent = uncovered_musts(readme.replace("It must be able to do", "It can do"), requirements)
     assert absent == ["It must be able to do **nothing else**"]
+
+
+def test_code_files_are_mutated_and_compared_as_text(tmp_path: Path) -> None:
+    """Roles as code (.tf), workflows (.yml) and Rego rules are text: a `replace` edits them, and one that
+    changes nothing is refused (they are not JSON, so they are not compared as data)."""
+    lab_folder = tmp_path / "labs" / "01-training-job"
+    shutil.copytree(REPO / "labs" / "01-training-job", lab_folder)
+    (lab_folder / FILE_NAME).write_text(
+        "requirements:\n"
+        "  - id: stages\n"
+        "    must: must push\n"
+        "    clouds: [aws]\n"
+        "    mutations:\n"
+        "      - {cloud: aws, file: roles.tf, caught_by: least-privilege, replace: {'ecr:PutImage': 'ecr:*'}}\n"
+        "      - {cloud: aws, file: roles.tf, caught_by: least-privilege, replace: {'ecr:PutImage': 'ecr:PutImage'}}\n",
+        encoding="utf-8",
+    )
+    changing, unchanged = load_requirements(lab_folder, ("aws", "azure", "gcp"))[0].mutations
+    submission = tmp_path / "aws"
+    submission.mkdir()
+    (submission / "roles.tf").write_text('actions = ["ecr:PutImage"]\n', encoding="utf-8")
+    apply(changing, submission)
+    assert (submission / "roles.tf").read_text(encoding="utf-8") == 'actions = ["ecr:*"]\n'
+    (submission / "roles.tf").write_text('actions = ["ecr:PutImage"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="leaves roles.tf as it was"):
+        apply(unchanged, submission)
