@@ -3,7 +3,8 @@
 A submission is a set of policy files named in lab.yaml. The logical name says what each file is:
 names containing "trust" are the role's trust policy, "boundary" a permissions boundary, "session" a
 session policy, "resource_policy"/"bucket_policy"/"key_policy" a resource-based policy; names containing
-"job" or "request" are API requests kept as data (read by `answer` checks); every other file is an
+"job" or "request" are API requests kept as data (read by `answer` checks), "workflow" a CI workflow kept as
+data (read by `workflow` checks); every other file is an
 identity-based policy of the lab's identity.
 
 The lab's `setting` supplies what the learner does not write: `identity` (the role or user ARN),
@@ -69,7 +70,7 @@ class AwsModel:
 
 def _kind_for(name: str) -> PolicyKind | None:
     lowered = name.lower()
-    if "job" in lowered or "request" in lowered:
+    if "job" in lowered or "request" in lowered or "workflow" in lowered:
         return None
     if "trust" in lowered:
         return PolicyKind.TRUST

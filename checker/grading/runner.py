@@ -6,7 +6,7 @@ import dataclasses
 import importlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,17 @@ def grade(
         for name, path in submission_files(spec, folder).items()
         if not _left_out(spec, name, path)
     }
-    if any(_is_code(path) for path in paths.values()):
+    code = any(_is_code(path) for path in paths.values())
+    iac_setting = dict(setting)  # load_files takes the readers' `iac` entry out of the setting it is given
+    if code:
         # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
         files = load_files(paths, spec.cloud, setting, lab.parameters, spec.identity)
     else:
         files = {name: load_document(path) for name, path in paths.items()}
+
+    def files_of(identity: str) -> Mapping[str, LoadedDocument]:
+        """The documents of another identity: another role of the same Terraform/template, or the same files."""
+        return load_files(paths, spec.cloud, dict(iac_setting), lab.parameters, identity) if code else files
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     started = _start_early(lab, spec, files) if early else {}
     try:
@@ -53,8 +59,8 @@ def grade(
             setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
         engine = engine_for(spec.cloud)
         parsed = engine.load_submission(files, setting)
-        context = _Focus(RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started),
-                         files, setting).context
+        context = _Focus(RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, folder),
+                         files_of, setting).context
         checks = tuple(_run_check(check, context.about(check.identity)) for check in spec.checks)
     finally:
         for handle in started.values():
@@ -94,9 +100,10 @@ class _Focus:
     """The run's context for each check: a check naming another `identity` (a lab with one role per stage)
     sees the same files with that identity as the engine's default principal and trust target."""
 
-    def __init__(self, context: RunContext, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> None:
+    def __init__(self, context: RunContext, files_of: Callable[[str], Mapping[str, LoadedDocument]],
+                 setting: Mapping[str, Any]) -> None:
         self.context = dataclasses.replace(context, focus=self.on)
-        self._files = files
+        self._files_of = files_of
         self._setting = setting
         self._by_identity: dict[str, RunContext] = {}
 
@@ -105,7 +112,7 @@ class _Focus:
             return self.context
         if identity not in self._by_identity:
             setting = {**self._setting, "identity": identity}
-            submission = self.context.engine.load_submission(self._files, setting)
+            submission = self.context.engine.load_submission(self._files_of(identity), setting)
             self._by_identity[identity] = dataclasses.replace(self.context, submission=submission)
         return self._by_identity[identity]
 

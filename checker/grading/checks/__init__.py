@@ -15,6 +15,8 @@ KINDS: dict[str, str] = {
     "live": "checker.grading.checks.live",
     "separation": "checker.grading.checks.separation",
     "escalation": "checker.grading.checks.escalation",
+    "workflow": "checker.grading.checks.workflow",
+    "guardrails": "checker.grading.checks.guardrails",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from checker.core.engine import Engine, Submission
@@ -66,6 +67,7 @@ class RunContext:
     load_lab_file: Callable[[Node, str], LoadedDocument]  # a file next to lab.yaml, parsed once per run
     # Work a kind began before the checks ran (its `start`), by the check's pointer in lab.yaml.
     started: Mapping[str, Any] = field(default_factory=dict)
+    folder: Path | None = None  # the submission folder (kinds that read a folder of it: guardrails)
     # The same run seen from another identity of the lab (a check's `identity`, each of `separation`'s).
     focus: Callable[[str | None], RunContext] | None = None
 
