@@ -4,9 +4,9 @@ A submission is a set of policy files named in lab.yaml. The logical name says w
 names containing "trust" are the role's trust policy, "boundary" a permissions boundary, "session" a
 session policy, "resource_policy"/"bucket_policy"/"key_policy" a resource-based policy, names starting
 with "scp" service control policies (attached at the last organization level the setting gives, beside
-its policies); names containing "job" or "request" are API requests and names containing "template"
-session-policy templates, both kept as data (a template is filled by a `roles` entry); every other file
-is an identity-based policy of the lab's identity.
+its policies); names containing "job" or "request" are API requests, "workflow" a CI workflow (read by
+`workflow` checks) and names containing "template" session-policy templates, all kept as data (a template
+is filled by a `roles` entry); every other file is an identity-based policy of the lab's identity.
 
 The lab's `setting` supplies what the learner does not write: `identity` (the role or user ARN),
 `account`, `scps` and `rcps` (levels from root to account, each a list of policies),
@@ -86,7 +86,7 @@ class AwsModel:
 
 def _kind_for(name: str) -> PolicyKind | None:
     lowered = name.lower()
-    if "job" in lowered or "request" in lowered or "template" in lowered:
+    if "job" in lowered or "request" in lowered or "template" in lowered or "workflow" in lowered:
         return None
     if lowered.startswith("scp"):
         return PolicyKind.SCP

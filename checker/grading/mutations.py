@@ -148,9 +148,16 @@ def apply(mutation: Mutation, folder: Path) -> None:
         if old not in text:
             raise ValueError(f"{mutation.label}: {old!r} does not occur in {mutation.file}")
         text = text.replace(old, new)
-    if json.loads(text) == json.loads(original):
+    if _unchanged(path, text, original):
         raise ValueError(f"{mutation.label}: the mutation leaves {mutation.file} as it was")
     path.write_text(text, encoding="utf-8")
+
+
+def _unchanged(path: Path, text: str, original: str) -> bool:
+    """JSON files compare as data (a reformat is no change); code (.tf, .yml, .rego) compares as text."""
+    if path.suffix == ".json":
+        return bool(json.loads(text) == json.loads(original))
+    return text == original
 
 
 def _steps(pointer: str) -> list[str]:

@@ -6,7 +6,7 @@ import dataclasses
 import importlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,15 @@ def grade(
     folder = submission_folder(lab, spec, submission)
     lab_files = _LabFiles(lab)
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
-    files = _load_files(lab, spec, folder, setting)
+    iac_setting = dict(setting)  # load_files takes the readers' `iac` entry out of the setting it is given
+    paths = _present_paths(spec, folder)
+    files = _load_files(lab, spec, paths, setting)
+    code = any(_is_code(path) for path in paths.values())
+
+    def files_of(identity: str) -> Mapping[str, LoadedDocument]:
+        """The documents of another identity: another role of the same Terraform/template, or the same files."""
+        return _load_files(lab, spec, paths, dict(iac_setting), identity) if code else files
+
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     started = _start_early(lab, spec, files, backend) if early else {}
     try:
@@ -48,14 +56,19 @@ def grade(
             setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
         engine = engine_for(spec.cloud)
         parsed = engine.load_submission(files, setting)
-        context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend)
-        # A hidden check never takes over work a public check began early (keyed by pointer in another file).
-        private = dataclasses.replace(context, started={})
-        checks = tuple(_run_check(check, private if check.hidden else context) for check in spec.checks)
+        context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend, folder)
+        context = _Focus(context, files_of, setting).context
+        checks = tuple(_run_check(check, _context_for(check, context)) for check in spec.checks)
     finally:
         for handle in started.values():
             handle.close()  # a worker whose answer was not collected (an error stopped grading) is stopped
     return score(lab, spec, checks)
+
+
+def _context_for(check: CheckSpec, context: RunContext) -> RunContext:
+    focused = context.about(check.identity)
+    # A hidden check never takes over work a public check began early (keyed by pointer in another file).
+    return dataclasses.replace(focused, started={}) if check.hidden else focused
 
 
 def submission_folder(lab: LabSpec, spec: CloudSpec, submission: Path | None) -> Path:
@@ -69,19 +82,69 @@ def submission_folder(lab: LabSpec, spec: CloudSpec, submission: Path | None) ->
 def submission_files(lab: LabSpec, spec: CloudSpec, folder: Path) -> dict[str, LoadedDocument]:
     """The learner's files as the checks read them (`iamlab run` installs the same documents)."""
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), _LabFiles(lab))
-    return _load_files(lab, spec, folder, setting)
+    return _load_files(lab, spec, _present_paths(spec, folder), setting)
 
 
-def _load_files(lab: LabSpec, spec: CloudSpec, folder: Path, setting: Any) -> dict[str, LoadedDocument]:
-    paths = {
-        name: shown(inside(folder, relative))
-        for name, relative in spec.files.items()
-        if not _left_out(spec, name, folder / relative)
-    }
+def submission_paths(spec: CloudSpec, folder: Path) -> dict[str, Path]:
+    """Each logical file's path in the submission; of a choice (roles.tf or roles.yaml) the one present."""
+    paths: dict[str, Path] = {}
+    for name, relative in spec.files.items():
+        alternatives = spec.choices.get(name)
+        if alternatives is None:
+            paths[name] = shown(inside(folder, relative))
+            continue
+        present = [shown(inside(folder, path)) for path in alternatives]
+        present = [path for path in present if path.exists() or path.is_symlink()]
+        wanted = " or ".join(alternatives)
+        if len(present) != 1:
+            found = "neither" if not present else "both " + " and ".join(str(p) for p in present)
+            raise InputError(
+                f"the submission must hold exactly one of {wanted}; found {found}",
+                Where(str(shown(folder))),
+                f"keep one of {wanted} in {shown(folder)} and delete the other" if present
+                else f"write your answer as {wanted} in {shown(folder)}",
+            )
+        paths[name] = present[0]
+    return paths
+
+
+def _present_paths(spec: CloudSpec, folder: Path) -> dict[str, Path]:
+    return {name: path for name, path in submission_paths(spec, folder).items() if not _left_out(spec, name, path)}
+
+
+def _load_files(
+    lab: LabSpec, spec: CloudSpec, paths: Mapping[str, Path], setting: Any, identity: str | None = None
+) -> dict[str, LoadedDocument]:
     if any(_is_code(path) for path in paths.values()):
         # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
-        return dict(load_files(paths, spec.cloud, setting, lab.parameters, spec.identity))
+        return dict(load_files(dict(paths), spec.cloud, setting, lab.parameters, identity or spec.identity))
     return {name: load_document(path) for name, path in paths.items()}
+
+
+class _Focus:
+    """The run's context for each check: a check naming another `identity` (a lab with one role per stage)
+    sees the same files with that identity as the engine's default principal and trust target."""
+
+    def __init__(self, context: RunContext, files_of: Callable[[str], Mapping[str, LoadedDocument]],
+                 setting: Mapping[str, Any]) -> None:
+        self.context = dataclasses.replace(context, focus=self.on)
+        self._files_of = files_of
+        self._setting = setting
+        self._by_identity: dict[str, RunContext] = {}
+
+    def on(self, identity: str | None) -> RunContext:
+        if identity is None or identity == self._setting.get("identity") or identity in self._modelled_roles():
+            return self.context
+        if identity not in self._by_identity:
+            setting = {**self._setting, "identity": identity}
+            submission = self.context.engine.load_submission(self._files_of(identity), setting)
+            self._by_identity[identity] = dataclasses.replace(self.context, submission=submission)
+        return self._by_identity[identity]
+
+    def _modelled_roles(self) -> Mapping[str, Any]:
+        """AWS `learner_roles`: roles the one submission already models by ARN (their own files)."""
+        roles = self._setting.get("learner_roles")
+        return roles if isinstance(roles, Mapping) else {}
 
 
 def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,9 @@ _TOP_FIELDS = frozenset({"id", "title", "level", "summary", "workload", "paramet
 _CLOUD_FIELDS = frozenset({"identity", "files", "answers", "setting", "pass_mark", "checks"})
 _HINT_FIELDS = frozenset({"id", "text", "cloud"})
 _FILE_FIELDS = frozenset({"path", "optional"})
-_COMMON_CHECK_FIELDS = frozenset({"id", "kind", "title", "points", "gate", "message", "fix", "hint", "partial"})
+_COMMON_CHECK_FIELDS = frozenset(
+    {"id", "kind", "title", "points", "gate", "message", "fix", "hint", "partial", "identity"}
+)
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,15 @@ class Hint:
 class CloudSpec:
     cloud: str
     identity: str | None  # the identity the submission is for: default principal of requests, trust target
-    files: dict[str, str]  # logical name -> path inside the submission folder
+    files: dict[str, str]  # logical name -> path inside the submission folder (the first of its choices)
     answers: str | None  # path of the structured answers file inside the submission folder, if any
     setting: dict[str, Any]  # what the lab provides around the submission; {file: ...} entries load files
     pass_mark: int
     checks: tuple[CheckSpec, ...]
     optional_files: frozenset[str] = frozenset()  # logical names a submission may leave out
+    # Logical names written as a list in lab.yaml: the learner keeps exactly one of these paths (roles.tf or
+    # roles.yaml); the runner reads whichever is present (grading/choices.py).
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def max_score(self) -> int:
@@ -58,7 +63,9 @@ class CloudSpec:
 
     @property
     def submission_paths(self) -> list[str]:
-        return [*self.files.values(), *([self.answers] if self.answers else [])]
+        """Every path a submission may hold (each choice's alternatives included), then the answers file."""
+        paths = [path for name, first in self.files.items() for path in self.choices.get(name, (first,))]
+        return [*paths, *([self.answers] if self.answers else [])]
 
 
 @dataclass(frozen=True)
@@ -167,12 +174,19 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
     node.mapping(_CLOUD_FIELDS, {"files", "checks"})
     files: dict[str, str] = {}
     optional: set[str] = set()
+    choices: dict[str, tuple[str, ...]] = {}
     for name, file_node in node.field("files").entries():
         if isinstance(file_node.value, dict):  # {path: custom-roles.json, optional: true}
             file_node.mapping(_FILE_FIELDS, {"path"})
             files[name] = relative_path(file_node.field("path"))
             if file_node.flag("optional", False):
                 optional.add(name)
+        elif isinstance(file_node.value, list):  # [roles.tf, roles.yaml]: the learner keeps exactly one
+            alternatives = tuple(relative_path(item) for item in file_node.items())
+            if len(alternatives) < 2 or len(set(alternatives)) != len(alternatives):
+                raise file_node.error("a list of files names two or more different paths, of which a learner keeps one")
+            choices[name] = alternatives
+            files[name] = alternatives[0]
         else:
             files[name] = relative_path(file_node)
     if not files:
@@ -206,7 +220,7 @@ def _cloud(cloud: str, node: Node, parameters: dict[str, Any], hint_ids: set[str
         raise node.field("pass_mark").error(
             f"pass_mark {pass_mark} is more than the {max_score} points the checks award; no one could pass"
         )
-    return CloudSpec(cloud, identity, files, answers, setting, pass_mark, tuple(checks), frozenset(optional))
+    return CloudSpec(cloud, identity, files, answers, setting, pass_mark, tuple(checks), frozenset(optional), choices)
 
 
 def parse_check(
@@ -227,6 +241,8 @@ def parse_check(
         raise node.field("hint").error(f"check refers to hint {hint!r}, which the lab does not define")
     check_id = _slug(node, "id")
     resolved = Node(node.doc, node.pointer, substitute(node, parameters))
+    # `identity`: the check is about this identity instead of the cloud's (a lab with one role per stage).
+    own_identity = resolved.optional_text("identity")
     return CheckSpec(
         id=check_id,
         kind=kind_name,
@@ -237,8 +253,9 @@ def parse_check(
         fix=resolved.optional_text("fix"),
         hint=hint,
         partial=node.flag("partial", False),
-        body=kind.parse(resolved, ParseContext(cloud, identity)),
+        body=kind.parse(resolved, ParseContext(cloud, own_identity or identity)),
         pointer=node.pointer,
+        identity=own_identity,
     )
 
 

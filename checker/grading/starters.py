@@ -32,7 +32,12 @@ def pending(lab: LabSpec, cloud: str) -> list[str]:
     spec = lab.cloud(cloud)
     source = starter_folder(lab, spec.cloud)
     target = lab.folder / spec.cloud
-    missing = [name for name in spec.submission_paths if not (source / name).is_file()]
+    # Of a choice (roles.tf or roles.yaml) the starter holds one; the others are not restored.
+    optional = {path for alternatives in spec.choices.values() for path in alternatives}
+    names = [name for name in spec.submission_paths if name not in optional or (source / name).is_file()]
+    missing = [name for name in names if not (source / name).is_file()]
+    missing += [" or ".join(alternatives) for alternatives in spec.choices.values()
+                if not any((source / path).is_file() for path in alternatives)]
     if missing:
         raise InputError(
             f"this lab has no pristine copy of {', '.join(missing)}",
@@ -41,7 +46,7 @@ def pending(lab: LabSpec, cloud: str) -> list[str]:
         )
     return [
         name
-        for name in spec.submission_paths
+        for name in names
         if _read(target / name) != (source / name).read_text(encoding="utf-8")
     ]
 

@@ -71,19 +71,20 @@ def test_the_unbroken_solution_passes_every_gate() -> None:
             assert grade(lab, cloud, REPO / "solutions" / lab.id / cloud).passed, f"{lab.id} {cloud}"
 
 
-def test_a_mutation_that_changes_nothing_is_refused(tmp_path: Path) -> None:
+def _mutations(tmp_path: Path, *lines: str) -> tuple[Mutation, ...]:
+    """The mutations of one aws requirement written into a copy of lab 01."""
     lab_folder = tmp_path / "labs" / "01-training-job"
     shutil.copytree(REPO / "labs" / "01-training-job", lab_folder)
-    (lab_folder / FILE_NAME).write_text(
-        "requirements:\n"
-        "  - id: network\n"
-        "    must: must be true\n"
-        "    clouds: [aws]\n"
-        "    mutations:\n"
-        "      - {cloud: aws, file: training-job.json, caught_by: job-definition, set: {/EnableNetworkIsolation: true}}\n",
-        encoding="utf-8",
+    head = "requirements:\n  - id: one\n    must: must hold\n    clouds: [aws]\n    mutations:\n"
+    (lab_folder / FILE_NAME).write_text(head + "".join(f"      - {line}\n" for line in lines), encoding="utf-8")
+    return load_requirements(lab_folder, ("aws", "azure", "gcp"))[0].mutations
+
+
+def test_a_mutation_that_changes_nothing_is_refused(tmp_path: Path) -> None:
+    (mutation,) = _mutations(
+        tmp_path,
+        "{cloud: aws, file: training-job.json, caught_by: job-definition, set: {/EnableNetworkIsolation: true}}",
     )
-    (mutation,) = load_requirements(lab_folder, ("aws", "azure", "gcp"))[0].mutations
     submission = tmp_path / "aws"
     shutil.copytree(REPO / "solutions" / "01-training-job" / "aws", submission)
     with pytest.raises(ValueError, match="leaves training-job.json as it was"):
@@ -98,3 +99,21 @@ def test_a_must_without_a_quote_in_the_readme_is_reported() -> None:
     assert len(uncovered) == 1 and "must also never sleep" in uncovered[0] and absent == []
     uncovered, absent = uncovered_musts(readme.replace("It must be able to do", "It can do"), requirements)
     assert absent == ["It must be able to do **nothing else**"]
+
+
+def test_code_files_are_mutated_and_compared_as_text(tmp_path: Path) -> None:
+    """Roles as code (.tf), workflows (.yml) and Rego rules are text: a `replace` edits them, and one that
+    changes nothing is refused (they are not JSON, so they are not compared as data)."""
+    changing, unchanged = _mutations(
+        tmp_path,
+        "{cloud: aws, file: roles.tf, caught_by: least-privilege, replace: {'ecr:PutImage': 'ecr:*'}}",
+        "{cloud: aws, file: roles.tf, caught_by: least-privilege, replace: {'ecr:PutImage': 'ecr:PutImage'}}",
+    )
+    submission = tmp_path / "aws"
+    submission.mkdir()
+    (submission / "roles.tf").write_text('actions = ["ecr:PutImage"]\n', encoding="utf-8")
+    apply(changing, submission)
+    assert (submission / "roles.tf").read_text(encoding="utf-8") == 'actions = ["ecr:*"]\n'
+    (submission / "roles.tf").write_text('actions = ["ecr:PutImage"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="leaves roles.tf as it was"):
+        apply(unchanged, submission)

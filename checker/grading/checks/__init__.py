@@ -17,6 +17,9 @@ KINDS: dict[str, str] = {
     "confined": "checker.grading.checks.confined",
     "escalation": "checker.grading.checks.escalation",
     "ci_rule": "checker.grading.checks.ci_rule",
+    "separation": "checker.grading.checks.separation",
+    "workflow": "checker.grading.checks.workflow",
+    "guardrails": "checker.grading.checks.guardrails",
 }
 
 # Kinds the lab format defines whose machinery has not landed yet: a clear error instead of a silent pass.

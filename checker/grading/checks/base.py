@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from checker.core.engine import Engine, Submission
@@ -31,6 +32,7 @@ class CheckSpec:
     body: Any
     pointer: str  # where the check sits in lab.yaml, for errors raised while running it
     hidden: bool = False  # an instructor's check (grading/hidden.py): its requests and values are never shown
+    identity: str | None = None  # the identity this check is about, when not the cloud's (lab.yaml `identity`)
 
 
 @dataclass
@@ -67,6 +69,13 @@ class RunContext:
     # Work a kind began before the checks ran (its `start`), by the check's pointer in lab.yaml.
     started: Mapping[str, Any] = field(default_factory=dict)
     backend: str = "moto"  # where live checks run: "moto", "localstack" or a URL (`iamlab check --backend`)
+    folder: Path | None = None  # the submission folder (kinds that read a folder of it: guardrails)
+    # The same run seen from another identity of the lab (a check's `identity`, each of `separation`'s).
+    focus: Callable[[str | None], RunContext] | None = None
+
+    def about(self, identity: str | None) -> RunContext:
+        """This run with `identity` as the engine's default principal and trust target."""
+        return self if self.focus is None else self.focus(identity)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,19 @@
-"""`escalation`: a structured answer about privilege escalation, judged by the AWS escalation analysis.
+"""`escalation`: privilege escalation, judged by the AWS escalation analysis (checker/aws/analyze/escalation.py).
 
-The lab provides an account snapshot (the format of `iamlab paths`, docs/analysis.md) with a planted
-weakness. The truth is computed, never written down: `checker.aws.analyze.escalation_paths` finds the
-paths (to admin-equivalent access or to a holder of a permission the start lacks), each step decided by
-the evaluator and the prover, with the knowledge base's other techniques that give the same step.
+The truth is computed, never written down: `escalation_paths` finds the paths (to admin-equivalent access
+or to a holder of a permission the start lacks), each step decided by the evaluator and the prover, with
+the knowledge base's other techniques that give the same step. `snapshot` is the account (the format of
+`iamlab paths`, docs/analysis.md "Account snapshot"), a file next to lab.yaml. The check has two forms:
+
+A gate on the learner's roles (`identities`, no `ask`): each identity is added to the snapshot with the
+learner's policies for it (identity policies, boundary and trust policy, as the check's `identity` focus
+reads them) and the analysis searches, from each, for a way to reach a permission it was not given:
+passing a role to a service, taking over a principal, rewriting a policy. `hand_offs` lists, per identity,
+the roles it is meant to hand to a service (train passes fraud-training-role to SageMaker): a one-step
+path to one of them is the stage's job, not an escalation. Each identity is one case; a failure shows the
+path.
+
+A question about a planted account (`ask`, an interview or answers.yaml):
 
     ask: path        the answer is the escalation path from `start` as a list of actions, step by step;
                      it is right when it is the action sequence of a path the analysis finds (for each
@@ -12,13 +22,15 @@ the evaluator and the prover, with the knowledge base's other techniques that gi
     ask: principals  the answer lists the principals that can escalate (ARN or name, any order);
                      it is right when it is exactly the set of starts of the paths the analysis finds
 
-Failures never reveal the expected answer.
+Failures of a question never reveal the expected answer.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from checker.core.source import LoadedDocument, pointer_join
 from checker.grading.checks.answer import given_answer
@@ -26,9 +38,13 @@ from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.checks.memo import InputMemo
 from checker.grading.located import Node, relative_path
 
+if TYPE_CHECKING:
+    from checker.aws.analyze.escalation import Path
+
 KIND = "escalation"
-FIELDS = frozenset({"snapshot", "start", "ask", "question"})
+FIELDS = frozenset({"snapshot", "start", "ask", "question", "identities", "hand_offs"})
 ASKS = ("path", "principals")
+AWS_ONLY = "escalation checks use the AWS escalation analysis (an AWS account snapshot): AWS versions only"
 
 Steps = tuple[tuple[tuple[str, ...], ...], ...]  # a path's steps, each its alternatives' actions
 Paths = tuple[tuple[str, Steps], ...]  # (start, steps) for every escalation the analysis finds
@@ -38,7 +54,9 @@ _analyses: InputMemo[Paths] = InputMemo(16)
 
 
 @dataclass(frozen=True)
-class EscalationBody:
+class QuestionBody:
+    """Ask the learner for the path from `start`, or for the principals that can escalate."""
+
     snapshot: str
     start: str | None
     ask: str
@@ -46,15 +64,91 @@ class EscalationBody:
     node: Node
 
 
+@dataclass(frozen=True)
+class GateBody:
+    """No identity of the learner's may have an escalation path (beyond its `hand_offs`)."""
+
+    snapshot: str
+    identities: tuple[str, ...]
+    hand_offs: dict[str, tuple[str, ...]]
+    node: Node
+
+
+EscalationBody = QuestionBody | GateBody
+
+
 def parse(node: Node, where: ParseContext) -> EscalationBody:
     if where.cloud != "aws":
-        raise node.error("escalation checks use the AWS escalation analysis: AWS versions only")
-    ask = node.choice("ask", ASKS)
-    start = node.optional_text("start")
-    if ask == "path" and start is None:
-        raise node.error("an escalation check that asks for the path needs `start`: the principal's ARN")
-    return EscalationBody(relative_path(node.field("snapshot")), start, ask, node.text("question"), node.field("snapshot"))
+        raise node.field("kind").error(AWS_ONLY)
+    snapshot = relative_path(node.field("snapshot"))
+    if node.has("ask"):
+        for extra in ("identities", "hand_offs"):
+            if node.has(extra):
+                raise node.field(extra).error(f"`{extra}` belongs to the gate form; a check with `ask` asks a question")
+        ask = node.choice("ask", ASKS)
+        start = node.optional_text("start")
+        if ask == "path" and start is None:
+            raise node.error("an escalation check that asks for the path needs `start`: the principal's ARN")
+        return QuestionBody(snapshot, start, ask, node.text("question"), node.field("snapshot"))
+    for extra in ("start", "question"):
+        if node.has(extra):
+            raise node.field(extra).error(f"`{extra}` belongs to a question: add `ask: path` or `ask: principals`")
+    identities = tuple(str(item.value) for item in node.field("identities").items()) if node.has("identities") else (
+        (where.identity,) if where.identity else ())
+    if not identities:
+        raise node.error("an escalation check needs `identities` (where the search starts) or `ask` (a question)")
+    hand_offs: dict[str, tuple[str, ...]] = {}
+    if node.has("hand_offs"):
+        for identity, roles in node.field("hand_offs").entries():
+            roles.expect(list)
+            hand_offs[identity] = tuple(str(role.value) for role in roles.items())
+    return GateBody(snapshot, identities, hand_offs, node.field("snapshot"))
 
+
+def run(body: EscalationBody, context: RunContext) -> Outcome:
+    if isinstance(body, GateBody):
+        return _run_gate(body, context)
+    return _run_question(body, context)
+
+
+# --- the gate: the learner's roles added to the account -------------------------------------------------
+
+
+def _run_gate(body: GateBody, context: RunContext) -> Outcome:
+    from checker.aws.analyze.escalation import escalation_paths  # the prover loads only when asked
+    from checker.aws.analyze.snapshot import Principal, load_snapshot
+
+    snapshot = copy.copy(load_snapshot(context.load_lab_file(body.node, body.snapshot)))
+    snapshot.principals = list(snapshot.principals)
+    for identity in body.identities:
+        if ":role/" not in identity:
+            raise body.node.error(f"escalation checks start from roles; {identity} is not a role ARN")
+        model = context.about(identity).submission.model
+        name = identity.rsplit("/", 1)[-1]
+        snapshot.principals = [p for p in snapshot.principals if p.arn != identity]
+        snapshot.principals.append(Principal(
+            identity, "role", name, list(model.identity), model.boundary, model.trust, instance_profile=False))
+    snapshot._by_arn = {}  # the lookup cache is rebuilt for the changed principals
+    outcome = Outcome(total_cases=len(body.identities))
+    paths = escalation_paths(snapshot, starts=list(body.identities))
+    for identity in body.identities:
+        allowed = set(body.hand_offs.get(identity, ()))
+        found = [p for p in paths if p.start == identity and not _hand_off(p, allowed)]
+        if found:
+            shortest = min(found, key=lambda p: (not p.admin, len(p.steps)))  # a way to admin first
+            outcome.failed.append(shortest.describe())
+            outcome.counterexample = outcome.counterexample or shortest.example
+        else:
+            outcome.passed_notes.append(f"{identity}: no escalation path")
+    return outcome
+
+
+def _hand_off(path: Path, allowed: set[str]) -> bool:
+    """A one-step pass-role path to a role the identity is meant to hand to a service."""
+    return len(path.steps) == 1 and path.steps[0].kind == "pass-role" and path.steps[0].target in allowed
+
+
+# --- the question: a planted account, the learner's answer -----------------------------------------------
 
 def _analyse(document: LoadedDocument) -> Paths:
     """(start, steps as action tuples) for every path that is a real escalation (not an admin already)."""
@@ -78,7 +172,7 @@ def _analyse(document: LoadedDocument) -> Paths:
     )
 
 
-def _given_list(context: RunContext, body: EscalationBody) -> tuple[list[str] | None, Outcome]:
+def _given_list(context: RunContext, body: QuestionBody) -> tuple[list[str] | None, Outcome]:
     outcome = Outcome(total_cases=1)
     given, answers = given_answer(context, body.question)
     if given in (None, "", []):
@@ -94,7 +188,7 @@ def _given_list(context: RunContext, body: EscalationBody) -> tuple[list[str] | 
     return [item.strip() for item in given], outcome
 
 
-def run(body: EscalationBody, context: RunContext) -> Outcome:
+def _run_question(body: QuestionBody, context: RunContext) -> Outcome:
     given, outcome = _given_list(context, body)
     if given is None:
         return outcome
@@ -123,7 +217,7 @@ def _splits(given: list[str], steps: Steps, position: int = 0) -> bool:
     return False
 
 
-def _judge_path(body: EscalationBody, given: list[str], paths: Paths) -> str | None:
+def _judge_path(body: QuestionBody, given: list[str], paths: Paths) -> str | None:
     wanted = [steps for start, steps in paths if start == body.start]
     folded = _fold(given)
     if any(_splits(folded, steps) for steps in wanted):

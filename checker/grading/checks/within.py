@@ -74,7 +74,7 @@ def run(body: WithinBody, context: RunContext) -> Outcome:
     else:
         envelope = body.envelope_inline
     submission = context.submission if body.attached_later is None else _with_attached(context, body.attached_later)
-    result = _prove(context, submission, envelope)
+    result = prove(context, envelope, submission)
     if body.attached_later is not None:
         return _explain_attached(result, context)
     outcome = Outcome(total_cases=1)
@@ -158,6 +158,8 @@ def _explain_attached(result: WithinResult, context: RunContext) -> Outcome:
     return outcome
 
 
-def _prove(context: RunContext, submission: Any, envelope: Any) -> WithinResult:
+def prove(context: RunContext, envelope: Any, submission: Any = None) -> WithinResult:
+    """Everything the submission allows within `envelope`, proved once per identical input in a run."""
+    submission = context.submission if submission is None else submission
     parts = [context.cloud, dict(submission.files), dict(submission.setting), envelope]
     return _proofs.answer(parts, lambda: context.engine.within(submission, envelope), default=document_data)

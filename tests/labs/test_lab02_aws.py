@@ -1,0 +1,183 @@
+"""Lab 02, AWS: realistic wrong answers fail exactly the checks that name their mistake, right answers
+written differently (Terraform and CloudFormation) score full marks, and the roles file is one of two.
+
+Each wrong answer is one edit of the reference solution (roles.tf, mlops.yml or the Rego guardrails), as
+a learner would make it. GitHub's token subjects are those of "OpenID Connect reference"
+(docs.github.com/en/actions/reference/security/oidc): "repo:ORG/REPO:environment:NAME" for a job with an
+environment, "repo:ORG/REPO:pull_request" for a pull request, "repo:ORG/REPO:ref:refs/heads/BRANCH" otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checker.core.errors import InputError
+from checker.grading.result import LabResult
+from checker.grading.runner import grade
+from checker.grading.spec import load_lab
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = REPO / "labs" / "02-mlops-pipeline"
+SOLUTION = REPO / "solutions" / "02-mlops-pipeline" / "aws"
+RULES = "guardrails/least_privilege.rego"
+
+Edit = tuple[str, str, str]  # (file in the submission, text of the reference, what the learner wrote)
+
+
+def submit(tmp_path: Path, *edits: Edit, cloudformation: bool = False) -> LabResult:
+    folder = tmp_path / "submission"
+    shutil.copytree(SOLUTION, folder)
+    if cloudformation:
+        (folder / "roles.tf").unlink()
+        shutil.copy(folder / "cloudformation" / "roles.yaml", folder / "roles.yaml")
+    for name, old, new in edits:
+        text = (folder / name).read_text()
+        assert old in text, f"{old!r} is not in {name}"
+        (folder / name).write_text(text.replace(old, new))
+    return grade(load_lab(LAB), "aws", folder)
+
+
+def failing(result: LabResult) -> set[str]:
+    return {check.id for check in result.checks if not check.passed}
+
+
+MAIN_SUB = '"repo:${local.repository}:ref:refs/heads/main"'
+PROD_SUB = '"repo:${local.repository}:environment:production"'
+SUB_TEST = 'test     = "StringEquals"\n      variable = "${local.oidc_host}:sub"\n      values   = '
+PASS_TRAINING = '''Resource  = "arn:aws:iam::${var.account}:role/fraud-training-role"
+        Condition = { StringEquals = { "iam:PassedToService" = "sagemaker.amazonaws.com" } }'''
+DEPLOY_ACTIONS = '"sagemaker:DescribeEndpoint",\n        ]\n        Resource = ['
+TRAIN_JOBS = ('Action   = ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob"]\n'
+              '        Resource = "${local.sagemaker}:training-job/fraud-*"')
+ECR_LOGIN = 'Action   = "ecr:GetAuthorizationToken"\n        Resource = "*"\n      },'
+
+WRONG: list[tuple[str, list[Edit], set[str]]] = [
+    ("any repository of the owner (sub repo:acme/*)",
+     [("roles.tf", f"{SUB_TEST}[{MAIN_SUB}]", SUB_TEST.replace("StringEquals", "StringLike") + '["repo:acme/*"]')],
+     {"build-trust", "train-trust"}),
+    ("any ref or pull request of the repository (repo:acme/fraud-model:*) for deploy",
+     [("roles.tf", f"{SUB_TEST}[{PROD_SUB}]", SUB_TEST.replace("StringEquals", "StringLike") + '["repo:acme/fraud-model:*"]')],
+     {"deploy-trust"}),
+    ("deploy trusts the main branch instead of the environment",
+     [("roles.tf", "assume_role_policy = data.aws_iam_policy_document.production.json",
+       "assume_role_policy = data.aws_iam_policy_document.main_branch.json")],
+     {"deploy-trust"}),
+    ("a second audience for deploy (any token GitHub mints for the owner's URL)",
+     [("roles.tf", f'values   = ["sts.amazonaws.com"]\n    }}\n    condition {{\n      {SUB_TEST}[{PROD_SUB}]',
+       f'values   = ["sts.amazonaws.com", "https://github.com/acme"]\n    }}\n    condition {{\n      {SUB_TEST}[{PROD_SUB}]')],
+     {"deploy-trust"}),
+    ("build gets ecr:* on its repository", [("roles.tf", '"ecr:BatchCheckLayerAvailability",', '"ecr:*",')],
+     {"build-least-privilege"}),
+    ("build pushes to every repository", [("roles.tf", "Resource = local.ecr_repo", 'Resource = "*"')],
+     {"build-least-privilege"}),
+    ("train passes its role without iam:PassedToService",
+     [("roles.tf", PASS_TRAINING, 'Resource  = "arn:aws:iam::${var.account}:role/fraud-training-role"')],
+     {"train-least-privilege", "train-passes-only-training-role"}),
+    ("train passes any role of the account (the admin role too)",
+     [("roles.tf", PASS_TRAINING, PASS_TRAINING.replace("role/fraud-training-role", "role/*"))],
+     {"train-least-privilege", "train-passes-only-training-role", "no-escalation"}),
+    ("train starts any training job",
+     [("roles.tf", 'Resource = "${local.sagemaker}:training-job/fraud-*"', 'Resource = "*"')],
+     {"train-least-privilege"}),
+    ("deploy reads the dataset",
+     [("roles.tf", DEPLOY_ACTIONS,
+       '"sagemaker:DescribeEndpoint",\n          "s3:GetObject",\n        ]\n        Resource = [\n          "arn:aws:s3:::acme-ml-datasets/*",')],
+     {"deploy-least-privilege"}),
+    ("deploy can also push the image",
+     [("roles.tf", DEPLOY_ACTIONS,
+       '"sagemaker:DescribeEndpoint",\n          "ecr:PutImage",\n        ]\n        Resource = [\n          local.ecr_repo,')],
+     {"deploy-least-privilege", "separate-duties"}),
+    ("train can also deploy the endpoint",
+     [("roles.tf", TRAIN_JOBS,
+       'Action   = ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:CreateEndpoint"]\n'
+       '        Resource = ["${local.sagemaker}:training-job/fraud-*", "${local.sagemaker}:endpoint/fraud-*"]')],
+     {"train-least-privilege", "separate-duties"}),
+    ("build can pass the training role",
+     [("roles.tf", ECR_LOGIN,
+       ECR_LOGIN + '\n      {\n        Effect   = "Allow"\n        Action   = "iam:PassRole"\n'
+       '        Resource = "arn:aws:iam::${var.account}:role/fraud-training-role"\n      },')],
+     {"build-least-privilege", "build-passes-no-role"}),
+    ("id-token: write for every job",
+     [("mlops.yml", "permissions:\n  contents: read\n\njobs:", "permissions:\n  contents: read\n  id-token: write\n\njobs:")],
+     {"id-token-only-where-needed"}),
+    ("train assumes the build role",
+     [("mlops.yml", "role-to-assume: arn:aws:iam::111122223333:role/mlops-train",
+       "role-to-assume: arn:aws:iam::111122223333:role/mlops-build")],
+     {"own-identity-per-job"}),
+    ("deploy outside the production environment", [("mlops.yml", "    environment: production\n", "")],
+     {"deploy-in-production"}),
+    ("deploy does not wait for lint", [("mlops.yml", "needs: [lint, train]", "needs: train")], {"deploy-needs-lint"}),
+    ("deploy runs even when lint failed",
+     [("mlops.yml", "needs: [lint, train]\n", "needs: [lint, train]\n    if: always()\n")], {"deploy-needs-lint"}),
+    ("lint swallows its failure", [("mlops.yml", "--fail-on security", "--fail-on security || true")],
+     {"lint-can-fail"}),
+    ("lint job continues on error", [("mlops.yml", "  lint:\n", "  lint:\n    continue-on-error: true\n")],
+     {"lint-can-fail"}),
+    ("the lint step continues on error",
+     [("mlops.yml", "      - run: iamlab lint", "      - continue-on-error: true\n        run: iamlab lint")], {"lint-can-fail"}),
+    ("guardrails without the PassRole rule",
+     [(RULES, '\tlower(action) == "iam:passrole"\n', '\tlower(action) == "iam:passrole-never"\n')],
+     {"guardrails-catch-unsafe"}),
+    ("guardrails flag Resource * on every action", [(RULES, "\tnot resourceless[lower(action)]\n", "")],
+     {"guardrails-spare-safe"}),
+]
+
+
+@pytest.mark.parametrize(("edits", "expected"), [(e, x) for _, e, x in WRONG], ids=[n for n, _, _ in WRONG])
+def test_wrong_answer_fails_exactly_its_checks(tmp_path: Path, edits: list[Edit], expected: set[str]) -> None:
+    result = submit(tmp_path, *edits)
+    assert failing(result) == expected
+    assert not result.passed  # every check above is a gate
+
+
+def test_a_trust_failure_shows_the_token(tmp_path: Path) -> None:
+    result = submit(tmp_path, ("roles.tf", "assume_role_policy = data.aws_iam_policy_document.production.json",
+                               "assume_role_policy = data.aws_iam_policy_document.main_branch.json"))
+    check = next(c for c in result.checks if c.id == "deploy-trust")
+    assert check.counterexample is not None
+    assert check.counterexample.context["token.actions.githubusercontent.com:sub"] == "repo:acme/fraud-model:ref:refs/heads/main"
+
+
+RIGHT: list[tuple[str, list[Edit]]] = [
+    ("StringLike without a wildcard matches exactly",
+     [("roles.tf", f"{SUB_TEST}[{MAIN_SUB}]", SUB_TEST.replace("StringEquals", "StringLike") + f"[{MAIN_SUB}]")]),
+    ("environment written as a mapping, needs in another order",
+     [("mlops.yml", "needs: [lint, train]\n    environment: production\n",
+       "needs: [train, lint]\n    environment:\n      name: production\n      url: https://fraud.acme.example\n")]),
+    ("no workflow-level permissions at all", [("mlops.yml", "permissions:\n  contents: read\n\njobs:", "permissions: {}\n\njobs:")]),
+    ("an action listed twice", [("roles.tf", 'Action = [\n          "ecr:BatchCheckLayerAvailability",',
+                                          'Action = [\n          "ecr:BatchCheckLayerAvailability",\n          "ecr:PutImage",')]),
+]
+
+
+@pytest.mark.parametrize("edits", [e for _, e in RIGHT], ids=[n for n, _ in RIGHT])
+def test_right_answer_written_differently_passes(tmp_path: Path, edits: list[Edit]) -> None:
+    result = submit(tmp_path, *edits)
+    assert failing(result) == set() and result.score == result.max_score
+
+
+def test_cloudformation_solution_scores_full_marks(tmp_path: Path) -> None:
+    result = submit(tmp_path, cloudformation=True)
+    assert failing(result) == set() and result.score == result.max_score
+
+
+def test_cloudformation_wildcard_subject_fails_trust(tmp_path: Path) -> None:
+    result = submit(tmp_path, ("roles.yaml", 'token.actions.githubusercontent.com:sub: !Sub "repo:${Repository}:environment:production"',
+                               'token.actions.githubusercontent.com:sub: !Sub "repo:${Repository}:*"'), cloudformation=True)
+    # Under StringEquals the star is literal: the production token the examples need is refused too.
+    assert failing(result) == {"deploy-trust"}
+
+
+@pytest.mark.parametrize("keep", ["both", "neither"])
+def test_roles_file_is_one_of_two(tmp_path: Path, keep: str) -> None:
+    folder = tmp_path / "submission"
+    shutil.copytree(SOLUTION, folder)
+    if keep == "both":
+        shutil.copy(folder / "cloudformation" / "roles.yaml", folder / "roles.yaml")
+    else:
+        (folder / "roles.tf").unlink()
+    with pytest.raises(InputError, match=f"exactly one of roles.tf or roles.yaml; found {keep}"):
+        grade(load_lab(LAB), "aws", folder)
