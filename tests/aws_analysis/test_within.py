@@ -447,9 +447,9 @@ def test_long_patterns_within_the_limits_are_proved_quickly() -> None:
 
     p = policy(allow("s3:GetObject", [pattern(seed) for seed in range(5)]))
     e = policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))
-    started = time.monotonic()
+    started = time.thread_time()
     assert within(p, e).status is WithinStatus.PROVED
-    assert time.monotonic() - started < 15
+    assert time.thread_time() - started < 15  # CPU time: the same on a busy machine
 
 
 def test_a_role_never_sends_aws_username() -> None:
@@ -486,9 +486,9 @@ def test_a_proof_over_many_long_patterns_ends_within_its_budget() -> None:
 
     p = policy(allow("s3:GetObject", [pattern(seed) for seed in range(20)]))
     e = policy(allow("s3:GetObject", ["arn:aws:s3:::b/*" + pattern(seed + 50)[-30:] for seed in range(20)]))
-    started = time.monotonic()
+    started = time.thread_time()
     result = within(p, e, principal=ROLE)
-    assert time.monotonic() - started < 20  # measured: 16.5 s before the budget, 4.6 s with it
+    assert time.thread_time() - started < 20  # CPU seconds; measured: 16.5 s before the budget, 4.6 s with it
     assert result.status is not WithinStatus.PROVED
     if result.status is WithinStatus.COUNTEREXAMPLE:
         check_counterexamples(p, e, result)

@@ -21,7 +21,7 @@ from checker.emulate.wire.identify import UnknownOperation
 from checker.emulate.wire.sigv4 import SignatureProblem
 
 ROOT = Path(__file__).resolve().parents[2]
-TIME_BOUND = 5.0  # seconds for one input, on a loaded two-core machine
+TIME_BOUND = 5.0  # CPU seconds for one input (hypothesis); atheris applies it as wall-clock -timeout
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 

@@ -88,10 +88,10 @@ def test_reader_gives_a_result_or_a_clear_error_in_time(reader: str) -> None:
     @given(_inputs(reader))
     def check(data: bytes) -> None:
         TRIED[reader] += 1
-        started = time.monotonic()
+        started = time.process_time()  # CPU time: a hang shows, a busy machine does not
         with contextlib.suppress(clear):
             read(data)
-        elapsed = time.monotonic() - started
+        elapsed = time.process_time() - started
         assert elapsed < TIME_BOUND, f"{reader} took {elapsed:.1f}s on {data[:200]!r}"
 
     check()

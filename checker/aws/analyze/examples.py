@@ -31,6 +31,7 @@ from checker.aws.policy import Effect, Policy
 from checker.aws.variables import Variable
 from checker.aws.wildcard import QUESTION, STAR
 from checker.core.findings import Counterexample
+from checker.core.solver_budget import set_budget
 
 STEP_TIMEOUT_MS = 1500
 READABLE_TIMEOUT_MS = 600
@@ -60,7 +61,7 @@ def prefer(
 ) -> z3.ModelRef:
     """Apply the preferences in order, starting from a satisfying model, and return the final model."""
     steps = _Steps(solver, model)
-    solver.set("timeout", STEP_TIMEOUT_MS)
+    set_budget(solver, STEP_TIMEOUT_MS)
     singles = [z3.Not(k.slots[1].used) for k in optional_keys if len(k.slots) > 1]
     if singles:
         steps.attempt(*singles)
@@ -94,7 +95,7 @@ def readable_resource(solver: z3.Solver, space: RequestSpace, model: z3.ModelRef
     steps = _Steps(solver, model)
     if space.resource_domain is not None:
         return model  # region witnesses are already built from readable characters
-    solver.set("timeout", READABLE_TIMEOUT_MS)
+    set_budget(solver, READABLE_TIMEOUT_MS)
     steps.attempt(z3.Or(space.resource == literal("*"), z3.InRe(space.resource, readable_text())))
     return steps.model
 

@@ -23,6 +23,7 @@ from checker.core.danger import rank
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
+from checker.core.solver_budget import BudgetedSolver, set_budget, why_unknown
 
 PROOF_TIMEOUT_MS = 5_000
 MAX_PROBES = 4
@@ -204,8 +205,7 @@ class Question:
             # Too many interacting patterns for the automaton product: fall back to z3's string theory.
             self.space = self._new_space(strings_by_solver=True)
             return self._solve(limit)
-        solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
+        solver = BudgetedSolver(self.timeout_ms)
         solver.add(*space.constraints)
         solver.add(*rules)
         solver.add(inside_allows, z3.Not(outside_allows))
@@ -214,7 +214,7 @@ class Question:
             return Difference(WithinStatus.PROVED)
         if verdict == z3.unknown:
             return Difference(
-                WithinStatus.UNKNOWN, reason=f"the solver could not decide ({solver.reason_unknown()})"
+                WithinStatus.UNKNOWN, reason=f"the solver could not decide ({why_unknown(solver)})"
             )
         found: list[Counterexample] = []
         unconfirmed = 0
@@ -251,7 +251,7 @@ class Question:
                 if unconfirmed >= MAX_UNCONFIRMED:
                     break
                 solver.add(space.action != class_id)
-            solver.set("timeout", self.timeout_ms)
+            set_budget(solver, self.timeout_ms)
             if solver.check() != z3.sat:
                 break
         if found:

@@ -17,6 +17,7 @@ from checker.azure.catalog import AttributeSupport, Catalog, OperationInfo
 from checker.azure.conditions.ast import AttributeRef
 from checker.azure.conditions.attributes import BLOB_PATH, CONTAINER_NAME
 from checker.azure.model import AzureModel, RoleAssignment
+from checker.core.solver_budget import BudgetedSolver
 
 SOLVER_TIMEOUT_MS = 10_000
 
@@ -72,7 +73,6 @@ def _can_allow(encoder: Encoder, assignment: RoleAssignment, info: OperationInfo
     for key, attribute in encoder.attributes.items():
         if not support.supplies(key):
             fixed.append(z3.Not(attribute.exists))
-    solver = z3.Solver()
-    solver.set(timeout=SOLVER_TIMEOUT_MS)
+    solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(passes, *fixed, encoder.shape_constraints(shape), encoder.attribute_constraints())
     return bool(solver.check() != z3.unsat)  # unknown counts as "can allow": no finding without a proof

@@ -27,6 +27,7 @@ from checker.azure.conditions.ast import ActionMatches
 from checker.azure.model import AzureModel, RoleAssignment
 from checker.azure.scopes import ScopeKind
 from checker.core.findings import Finding, Severity
+from checker.core.solver_budget import BudgetedSolver
 
 DOC_BEST_PRACTICES = "https://learn.microsoft.com/azure/role-based-access-control/best-practices"
 DOC_SHARED_KEY = "https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent"
@@ -132,8 +133,7 @@ def _inert_condition(assignment: RoleAssignment, model: AzureModel, catalog: Cat
                 role = z3.Or([encoder.permission_grants(p, data) for p in assignment.role.permissions]
                              or [z3.BoolVal(False)])
                 passes, _fails = encoder.condition(assignment.condition, shape)
-                solver = z3.Solver()
-                solver.set(timeout=10_000)
+                solver = BudgetedSolver(10_000)
                 solver.add(role, z3.Not(passes), encoder.shape_constraints(shape),
                            encoder.operation_constraints(data), encoder.attribute_constraints())
                 if solver.check() != z3.unsat:

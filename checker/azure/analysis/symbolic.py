@@ -56,6 +56,7 @@ from checker.azure.model import EVERYONE, AzureModel, DenyAssignment, Permission
 from checker.azure.operations import OperationPattern
 from checker.azure.scopes import ManagementGroups, Scope, ScopeKind
 from checker.azure.timeparse import TICKS_PER_SECOND, format_ticks, parse_ticks
+from checker.core.solver_budget import set_budget
 
 PRETTIFY_TIMEOUT_MS = 300
 TIME_LOW = parse_ticks("2000-01-01T00:00:00Z")
@@ -586,7 +587,7 @@ class Encoder:
         wishes = [(var, preferred.get(str(var), "witness")) for var, _kind in shape.names]
         # No wish for the blob path: a path condition makes z3's string solver search without bound for a
         # readable path (its timeout is not honoured there), and the model's own path is already concrete.
-        solver.set(timeout=PRETTIFY_TIMEOUT_MS)
+        set_budget(solver, PRETTIFY_TIMEOUT_MS)
         for var, value in wishes:
             if str(best.eval(var, model_completion=True).as_string()) in self.literal_names:
                 continue  # the name is one the inputs mention: keep it

@@ -27,6 +27,7 @@ from checker.core.danger import rank
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
+from checker.core.solver_budget import BudgetedSolver, set_budget, why_unknown
 
 SOLVER_TIMEOUT_MS = 20_000
 PREFERENCE_TIMEOUT_MS = 1_000
@@ -105,8 +106,7 @@ def _granted_catalog_operations(encoder: Encoder, submission: AzureModel, data: 
 
 
 def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
-    solver = z3.Solver()
-    solver.set(timeout=SOLVER_TIMEOUT_MS)
+    solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(encoder.allowed(submission, shape, data))
     solver.add(z3.Not(encoder.allowed(envelope, shape, data)))
     solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
@@ -114,7 +114,7 @@ def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shap
     # A counterexample with a catalog operation reads better; try the ones the submission grants first,
     # each pinned (cheap for the solver), then fall back to any operation name.
     result = z3.unknown
-    solver.set(timeout=PREFERENCE_TIMEOUT_MS)
+    set_budget(solver, PREFERENCE_TIMEOUT_MS)
     for name in _granted_catalog_operations(encoder, submission, data):
         solver.push()
         solver.add(encoder.operation == z3.StringVal(name))
@@ -122,14 +122,14 @@ def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shap
         if result == z3.sat:
             break
         solver.pop()
-    solver.set(timeout=SOLVER_TIMEOUT_MS)
+    set_budget(solver, SOLVER_TIMEOUT_MS)
     if result != z3.sat:
         solver.pop()
         result = solver.check()
     if result == z3.unsat:
         return None
     if result != z3.sat:
-        return f"the solver gave up on {shape.label} ({solver.reason_unknown()})"
+        return f"the solver gave up on {shape.label} ({why_unknown(solver)})"
     request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
     timed = UTC_NOW in encoder.usage or any(a.windowed for a in (*submission.assignments, *envelope.assignments))
     names = mentioned_names(a.scope.raw for a in (*submission.assignments, *envelope.assignments))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import z3
 
 from checker.core.findings import Finding, Severity
+from checker.core.solver_budget import BudgetedSolver
 from checker.gcp.analyze.encode import Undecidable, Variables, boolean
 from checker.gcp.catalog import BASIC_ROLES
 from checker.gcp.conditions.attributes import supplies_resource_attributes
@@ -199,8 +200,7 @@ def _condition_satisfiable(
         true, _false = boolean(tree, variables)
     except Undecidable:
         return None
-    solver = z3.Solver()
-    solver.set("timeout", 2_000)
+    solver = BudgetedSolver(2_000)
     solver.add(true, variables.tag_axioms())
     if name is not None:
         solver.add(variables.name == z3.StringVal(name))

@@ -24,6 +24,7 @@ from checker.core.decision import DecisionKind
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
+from checker.core.solver_budget import BudgetedSolver
 from checker.gcp.analyze.encode import EPOCH, Undecidable, Variables, boolean
 from checker.gcp.analyze.locations import Location, locations, permission_family
 from checker.gcp.conditions import ir
@@ -352,8 +353,7 @@ def _solve_with_z3(
             applies = z3.And(applies, _inside(e, variables.name))
         facts.append(z3.Not(applies))
     facts.append(variables.tag_axioms())
-    solver = z3.Solver()
-    solver.set("timeout", SOLVER_TIMEOUT_MS)
+    solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(*facts)
     outcome = solver.check()
     if outcome == z3.unsat:

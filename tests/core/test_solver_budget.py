@@ -1,0 +1,78 @@
+"""Solver budgets count the asking thread's CPU time: a verdict cannot depend on how busy the machine is."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import z3
+
+from checker.core.solver_budget import BudgetedSolver, set_budget, why_unknown
+
+
+def _hard(solver: z3.Solver) -> None:
+    # Nonlinear integer arithmetic that z3 cannot settle quickly: the budget, not an answer, ends it.
+    a, b, c, d, e = z3.Ints("a b c d e")
+    solver.add(a * a * a + b * b * b == c * c * c + 7, a > 1, b > 1, c > 1, a * b * e == d * d + 3)
+
+
+def _cpu_of_check(solver: z3.Solver) -> tuple[object, float]:
+    started = time.thread_time()
+    verdict = solver.check()
+    return verdict, time.thread_time() - started
+
+
+def test_an_over_budget_question_stops_when_its_cpu_budget_is_spent() -> None:
+    solver = BudgetedSolver(200)
+    _hard(solver)
+    verdict, cpu = _cpu_of_check(solver)
+    assert verdict == z3.unknown
+    assert 0.2 <= cpu < 1.0
+    assert why_unknown(solver) == "the question needed more solver time than the prover's budget allows"
+
+
+def test_each_check_gets_the_budget_anew_and_a_new_budget_applies() -> None:
+    solver = BudgetedSolver(100)
+    _hard(solver)
+    assert _cpu_of_check(solver)[0] == z3.unknown
+    set_budget(solver, 300)
+    verdict, cpu = _cpu_of_check(solver)
+    assert verdict == z3.unknown and cpu >= 0.3
+
+
+def test_time_the_thread_spends_waiting_is_not_counted() -> None:
+    """A thread that cannot run (a loaded machine) keeps its budget: only its own CPU time is spent."""
+    solver = BudgetedSolver(150)
+    x = z3.Int("x")
+    solver.add(x > 2)
+    gate = threading.Event()
+
+    def slow_caller() -> None:
+        gate.wait(0.5)  # waiting, not computing: a wall-clock budget of 150 ms would already be gone
+        results.append(solver.check())
+
+    results: list[object] = []
+    caller = threading.Thread(target=slow_caller)
+    caller.start()
+    caller.join()
+    assert results == [z3.sat]
+
+
+def _hard_check_in_child(queue: multiprocessing.Queue[tuple[str, float]]) -> None:
+    solver = BudgetedSolver(200)
+    _hard(solver)
+    verdict, cpu = _cpu_of_check(solver)
+    queue.put((str(verdict), cpu))
+
+
+def test_a_forked_worker_keeps_the_budget() -> None:
+    """grade-class forks its workers; the watchdog thread does not survive fork(), so the child needs its own."""
+    BudgetedSolver(10).check()  # the parent's watchdog is running before the fork
+    context = multiprocessing.get_context("fork")
+    queue: multiprocessing.Queue[tuple[str, float]] = context.Queue()
+    child = context.Process(target=_hard_check_in_child, args=(queue,))
+    child.start()
+    verdict, cpu = queue.get(timeout=60)
+    child.join()
+    assert verdict == "unknown" and cpu < 1.0
