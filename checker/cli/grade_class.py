@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     for column in ("check", "kind", "passed", "failed", "not graded"):
         summary.add_column(column)
     for item in report.check_summaries():
-        summary.add_row(item.id, item.kind, str(item.passed), str(item.failed), str(item.not_graded))
+        summary.add_row(item.id, item.shown_kind, str(item.passed), str(item.failed), str(item.not_graded))
     out.print(summary)
     return 0
 

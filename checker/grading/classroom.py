@@ -52,6 +52,12 @@ class CheckSummary:
     passed: int
     failed: int
     not_graded: int  # learners whose files could not be read
+    hidden: bool = False  # an instructor's hidden check (grading/hidden.py): reports show it apart
+
+    @property
+    def shown_kind(self) -> str:
+        """The kind a report shows: a hidden check's kind would tell what it looks at, so only "hidden"."""
+        return "hidden" if self.hidden else self.kind
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class ClassReport:
                     continue
                 outcome = next(item for item in learner.result.checks if item.id == check.id)
                 passed, failed = (passed + 1, failed) if outcome.passed else (passed, failed + 1)
-            summaries.append(CheckSummary(check.id, check.kind, check.points, passed, failed, not_graded))
+            summaries.append(CheckSummary(check.id, check.kind, check.points, passed, failed, not_graded, check.hidden))
         return sorted(summaries, key=lambda summary: (-(summary.failed + summary.not_graded), summary.id))
 
 

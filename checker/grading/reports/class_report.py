@@ -96,7 +96,7 @@ def render_html(report: ClassReport) -> str:
     passed = sum(1 for learner in learners if learner.passed)
     rows = [_learner_row(learner, report.max_score) for learner in learners]
     check_rows = [
-        f"<tr><td>{escape(summary.id)}</td><td>{escape(summary.kind)}</td><td>{summary.passed}</td>"
+        f"<tr><td>{escape(summary.id)}</td><td>{escape(summary.shown_kind)}</td><td>{summary.passed}</td>"
         f"<td>{summary.failed}</td><td>{summary.not_graded}</td></tr>"
         for summary in report.check_summaries()
     ]
@@ -107,7 +107,7 @@ def render_html(report: ClassReport) -> str:
         '<table class="iamlab learners"><thead><tr><th>learner</th><th>score</th><th>passed</th><th>attempts</th>'
         f"<th>hints</th><th>details</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<h2>Checks the class fails most</h2>"
-        '<table class="iamlab"><thead><tr><th>check</th><th>kind</th><th>passed</th><th>failed</th>'
+        '<table class="iamlab checks"><thead><tr><th>check</th><th>kind</th><th>passed</th><th>failed</th>'
         f"<th>not graded</th></tr></thead><tbody>{''.join(check_rows)}</tbody></table>"
     )
     return page(f"{report.lab.id} ({report.cloud}): class report", body)
@@ -124,8 +124,10 @@ def _learner_row(learner: LearnerResult, max_score: int) -> str:
         drill = f'<p class="error">Not graded: {escape(learner.error or "unknown error")}</p>'
     else:
         failing = [check for check in learner.result.public_checks if not check.passed]
-        summary = f"{len(failing)} failing check(s)" if failing else "every check passes"
-        drill = "".join(_failing_check(check) for check in failing) or "<p>Every check passes.</p>"
+        # With hidden checks, "every check passes" would hide the failing hidden ones listed below.
+        every = "every lab check passes" if learner.result.hidden_checks else "every check passes"
+        summary = f"{len(failing)} failing check(s)" if failing else every
+        drill = "".join(_failing_check(check) for check in failing) or f"<p>{every[0].upper()}{every[1:]}.</p>"
         if learner.result.hidden_checks:
             summary += f"; {learner.result.hidden_summary}"
             drill += hidden_list(learner.result)
