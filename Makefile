@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test unit lint notebooks clean browser site
+.PHONY: install demo test unit lint notebooks notebook-outputs clean browser site
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,8 +45,17 @@ unit: install $(DIFF_NPM)
 	@if [ "$$CI" = true ]; then scripts/browser.sh; fi
 	$(VENV)/bin/pytest tests
 
+# Each notebook runs top to bottom and every output is compared with the one stored in it (nbval, not lax);
+# a cell tagged nbval-ignore-output runs without comparing, notebooks/sanitize.cfg masks what varies by
+# machine. docs/notebooks.md says how to write one; `make notebook-outputs` stores fresh outputs.
+NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-current-env -p no:cacheprovider
+
 notebooks: install
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(VENV)/bin/pytest --nbval-lax -p no:cacheprovider notebooks; fi
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(VENV)/bin/pytest $(NBVAL) notebooks; fi
+
+notebook-outputs: install
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False \
+		$(or $(NB),notebooks/*.ipynb)
 
 # The course site: pages generated from docs/, labs/ and the CLI, built with --strict (a broken link fails;
 # never add --quiet: it hides the warnings --strict counts).

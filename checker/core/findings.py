@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,16 @@ class Counterexample:
     # The account that owns the resource, when the decision depends on it (AWS: same-account or
     # cross-account); shown so that the request can be decided again exactly as shown.
     resource_account: str | None = None
+
+    def fields(self) -> list[tuple[str, str]]:
+        """Every field of the request, in reading order and as text, so a report can list it in full (one
+        row per context key; a key's value as JSON, the way a learner would write it in a request file)."""
+        rows = [("principal", self.principal)] if self.principal is not None else []
+        rows += [("action", self.action), ("resource", self.resource)]
+        if self.resource_account is not None:
+            rows.append(("resource account", self.resource_account))
+        rows += [(f"context {key}", json.dumps(value, default=str)) for key, value in sorted(self.context.items())]
+        return [(name, str(value)) for name, value in rows]
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"action": self.action, "resource": self.resource, "context": dict(self.context)}

@@ -60,6 +60,12 @@ class LiveRun:
     def _repr_html_(self) -> str:
         return render_html(self)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's text for a run (stored next to the HTML in a notebook): the verdict and each check's summary."""
+        lines = [f"{self.lab} ({self.cloud}) run on {self.backend}: {'passed' if self.passed else 'not passed'}"]
+        lines += [f"  {title}: {report.summary()}" for title, report in self.runs]
+        printer.text("\n".join(lines))
+
 
 def run_lab(
     lab: LabSpec,

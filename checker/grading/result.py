@@ -103,6 +103,11 @@ class LabResult:
             }
         return shape
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's text for a result (a notebook stores it next to the HTML): the verdict, not the fields."""
+        hidden = f"; {self.hidden_summary}" if self.hidden_checks else ""
+        printer.text(f"{self.lab} ({self.cloud}): {self.verdict}{hidden}")
+
     def _repr_html_(self) -> str:
         """Jupyter shows a result as an HTML table."""
         from checker.grading.reports.html_report import STYLE, result_table

@@ -159,12 +159,7 @@ def _failing_check(check: CheckResult) -> str:
 
 
 def _counterexample(example: Counterexample) -> str:
-    lines = [f"action: {example.action}", f"resource: {example.resource}"]
-    if example.principal:
-        lines.append(f"principal: {example.principal}")
-    if example.context:
-        lines.append("context: " + json.dumps(example.context, sort_keys=True, default=str))
-    return "\n".join(lines)
+    return "\n".join(f"{name}: {value}" for name, value in example.fields())
 
 
 def render_gradebook(report: ClassReport) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from checker.core.findings import Counterexample
 from checker.grading.result import LabResult
 
 STYLE = """
@@ -11,7 +12,9 @@ table.iamlab { border-collapse: collapse; font-family: sans-serif; font-size: 14
 table.iamlab th, table.iamlab td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
 table.iamlab tr.pass td.state { color: #1a7f37; font-weight: bold; }
 table.iamlab tr.fail td.state { color: #cf222e; font-weight: bold; }
-table.iamlab code { font-size: 12px; }
+table.iamlab code { font-size: 12px; word-break: break-all; }
+table.iamlab.counterexample { margin-top: 4px; }
+table.iamlab.counterexample caption { text-align: left; font-style: italic; }
 """
 
 
@@ -24,9 +27,7 @@ def result_table(result: LabResult) -> str:
         if len(check.failures) > 1:
             detail += "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in check.failures[1:]) + "</ul>"
         if check.counterexample is not None:
-            example = check.counterexample
-            context = "".join(f", {escape(str(k))}={escape(str(v))}" for k, v in example.context.items())
-            detail += f"<br><code>{escape(example.action)} on {escape(example.resource)}{context}</code>"
+            detail += counterexample_table(check.counterexample)
         if not check.passed and check.fix:
             detail += f"<br><em>How to fix:</em> {escape(check.fix)}"
         required = " (required)" if check.gate else ""
@@ -40,6 +41,15 @@ def result_table(result: LabResult) -> str:
         "<thead><tr><th>check</th><th>kind</th><th>result</th><th>points</th><th>details</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>{hidden_list(result)}"
     )
+
+
+def counterexample_table(example: Counterexample) -> str:
+    """The request the prover found, in full: one row per field and per context key (nothing cut short),
+    so a learner can decide it again by hand."""
+    rows = "".join(
+        f"<tr><th>{escape(name)}</th><td><code>{escape(value)}</code></td></tr>" for name, value in example.fields()
+    )
+    return f'<table class="iamlab counterexample"><caption>counterexample</caption><tbody>{rows}</tbody></table>'
 
 
 def hidden_list(result: LabResult) -> str:
