@@ -84,6 +84,19 @@ def run(args: argparse.Namespace) -> int:
         outputs.append((Path(name), CLASS_FORMATS[suffix]))
     if (args.submissions is None) == (args.collect is None):
         raise InputError("pass either SUBMISSIONS_DIR (grade each learner's folder) or --collect ARTIFACTS_DIR")
+    if args.checks and args.collect is not None:
+        # A learner's CI cannot run checks the learner must not see, so no collected result has them.
+        raise InputError(
+            "--checks cannot be used with --collect: the results a learner's CI uploads never include your "
+            "hidden checks (that CI runs in the learner's repository, where hidden checks would not stay hidden)",
+            hint="grade the submissions themselves with --checks (iamlab grade-class SUBMISSIONS_DIR --checks DIR), "
+            "or collect without --checks",
+        )
+    if args.checks and args.interview is not None:
+        raise InputError(
+            "--checks applies to labs, not interview scenarios: an interview is graded by its own rubric",
+            hint="grade the interview without --checks",
+        )
     course = find_course(explicit=args.root)
     if args.interview is not None:
         from checker.grading.interviews import load_interview

@@ -89,6 +89,19 @@ def test_collect_refuses_another_labs_results_and_needs_one_source(iamlab: Run, 
     assert code == 2 and "either SUBMISSIONS_DIR" in err
 
 
+def test_hidden_checks_are_refused_with_collect_and_interviews(iamlab: Run, course: Path, tmp_path: Path) -> None:
+    """A learner's CI never runs the instructor's hidden checks, so merging its results "with" them would grade
+    nothing hidden (and call every result stale); an interview has its own rubric. Both say so, not ignore it."""
+    write(tmp_path / "checks" / FIXTURE_LAB / "checks.yaml", f"lab: {FIXTURE_LAB}\n")
+    (tmp_path / "downloads").mkdir()
+    code, _, err = iamlab("grade-class", "--collect", str(tmp_path / "downloads"), "--lab", "01", "--root", str(course),
+                          "--checks", str(tmp_path / "checks"))
+    assert code == 2 and "--checks cannot be used with --collect" in err and "SUBMISSIONS_DIR --checks DIR" in err
+    code, _, err = iamlab("grade-class", str(tmp_path / "downloads"), "--interview", "01", "--checks",
+                          str(tmp_path / "checks"))
+    assert code == 2 and "--checks applies to labs, not interview scenarios" in err
+
+
 def test_collecting_1000_results(course: Path, solution_dir: Path, tmp_path: Path) -> None:
     """1,000 generated results (each check failed at random) merge into one report; the time is printed."""
     artifact = _learner_ci(tmp_path, course, solution_dir, "seed")

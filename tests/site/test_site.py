@@ -58,3 +58,32 @@ def test_a_broken_link_fails_the_strict_build(site: Path) -> None:
     config.write_text(config.read_text().replace(f"docs_dir: {site / 'docs'}", f"docs_dir: {broken}"))
     failed = _mkdocs(config)
     assert failed.returncode != 0 and "nowhere.md" in failed.stdout + failed.stderr
+
+
+LAB_FOLDERS = sorted(path for path in (ROOT / "labs").iterdir() if (path / "lab.yaml").is_file())
+
+
+@pytest.mark.parametrize("folder", LAB_FOLDERS, ids=[path.name for path in LAB_FOLDERS])
+def test_every_lab_has_a_page_with_each_clouds_checks_points_gates_and_pass_mark(site: Path, folder: Path) -> None:
+    from checker.grading.spec import load_lab
+
+    lab = load_lab(folder)
+    assert f"| [{lab.id}]({lab.id}.md) | {lab.level} | {', '.join(lab.clouds)} |" in (site / "docs" / "labs" / "index.md").read_text()
+    page = (site / "docs" / "labs" / f"{lab.id}.md").read_text()
+    assert f"**Clouds:** {', '.join(lab.clouds)}" in page
+    for cloud, spec in lab.clouds.items():
+        section = page[page.index(f"\n### {cloud}\n") :]
+        assert f"Pass mark: {spec.pass_mark} of {spec.max_score} points" in section, cloud
+        for check in spec.checks:
+            row = f"| `{check.id}` | {check.kind} | {check.points} | {'yes' if check.gate else ''} |"
+            assert row in section, (cloud, row)
+
+
+def test_the_navigation_lists_every_reference_page_and_index() -> None:
+    """docs/*.md are copied under reference/; a page missing from mkdocs.yml's nav is only an INFO line in a
+    strict build, so this keeps the nav from going stale as docs are added."""
+    nav = (ROOT / "mkdocs.yml").read_text()
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f": reference/{page.name}\n" in nav, page.name
+    for index in ("labs/index.md", "interviews/index.md", "reference/ci/README.md"):
+        assert f": {index}\n" in nav, index
