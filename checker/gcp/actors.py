@@ -21,6 +21,7 @@ the tokens that can become it (analyze/tokens.py proves there is none the lab do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,7 +121,7 @@ def _federated_example(
 ) -> Counterexample | None:
     """For a pool member: a token the lab does not allow that becomes it, _NOBODY, or None (not federated)."""
     from checker.gcp.analyze.encode import Undecidable
-    from checker.gcp.analyze.tokens import federated_member, parse_allowed, tokens_reaching
+    from checker.gcp.analyze.tokens import federated_member, parse_allowed, reaches, tokens_reaching
 
     try:
         member = federated_member(text)
@@ -131,10 +132,22 @@ def _federated_example(
             claims = tokens_reaching(provider, member, allowed)
             if claims is not None:
                 where = f"{binding.role} on {binding.attached.full}"
-                return Counterexample(granted[0], resource, {"token": claims, "granted_by": where}, text)
+                shown = _shown(claims, provider)
+                if not reaches(provider, member, shown):
+                    shown = claims  # the provider reads a claim in a way the short form would lose
+                return Counterexample(granted[0], resource, {"token": shown, "granted_by": where}, text)
     except Undecidable as exc:
         raise _Unknown(str(exc)) from None
     return _NOBODY
+
+
+_CORE_CLAIMS = ("iss", "aud", "sub", "repository", "ref", "environment", "event_name")
+
+
+def _shown(claims: dict[str, str], provider: Provider) -> dict[str, str]:
+    """The claims a learner reads: GitHub's usual ones and those the provider's CEL reads (all decided alike)."""
+    read = set(re.findall(r"assertion\.(\w+)", " ".join([*provider.attribute_mapping.values(), provider.attribute_condition or ""])))
+    return {k: v for k, v in claims.items() if k in _CORE_CLAIMS or k in read}
 
 
 class _Unknown(Exception):

@@ -28,7 +28,7 @@ from checker.grading.spec import load_lab
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "02-mlops-pipeline"
 SOLUTION = REPO / "solutions" / "02-mlops-pipeline" / "gcp"
-STARTER = LAB / "gcp"
+STARTER = LAB / ".starter" / "gcp"  # the pristine copy `iamlab reset` restores
 RULES = "guardrails/least_privilege.rego"
 
 Edit = tuple[str, str, str]  # (file in the submission, text of the reference, what the learner wrote)
@@ -145,7 +145,7 @@ WRONG: list[tuple[str, list[Edit], set[str]]] = [
        "    needs: train\n    runs-on: ubuntu-latest\n")],
      {"deploy-needs-lint", "deploy-in-production"}),
     ("the lint step swallows its failure",
-     [("mlops.yml", "--fail-on security", "--fail-on security || true")],
+     [("mlops.yml", "--fail-on error", "--fail-on error || true")],
      {"lint-can-fail"}),
     ("guardrails miss project-level act-as",
      [(RULES, '\tnot startswith(b.resource, "//iam.googleapis.com/")\n', '\tb.resource == "never"\n')],
@@ -170,6 +170,10 @@ def test_reference_solution_full_marks(tmp_path: Path) -> None:
 
 
 RIGHT: list[tuple[str, list[Edit]]] = [
+    ("build and train bound to a principalSet of a mapped attribute.sub instead of the subject",
+     [("roles.tf", '"attribute.repository" = "assertion.repository"', '"attribute.repository" = "assertion.repository"\n    "attribute.sub"        = "assertion.sub"'),
+      ("roles.tf", 'member             = "${local.principal}/repo:${local.repository}:ref:refs/heads/main"\n}\n\nresource "google_artifact_registry',
+       'member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.sub/repo:${local.repository}:ref:refs/heads/main"\n}\n\nresource "google_artifact_registry')]),
     ("no attribute_condition: the exact subjects admit only acme/fraud-model's own tokens",
      [("roles.tf", "  attribute_condition = \"assertion.repository == '${local.repository}'\"\n", "")]),
     ("the condition written with startsWith on the subject",
@@ -228,3 +232,21 @@ def test_invalid_attribute_condition_names_the_provider_in_roles_tf(tmp_path: Pa
         'resource "google_iam_workload_identity_pool_provider" "github_oidc" {') + 1
     assert where.line == provider_line
     assert "attribute_condition" in raised.value.message
+
+
+def test_the_lint_job_gates_on_the_guardrails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The reference lint step (`iamlab lint gcp/ --rules gcp/guardrails ... --fail-on error`) passes the
+    reference bindings and stops the starter's: the Rego rules see the Terraform's GCP bindings."""
+    from checker.cli.main import main
+
+    def lint(roles_from: Path) -> int:
+        folder = tmp_path / roles_from.parent.name / roles_from.name
+        shutil.copytree(roles_from, folder)
+        shutil.rmtree(folder / "guardrails")
+        shutil.copytree(SOLUTION / "guardrails", folder / "guardrails")
+        return main(["lint", str(folder), "--rules", str(folder / "guardrails"),
+                     "--gcp-project-number", "123456789012", "--fail-on", "error"])
+
+    assert lint(SOLUTION) == 0
+    assert lint(STARTER) == 1
+    assert "REGO-iamlab.guardrails.mlops_gcp" in capsys.readouterr().out

@@ -309,12 +309,12 @@ def tokens_reaching(provider: Provider, member: Member, allowed: Allowed) -> dic
     if member.pool != provider.pool:
         return None
     for claims in _familiar(provider, allowed):
-        if _reaches(provider, member, claims) and not allowed.admits(claims):
+        if reaches(provider, member, claims) and not allowed.admits(claims):
             return claims
     return _solve(provider, member, allowed)
 
 
-def _reaches(provider: Provider, member: Member, claims: Mapping[str, Any]) -> bool:
+def reaches(provider: Provider, member: Member, claims: Mapping[str, Any]) -> bool:
     result: Exchange = exchange(provider, claims)
     if not result.accepted or result.principal is None:
         return False
@@ -409,7 +409,7 @@ def _solve(provider: Provider, member: Member, allowed: Allowed) -> dict[str, st
 def _confirmed(provider: Provider, member: Member, allowed: Allowed, token: _Token, model: z3.ModelRef) -> dict[str, str]:
     claims = {name: _text(model.eval(value, model_completion=True)) for name, value in token.claims.items()
               if z3.is_true(model.eval(token.present[name], model_completion=True))}
-    if not _reaches(provider, member, claims) or allowed.admits(claims):
+    if not reaches(provider, member, claims) or allowed.admits(claims):
         raise Undecidable(f"a token found for {member.text} did not re-check with the evaluator (please report this)")
     return claims
 
