@@ -35,12 +35,13 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import celstr
 
 from checker.core.errors import InputError
+from checker.core.solver_budget import BudgetedSolver, why_unknown
 from checker.gcp.analyze.encode import Undecidable
 from checker.gcp.federation import IAM_HOST, Exchange, Provider, exchange
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
-SOLVER_TIMEOUT_MS = 10_000
+SOLVER_BUDGET_MS = 5_000
 # Claims GitHub always puts in a token (besides those modelled apart): free strings.
 _ALWAYS = ("actor", "actor_id", "repository_id", "repository_owner_id", "run_id", "workflow", "workflow_ref",
            "job_workflow_ref", "sha", "head_ref", "base_ref", "repository_visibility", "runner_environment")
@@ -394,14 +395,13 @@ def _solve(provider: Provider, member: Member, allowed: Allowed) -> dict[str, st
         named = z3.BoolVal(True)
     not_allowed = [z3.Not(z3.And(*(_claim_in(token, k, v) for k, v in entry.items()))) for entry in allowed.entries]
     for case in ("ref", "pull_request", "environment"):
-        solver = z3.Solver()
-        solver.set("timeout", SOLVER_TIMEOUT_MS)
+        solver = BudgetedSolver(SOLVER_BUDGET_MS)  # CPU time: the verdict does not depend on the machine's load
         solver.add(token.rules(case), *accepted, named, *not_allowed)
         verdict = solver.check()
         if verdict == z3.unsat:
             continue
         if verdict != z3.sat:
-            raise Undecidable(f"the solver could not decide which tokens {member.text} admits ({solver.reason_unknown()})")
+            raise Undecidable(f"the solver could not decide which tokens {member.text} admits ({why_unknown(solver)})")
         return _confirmed(provider, member, allowed, token, solver.model())
     return None
 
