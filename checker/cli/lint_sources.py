@@ -103,6 +103,10 @@ def _iac_findings(model: Any, args: argparse.Namespace, guardrails: Any) -> list
     from checker.iac.rego import PolicyInput
 
     found: list[Finding] = _other_cloud_findings(model)
+    if guardrails is not None and model.clouds.gcp_bindings:
+        # The GCP bindings of the configuration, as one list (lab 02's GCP guardrails read input.policy so).
+        document = model.clouds.document("gcp_bindings", "terraform")
+        found.extend(guardrails.check(PolicyInput("gcp", "bindings", "GCP bindings", document, document.locate("/0"))))
     for policy in model.policies:
         parsed = parse_policy(policy.document, name=policy.name, kind=PolicyKind(policy.kind))
         found.extend(lint(parsed, account=args.account))

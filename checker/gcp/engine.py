@@ -5,6 +5,8 @@ Learner files (by the logical name lab.yaml gives them):
   {"resource": FULL_RESOURCE_NAME, "role", "members", optional "condition"};
 - a name containing "custom_role" (custom-roles.json): a list of {"name": "projects/P/roles/ID", "includedPermissions"};
 - a name containing "deny": {"FULL_RESOURCE_NAME": [deny policies]} as in the batch case;
+- a name containing "workload_identity": a list of pool providers {name, issuer, allowed_audiences,
+  attribute_mapping, attribute_condition} (checker/gcp/federation.py; the Terraform reader writes it);
 - other files are kept as data (e.g. a job definition read by `answer` checks).
 
 The lab's `setting` supplies the rest: `hierarchy` ({child: parent} full names), `groups` ({principal:
@@ -19,12 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.core.decision import Decision
+from checker.core.decision import Decision, DecisionKind
 from checker.core.engine import Submission, WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample, Finding
 from checker.core.source import LoadedDocument
 from checker.gcp.evaluate import decide
+from checker.gcp.federation import Provider, exchange
 from checker.gcp.hierarchy import Hierarchy, parse_hierarchy, service_account_resource
 from checker.gcp.location import Loc, shown
 from checker.gcp.model import Binding, CustomRole, DenyRule, PabPolicy, PolicySet
@@ -52,7 +55,11 @@ SETTING_FIELDS = {
     "principal_access_boundary_policies",
     "request_time",
     "identity",
+    "focus",
 }
+# setting `focus: identity`: `within` questions are about the requests of the setting's identity only (a lab whose
+# one configuration holds an identity per pipeline stage); without it, every binding of the submission is judged.
+FOCUS_VALUES = ("identity",)
 BINDING_FIELDS = {"resource", "role", "members", "condition"}
 
 
@@ -68,6 +75,7 @@ class GcpModel:
     boundaries: Mapping[str, tuple[PabPolicy, ...]] = field(default_factory=dict)
     request_time: Any = None
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
+    providers: tuple[Provider, ...] = ()  # workload identity pool providers of the submission
 
     policy_sets: dict[str, PolicySet] = field(default_factory=dict, compare=False, repr=False)
 
@@ -149,9 +157,12 @@ class GcpEngine:
                 custom_roles.update(parse_custom_roles_list(document.data, Loc(document=document)))
         bindings: list[Binding] = []
         deny_rules: list[DenyRule] = []
+        providers: list[Provider] = []
         for name, document in files.items():
             lowered = name.lower()
-            if "binding" in lowered:
+            if "workload_identity" in lowered:
+                providers.extend(_providers(document))
+            elif "binding" in lowered:
                 bindings.extend(
                     parse_bindings_file(document.data, Loc(document=document), custom_roles, hierarchy)
                 )
@@ -185,6 +196,7 @@ class GcpEngine:
             boundaries,
             setting.get("request_time"),
             dict(files),
+            tuple(providers),
         )
         return Submission("gcp", files, setting, model)
 
@@ -197,6 +209,11 @@ class GcpEngine:
                 "context must be a mapping (request_time, resource_type, groups, resource_tags, ...)"
             )
         data.update(context)
+        token = data.pop("token", None)
+        if token is not None:
+            accepted = _exchange(model, data, token)
+            if isinstance(accepted, Decision):
+                return accepted
         if "action" in data:
             data.setdefault("permission", data.pop("action"))
         data.pop("resource_account", None)
@@ -224,13 +241,25 @@ class GcpEngine:
     def within(self, submission: Submission, envelope: Any) -> WithinResult:
         model: GcpModel = submission.model
         value, loc = _loc(envelope, "envelope")
+        value, loc, permissions = _envelope_permissions(value, loc)
         envelope_bindings = parse_bindings_file(value, loc, model.custom_roles, model.hierarchy)
+        from checker.gcp import question
         from checker.gcp.analyze.within import within  # z3 is loaded only when a proof is asked for
 
-        result = within(model.bindings, envelope_bindings, dict(model.custom_roles), model.hierarchy)
+        bindings: list[Binding] = list(model.bindings)
+        custom_roles = dict(model.custom_roles)
+        focus = submission.setting.get("focus")
+        if focus is not None:
+            identity = submission.setting.get("identity")
+            if focus not in FOCUS_VALUES or not isinstance(identity, str):
+                raise InputError(f"setting focus must be one of {', '.join(FOCUS_VALUES)} with the lab's identity set")
+            bindings = question.of_identity(bindings, identity, model.groups)
+        if permissions is not None:
+            bindings, custom_roles = question.to_permissions(bindings, permissions, custom_roles)
+        result = within(bindings, envelope_bindings, custom_roles, model.hierarchy)
         reads_time = any(
             b.condition is not None and "request.time" in b.condition.compiled.uses
-            for b in (*model.bindings, *envelope_bindings)
+            for b in (*bindings, *envelope_bindings)
         )
         plain = [_plain(example, model, reads_time) for example in result.counterexamples]
         # The proof compares allow bindings; a request the setting's deny or boundary policies refuse is no
@@ -252,7 +281,8 @@ class GcpEngine:
         bindings = model.bindings + model.setting_bindings
         policies = model.policy_set("")
         return actors_within(
-            bindings, policies, model.hierarchy, identity, may_assume, lambda r: self.decide(submission, r)
+            bindings, policies, model.hierarchy, identity, may_assume, lambda r: self.decide(submission, r),
+            model.providers,
         )
 
     def findings(self, submission: Submission) -> list[Finding]:
@@ -281,6 +311,56 @@ def _plain(example: Counterexample, model: GcpModel, reads_time: bool) -> Counte
     if not reads_time:
         context.pop("request_time", None)
     return Counterexample(example.action, example.resource, context, example.principal)
+
+
+_PROVIDER_FIELDS = ("name", "issuer", "allowed_audiences", "attribute_mapping", "attribute_condition")
+
+
+def _providers(document: LoadedDocument) -> list[Provider]:
+    """Pool providers as the Terraform reader writes them (iac_files), each located in the .tf file."""
+    loc = Loc(document=document)
+    found = []
+    for index, entry in enumerate(expect_list(document.data, loc, "the workload identity providers")):
+        data = expect_object(entry, loc.child(index), set(_PROVIDER_FIELDS), ("name", "issuer", "attribute_mapping"),
+                             "a workload identity pool provider")
+        found.append(Provider(str(data["name"]), str(data["issuer"]), tuple(data.get("allowed_audiences") or ()),
+                              dict(data["attribute_mapping"]), data.get("attribute_condition"),
+                              document.locate(f"/{index}")))
+    return found
+
+
+def _exchange(model: GcpModel, data: dict[str, Any], token: Any) -> Decision | None:
+    """A request made with a federated token: STS exchanges it with the provider `principal` names (or any
+    provider of the submission), and the request is then made by the principal it becomes, with its attributes."""
+    if not isinstance(token, Mapping):
+        raise InputError("token must be a mapping of the token's claims")
+    named = data.get("principal")
+    providers = [p for p in model.providers if named in (p.name, f"//iam.googleapis.com/{p.name}")] or list(model.providers)
+    if not providers:
+        raise InputError("a request with a token needs a workload identity pool provider in the submission")
+    reasons = []
+    for provider in providers:
+        result = exchange(provider, token)
+        if result.accepted and result.principal is not None:
+            data["principal"] = result.principal
+            data["principal_attributes"] = {k: list(v) for k, v in result.attributes.items()}
+            data["groups"] = list(result.groups)
+            return None
+        reasons.append(f"{provider.name}: {result.reason}")
+    return Decision(DecisionKind.IMPLICIT_DENY, "Security Token Service rejects the token: " + "; ".join(reasons))
+
+
+def _envelope_permissions(value: Any, loc: Loc) -> tuple[Any, Loc, frozenset[str] | None]:
+    """An envelope {"permissions": [...], "bindings": [...]} asks about those permissions only (question.py)."""
+    if not isinstance(value, dict) or "permissions" not in value:
+        return value, loc, None
+    listed = value["permissions"]
+    if not isinstance(listed, list) or not listed or not all(isinstance(p, str) and p for p in listed):
+        raise loc.child("permissions").error("permissions must be a non-empty list of permission names")
+    extra = set(value) - {"permissions", "bindings"}
+    if extra:
+        raise loc.error(f"an envelope has permissions and bindings, not {', '.join(sorted(map(str, extra)))}")
+    return {"bindings": value.get("bindings") or []}, loc, frozenset(listed)
 
 
 def _deny_map(value: Any, loc: Loc) -> list[DenyRule]:

@@ -6,7 +6,8 @@ AWS: the role the lab's `identity` names (or the only role) gives `trust`, `boun
 GCP: `iam_bindings` and `custom_roles`. Every document keeps its positions in the `.tf`/template file, so
 checks' messages name the line the learner wrote. The readers' setting comes from the lab: the parameters
 `account`, `region`, `azure_subscription`, `gcp_project_number`, and the cloud setting's `iac:` mapping
-(`variables`, `references`), which is taken out before the engine sees the setting.
+(`variables`, `references`, and `gcp_project_number` for a lab whose parameters serve other clouds), which
+is taken out before the engine sees the setting.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import InputError, Where
-from checker.core.source import LoadedDocument, load_document
+from checker.core.source import LoadedDocument, Position, load_document
 from checker.iac.detect import Kind, kind_of
 from checker.iac.model import IacModel
 
@@ -61,8 +62,13 @@ def _read(kind: Kind, path: Path, options: Mapping[str, Any], parameters: Mappin
     return read_terraform([path], Setting(
         variables=variables, references=references, account=account, region=parameters.get("region"),
         azure_subscription=parameters.get("azure_subscription"),
-        gcp_project_number=str(parameters["gcp_project_number"]) if "gcp_project_number" in parameters else None,
+        gcp_project_number=_project_number(options, parameters),
     ))
+
+
+def _project_number(options: Mapping[str, Any], parameters: Mapping[str, Any]) -> str | None:
+    number = options.get("gcp_project_number", parameters.get("gcp_project_number"))
+    return str(number) if number is not None else None
 
 
 def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) -> dict[str, LoadedDocument]:
@@ -74,8 +80,12 @@ def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) ->
             azure["federated_credentials"] = credentials
         return azure
     if cloud == "gcp":
-        return {"iam_bindings": model.clouds.document("gcp_bindings", str(path)),
-                "custom_roles": model.clouds.document("gcp_custom_roles", str(path))}
+        gcp = {"iam_bindings": model.clouds.document("gcp_bindings", str(path)),
+               "custom_roles": model.clouds.document("gcp_custom_roles", str(path))}
+        providers = _providers_of(model, path)
+        if providers is not None:
+            gcp["workload_identity_providers"] = providers
+        return gcp
     roles = [r for r in model.roles if identity is not None and r.arn == identity] or model.roles
     if len(roles) != 1:
         names = ", ".join(r.address for r in model.roles) or "none"
@@ -90,6 +100,19 @@ def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) ->
     for index, policy in enumerate(role.policies, start=1):
         documents["permissions" if index == 1 else f"permissions {index}"] = policy.document
     return documents
+
+
+def _providers_of(model: IacModel, path: Path) -> LoadedDocument | None:
+    """The pool providers with a known name (the project number given), each located at its resource block."""
+    found = [p for p in model.clouds.workload_identity_providers if p.name is not None]
+    if not found:
+        return None
+    data = [{"name": p.name, "issuer": p.issuer, "allowed_audiences": list(p.allowed_audiences),
+             "attribute_mapping": dict(p.attribute_mapping), "attribute_condition": p.attribute_condition}
+            for p in found]
+    positions = {f"/{i}": Position(p.where.line or 1, p.where.column or 1, p.where.file or str(path))
+                 for i, p in enumerate(found)}
+    return LoadedDocument(str(path), data, positions)
 
 
 def _credentials_of(model: IacModel, identity: str | None, path: Path) -> LoadedDocument | None:

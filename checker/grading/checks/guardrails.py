@@ -2,7 +2,8 @@
 policies the lab provides: with `flag`, every policy of the corpus folder must get at least one finding;
 with `spare`, none may. Each corpus policy is one case and a failure names it (and, for `spare`, the
 learner's message that fired). The rules run as the pipeline's lint job runs them (checker/iac/rego.py,
-`iamlab lint --rules`), each corpus policy handed in as an identity policy.
+`iamlab lint --rules`), each corpus policy handed in as the lab's cloud writes it: an AWS identity policy, or
+for GCP a list of bindings ({resource, role, members, condition}, `kind` "bindings").
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from checker.grading.located import Node, inside, relative_path
 KIND = "guardrails"
 FIELDS = frozenset({"rules", "flag", "spare"})
 CORPUS_SUFFIXES = (".json", ".yaml", ".yml")
+# The `kind` a corpus policy has in the rules' input, per cloud (docs/iac.md, "Rego guardrails").
+INPUT_KINDS = {"aws": "identity", "gcp": "bindings"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ def run(body: GuardrailsBody, context: RunContext) -> Outcome:
     outcome = Outcome(total_cases=len(corpus))
     for name, relative in corpus:
         document = context.load_lab_file(body.node, relative)
-        found = guardrails.check(PolicyInput("aws", "identity", name, document, Where(document.path, 1, 1)))
+        kind = INPUT_KINDS.get(context.cloud, "identity")
+        found = guardrails.check(PolicyInput(context.cloud, kind, name, document, Where(document.path, 1, 1)))
         if body.flag and not found:
             outcome.failed.append(f"your rules let the unsafe policy {relative} through")
         elif not body.flag and found:

@@ -111,6 +111,10 @@ def _everything_but(cloud: str, actions: tuple[str, ...]) -> Any:
     """The envelope "every action except the duty's" in the cloud's own terms."""
     if cloud == "aws":
         return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": list(actions), "Resource": "*"}]}
+    if cloud == "gcp":
+        # A GCP role cannot say "every permission but these"; the question is asked about the duty's permissions
+        # alone with nothing allowed (checker/gcp/question.py): its counterexample is a request of the duty.
+        return {"permissions": list(actions), "bindings": []}
     raise NotImplementedError(f"separation checks for {cloud} are not written yet")
 
 

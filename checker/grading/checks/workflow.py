@@ -4,7 +4,9 @@ One rule per check (`rule:`), each a statement about jobs GitHub documents:
 - `id-token-only-where-assumed`: only jobs that exchange the OIDC token for a cloud identity may request one
   ("GITHUB_TOKEN reference": `id-token: write` lets a job fetch a token; a workflow-level grant reaches
   every job that does not set its own `permissions`).
-- `own-identity-per-job`: `jobs` maps each job to the one identity it must assume (null: none).
+- `own-identity-per-job`: `jobs` maps each job to the one identity it must assume (null: none). A GCP job's
+  identity is the service account `google-github-actions/auth` impersonates (`service_account`), or the
+  workload identity provider itself when it uses the federated identity directly.
 - `needs-lint`: `job` names `lint_job` in its own `needs`, and its `if` does not run it after a failed need
   (`always()`, `failure()`, `!cancelled()`: "Using conditions to control job execution").
 - `in-environment`: `job` runs in `environment` (its token's `sub` then names the environment).
@@ -101,7 +103,7 @@ def _own_identity(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcom
         if job is None:
             outcome.failed.append(f"the workflow has no job {name}")
             continue
-        targets = {a.target for a in job.assumes}
+        targets = {_identity_of(a) for a in job.assumes}
         wanted = {expected} if expected is not None else set()
         if targets != wanted:
             shown = ", ".join(sorted(str(t) for t in targets)) or "no identity"
@@ -110,6 +112,13 @@ def _own_identity(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcom
                 f"{expected if expected is not None else 'no identity'}"
             )
     return outcome
+
+
+def _identity_of(assumption: Any) -> str | None:
+    """What the job becomes: for GCP the impersonated service account (every stage shares the one provider)."""
+    if assumption.cloud == "gcp" and assumption.service_account is not None:
+        return str(assumption.service_account)
+    return str(assumption.target) if assumption.target is not None else None
 
 
 def _needs_lint(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcome:
