@@ -212,3 +212,40 @@ def test_confinement_subtracts_the_boundary_but_not_a_grant_inside_it() -> None:
     result = ENGINE.confined(submission({**files, "job_bindings_template": wide}), JOB, ENVELOPE)
     assert result.status is WithinStatus.COUNTEREXAMPLE
     assert "/objects/risk/train-001/" not in result.counterexamples[0].resource
+
+
+@pytest.mark.parametrize(
+    ("resource", "parent"),
+    [
+        ("//aiplatform.googleapis.com/projects/acme-ml/locations/europe-west4/endpoints/1", PROJECT),
+        (
+            "//iam.googleapis.com/projects/acme-ml/serviceAccounts/a@acme-ml.iam.gserviceaccount.com/keys/k1",
+            "//iam.googleapis.com/projects/acme-ml/serviceAccounts/a@acme-ml.iam.gserviceaccount.com",
+        ),
+        ("//iam.googleapis.com/projects/acme-ml/serviceAccounts/a@acme-ml.iam.gserviceaccount.com", PROJECT),
+    ],
+)
+def test_a_resource_not_in_the_setting_is_in_the_project_its_name_says(resource: str, parent: str) -> None:
+    """"Full resource names" (https://cloud.google.com/iam/docs/full-resource-names): the name carries the
+    project. A principal access boundary listing the project must let the resource through, and a binding
+    on the project must reach it: without the parent, the boundary would wrongly block it and the isolation
+    proof would pass a grant on a Vertex AI resource that reaches the other team."""
+    from checker.gcp.hierarchy import Hierarchy
+    from checker.gcp.location import Loc
+    from checker.gcp.names import parse_resource_name
+
+    name = parse_resource_name(resource, Loc(label="test"))
+    found = Hierarchy().parent(name)
+    assert found is not None and found.full == parent
+
+
+def test_a_grant_on_a_vertex_resource_of_the_project_is_not_hidden_by_the_boundary() -> None:
+    endpoint = "//aiplatform.googleapis.com/projects/acme-ml/locations/europe-west4/endpoints/1"
+    files = {
+        "iam_bindings": [binding(endpoint, "projects/acme-ml/roles/predictor")],
+        "custom_roles": [{"name": "projects/acme-ml/roles/predictor", "includedPermissions": ["aiplatform.endpoints.predict"]}],
+        "principal_access_boundaries": boundary("latest"),
+    }
+    result = reaches(files)
+    assert result.status is WithinStatus.COUNTEREXAMPLE
+    rechecks(files, result)
