@@ -17,8 +17,6 @@ Docs each rule rests on:
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,7 @@ from typing import Any
 import pytest
 
 from checker.core.errors import InputError
-from checker.grading.runner import grade
-from checker.grading.spec import load_lab
+from tests.labs.answers import grade_copy
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "03-multi-tenant-platform"
@@ -46,13 +43,7 @@ Docs = dict[str, Any]
 
 
 def submit(tmp_path: Path, change: Callable[[Docs], None]) -> Any:
-    folder = tmp_path / "submission"
-    shutil.copytree(SOLUTION, folder)
-    docs = {name: json.loads((folder / name).read_text()) for name in FILES}
-    change(docs)
-    for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc, indent=2))
-    return grade(load_lab(LAB), "gcp", folder)
+    return grade_copy(LAB, SOLUTION, "gcp", FILES, change, tmp_path)
 
 
 def failing(result: Any) -> set[str]:

@@ -30,10 +30,9 @@ from checker.core.decision import DecisionKind
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
-from checker.core.solver_budget import BudgetedSolver
 from checker.gcp.analyze.encode import Undecidable, Variables, boolean
 from checker.gcp.analyze.locations import Location, locations, permission_family
-from checker.gcp.analyze.within import SOLVER_TIMEOUT_MS, build, from_model, location_facts, member_covers
+from checker.gcp.analyze.within import build, location_facts, member_covers, solve_request
 from checker.gcp.evaluate import decide, role_permissions
 from checker.gcp.hierarchy import Hierarchy
 from checker.gcp.location import Loc, shown
@@ -295,16 +294,10 @@ def _solve(
                 f"({rule.condition.compiled.unsupported})"
             )
         facts.append(z3.Not(boolean(rule.condition.compiled.fast, variables)[0]))
-    facts.append(variables.tag_axioms())
-    solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
-    solver.add(*facts)
-    outcome = solver.check()
-    if outcome == z3.unsat:
+    found = solve_request(facts, variables, location, principal, permission)
+    if found is None:
         return None
-    if outcome != z3.sat:
-        raise Undecidable(f"the solver could not decide {permission} on {location.description} in time")
-    request, example = from_model(solver.model(), variables, location, principal, permission)
-    return _confirmed(policies, request, example, location, permission, goal)
+    return _confirmed(policies, found[0], found[1], location, permission, goal)
 
 
 def _member_of(access: Access, location: Location, variables: Variables) -> z3.ExprRef:

@@ -336,6 +336,13 @@ def _solve_with_z3(
         if e.attached not in chain:
             applies = z3.And(applies, inside(e, variables.name))
         facts.append(z3.Not(applies))
+    return solve_request(facts, variables, location, principal, permission)
+
+
+def solve_request(
+    facts: list[z3.ExprRef], variables: Variables, location: Location, principal: Principal, permission: str
+) -> tuple[Request, Counterexample] | None:
+    """A request of the family meeting every fact, or None when there is none (a timeout is Undecidable)."""
     facts.append(variables.tag_axioms())
     solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(*facts)
