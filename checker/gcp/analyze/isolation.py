@@ -329,21 +329,26 @@ def _confirmed(
     goal: Goal,
 ) -> Counterexample:
     """The evaluator must decide the request as shown; a readable name is preferred when it still does."""
-    for name in goal.names(request, location, permission):
-        if request.request_time is None or not location.allows_name(name):
-            continue
-        candidate, shown_example = build(
-            location,
-            name,
-            request.resource_type,
-            request.request_time,
-            dict(request.tags),
-            dict(request.tag_ids),
-            request.principal,
-            permission,
-        )
-        if _allowed_member(policies, candidate, goal):
-            return shown_example
+    types = [request.resource_type]
+    if location.resource_type is None and location.supplied:
+        types.insert(0, location.preferred_type(permission))  # e.g. storage.googleapis.com/Folder
+    for name in [*goal.names(request, location, permission), request.resource.relative]:
+        for resource_type in dict.fromkeys(types):
+            seen = (name, resource_type) == (request.resource.relative, request.resource_type)
+            if seen or request.request_time is None or not location.allows_name(name):
+                continue
+            candidate, shown_example = build(
+                location,
+                name,
+                resource_type,
+                request.request_time,
+                dict(request.tags),
+                dict(request.tag_ids),
+                request.principal,
+                permission,
+            )
+            if _allowed_member(policies, candidate, goal):
+                return shown_example
     if _allowed_member(policies, request, goal):
         return example
     raise Undecidable(
