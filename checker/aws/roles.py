@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.aws.policy import Policy, PolicyKind, parse_policy
-from checker.aws.templates import fill_template
 from checker.aws.wildcard import compile_glob
 from checker.core.errors import InputError
 from checker.core.source import LoadedDocument
+from checker.core.templates import fill_template
 
 ROLE_FIELDS = frozenset({"principal", "tags", "policies", "boundary", "session", "fill"})
 

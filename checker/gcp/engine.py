@@ -7,12 +7,20 @@ Learner files (by the logical name lab.yaml gives them):
 - a name containing "deny": {"FULL_RESOURCE_NAME": [deny policies]} as in the batch case;
 - a name containing "workload_identity": a list of pool providers {name, issuer, allowed_audiences,
   attribute_mapping, attribute_condition} (checker/gcp/federation.py; the Terraform reader writes it);
+- a name containing "boundar" (principal-access-boundaries.json): {principal: [principal access boundary
+  policies]}, the form of the setting below, joined to it;
+- a name containing "template" (job-bindings-template.json): per-job bindings whose `{{team}}` and
+  `{{job}}` placeholders the platform fills for each entry of the setting's `jobs` (positions kept);
 - other files are kept as data (e.g. a job definition read by `answer` checks).
 
 The lab's `setting` supplies the rest: `hierarchy` ({child: parent} full names), `groups` ({principal:
 [groups]}), `principal_attributes` ({principal: {attribute.NAME: value}}), `allow_policies` and
 `deny_policies` (as in a batch case), `custom_roles` ({name: {includedPermissions}}),
-`principal_access_boundary_policies` ({principal: [policies]}) and `request_time`.
+`principal_access_boundary_policies` ({principal: [policies]}), `request_time` and `jobs` (the jobs a
+platform runs: [{principal, and the values that fill its templates, e.g. team, job}]).
+
+`reaches` and `confined` answer the `isolation` and `confined` checks (checker.gcp.analyze.isolation and
+the `within` prover on one principal's bindings).
 """
 
 from __future__ import annotations
@@ -26,10 +34,12 @@ from checker.core.engine import Submission, WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample, Finding
 from checker.core.source import LoadedDocument
+from checker.core.templates import fill_template
 from checker.gcp.evaluate import decide
 from checker.gcp.federation import Provider, exchange
 from checker.gcp.hierarchy import Hierarchy, parse_hierarchy, service_account_resource
 from checker.gcp.location import Loc, shown
+from checker.gcp.members import Principal, parse_principal
 from checker.gcp.model import Binding, CustomRole, DenyRule, PabPolicy, PolicySet
 from checker.gcp.names import parse_resource_name
 from checker.gcp.parse import (
@@ -56,6 +66,7 @@ SETTING_FIELDS = {
     "request_time",
     "identity",
     "focus",
+    "jobs",
 }
 # setting `focus: identity`: `within` questions are about the requests of the setting's identity only (a lab whose
 # one configuration holds an identity per pipeline stage); without it, every binding of the submission is judged.
@@ -76,6 +87,7 @@ class GcpModel:
     request_time: Any = None
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
     providers: tuple[Provider, ...] = ()  # workload identity pool providers of the submission
+    jobs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # principal -> template values
 
     policy_sets: dict[str, PolicySet] = field(default_factory=dict, compare=False, repr=False)
 
@@ -158,16 +170,26 @@ class GcpEngine:
         bindings: list[Binding] = []
         deny_rules: list[DenyRule] = []
         providers: list[Provider] = []
+        jobs = _jobs(setting.get("jobs"))
+        pab_files: list[LoadedDocument] = []
         for name, document in files.items():
             lowered = name.lower()
             if "workload_identity" in lowered:
                 providers.extend(_providers(document))
+            elif "template" in lowered:
+                for values in jobs.values():
+                    filled = fill_template(document, values)
+                    bindings.extend(
+                        parse_bindings_file(filled.data, Loc(document=filled), custom_roles, hierarchy)
+                    )
             elif "binding" in lowered:
                 bindings.extend(
                     parse_bindings_file(document.data, Loc(document=document), custom_roles, hierarchy)
                 )
             elif "deny" in lowered:
                 deny_rules.extend(_deny_map(document.data, Loc(document=document)))
+            elif "boundar" in lowered:
+                pab_files.append(document)
         allow_value, allow_loc = _loc(setting.get("allow_policies"), "setting allow_policies")
         setting_bindings: list[Binding] = []
         for attached_text, policy in (allow_value or {}).items():
@@ -183,8 +205,12 @@ class GcpEngine:
             setting.get("principal_access_boundary_policies"), "setting principal_access_boundary_policies"
         )
         boundaries: dict[str, tuple[PabPolicy, ...]] = {}
-        for principal, policies in (pab_value or {}).items():
-            boundaries[str(principal)] = parse_pab_policies(policies, pab_loc.child(str(principal)))
+        for value, loc in [(pab_value, pab_loc), *((d.data, Loc(document=d)) for d in pab_files)]:
+            if value is not None and not isinstance(value, dict):
+                raise loc.error("principal access boundaries are given as {principal: [policies]}")
+            for principal, policies in (value or {}).items():
+                parsed = parse_pab_policies(policies, loc.child(str(principal)))
+                boundaries[str(principal)] = boundaries.get(str(principal), ()) + parsed
         model = GcpModel(
             tuple(bindings),
             tuple(setting_bindings),
@@ -197,6 +223,7 @@ class GcpEngine:
             setting.get("request_time"),
             dict(files),
             tuple(providers),
+            jobs,
         )
         return Submission("gcp", files, setting, model)
 
@@ -257,9 +284,15 @@ class GcpEngine:
         if permissions is not None:
             bindings, custom_roles = question.to_permissions(bindings, permissions, custom_roles)
         result = within(bindings, envelope_bindings, custom_roles, model.hierarchy)
+        return self._judged(submission, result, (*bindings, *envelope_bindings))
+
+    def _judged(
+        self, submission: Submission, result: WithinResult, bindings: tuple[Binding, ...]
+    ) -> WithinResult:
+        """The allow-only proof's counterexamples that the whole setting (deny, boundaries) still allows."""
+        model: GcpModel = submission.model
         reads_time = any(
-            b.condition is not None and "request.time" in b.condition.compiled.uses
-            for b in (*bindings, *envelope_bindings)
+            b.condition is not None and "request.time" in b.condition.compiled.uses for b in bindings
         )
         plain = [_plain(example, model, reads_time) for example in result.counterexamples]
         # The proof compares allow bindings; a request the setting's deny or boundary policies refuse is no
@@ -271,6 +304,45 @@ class GcpEngine:
                 reason="every request found beyond the envelope is refused by the setting's deny or boundary "
                 "policies, which the proof does not subtract",
             )
+        return WithinResult(result.status, examples, result.reason)
+
+    def reaches(self, submission: Submission, principal: str, accesses: Any) -> WithinResult:
+        """Can the principal use any permission on a resource the accesses describe? (the isolation check)"""
+        from checker.gcp.analyze.isolation import parse_access, reaches
+
+        model: GcpModel = submission.model
+        loc = Loc(label="isolation check")
+        if not isinstance(accesses, list):
+            raise loc.error("the accesses of an isolation check are a list")
+        parsed = [parse_access(a, loc.child("resources").child(i)) for i, a in enumerate(accesses)]
+        who = self._principal(model, principal)
+        result = reaches(model.policy_set(who.text), model.hierarchy, who, parsed)
+        return self._shown(result, model)
+
+    def confined(self, submission: Submission, principal: str, envelope: Any) -> WithinResult:
+        """Everything the principal may do stays inside the envelope bindings, filled with its job's values."""
+        from checker.gcp.analyze.confine import envelope_goal
+        from checker.gcp.analyze.isolation import search
+
+        model: GcpModel = submission.model
+        who = self._principal(model, principal)
+        document = envelope if isinstance(envelope, LoadedDocument) else LoadedDocument("envelope", envelope, {})
+        filled = fill_template(document, model.jobs.get(who.text, {}))
+        bindings = parse_bindings_file(filled.data, Loc(document=filled), model.custom_roles, model.hierarchy)
+        goal = envelope_goal(bindings, who, dict(model.custom_roles))
+        return self._shown(search(model.policy_set(who.text), model.hierarchy, who, goal), model)
+
+    def _principal(self, model: GcpModel, text: str) -> Principal:
+        return parse_principal(
+            text, model.groups.get(text), model.attributes.get(text), Loc(label="principal")
+        )
+
+    def _shown(self, result: WithinResult, model: GcpModel) -> WithinResult:
+        reads_time = any(
+            b.condition is not None and "request.time" in b.condition.compiled.uses
+            for b in (*model.bindings, *model.setting_bindings)
+        )
+        examples = tuple(_plain(e, model, reads_time) for e in result.counterexamples)
         return WithinResult(result.status, examples, result.reason)
 
     def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
@@ -293,7 +365,12 @@ class GcpEngine:
 
 
 def _as_request(example: Counterexample) -> dict[str, Any]:
-    return {"principal": example.principal, "action": example.action, "resource": example.resource, "context": example.context}
+    return {
+        "principal": example.principal,
+        "action": example.action,
+        "resource": example.resource,
+        "context": example.context,
+    }
 
 
 def _plain(example: Counterexample, model: GcpModel, reads_time: bool) -> Counterexample:
@@ -361,6 +438,24 @@ def _envelope_permissions(value: Any, loc: Loc) -> tuple[Any, Loc, frozenset[str
     if extra:
         raise loc.error(f"an envelope has permissions and bindings, not {', '.join(sorted(map(str, extra)))}")
     return {"bindings": value.get("bindings") or []}, loc, frozenset(listed)
+
+
+def _jobs(value: Any) -> dict[str, dict[str, str]]:
+    """The setting's jobs: [{principal, team, job, ...}] -> {principal: {team, job, ...}}."""
+    loc = Loc(label="setting jobs")
+    jobs: dict[str, dict[str, str]] = {}
+    for index, entry in enumerate(expect_list(value or [], loc, "jobs")):
+        if (
+            not isinstance(entry, dict)
+            or not all(isinstance(v, str) for v in entry.values())
+            or "principal" not in entry
+        ):
+            raise loc.child(index).error(
+                "a job is {principal: MEMBER, and the values its templates use, e.g. team, job}"
+            )
+        values = {k: v for k, v in entry.items() if k != "principal"}
+        jobs[entry["principal"]] = values
+    return jobs
 
 
 def _deny_map(value: Any, loc: Loc) -> list[DenyRule]:

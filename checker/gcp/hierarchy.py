@@ -26,6 +26,19 @@ def service_account_project(name: ResourceName) -> ResourceName | None:
     return None
 
 
+def named_project(name: ResourceName) -> ResourceName | None:
+    """The project a service's resource names: //aiplatform.googleapis.com/projects/P/locations/L/... is in P.
+
+    A resource that lives in a project carries the project in its full resource name ("Full resource
+    names", https://cloud.google.com/iam/docs/full-resource-names); `projects/_` (Cloud Storage buckets)
+    and `projects/-` name no project. The setting's hierarchy, when it names a parent, wins.
+    """
+    parts = name.relative.split("/")
+    if name.service == CRM or len(parts) < 3 or parts[0] != "projects" or parts[1] in ("_", "-", ""):
+        return None
+    return ResourceName(f"//{CRM}/projects/{parts[1]}", CRM, f"projects/{parts[1]}")
+
+
 def service_account_resource(member: str) -> str | None:
     """serviceAccount:NAME@PROJECT.iam.gserviceaccount.com as the service account's full resource name."""
     if not member.startswith("serviceAccount:"):
@@ -46,7 +59,13 @@ class Hierarchy:
             return bucket_of(name)
         given = self.parents.get(name)
         if given is None and name.service == IAM:
-            return service_account_project(name)
+            parts = name.relative.split("/")
+            if len(parts) > 4 and parts[2] == "serviceAccounts":  # a key is below its service account
+                account = "/".join(parts[:4])
+                return ResourceName(f"//{IAM}/{account}", IAM, account)
+            return service_account_project(name) or named_project(name)
+        if given is None:
+            return named_project(name)
         return given
 
     cache: dict[ResourceName, tuple[ResourceName, ...]] = field(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from checker.aws.templates import fill_template, placeholders
 from checker.core.errors import InputError
 from checker.core.source import parse_json
+from checker.core.templates import fill_template, placeholders
 
 TEMPLATE = """{
   "Version": "2012-10-17",

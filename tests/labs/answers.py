@@ -27,6 +27,19 @@ def grade_changed(lab: Path, solution: Path, names: tuple[str, ...], change: Cal
     return {"result": result, **{c.id: c for c in result.checks}}
 
 
+def grade_copy(
+    lab: Path, solution: Path, cloud: str, names: tuple[str, ...], change: Callable[[dict[str, Any]], None], tmp_path: Path
+) -> Any:
+    """Copy `solution`, hand {file name: parsed JSON} for `names` to `change`, write them back, grade on `cloud`."""
+    folder = tmp_path / "submission"
+    shutil.copytree(solution, folder)
+    docs = {name: json.loads((folder / name).read_text()) for name in names}
+    change(docs)
+    for name, doc in docs.items():
+        (folder / name).write_text(json.dumps(doc, indent=2))
+    return grade(load_lab(lab), cloud, folder)
+
+
 def statement(policy: Doc, sid: str) -> Doc:
     found: Doc = next(s for s in policy["Statement"] if s.get("Sid") == sid)
     return found

@@ -4,8 +4,6 @@ written differently still score full marks, and the isolation proof shows its co
 from __future__ import annotations
 
 import copy
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,8 +11,7 @@ from typing import Any
 import pytest
 
 from checker.core.errors import InputError
-from checker.grading.runner import grade
-from checker.grading.spec import load_lab
+from tests.labs.answers import grade_copy
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "03-multi-tenant-platform"
@@ -36,13 +33,7 @@ FILES = (
 
 def submit(tmp_path: Path, change: Callable[[Docs], None]) -> Any:
     """Copy the reference answer, apply one change, grade it."""
-    folder = tmp_path / "submission"
-    shutil.copytree(SOLUTION, folder)
-    docs = {name: json.loads((folder / name).read_text()) for name in FILES}
-    change(docs)
-    for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc, indent=2))
-    return grade(load_lab(LAB), "aws", folder)
+    return grade_copy(LAB, SOLUTION, "aws", FILES, change, tmp_path)
 
 
 def failing(result: Any) -> set[str]:

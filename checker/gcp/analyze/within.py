@@ -104,7 +104,7 @@ def _taken_emails(bindings: Iterable[Binding]) -> set[str]:
     return {m.value.lower().removeprefix("group:") for b in bindings for m in b.members if "@" in m.value}
 
 
-def _member_covers(member: Member, principal: Principal) -> bool:
+def member_covers(member: Member, principal: Principal) -> bool:
     if member.kind is MemberKind.CONVENIENCE:
         raise Undecidable(f"the member {member.text} (convenience members are not analysed)")
     return member.matches(principal)
@@ -124,7 +124,7 @@ class _Analysis:
         found = self.coverings.get(principal.text)
         if found is None:
             found = self.coverings[principal.text] = tuple(
-                i for i, e in enumerate(self.right) if any(_member_covers(m, principal) for m in e.members)
+                i for i, e in enumerate(self.right) if any(member_covers(m, principal) for m in e.members)
             )
         return found
 
@@ -274,7 +274,7 @@ def _solve(
     chain = set(location.ancestors)
     if location.fixed is not None:
         chain.add(location.fixed)
-    relevant = [e for e in envelope if e.attached in chain or _covers_family(e, location)]
+    relevant = [e for e in envelope if e.attached in chain or covers_family(e, location)]
     if any(e.condition is None and e.attached in chain for e in relevant):
         return None  # an unconditional envelope binding covers this whole family
     for e in relevant:
@@ -317,7 +317,7 @@ def _concrete_attempt(
         )
         if inside and (e.condition is None or ir.evaluate(_tree(e), facts) is True):
             return None
-    return _build(location, name, resource_type, DEFAULT_TIME, {}, {}, principal, permission)
+    return build(location, name, resource_type, DEFAULT_TIME, {}, {}, principal, permission)
 
 
 def _solve_with_z3(
@@ -328,6 +328,34 @@ def _solve_with_z3(
     principal: Principal,
     permission: str,
 ) -> tuple[Request, Counterexample] | None:
+    variables, facts = location_facts(location)
+    if binding.condition is not None:
+        facts.append(boolean(_tree(binding), variables)[0])
+    for e in relevant:
+        applies = z3.BoolVal(True) if e.condition is None else boolean(_tree(e), variables)[0]
+        if e.attached not in chain:
+            applies = z3.And(applies, inside(e, variables.name))
+        facts.append(z3.Not(applies))
+    return solve_request(facts, variables, location, principal, permission)
+
+
+def solve_request(
+    facts: list[z3.ExprRef], variables: Variables, location: Location, principal: Principal, permission: str
+) -> tuple[Request, Counterexample] | None:
+    """A request of the family meeting every fact, or None when there is none (a timeout is Undecidable)."""
+    facts.append(variables.tag_axioms())
+    solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
+    solver.add(*facts)
+    outcome = solver.check()
+    if outcome == z3.unsat:
+        return None
+    if outcome != z3.sat:
+        raise Undecidable(f"the solver could not decide {permission} on {location.description} in time")
+    return from_model(solver.model(), variables, location, principal, permission)
+
+
+def location_facts(location: Location) -> tuple[Variables, list[z3.ExprRef]]:
+    """The unknowns of a request in one family of resources, and what the family fixes about them."""
     variables = Variables(
         z3.String("resource.name"),
         z3.String("resource.type"),
@@ -345,22 +373,7 @@ def _solve_with_z3(
         facts.append(variables.type == z3.Concat(z3.StringVal(location.service + "/"), kind))
         facts.append(z3.Length(kind) > 0)
         facts.extend(variables.type != z3.StringVal(known) for known in KNOWN_TYPES)
-    if binding.condition is not None:
-        facts.append(boolean(_tree(binding), variables)[0])
-    for e in relevant:
-        applies = z3.BoolVal(True) if e.condition is None else boolean(_tree(e), variables)[0]
-        if e.attached not in chain:
-            applies = z3.And(applies, _inside(e, variables.name))
-        facts.append(z3.Not(applies))
-    facts.append(variables.tag_axioms())
-    solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
-    solver.add(*facts)
-    outcome = solver.check()
-    if outcome == z3.unsat:
-        return None
-    if outcome != z3.sat:
-        raise Undecidable(f"the solver could not decide {permission} on {location.description} in time")
-    return _from_model(solver.model(), variables, location, principal, permission)
+    return variables, facts
 
 
 _UNREADABLE = re.compile(r"[^A-Za-z0-9._/=-]+")
@@ -384,7 +397,7 @@ def _readable(
                 continue
             if request.request_time is None:
                 continue
-            candidate = _build(
+            candidate = build(
                 location, name, resource_type, request.request_time, dict(request.tags), dict(request.tag_ids),
                 request.principal, permission,
             )
@@ -402,7 +415,7 @@ def _tree(binding: Binding) -> Any:
     return binding.condition.compiled.fast
 
 
-def _covers_family(envelope_binding: Binding, location: Location) -> bool:
+def covers_family(envelope_binding: Binding, location: Location) -> bool:
     """Envelope bindings attached inside a family (e.g. on one resource below a project) cover part of it."""
     if location.fixed is not None or location.fresh_bucket:
         return False  # a fresh bucket is none of the named ones, so nothing attached to them covers it
@@ -410,12 +423,12 @@ def _covers_family(envelope_binding: Binding, location: Location) -> bool:
     return attached.service == location.service and attached.relative.startswith(location.prefix)
 
 
-def _inside(envelope_binding: Binding, name: z3.ExprRef) -> z3.ExprRef:
+def inside(envelope_binding: Binding, name: z3.ExprRef) -> z3.ExprRef:
     relative = envelope_binding.attached.relative
     return z3.Or(name == z3.StringVal(relative), z3.PrefixOf(z3.StringVal(relative + "/"), name))
 
 
-def _from_model(
+def from_model(
     model: z3.ModelRef, variables: Variables, location: Location, principal: Principal, permission: str
 ) -> tuple[Request, Counterexample]:
     relative = model.eval(variables.name, model_completion=True).as_string()
@@ -440,10 +453,10 @@ def _from_model(
             tags.setdefault(arguments[0], "some-other-value")
         else:
             tag_ids.setdefault(arguments[0], "tagValues/some-other-value")
-    return _build(location, relative, resource_type, moment, tags, tag_ids, principal, permission)
+    return build(location, relative, resource_type, moment, tags, tag_ids, principal, permission)
 
 
-def _build(
+def build(
     location: Location,
     relative: str,
     resource_type: str | None,

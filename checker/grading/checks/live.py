@@ -107,7 +107,7 @@ def filled_session(body: LiveBody, document: LoadedDocument | None) -> Any:
     """The session policy the orchestrator passes: the learner's template with the check's `fill`."""
     if body.session is None or document is None:
         return None
-    from checker.aws.templates import fill_template
+    from checker.core.templates import fill_template
 
     return fill_template(document, body.fill).data
 

@@ -1,7 +1,8 @@
-"""Session-policy templates: `{{name}}` placeholders the platform fills before passing the policy.
+"""Platform templates: `{{name}}` placeholders the platform fills before handing a document on.
 
-The orchestrator of lab 03 keeps one session policy with `{{team}}` and `{{job}}` and fills them for each
-job before calling AssumeRole. Only double-brace placeholders are filled; IAM policy variables such as
+The orchestrator of lab 03 keeps one session policy (AWS) or one set of per-job bindings (GCP) with
+`{{team}}` and `{{job}}` and fills them for each job before calling AssumeRole or binding the job's service
+account. Only double-brace placeholders are filled; IAM policy variables such as
 `${aws:PrincipalTag/team}` pass through untouched, for AWS to resolve at request time. The filled
 document keeps the template's line and column for every value, so errors still point into the file.
 """
