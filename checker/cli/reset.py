@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     saved = backup(lab, cloud, changed, course.root / BACKUP_DIR)
     if saved is not None:
         print(f"your files are saved in {saved}")
+    from checker.grading.starters import starter_folder
+
     for name in restore(lab, cloud):
-        print(f"restored {folder / name}")
+        print(f"{'restored' if (starter_folder(lab, cloud) / name).is_file() else 'removed'} {folder / name}")
     return 0

@@ -202,6 +202,18 @@ def policy_names(names: Sequence[str], count: int) -> list[str]:
     return chosen if len(set(chosen)) == count else [f"learner-{i + 1}" for i in range(count)]
 
 
+def seed_objects(backend: Backend, region: str, objects: Mapping[str, Mapping[str, bytes]]) -> None:
+    """The lab's buckets and their objects, created by the administrator."""
+    s3 = backend.admin_client("s3")
+    for bucket, keys in objects.items():
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:  # S3 requires the location outside us-east-1 (CreateBucket, LocationConstraint)
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        for key, body in keys.items():
+            s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+
 def _seed(
     backend: Backend,
     workload: Workload,
@@ -209,14 +221,7 @@ def _seed(
     boundary: Any,
     names: Sequence[str],
 ) -> None:
-    s3 = backend.admin_client("s3")
-    for bucket, objects in workload.objects.items():
-        if workload.region == "us-east-1":
-            s3.create_bucket(Bucket=bucket)
-        else:  # S3 requires the location outside us-east-1 (CreateBucket, LocationConstraint)
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": workload.region})
-        for key, body in objects.items():
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
+    seed_objects(backend, workload.region, workload.objects)
     logs = backend.admin_client("logs")
     for group in workload.log_groups:
         logs.create_log_group(logGroupName=group)
@@ -351,39 +356,50 @@ def _steps(
     enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, audit, on_verdict=verdicts.append)
     clients: dict[str, Any] = {}
     for step in workload.steps:
-        if not backend.offers(step.service):
-            yield StepResult(
-                step, False, step.operation, "", f"{backend.name} does not offer {step.service}", "", NOT_RUN
-            )
-            continue
-        client = clients.get(step.service)
-        if client is None:
-            # From the process's shared session (models parsed once), the session's keys given here.
-            client = clients[step.service] = enforcer.enforce(
-                client_session().client(
-                    step.service,
-                    aws_access_key_id=creds["AccessKeyId"],
-                    aws_secret_access_key=creds["SecretAccessKey"],
-                    aws_session_token=creds["SessionToken"],
-                    region_name=workload.region,
-                    endpoint_url=backend.endpoint_url,
-                    config=_STEP_CONFIG,
-                )
-            )
-        verdicts.clear()
-        error: dict[str, Any] = {}
-        try:
-            getattr(client, xform_name(step.operation))(**step.params)
-        except ClientError as exc:
-            error = dict(exc.response.get("Error", {}))
-            error.setdefault("Message", str(exc))
-            error["Status"] = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        except ParamValidationError as exc:
-            raise InputError(f"workload step {step.title!r}: {exc}") from None
-        yield _result(backend, step, verdicts, error)
+        yield run_step(backend, enforcer, clients, creds, workload.region, step, verdicts)
 
 
-def _result(backend: Backend, step: Step, verdicts: list[Verdict], error: Mapping[str, Any]) -> StepResult:
+def run_step(
+    backend: Backend,
+    enforcer: InProcessEnforcer,
+    clients: dict[str, Any],
+    creds: Mapping[str, Any],
+    region: str,
+    step: Step,
+    verdicts: list[Verdict],
+) -> StepResult:
+    """One step through the enforcer with the session `creds` (its clients kept in `clients`, one per
+    service); `verdicts` is the list the enforcer's `on_verdict` appends to."""
+    if not backend.offers(step.service):
+        return StepResult(step, False, step.operation, "", f"{backend.name} does not offer {step.service}", "", NOT_RUN)
+    client = clients.get(step.service)
+    if client is None:
+        # From the process's shared session (models parsed once), the session's keys given here.
+        client = clients[step.service] = enforcer.enforce(
+            client_session().client(
+                step.service,
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+                region_name=region,
+                endpoint_url=backend.endpoint_url,
+                config=_STEP_CONFIG,
+            )
+        )
+    verdicts.clear()
+    error: dict[str, Any] = {}
+    try:
+        getattr(client, xform_name(step.operation))(**step.params)
+    except ClientError as exc:
+        error = dict(exc.response.get("Error", {}))
+        error.setdefault("Message", str(exc))
+        error["Status"] = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    except ParamValidationError as exc:
+        raise InputError(f"workload step {step.title!r}: {exc}") from None
+    return step_result(backend, step, verdicts, error)
+
+
+def step_result(backend: Backend, step: Step, verdicts: list[Verdict], error: Mapping[str, Any]) -> StepResult:
     message = str(error.get("Message", ""))
     if not verdicts:  # refused before a decision (the enforcer failed closed): says nothing about the policy
         return StepResult(step, False, step.operation, "", message or "the call was not decided", "", NOT_DECIDED)

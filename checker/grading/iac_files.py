@@ -12,6 +12,7 @@ is taken out before the engine sees the setting.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,13 @@ SETTING_KEY = "iac"
 
 def load_files(
     files: Mapping[str, Path], cloud: str, setting: dict[str, Any], parameters: Mapping[str, Any],
-    identity: str | None,
+    identity: str | None, models: dict[str, IacModel] | None = None,
 ) -> dict[str, LoadedDocument]:
-    """The engine's documents for the lab's files; `setting`'s `iac` entry is removed (the readers use it)."""
+    """The engine's documents for the lab's files; `setting`'s `iac` entry is removed (the readers use it).
+
+    `models`: the files read so far in this grading run, by reader input. A lab with one role per stage
+    sees the same roles.tf from each stage's identity; it is parsed once, each identity taking its role.
+    """
     options = setting.pop(SETTING_KEY, None) or {}
     if not isinstance(options, Mapping):
         raise InputError("setting iac must be a mapping with variables and references")
@@ -38,12 +43,23 @@ def load_files(
         if kind in (Kind.POLICY, Kind.WORKFLOW):
             loaded[name] = load_document(path)
             continue
-        model = _read(kind, path, options, parameters, identity)
+        model = _read_once(models, kind, path, options, parameters, identity)
         for derived, document in _documents(cloud, model, identity, path).items():
             if derived in loaded or derived in files:
                 raise InputError(f"the lab names a file {derived!r} and {path} also defines it", Where(str(path)))
             loaded[derived] = document
     return loaded
+
+
+def _read_once(models: dict[str, IacModel] | None, kind: Kind, path: Path, options: Mapping[str, Any],
+               parameters: Mapping[str, Any], identity: str | None) -> IacModel:
+    if models is None:
+        return _read(kind, path, options, parameters, identity)
+    account = parameters.get("account") or _account_of(identity)  # the only input that depends on the identity
+    key = json.dumps([kind.value, str(path), options, account], sort_keys=True, default=str)
+    if key not in models:
+        models[key] = _read(kind, path, options, parameters, identity)
+    return models[key]
 
 
 def _read(kind: Kind, path: Path, options: Mapping[str, Any], parameters: Mapping[str, Any],

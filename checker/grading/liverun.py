@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument
-from checker.grading.checks.live import KIND, LiveBody, filled_session, load_workload
+from checker.grading.checks.live import (
+    KIND,
+    LiveBody,
+    filled_session,
+    installed,
+    load_pipeline,
+    load_workload,
+    stage_files,
+    stage_roles,
+)
 from checker.grading.located import Node
 from checker.grading.runner import submission_files, submission_folder
 from checker.grading.spec import LabSpec
@@ -96,10 +105,16 @@ def run_lab(
     folder = submission_folder(lab, spec, submission)
     for check in checks:
         load_workload(lab, check.body)  # the lab's own file first: its errors come before the learner's
-    files = submission_files(lab, spec, folder)
+    models: dict[str, Any] = {}  # each infrastructure-code file read once for every identity
+    files = submission_files(lab, spec, folder, models=models)
     runs = []
     for check in checks:
         body: LiveBody = check.body
+        if body.identities:
+            if on_check is not None:
+                on_check(check.title)
+            runs.append((check.title, _run_pipeline(lab, spec.cloud, folder, body, backend, on_step, models)))
+            continue
         workload = load_workload(lab, body)
         if callable(workload):  # a function of the job (lab 03 runs one job per team)
             workload = workload(**body.fill)
@@ -126,6 +141,33 @@ def run_lab(
             raise InputError(refusal_failure(every[refused.document], refused.message)) from None
         runs.append((check.title, report))
     return LiveRun(lab.id, spec.cloud, backend, tuple(runs))
+
+
+def _run_pipeline(
+    lab: LabSpec, cloud: str, folder: Path, body: LiveBody, backend: str,
+    on_step: Callable[[StepResult], None] | None, models: dict[str, Any],
+) -> WorkloadReport:
+    """A pipeline's run: each stage role installed with the documents of the submission seen as it."""
+    from checker.emulate.pipeline import StageRole, run_pipeline
+    from checker.emulate.workload import PolicyRefused
+    from checker.grading.checks.refusal import refusal_failure
+
+    pipeline = load_pipeline(lab, body)
+    if backend != "moto":
+        raise InputError(
+            f"lab {lab.id}'s live check runs its pipeline on moto only (each stage's token is verified in this "
+            "process)", Where(str(lab.folder / "lab.yaml")), "run it without --backend",
+        )
+    spec = lab.cloud(cloud)
+    stages = {
+        identity: stage_files(identity, submission_files(lab, spec, folder, identity, models), body.node)
+        for identity in body.identities
+    }
+    try:
+        roles = {name: StageRole(r.trust, r.policies, r.boundary) for name, r in stage_roles(body, stages).items()}
+        return run_pipeline(pipeline, roles, on_step=on_step)
+    except PolicyRefused as refused:
+        raise InputError(refusal_failure(installed(body, pipeline, stages)[refused.document], refused.message)) from None
 
 
 def _learner_file(files: Mapping[str, LoadedDocument], name: str, node: Node) -> LoadedDocument:

@@ -42,15 +42,16 @@ def grade(
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
     iac_setting = dict(setting)  # load_files takes the readers' `iac` entry out of the setting it is given
     paths = _present_paths(spec, folder)
-    files = _load_files(lab, spec, paths, setting)
+    models: dict[str, Any] = {}  # each infrastructure-code file parsed once in this run, whichever identity asks
+    files = _load_files(lab, spec, paths, setting, models=models)
     code = any(_is_code(path) for path in paths.values())
 
     def files_of(identity: str) -> Mapping[str, LoadedDocument]:
         """The documents of another identity: another role of the same Terraform/template, or the same files."""
-        return _load_files(lab, spec, paths, dict(iac_setting), identity) if code else files
+        return _load_files(lab, spec, paths, dict(iac_setting), identity, models) if code else files
 
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
-    started = _start_early(lab, spec, files, backend) if early else {}
+    started = _start_early(lab, spec, files, backend, files_of) if early else {}
     try:
         if spec.identity is not None:
             setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
@@ -79,10 +80,14 @@ def submission_folder(lab: LabSpec, spec: CloudSpec, submission: Path | None) ->
     return folder
 
 
-def submission_files(lab: LabSpec, spec: CloudSpec, folder: Path) -> dict[str, LoadedDocument]:
-    """The learner's files as the checks read them (`iamlab run` installs the same documents)."""
+def submission_files(
+    lab: LabSpec, spec: CloudSpec, folder: Path, identity: str | None = None, models: dict[str, Any] | None = None
+) -> dict[str, LoadedDocument]:
+    """The learner's files as the checks read them (`iamlab run` installs the same documents); `identity`:
+    seen as another identity of the lab (another role of the same Terraform/template); `models`: the
+    infrastructure-code files already read by the caller, to read each once."""
     setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), _LabFiles(lab))
-    return _load_files(lab, spec, _present_paths(spec, folder), setting)
+    return _load_files(lab, spec, _present_paths(spec, folder), setting, identity, models)
 
 
 def submission_paths(spec: CloudSpec, folder: Path) -> dict[str, Path]:
@@ -113,11 +118,12 @@ def _present_paths(spec: CloudSpec, folder: Path) -> dict[str, Path]:
 
 
 def _load_files(
-    lab: LabSpec, spec: CloudSpec, paths: Mapping[str, Path], setting: Any, identity: str | None = None
+    lab: LabSpec, spec: CloudSpec, paths: Mapping[str, Path], setting: Any, identity: str | None = None,
+    models: dict[str, Any] | None = None,
 ) -> dict[str, LoadedDocument]:
     if any(_is_code(path) for path in paths.values()):
         # Terraform or CloudFormation: read into the engine's own documents (grading/iac_files.py).
-        return dict(load_files(dict(paths), spec.cloud, setting, lab.parameters, identity or spec.identity))
+        return dict(load_files(dict(paths), spec.cloud, setting, lab.parameters, identity or spec.identity, models))
     return {name: load_document(path) for name, path in paths.items()}
 
 
@@ -153,7 +159,8 @@ def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
 
 
 def _start_early(
-    lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument], backend: str
+    lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument], backend: str,
+    files_of: Callable[[str], Mapping[str, LoadedDocument]],
 ) -> dict[str, Any]:
     started: dict[str, Any] = {}
     try:
@@ -161,7 +168,7 @@ def _start_early(
             if check.hidden:
                 continue
             start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
-            handle = start(check.body, lab, files, backend) if start is not None else None
+            handle = start(check.body, lab, files, backend, files_of) if start is not None else None
             if handle is not None:
                 started[check.pointer] = handle
     except BaseException:

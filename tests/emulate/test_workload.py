@@ -172,12 +172,12 @@ def test_a_step_the_enforcer_could_not_decide_never_passes() -> None:
     """The enforcer fails closed (the call is refused, never sent) when it cannot decide; that refusal
     says nothing about the learner's policy, so a rogue step refused this way is not counted as denied."""
     from checker.emulate.backends import moto_in_process
-    from checker.emulate.workload import NOT_DECIDED, _result
+    from checker.emulate.workload import NOT_DECIDED, step_result
 
     rogue = Step("read secrets", "s3", "GetObject", {"Bucket": "ml-data", "Key": "secrets/other.csv"}, rogue=True)
     backend = moto_in_process()
     try:
-        result = _result(backend, rogue, [], {"Message": "the lab enforcer could not decide it"})
+        result = step_result(backend, rogue, [], {"Message": "the lab enforcer could not decide it"})
     finally:
         backend.close()
     assert result.skipped == NOT_DECIDED and not result.passed

@@ -84,3 +84,46 @@ def test_watch_times_out_without_changes(tmp_path: Path) -> None:
     path = tmp_path / "policy.json"
     path.write_text("{}")
     assert not wait_for_change([path], interval=0.01, timeout=0.05, sleep=lambda _s: None)
+
+
+def _lab02_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    lab_dir = tmp_path / "labs" / "02-mlops-pipeline"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "labs" / "02-mlops-pipeline", lab_dir)
+    return lab_dir
+
+
+def test_reset_restores_lab02s_guardrails_folder_and_its_one_roles_file(tmp_path: Path) -> None:
+    """Lab 02 (AWS): the learner switched to CloudFormation (roles.tf deleted, roles.yaml written), edited the
+    starter's Rego rule and added another; reset puts back exactly the starter: roles.tf alone (with both
+    present the grader refuses the submission), guardrails/ as it was (an extra rule would still be run)."""
+    lab_dir = _lab02_copy(tmp_path)
+    work, starter = lab_dir / "aws", lab_dir / ".starter" / "aws"
+    (work / "roles.tf").unlink()
+    (work / "roles.yaml").write_text("Resources: {}\n")
+    (work / "guardrails" / "least_privilege.rego").write_text("package mine\n")
+    (work / "guardrails" / "extra.rego").write_text("package extra\n")
+    (work / "notes.md").write_text("my notes\n")  # outside the starter's folders: left alone
+    lab = load_lab(lab_dir)
+    changed = restore(lab, "aws")
+    assert sorted(changed) == ["guardrails/extra.rego", "guardrails/least_privilege.rego", "roles.tf", "roles.yaml"]
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()) == [
+        "guardrails/least_privilege.rego", "mlops.yml", "notes.md", "roles.tf"]
+    for name in ("roles.tf", "mlops.yml", "guardrails/least_privilege.rego"):
+        assert (work / name).read_bytes() == (starter / name).read_bytes()
+    assert restore(lab, "aws") == []
+
+
+def test_reset_never_writes_through_a_linked_guardrails_folder(tmp_path: Path) -> None:
+    import shutil
+
+    lab_dir = _lab02_copy(tmp_path)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "least_privilege.rego").write_text("keep me")
+    shutil.rmtree(lab_dir / "aws" / "guardrails")
+    os.symlink(outside, lab_dir / "aws" / "guardrails")
+    assert "guardrails/least_privilege.rego" in restore(load_lab(lab_dir), "aws")
+    assert (outside / "least_privilege.rego").read_text() == "keep me"
+    assert not (lab_dir / "aws" / "guardrails").is_symlink()

@@ -255,6 +255,28 @@ def test_live_checks_are_aws_only(tmp_path: Path) -> None:
     assert info.value.where is not None and info.value.where.line == 8
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(", policies: [policy]", "installs each identity's own documents; remove `policies`", id="policies"),
+        pytest.param("", "'arn:aws:iam::1:user/u' is not a role ARN", id="not-a-role"),
+    ],
+)
+def test_a_pipeline_live_check_takes_its_documents_from_its_identities(tmp_path: Path, extra: str, message: str) -> None:
+    from checker.core.errors import InputError
+
+    lab_dir = tmp_path / "labs" / "05-live"
+    identities = '["arn:aws:iam::1:role/a"]' if extra else '["arn:aws:iam::1:user/u"]'
+    write(
+        lab_dir / "lab.yaml",
+        "id: 05-live\ntitle: t\nlevel: beginner\nclouds:\n  aws:\n    files: {policy: policy.json}\n"
+        f"    checks:\n      - {{id: run, kind: live, points: 1, message: m, workload: w.py, identities: {identities}{extra}}}\n",
+    )
+    with pytest.raises(InputError, match=message) as info:
+        load_lab(lab_dir)
+    assert info.value.where is not None and info.value.where.line == 8
+
+
 def test_a_malformed_allowed_set_names_its_place_in_lab_yaml(lab_dir: Path, solution_dir: Path) -> None:
     lab_yaml = lab_dir / "lab.yaml"
     text = lab_yaml.read_text()

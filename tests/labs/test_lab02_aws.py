@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from checker.core.errors import InputError
+from checker.grading.early import can_fork
 from checker.grading.result import LabResult
 from checker.grading.runner import grade
 from checker.grading.spec import load_lab
@@ -60,11 +62,11 @@ WRONG: list[tuple[str, list[Edit], set[str]]] = [
      {"build-trust", "train-trust"}),
     ("any ref or pull request of the repository (repo:acme/fraud-model:*) for deploy",
      [("roles.tf", f"{SUB_TEST}[{PROD_SUB}]", SUB_TEST.replace("StringEquals", "StringLike") + '["repo:acme/fraud-model:*"]')],
-     {"deploy-trust"}),
+     {"deploy-trust", "live-pipeline"}),
     ("deploy trusts the main branch instead of the environment",
      [("roles.tf", "assume_role_policy = data.aws_iam_policy_document.production.json",
        "assume_role_policy = data.aws_iam_policy_document.main_branch.json")],
-     {"deploy-trust"}),
+     {"deploy-trust", "live-pipeline"}),
     ("a second audience for deploy (any token GitHub mints for the owner's URL)",
      [("roles.tf", f'values   = ["sts.amazonaws.com"]\n    }}\n    condition {{\n      {SUB_TEST}[{PROD_SUB}]',
        f'values   = ["sts.amazonaws.com", "https://github.com/acme"]\n    }}\n    condition {{\n      {SUB_TEST}[{PROD_SUB}]')],
@@ -78,14 +80,14 @@ WRONG: list[tuple[str, list[Edit], set[str]]] = [
      {"train-least-privilege", "train-passes-only-training-role"}),
     ("train passes any role of the account (the admin role too)",
      [("roles.tf", PASS_TRAINING, PASS_TRAINING.replace("role/fraud-training-role", "role/*"))],
-     {"train-least-privilege", "train-passes-only-training-role", "no-escalation"}),
+     {"train-least-privilege", "train-passes-only-training-role", "no-escalation", "live-pipeline"}),
     ("train starts any training job",
      [("roles.tf", 'Resource = "${local.sagemaker}:training-job/fraud-*"', 'Resource = "*"')],
      {"train-least-privilege"}),
     ("deploy reads the dataset",
      [("roles.tf", DEPLOY_ACTIONS,
        '"sagemaker:DescribeEndpoint",\n          "s3:GetObject",\n        ]\n        Resource = [\n          "arn:aws:s3:::acme-ml-datasets/*",')],
-     {"deploy-least-privilege"}),
+     {"deploy-least-privilege", "live-pipeline"}),
     ("deploy can also push the image",
      [("roles.tf", DEPLOY_ACTIONS,
        '"sagemaker:DescribeEndpoint",\n          "ecr:PutImage",\n        ]\n        Resource = [\n          local.ecr_repo,')],
@@ -100,6 +102,23 @@ WRONG: list[tuple[str, list[Edit], set[str]]] = [
        ECR_LOGIN + '\n      {\n        Effect   = "Allow"\n        Action   = "iam:PassRole"\n'
        '        Resource = "arn:aws:iam::${var.account}:role/fraud-training-role"\n      },')],
      {"build-least-privilege", "build-passes-no-role"}),
+    # The live run (the pipeline on moto, each job assuming its role with its own token) fails with them:
+    ("deploy's trust admits pull requests too",
+     [("roles.tf", f"{SUB_TEST}[{PROD_SUB}]", f'{SUB_TEST}[{PROD_SUB}, "repo:${{local.repository}}:pull_request"]')],
+     {"deploy-trust", "live-pipeline"}),
+    ("deploy passes the training role instead of the model role",
+     [("roles.tf", 'Resource  = "arn:aws:iam::${var.account}:role/fraud-model-role"',
+       'Resource  = "arn:aws:iam::${var.account}:role/fraud-training-role"')],
+     {"deploy-creates-endpoint", "deploy-least-privilege", "deploy-passes-only-model-role", "no-escalation",
+      "live-pipeline"}),
+    ("train reads last version's dataset prefix",
+     [("roles.tf", 'Resource = "arn:aws:s3:::acme-ml-datasets/fraud/v3/*"', 'Resource = "arn:aws:s3:::acme-ml-datasets/fraud/v2/*"')],
+     {"train-starts-job", "train-least-privilege", "live-pipeline"}),
+    ("build can also create endpoints",
+     [("roles.tf", '"ecr:PutImage",\n        ]\n        Resource = local.ecr_repo',
+       '"ecr:PutImage",\n          "sagemaker:CreateEndpoint",\n        ]\n'
+       '        Resource = [local.ecr_repo, "${local.sagemaker}:endpoint/fraud-*"]')],
+     {"build-least-privilege", "separate-duties", "live-pipeline"}),
     ("id-token: write for every job",
      [("mlops.yml", "permissions:\n  contents: read\n\njobs:", "permissions:\n  contents: read\n  id-token: write\n\njobs:")],
      {"id-token-only-where-needed"}),
@@ -167,8 +186,9 @@ def test_cloudformation_solution_scores_full_marks(tmp_path: Path) -> None:
 def test_cloudformation_wildcard_subject_fails_trust(tmp_path: Path) -> None:
     result = submit(tmp_path, ("roles.yaml", 'token.actions.githubusercontent.com:sub: !Sub "repo:${Repository}:environment:production"',
                                'token.actions.githubusercontent.com:sub: !Sub "repo:${Repository}:*"'), cloudformation=True)
-    # Under StringEquals the star is literal: the production token the examples need is refused too.
-    assert failing(result) == {"deploy-trust"}
+    # Under StringEquals the star is literal: the production token the examples need is refused too, and the
+    # live run's deploy job cannot assume its role.
+    assert failing(result) == {"deploy-trust", "live-pipeline"}
 
 
 @pytest.mark.parametrize("keep", ["both", "neither"])
@@ -181,3 +201,90 @@ def test_roles_file_is_one_of_two(tmp_path: Path, keep: str) -> None:
         (folder / "roles.tf").unlink()
     with pytest.raises(InputError, match=f"exactly one of roles.tf or roles.yaml; found {keep}"):
         grade(load_lab(LAB), "aws", folder)
+
+
+def test_live_run_names_the_token_a_trust_policy_wrongly_admits(tmp_path: Path) -> None:
+    """A pull request's token (sub "repo:ORG/REPO:pull_request", GitHub's OpenID Connect reference) presented to
+    AssumeRoleWithWebIdentity is decided by the learner's trust policy on the emulator."""
+    result = submit(tmp_path, ("roles.tf", f"{SUB_TEST}[{PROD_SUB}]",
+                               f'{SUB_TEST}[{PROD_SUB}, "repo:${{local.repository}}:pull_request"]'))
+    live = next(c for c in result.checks if c.id == "live-pipeline")
+    assert "assume mlops-deploy with a pull request's token (sub repo:acme/fraud-model:pull_request)" in live.message
+    assert "the trust policy of mlops-deploy admits that token" in live.message
+    assert live.counterexample is not None
+    assert (live.counterexample.action, live.counterexample.resource) == (
+        "sts:AssumeRoleWithWebIdentity", "arn:aws:iam::111122223333:role/mlops-deploy")
+
+
+def test_live_run_names_the_job_step_a_stage_role_lacks(tmp_path: Path) -> None:
+    result = submit(tmp_path, ("roles.tf", 'Resource  = "arn:aws:iam::${var.account}:role/fraud-model-role"',
+                               'Resource  = "arn:aws:iam::${var.account}:role/fraud-training-role"'))
+    live = next(c for c in result.checks if c.id == "live-pipeline")
+    assert "could not create the model as fraud-model-role: iam:PassRole on " \
+           "arn:aws:iam::111122223333:role/fraud-model-role was denied" in live.message
+
+
+def test_live_run_a_job_whose_own_token_is_refused_cannot_run(tmp_path: Path) -> None:
+    """deploy trusting the main branch: the deploy job's production token is refused, so its calls are never
+    made and are not counted as passed (its rogue step neither)."""
+    result = submit(tmp_path, ("roles.tf", "assume_role_policy = data.aws_iam_policy_document.production.json",
+                               "assume_role_policy = data.aws_iam_policy_document.main_branch.json"))
+    live = next(c for c in result.checks if c.id == "live-pipeline")
+    assert "assume mlops-deploy with the deploy job's token (sub repo:acme/fraud-model:environment:production)' " \
+           "was denied" in live.message
+    assert "the deploy job could not assume mlops-deploy" in live.message
+    assert live.points == 0
+
+
+@pytest.mark.skipif(not can_fork(), reason="the early worker needs fork from a single-threaded process")
+@pytest.mark.parametrize("folder", [SOLUTION, LAB / "aws"], ids=["solution", "starter"])
+def test_the_early_worker_runs_the_same_pipeline(folder: Path) -> None:
+    """`iamlab check` starts the live run in a forked worker with each stage role's documents."""
+    lab = load_lab(LAB)
+    early, here = (next(c for c in grade(lab, "aws", folder, early=way).checks if c.id == "live-pipeline")
+                   for way in (True, False))
+    assert early == here
+
+
+def test_a_workload_that_is_not_a_pipeline_is_a_lab_error(tmp_path: Path) -> None:
+    lab_dir = tmp_path / LAB.name
+    shutil.copytree(LAB, lab_dir)
+    (lab_dir / "workload.py").write_text("WORKLOAD = 1\n")
+    with pytest.raises(InputError, match="must define WORKLOAD as a checker.emulate.pipeline.Pipeline") as info:
+        grade(load_lab(lab_dir), "aws", SOLUTION)
+    assert info.value.where is not None and info.value.where.file.endswith("lab.yaml")
+
+
+def test_roles_file_is_read_once_per_grading_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every stage identity sees the same roles.tf: it is parsed once per run, each identity taking its role
+    (a cold `iamlab check 02` parsed it six times)."""
+    from checker.grading import iac_files
+
+    reads: list[Path] = []
+    real = iac_files._read
+
+    def counting(kind: Any, path: Path, *rest: Any) -> Any:
+        reads.append(path)
+        return real(kind, path, *rest)
+
+    monkeypatch.setattr(iac_files, "_read", counting)
+    result = grade(load_lab(LAB), "aws", SOLUTION)
+    assert result.score == result.max_score
+    assert [path.name for path in reads] == ["roles.tf"]
+
+
+@pytest.mark.skipif(not can_fork(), reason="the early worker needs fork from a single-threaded process")
+def test_the_grading_process_leaves_the_emulator_to_the_worker() -> None:
+    """Under `iamlab check` the pipeline runs in the forked worker; handing it the stage roles' documents must
+    not import boto3/moto in the grading process (that import alone is most of a cold check's budget)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from checker.grading.runner import grade; "
+        "from checker.grading.spec import load_lab; "
+        f"r = grade(load_lab(Path({str(LAB)!r})), 'aws', Path({str(SOLUTION)!r}), early=True); "
+        "print(r.score == r.max_score, 'moto' in sys.modules, 'checker.emulate.backends' in sys.modules)"
+    )
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert answer.stdout.split() == ["True", "False", "False"]

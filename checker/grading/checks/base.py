@@ -101,10 +101,14 @@ class EarlyStart(Protocol):
     """A kind that can begin its slow part before the checks run: `start` (optional in a kind module).
 
     It returns a handle (with `close()`, to stop unfinished work) the kind's `run` finds in
-    `context.started`, or None to run the usual way.
+    `context.started`, or None to run the usual way. `files_of(identity)` gives the documents seen as
+    another identity of the lab (a pipeline's stage roles).
     """
 
-    def __call__(self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument], backend: str) -> Any: ...
+    def __call__(
+        self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument], backend: str,
+        files_of: Callable[[str], Mapping[str, LoadedDocument]],
+    ) -> Any: ...
 
 
 def describe_context(context: Mapping[str, Any] | None) -> str:

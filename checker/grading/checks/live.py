@@ -7,6 +7,11 @@ read as policy documents, never run. The emulator (moto in this process by defau
 URL with `iamlab check --backend`) is imported only when a lab has a live check, so other checks keep
 their fast start. `iamlab run` shows the same run step by step (checker/grading/liverun.py).
 
+A check naming `identities` runs a pipeline instead (checker.emulate.pipeline: WORKLOAD is a `Pipeline`):
+one role per identity, each installed with that identity's own documents (its `trust`, every
+`permissions`, `permissions 2`, ... and its `boundary`, as the check sees the submission from that
+identity), each stage assuming its role with a web identity token for its job's claims.
+
 `iamlab check` starts the run in a forked worker before the other checks (`start`), so it overlaps
 them; grading many submissions runs it here, where moto and botocore stay loaded, and runs identical
 policies once.
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +39,7 @@ if TYPE_CHECKING:
     from checker.grading.spec import LabSpec
 
 KIND = "live"
-FIELDS = frozenset({"workload", "policies", "boundary", "session", "fill"})
+FIELDS = frozenset({"workload", "policies", "boundary", "session", "fill", "identities"})
 CLOUDS = ("aws",)  # the emulator runs AWS workloads (moto)
 
 _workloads: dict[Path, Any] = {}
@@ -70,6 +75,7 @@ class LiveBody:
     node: Node
     session: str | None = None  # logical submission file: a session-policy template passed with AssumeRole
     fill: Mapping[str, str] = field(default_factory=dict)  # its {{name}} values; WORKLOAD(**fill) if callable
+    identities: tuple[str, ...] = ()  # a pipeline's stage roles (ARNs): each installed with its own documents
 
 
 def parse(node: Node, where: ParseContext) -> LiveBody:
@@ -78,6 +84,8 @@ def parse(node: Node, where: ParseContext) -> LiveBody:
     workload = relative_path(node.field("workload"))
     if not workload.endswith(".py"):
         raise node.field("workload").error("workload must be a Python file next to lab.yaml that defines WORKLOAD")
+    if node.has("identities"):
+        return _parse_pipeline(node, workload)
     policies = tuple(item.expect(str) for item in node.field("policies").items())
     boundary, session = node.optional_text("boundary"), node.optional_text("session")
     if not policies and boundary is None and session is None:
@@ -89,7 +97,26 @@ def parse(node: Node, where: ParseContext) -> LiveBody:
     return LiveBody(workload, policies, boundary, node, session, fill)
 
 
+def _parse_pipeline(node: Node, workload: str) -> LiveBody:
+    """A pipeline's check: its documents come from each identity's view of the submission."""
+    for name in ("policies", "boundary", "session", "fill"):
+        if node.has(name):
+            raise node.field(name).error(
+                f"a live check with `identities` installs each identity's own documents; remove `{name}`"
+            )
+    items = list(node.field("identities").items())
+    identities = tuple(item.expect(str) for item in items)
+    if not identities:
+        raise node.field("identities").error("identities must name at least one role ARN")
+    for item, arn in zip(items, identities, strict=True):
+        if ":role/" not in arn:
+            raise item.error(f"{arn!r} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    return LiveBody(workload, (), None, node, identities=identities)
+
+
 def logical_files(body: LiveBody) -> list[tuple[str, Node]]:
+    if body.identities:
+        return []  # each identity's documents come from the submission seen as that identity
     names = [(name, item) for name, item in zip(body.policies, body.node.field("policies").items(), strict=True)]
     if body.boundary is not None:
         names.append((body.boundary, body.node.field("boundary")))
@@ -185,29 +212,171 @@ def _run_cached(
     )
 
 
+def role_name(identity: str) -> str:
+    """arn:aws:iam::111122223333:role/path/mlops-build -> mlops-build (IAM role names are unique per account)."""
+    return identity.rsplit("/", 1)[-1]
+
+
+def _numbered(name: str) -> int:
+    """`permissions` is 1, `permissions N` is N: the order iac_files numbers a role's policies in."""
+    suffix = name.removeprefix("permissions").strip()
+    return int(suffix) if suffix.isdigit() else 1
+
+
+@dataclass(frozen=True)
+class StageFiles:
+    """One identity's documents as the pipeline installs them."""
+
+    trust: LoadedDocument
+    policies: tuple[LoadedDocument, ...]
+    boundary: LoadedDocument | None
+
+    def documents(self) -> list[LoadedDocument]:
+        """In checker.emulate.pipeline.StageRole.documents order: trust, policies, boundary."""
+        return [self.trust, *self.policies, *([self.boundary] if self.boundary is not None else [])]
+
+    def role(self) -> RoleData:
+        """Plain data (the parent of a forked worker never imports the emulator for it)."""
+        boundary = self.boundary.data if self.boundary is not None else None
+        return RoleData(self.trust.data, tuple(policy.data for policy in self.policies), boundary)
+
+
+@dataclass(frozen=True)
+class RoleData:
+    """A stage role's documents as parsed data: what checker.emulate.pipeline.StageRole is built from."""
+
+    trust: Any
+    policies: tuple[Any, ...]
+    boundary: Any
+
+
+def stage_files(identity: str, files: Mapping[str, LoadedDocument], node: Node) -> StageFiles:
+    """An identity's trust, permission policies (`permissions`, `permissions 2`, ...) and boundary."""
+    if "trust" not in files:
+        raise node.field("identities").error(f"the submission seen as {identity} has no trust document")
+    policies = sorted((name for name in files if name.split(" ")[0] == "permissions"), key=_numbered)
+    return StageFiles(files["trust"], tuple(files[name] for name in policies), files.get("boundary"))
+
+
+def _pipeline(path: Path, body: LiveBody) -> Any:
+    """The lab's Pipeline; every stage's role must be one of the check's identities."""
+    from checker.emulate.pipeline import Pipeline
+
+    pipeline = _load_workload(path, body.node)
+    if not isinstance(pipeline, Pipeline):
+        raise body.node.field("workload").error(
+            f"{path.name} must define WORKLOAD as a checker.emulate.pipeline.Pipeline for a check with identities"
+        )
+    names = {role_name(identity) for identity in body.identities}
+    unknown = [role for role in pipeline.roles if role not in names]
+    if unknown:
+        raise body.node.field("identities").error(
+            f"the pipeline's stages use roles {unknown} that identities does not name"
+        )
+    return pipeline
+
+
+def load_pipeline(lab: LabSpec, body: LiveBody) -> Any:
+    """The lab's Pipeline (a check with identities), its stage roles checked against the identities."""
+    return _pipeline(workload_path(lab, body), body)
+
+
+def installed(body: LiveBody, pipeline: Any, stages: Mapping[str, StageFiles]) -> list[LoadedDocument]:
+    """Every installed document in the order PolicyRefused numbers them (the pipeline's role order)."""
+    by_name = {role_name(identity): stages[identity] for identity in body.identities}
+    return [document for role in pipeline.roles for document in by_name[role].documents()]
+
+
+def stage_roles(body: LiveBody, stages: Mapping[str, StageFiles]) -> dict[str, RoleData]:
+    """The pipeline's input: each role name's documents."""
+    return {role_name(identity): stages[identity].role() for identity in body.identities}
+
+
+def _run_pipeline(
+    path: Path, body: LiveBody, roles: Mapping[str, RoleData], backend: str
+) -> tuple[StepOutcome, ...]:
+    from checker.emulate.pipeline import StageRole, run_pipeline
+    from checker.emulate.workload import PolicyRefused
+
+    pipeline = _pipeline(path, body)
+    if backend != "moto":
+        raise InputError(
+            "this lab's live check runs its pipeline on moto only (each stage's token is verified in this process)",
+            hint="run `iamlab check` without --backend",
+        )
+    try:
+        report = run_pipeline(
+            pipeline, {name: StageRole(r.trust, r.policies, r.boundary) for name, r in roles.items()}
+        )
+    except PolicyRefused as refused:
+        return (StepOutcome(False, False, "install the stage roles", "", "", refused.message, "", refused.document),)
+    return tuple(
+        StepOutcome(r.passed, r.step.rogue, r.step.title, r.action, r.resource, r.message, r.line(), None, r.skipped)
+        for r in report.results
+    )
+
+
+def _pipeline_cached(
+    path: Path, body: LiveBody, roles: Mapping[str, RoleData], backend: str
+) -> tuple[StepOutcome, ...]:
+    if backend != "moto":
+        return _run_pipeline(path, body, roles, backend)
+    key = [str(path), {name: [role.trust, list(role.policies), role.boundary] for name, role in roles.items()}]
+    return _reports.answer(key, lambda: _run_pipeline(path, body, roles, backend))
+
+
+FilesOf = Callable[[str], Mapping[str, LoadedDocument]]
+
+
 def start(
-    body: LiveBody, lab: LabSpec, files: Mapping[str, LoadedDocument], backend: str = "moto"
+    body: LiveBody,
+    lab: LabSpec,
+    files: Mapping[str, LoadedDocument],
+    backend: str = "moto",
+    files_of: FilesOf | None = None,
 ) -> Early | None:
-    """Begin the run in a forked worker now, so it overlaps the other checks (`iamlab check`)."""
+    """Begin the run in a forked worker now, so it overlaps the other checks (`iamlab check`).
+
+    `files_of(identity)`: the submission's documents seen as another identity (a pipeline's stage roles).
+    """
     from checker.grading.early import Early, can_fork
 
+    if not can_fork():
+        return None
+    try:
+        path = workload_path(lab, body)
+        work = _pipeline_work(body, files_of, path, backend) if body.identities else _single_role_work(
+            body, files, path, backend
+        )
+    except InputError:
+        return None  # run() reports it in its turn
+    if work is None:
+        return None
+    try:
+        return Early(work)
+    except OSError:  # no process could be started (a limit reached): run() does it here
+        return None
+
+
+def _pipeline_work(
+    body: LiveBody, files_of: FilesOf | None, path: Path, backend: str
+) -> Callable[[], tuple[StepOutcome, ...]] | None:
+    if files_of is None:
+        return None
+    roles = stage_roles(body, {identity: stage_files(identity, files_of(identity), body.node) for identity in body.identities})
+    return lambda: _run_pipeline(path, body, roles, backend)
+
+
+def _single_role_work(
+    body: LiveBody, files: Mapping[str, LoadedDocument], path: Path, backend: str
+) -> Callable[[], tuple[StepOutcome, ...]] | None:
     names = [*body.policies, *([body.boundary] if body.boundary else []), *([body.session] if body.session else [])]
-    if not can_fork() or any(name not in files for name in names):
+    if any(name not in files for name in names):
         return None  # run() does it here (and names a missing file the usual way)
     policies = [files[name].data for name in body.policies]
     boundary = files[body.boundary].data if body.boundary else None
-    try:
-        session = filled_session(body, files.get(body.session) if body.session else None)
-    except InputError:
-        return None  # run() reports it in its turn
-    try:
-        path = workload_path(lab, body)
-    except InputError:
-        return None  # run() reports it in its turn
-    try:
-        return Early(lambda: _run(path, body.node, policies, boundary, session, body.fill, backend))
-    except OSError:  # no process could be started (a limit reached): run() does it here
-        return None
+    session = filled_session(body, files.get(body.session) if body.session else None)
+    return lambda: _run(path, body.node, policies, boundary, session, body.fill, backend)
 
 
 def run(body: LiveBody, context: RunContext) -> Outcome:
@@ -216,6 +385,10 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
         path = workload_path(context.lab, body)
         if early is not None:
             steps: tuple[StepOutcome, ...] = early.result()
+        elif body.identities:
+            _pipeline(path, body)  # the lab's own file first: its errors come before the learner's
+            roles = stage_roles(body, _stages(body, context))
+            steps = _pipeline_cached(path, body, roles, context.backend)
         else:
             _load_workload(path, body.node)  # the lab's own file first: its errors come before the learner's
             policies = [_document(context, name, body.node.field("policies")) for name in body.policies]
@@ -242,6 +415,8 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
                 f"the step '{result.title}' was {result.skipped} ({result.message}), so it is not counted "
                 "as passed; run on moto (the default backend) to check it"
             )
+        elif result.action == _ASSUME:
+            outcome.failed.append(_assume_failure(result))
         elif result.rogue:
             outcome.failed.append(
                 f"if {context.lab.workload} were compromised, it could {result.title}: your policy allows "
@@ -257,9 +432,37 @@ def run(body: LiveBody, context: RunContext) -> Outcome:
     return outcome
 
 
+_ASSUME = "sts:AssumeRoleWithWebIdentity"
+
+
+def _assume_failure(result: StepOutcome) -> str:
+    """A stage's token decided by the role's trust policy: admitted when it must not be, or refused."""
+    role = role_name(result.resource)
+    if result.rogue:
+        return (
+            f"the step '{result.title}' was allowed: the trust policy of {role} admits that token, so whoever "
+            f"can run a workflow that way gets {role}'s permissions"
+        )
+    return (
+        f"the step '{result.title}' was denied ({result.message}), so that job cannot run at all: the trust "
+        f"policy of {role} must admit its own job's token"
+    )
+
+
+def _stages(body: LiveBody, context: RunContext) -> dict[str, StageFiles]:
+    """Each identity's documents, as the checks naming that identity see the submission."""
+    return {
+        identity: stage_files(identity, context.about(identity).submission.files, body.node)
+        for identity in body.identities
+    }
+
+
 def _refused(body: LiveBody, context: RunContext, refused: StepOutcome) -> Outcome:
     """The live check fails, pointing at the learner's file and line; the other checks still run."""
     assert refused.refused is not None
-    names = [*body.policies, *([body.boundary] if body.boundary else [])]
-    document = context.submission.files[names[refused.refused]]
+    if body.identities:
+        document = installed(body, load_pipeline(context.lab, body), _stages(body, context))[refused.refused]
+    else:
+        names = [*body.policies, *([body.boundary] if body.boundary else [])]
+        document = context.submission.files[names[refused.refused]]
     return Outcome(total_cases=1, failed=[refusal_failure(document, refused.message)])
