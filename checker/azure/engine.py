@@ -20,6 +20,7 @@ from checker.azure.actors import FederatedCredential, actors_within, parse_crede
 from checker.azure.analysis import findings as lint
 from checker.azure.analysis import within as prove_within
 from checker.azure.analysis.isolation import access_model
+from checker.azure.analysis.within import MAX_COUNTEREXAMPLES
 from checker.azure.catalog import role_finder
 from checker.azure.guarded import decide_with_policies
 from checker.azure.model import AzureModel, RoleAssignment, RoleDefinition
@@ -37,7 +38,7 @@ from checker.azure.principals import PlatformPrincipal, as_principal, find_princ
 from checker.azure.request import REQUEST_FIELDS, parse_request
 from checker.azure.scopes import ManagementGroups
 from checker.core.decision import Decision
-from checker.core.engine import Submission, WithinResult
+from checker.core.engine import Submission, WithinResult, WithinStatus
 from checker.core.errors import InputError, Where
 from checker.core.findings import Finding
 from checker.core.source import LoadedDocument
@@ -103,7 +104,8 @@ class AzureEngine:
     def within(self, submission: Submission, envelope: Any) -> WithinResult:
         return self._within(_model(submission), envelope, None)
 
-    def _within(self, model: AzureModel, envelope: Any, principal: PlatformPrincipal | None) -> WithinResult:
+    def _within(self, model: AzureModel, envelope: Any, principal: PlatformPrincipal | None,
+                limit: int = MAX_COUNTEREXAMPLES) -> WithinResult:
         data, locate = _located(envelope, "envelope")
         if isinstance(data, list):
             data = {"role_assignments": data}
@@ -116,7 +118,7 @@ class AzureEngine:
                                         role_finder([*roles, *model.roles]), model.groups)
         denies = parse_deny_assignments(fields.get("deny_assignments"), fields.at("deny_assignments"), locate)
         envelope_model = AzureModel(tuple(assignments), tuple(denies), model.groups, tuple(roles))
-        return prove_within(model, envelope_model, model.groups, principal=principal)
+        return prove_within(model, envelope_model, model.groups, principal=principal, limit=limit)
 
     def findings(self, submission: Submission) -> list[Finding]:
         return lint(_model(submission))
@@ -126,7 +128,14 @@ class AzureEngine:
         accesses (the other team's scopes, prefixes and tags), over every operation and attribute."""
         model = _model(submission)
         who = _platform_principal(model, principal)
-        return prove_within(model, access_model(who, accesses, model), model.groups, principal=who, inside=True)
+        # One proof per access: smaller formulas, and the first access reached is the one reported.
+        result = WithinResult(WithinStatus.PROVED)
+        for index in range(len(accesses) if isinstance(accesses, list) else 1):
+            one = access_model(who, accesses, model, only=index)
+            result = prove_within(model, one, model.groups, principal=who, inside=True, limit=1)
+            if not result.proved:
+                return result
+        return result
 
     def confined(self, submission: Submission, principal: str, envelope: Any) -> WithinResult:
         """Proved when everything the platform principal may do, its envelope allows. The envelope's
@@ -135,7 +144,7 @@ class AzureEngine:
         who = _platform_principal(model, principal)
         document = envelope if isinstance(envelope, LoadedDocument) else LoadedDocument("envelope", envelope, {})
         filled = fill_template(document, {**dict(who.fill), "principal": who.id})
-        return self._within(model, filled, who)
+        return self._within(model, filled, who, limit=1)  # the check shows one request per principal
 
     def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
         """Who can act as the managed identity: assignments reaching it, its federated credentials."""

@@ -123,11 +123,12 @@ def _condition(data: Any, pointer: str, values: Mapping[str, Any], locate: Locat
         if key in ("allOf", "anyOf"):
             parts = [_condition(v, p, values, locate, depth + 1) for v, p in items(value, at, locate, f"'{key}'")]
             return (key, tuple(parts))
-    fields = Fields(data, pointer, locate, "a policy condition", ("field", *OPERATORS))
-    field = fields.string("field", required=False)
-    if field is None:
+    if "field" not in data:
         raise InputError("this checker decides 'field' conditions only", locate(pointer),
                          "'value' and 'count' conditions are not supported")
+    fields = Fields(data, pointer, locate, "a policy condition", ("field", *OPERATORS))
+    field = fields.string("field")
+    assert field is not None
     operators = [o for o in OPERATORS if fields.has(o)]
     if len(operators) != 1:
         raise InputError("a condition has exactly one operator", fields.where("field"),

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checker.azure.catalog import builtin_catalog
 from checker.azure.conditions import ConditionError, parse_condition
 from checker.azure.model import AzureModel, Permission, RoleAssignment, RoleDefinition
-from checker.azure.operations import compile_pattern, operation_problem
+from checker.azure.operations import OperationPattern, compile_pattern, operation_problem
 from checker.azure.parse import field_locator, scope_at
 from checker.azure.principals import PlatformPrincipal
 from checker.core.errors import InputError, Where
@@ -24,12 +25,14 @@ from checker.core.errors import InputError, Where
 ACCESS_FIELDS = frozenset({"action", "resource", "condition"})
 
 
-def access_model(principal: PlatformPrincipal, accesses: Any, base: AzureModel) -> AzureModel:
+def access_model(principal: PlatformPrincipal, accesses: Any, base: AzureModel, only: int | None = None) -> AzureModel:
+    """The accesses (or only the one at index `only`) as role assignments of `principal`."""
     if not isinstance(accesses, list) or not accesses:
         raise InputError("the accesses of a team are a non-empty list", Where("<input>", pointer="/resources"))
     assignments: list[RoleAssignment] = []
     for index, access in enumerate(accesses):
-        assignments.extend(_assignments(principal, access, index))
+        if only is None or index == only:
+            assignments.extend(_assignments(principal, access, index))
     return AzureModel(tuple(assignments), (), base.groups, ())
 
 
@@ -44,8 +47,10 @@ def _assignments(principal: PlatformPrincipal, access: Any, index: int) -> list[
         if problem:
             raise InputError(problem, Where("<input>", pointer=f"{at}/action"))
     patterns = tuple(compile_pattern(a) for a in actions)
+    control = tuple(p for p in patterns if _plane(p, data=False))
+    data = tuple(p for p in patterns if _plane(p, data=True))
     role = RoleDefinition(f"team-access-{index + 1}", f"the other team's resources (access {index + 1})", None,
-                          (Permission(patterns, (), patterns, ()),))
+                          (Permission(control, (), data, ()),))
     condition_text = access.get("condition")
     condition = None
     if condition_text is not None:
@@ -58,6 +63,15 @@ def _assignments(principal: PlatformPrincipal, access: Any, index: int) -> list[
     scopes = _texts(access.get("resource", "/"), f"{at}/resource")
     return [RoleAssignment(f"access {index + 1}", principal.id, role, scope_at(text, f"{at}/resource", locate),
                            condition, condition_text) for text in scopes]
+
+
+def _plane(pattern: OperationPattern, data: bool) -> bool:
+    """Whether the access names operations of this plane: `*` both; a pattern the catalog knows only on
+    one plane (every blob operation is a DataAction) only that one; an unknown operation both."""
+    if pattern.text == "*":
+        return True
+    known = [op for op in builtin_catalog().operations if pattern.matches(op.name.lower())]
+    return not known or any(op.data is data for op in known)
 
 
 def _texts(value: Any, pointer: str) -> list[str]:

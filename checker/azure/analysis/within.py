@@ -34,6 +34,7 @@ from checker.core.solver_budget import BudgetedSolver, set_budget, why_unknown
 SOLVER_TIMEOUT_MS = 20_000
 PREFERENCE_TIMEOUT_MS = 1_000
 MAX_COUNTEREXAMPLES = 3
+PREFERRED_WHEN_INSIDE = 5  # an isolation search is already known to be satisfiable: a few readable tries
 
 
 def within(
@@ -63,6 +64,8 @@ def within(
             for data in (False, True):
                 if not _may_grant(encoder, submission, shape, data):
                     continue  # nothing in the submission reaches this shape and plane: no solver call needed
+                if inside and not _may_grant(encoder, envelope, shape, data):
+                    continue  # no access of the other team lies in this shape and plane
                 example = _search(encoder, question, shape, data)
                 if example is None:
                     continue
@@ -140,7 +143,8 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     # each pinned (cheap for the solver), then fall back to any operation name.
     result = z3.unknown
     set_budget(solver, PREFERENCE_TIMEOUT_MS)
-    for name in _granted_catalog_operations(encoder, submission, data):
+    preferred = _granted_catalog_operations(encoder, submission, data)
+    for name in preferred[:PREFERRED_WHEN_INSIDE] if question.inside else preferred:
         solver.push()
         solver.add(encoder.operation == z3.StringVal(name))
         result = solver.check()
