@@ -19,9 +19,11 @@ from typing import Any
 from checker.azure.actors import FederatedCredential, actors_within, parse_credentials
 from checker.azure.analysis import findings as lint
 from checker.azure.analysis import within as prove_within
+from checker.azure.analysis.isolation import access_model
+from checker.azure.analysis.within import MAX_COUNTEREXAMPLES
 from checker.azure.catalog import role_finder
-from checker.azure.evaluate import decide as evaluate
-from checker.azure.model import AzureModel, RoleDefinition
+from checker.azure.guarded import decide_with_policies
+from checker.azure.model import AzureModel, RoleAssignment, RoleDefinition
 from checker.azure.parse import (
     Fields,
     Locate,
@@ -31,16 +33,20 @@ from checker.azure.parse import (
     parse_management_groups,
     parse_role_definitions,
 )
+from checker.azure.policy import parse_policy_assignments
+from checker.azure.principals import PlatformPrincipal, as_principal, find_principal, parse_principals
 from checker.azure.request import REQUEST_FIELDS, parse_request
 from checker.azure.scopes import ManagementGroups
 from checker.core.decision import Decision
-from checker.core.engine import Submission, WithinResult
+from checker.core.engine import Submission, WithinResult, WithinStatus
 from checker.core.errors import InputError, Where
 from checker.core.findings import Finding
 from checker.core.source import LoadedDocument
+from checker.core.templates import fill_template
 
 GRADING_ALIASES = {"resource": "scope"}
-CONTEXT_FIELDS = ("groups", "data_action", "sub_operation", "request_time")
+CONTEXT_FIELDS = ("groups", "data_action", "sub_operation", "request_time", "payload")
+SUBMISSION_FILES = ("role_assignments", "custom_roles", "federated_credentials", "policy_assignments")
 
 
 def _located(value: Any, label: str) -> tuple[Any, Locate]:
@@ -55,35 +61,51 @@ class AzureEngine:
     def load_submission(self, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> Submission:
         if "role_assignments" not in files:
             raise InputError("the Azure submission needs a file named 'role_assignments' (role-assignments.json)")
-        unknown = sorted(set(files) - {"role_assignments", "custom_roles", "federated_credentials"})
+        unknown = sorted(name for name in set(files) - set(SUBMISSION_FILES) if "template" not in name)
         if unknown:
             raise InputError(f"unknown Azure submission file(s): {', '.join(unknown)}",
-                             hint="the Azure engine reads 'role_assignments' and optional 'custom_roles' "
-                                  "and 'federated_credentials'")
-        model = self.build_model(files["role_assignments"], files.get("custom_roles"), setting)
+                             hint="the Azure engine reads 'role_assignments' and optional 'custom_roles', "
+                                  "'federated_credentials', 'policy_assignments' and role-assignment templates "
+                                  "(a name containing 'template', filled by a setting principal)")
+        model = self.build_model(files["role_assignments"], files.get("custom_roles"), setting, files=files)
         _credentials(files)  # refused here, with its place, when malformed
         return Submission(self.cloud, files, setting, model)
 
     def build_model(self, assignments: Any, custom_roles: Any, setting: Mapping[str, Any],
-                    extra_roles: tuple[RoleDefinition, ...] = ()) -> AzureModel:
+                    extra_roles: tuple[RoleDefinition, ...] = (),
+                    files: Mapping[str, Any] | None = None) -> AzureModel:
         roles_data, roles_locate = _located(custom_roles, "custom roles")
         roles = parse_role_definitions(roles_data, "", roles_locate) if roles_data is not None else []
         groups = self._groups(setting)
+        find = role_finder([*roles, *extra_roles])
         data, locate = _located(assignments, "role assignments")
-        parsed = parse_assignments(data, "", locate, role_finder([*roles, *extra_roles]), groups)
+        parsed = parse_assignments(data, "", locate, find, groups)
         deny_data, deny_locate = _located(setting.get("deny_assignments"), "setting deny_assignments")
         denies = parse_deny_assignments(deny_data, "", deny_locate)
-        return AzureModel(tuple(parsed), tuple(denies), groups, tuple(roles))
+
+        def template_assignments(document: LoadedDocument) -> list[RoleAssignment]:
+            return parse_assignments(document.data, "", document.locate, find, groups)
+
+        principals_data, principals_locate = _located(setting.get("principals"), "setting principals")
+        principals = parse_principals(principals_data, principals_locate, files or {}, template_assignments)
+        policy_data, policy_locate = _located((files or {}).get("policy_assignments"), "policy assignments")
+        policies = parse_policy_assignments(policy_data, policy_locate)
+        created = tuple(a for p in principals for a in p.assignments)
+        return AzureModel((*parsed, *created), tuple(denies), groups, tuple(roles), principals, policies)
 
     def _groups(self, setting: Mapping[str, Any]) -> ManagementGroups:
         data, locate = _located(setting.get("management_groups"), "setting management_groups")
         return parse_management_groups(data, "", locate)
 
     def decide(self, submission: Submission, request: Mapping[str, Any]) -> Decision:
-        return evaluate(_model(submission), parse_request(_request_fields(request)))
+        model = _model(submission)
+        return decide_with_policies(model, parse_request(_request_fields(request, model.principals)))
 
     def within(self, submission: Submission, envelope: Any) -> WithinResult:
-        model = _model(submission)
+        return self._within(_model(submission), envelope, None)
+
+    def _within(self, model: AzureModel, envelope: Any, principal: PlatformPrincipal | None,
+                limit: int = MAX_COUNTEREXAMPLES) -> WithinResult:
         data, locate = _located(envelope, "envelope")
         if isinstance(data, list):
             data = {"role_assignments": data}
@@ -96,14 +118,45 @@ class AzureEngine:
                                         role_finder([*roles, *model.roles]), model.groups)
         denies = parse_deny_assignments(fields.get("deny_assignments"), fields.at("deny_assignments"), locate)
         envelope_model = AzureModel(tuple(assignments), tuple(denies), model.groups, tuple(roles))
-        return prove_within(model, envelope_model, model.groups)
+        return prove_within(model, envelope_model, model.groups, principal=principal, limit=limit)
 
     def findings(self, submission: Submission) -> list[Finding]:
         return lint(_model(submission))
 
+    def reaches(self, submission: Submission, principal: str, accesses: Any) -> WithinResult:
+        """Proved when the platform principal (its groups and attributes fixed) can perform none of the
+        accesses (the other team's scopes, prefixes and tags), over every operation and attribute."""
+        model = _model(submission)
+        who = _platform_principal(model, principal)
+        # One proof per access: smaller formulas, and the first access reached is the one reported.
+        result = WithinResult(WithinStatus.PROVED)
+        for index in range(len(accesses) if isinstance(accesses, list) else 1):
+            one = access_model(who, accesses, model, only=index)
+            result = prove_within(model, one, model.groups, principal=who, inside=True, limit=1)
+            if not result.proved:
+                return result
+        return result
+
+    def confined(self, submission: Submission, principal: str, envelope: Any) -> WithinResult:
+        """Proved when everything the platform principal may do, its envelope allows. The envelope's
+        `{{...}}` placeholders are filled like the principal's template (`fill` and `{{principal}}`)."""
+        model = _model(submission)
+        who = _platform_principal(model, principal)
+        document = envelope if isinstance(envelope, LoadedDocument) else LoadedDocument("envelope", envelope, {})
+        filled = fill_template(document, {**dict(who.fill), "principal": who.id})
+        return self._within(model, filled, who, limit=1)  # the check shows one request per principal
+
     def trust_within(self, submission: Submission, identity: str, may_assume: Any) -> WithinResult:
         """Who can act as the managed identity: assignments reaching it, its federated credentials."""
         return actors_within(_model(submission), _credentials(submission.files), identity, may_assume)
+
+
+def _platform_principal(model: AzureModel, reference: str) -> PlatformPrincipal:
+    found = find_principal(model.principals, reference)
+    if found is None:
+        raise InputError(f"no entry of the setting's `principals` is {reference!r}",
+                         hint="isolation and confined checks name a platform principal by name or object id")
+    return found
 
 
 def _credentials(files: Mapping[str, Any]) -> tuple[FederatedCredential, ...]:
@@ -120,7 +173,7 @@ def _model(submission: Submission) -> AzureModel:
     return submission.model
 
 
-def _request_fields(request: Mapping[str, Any]) -> Fields:
+def _request_fields(request: Mapping[str, Any], principals: tuple[PlatformPrincipal, ...] = ()) -> Fields:
     """The batch-case request fields, also accepting grading's `resource` and `context`."""
     data: dict[str, Any] = {}
     context: Any = None
@@ -140,6 +193,7 @@ def _request_fields(request: Mapping[str, Any]) -> Fields:
             else:
                 attributes[name] = item
         data["attributes"] = attributes
+    as_principal(principals, data)
     return Fields(data, "", field_locator("<input>"), "a request", REQUEST_FIELDS)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from checker.azure.conditions.ast import Expr
 from checker.azure.operations import OperationPattern
@@ -111,3 +112,5 @@ class AzureModel:
     denies: tuple[DenyAssignment, ...] = ()
     groups: ManagementGroups = field(default_factory=ManagementGroups.empty)
     roles: tuple[RoleDefinition, ...] = ()  # custom roles supplied with the input
+    principals: tuple[Any, ...] = ()  # the setting's platform principals (checker.azure.principals)
+    policies: tuple[Any, ...] = ()  # Azure Policy assignments (checker.azure.policy)

@@ -40,6 +40,7 @@ class Request:
     attributes: Mapping[str, Any] = field(default_factory=dict)  # normalized key -> value
     sub_operation: str | None = None
     time: int | None = None  # request time in ticks, for eligible assignments and @Environment[UtcNow]
+    payload: Mapping[str, Any] | None = None  # a create/update request's body, for Azure Policy
 
     @property
     def identities(self) -> frozenset[str]:
@@ -47,7 +48,7 @@ class Request:
 
 
 REQUEST_FIELDS = ("principal", "groups", "action", "data_action", "scope", "attributes", "sub_operation",
-                  "request_time")
+                  "request_time", "payload")
 
 
 def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
@@ -95,7 +96,11 @@ def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
         attributes[UTC_NOW] = format_ticks(time)
     elif UTC_NOW in attributes:
         time = _ticks_or_none(attributes[UTC_NOW])
-    return Request(principal.lower(), action, data, scope, frozenset(groups), attributes, sub, time)
+    payload = fields.get("payload")
+    if payload is not None and not isinstance(payload, Mapping):
+        raise InputError("'payload' is the resource's request body: an object such as "
+                         "{\"location\": \"westeurope\", \"tags\": {\"team\": \"risk\"}}", fields.where("payload"))
+    return Request(principal.lower(), action, data, scope, frozenset(groups), attributes, sub, time, payload)
 
 
 def _ticks_or_none(value: Any) -> int | None:

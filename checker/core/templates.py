@@ -1,10 +1,11 @@
-"""Platform templates: `{{name}}` placeholders the platform fills before handing a document on.
+"""Platform templates: `{{name}}` placeholders the platform fills before it uses a document.
 
-The orchestrator of lab 03 keeps one session policy (AWS) or one set of per-job bindings (GCP) with
-`{{team}}` and `{{job}}` and fills them for each job before calling AssumeRole or binding the job's service
-account. Only double-brace placeholders are filled; IAM policy variables such as
-`${aws:PrincipalTag/team}` pass through untouched, for AWS to resolve at request time. The filled
-document keeps the template's line and column for every value, so errors still point into the file.
+The orchestrator of lab 03 keeps one document with `{{team}}` and `{{job}}` and fills them for each job:
+on AWS the session policy it passes with AssumeRole, on Azure the role assignments it creates for the
+job's managed identity, on GCP the bindings for the job's service account. Only double-brace placeholders are filled; IAM policy variables such as
+`${aws:PrincipalTag/team}` and Azure condition attributes pass through untouched, for the cloud to
+resolve at request time. The filled document keeps the template's line and column for every
+value, so errors still point into the file.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 import z3
 
 from checker.azure.analysis.limits import check_models
+from checker.azure.analysis.principal import as_made_by, principal_constraints
 from checker.azure.analysis.readable import mentioned_names, readable_request
 from checker.azure.analysis.symbolic import Encoder, Unsupported
 from checker.azure.catalog import Catalog, builtin_catalog
@@ -21,6 +22,7 @@ from checker.azure.conditions.attributes import UTC_NOW
 from checker.azure.evaluate import decide
 from checker.azure.model import AzureModel
 from checker.azure.parse import Fields, field_locator
+from checker.azure.principals import PlatformPrincipal
 from checker.azure.request import REQUEST_FIELDS, parse_request
 from checker.azure.scopes import ManagementGroups
 from checker.core.danger import rank
@@ -32,6 +34,7 @@ from checker.core.solver_budget import BudgetedSolver, set_budget, why_unknown
 SOLVER_TIMEOUT_MS = 20_000
 PREFERENCE_TIMEOUT_MS = 1_000
 MAX_COUNTEREXAMPLES = 3
+PREFERRED_WHEN_INSIDE = 5  # an isolation search is already known to be satisfiable: a few readable tries
 
 
 def within(
@@ -40,11 +43,20 @@ def within(
     groups: ManagementGroups | None = None,
     catalog: Catalog | None = None,
     limit: int = MAX_COUNTEREXAMPLES,
+    principal: PlatformPrincipal | None = None,
+    inside: bool = False,
 ) -> WithinResult:
-    """Prove that every request the submission allows, the envelope allows too, or show requests that differ."""
+    """Prove that every request the submission allows, the envelope allows too, or show requests that differ.
+
+    With `principal`, only requests made by that principal count: its groups and its principal attributes
+    are fixed, every other attribute stays free. With `inside`, the question turns around: is there a
+    request the submission allows that the envelope (a set of accesses) also allows? `proved` then means
+    the principal reaches none of them (the isolation question).
+    """
     groups = groups or submission.groups
     catalog = catalog or builtin_catalog()
     check_models((submission, envelope))  # refuse, located, patterns no proof could finish
+    question = Question(submission, envelope, principal, inside)
     try:
         encoder = Encoder([submission, envelope], groups, catalog)
         found: list[Counterexample] = []
@@ -52,7 +64,9 @@ def within(
             for data in (False, True):
                 if not _may_grant(encoder, submission, shape, data):
                     continue  # nothing in the submission reaches this shape and plane: no solver call needed
-                example = _search(encoder, submission, envelope, shape, data)
+                if inside and not _may_grant(encoder, envelope, shape, data):
+                    continue  # no access of the other team lies in this shape and plane
+                example = _search(encoder, question, shape, data)
                 if example is None:
                     continue
                 if isinstance(example, str):
@@ -105,17 +119,32 @@ def _granted_catalog_operations(encoder: Encoder, submission: AzureModel, data: 
     return [n.lower() for n in sorted(names, key=lambda n: rank(n, data_action=data))]
 
 
-def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shape: Any, data: bool) -> Counterexample | str | None:
+@dataclass(frozen=True)
+class Question:
+    """What is searched: allowed by the submission and not by the envelope (or, `inside`, by it too)."""
+
+    submission: AzureModel
+    envelope: AzureModel
+    principal: PlatformPrincipal | None = None
+    inside: bool = False
+
+
+def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Counterexample | str | None:
+    submission, envelope = question.submission, question.envelope
     solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(encoder.allowed(submission, shape, data))
-    solver.add(z3.Not(encoder.allowed(envelope, shape, data)))
+    other = encoder.allowed(envelope, shape, data)
+    solver.add(other if question.inside else z3.Not(other))
+    if question.principal is not None:
+        solver.add(principal_constraints(encoder, question.principal, shape))
     solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
     solver.push()
     # A counterexample with a catalog operation reads better; try the ones the submission grants first,
     # each pinned (cheap for the solver), then fall back to any operation name.
     result = z3.unknown
     set_budget(solver, PREFERENCE_TIMEOUT_MS)
-    for name in _granted_catalog_operations(encoder, submission, data):
+    preferred = _granted_catalog_operations(encoder, submission, data)
+    for name in preferred[:PREFERRED_WHEN_INSIDE] if question.inside else preferred:
         solver.push()
         solver.add(encoder.operation == z3.StringVal(name))
         result = solver.check()
@@ -133,24 +162,26 @@ def _search(encoder: Encoder, submission: AzureModel, envelope: AzureModel, shap
     request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
     timed = UTC_NOW in encoder.usage or any(a.windowed for a in (*submission.assignments, *envelope.assignments))
     names = mentioned_names(a.scope.raw for a in (*submission.assignments, *envelope.assignments))
-    request = readable_request(request, names, lambda r: _verdict(r, submission, envelope) is True)
-    return _confirmed(request, submission, envelope, timed)
+    if question.principal is not None:
+        as_made_by(request, question.principal)
+    request = readable_request(request, names, lambda r: _verdict(r, question) is True)
+    return _confirmed(request, question, timed)
 
 
-def _verdict(request: dict[str, Any], submission: AzureModel, envelope: AzureModel) -> bool | str:
-    """True when the submission allows the request and the envelope does not; else why not."""
+def _verdict(request: dict[str, Any], question: Question) -> bool | str:
+    """True when the submission allows the request and the envelope does not (`inside`: does); else why not."""
     try:
         parsed = parse_request(Fields(request, "", field_locator("counterexample"), "a request", REQUEST_FIELDS))
-        allowed_by_submission = decide(submission, parsed, explain=False).allowed
-        allowed_by_envelope = decide(envelope, parsed, explain=False).allowed
+        allowed_by_submission = decide(question.submission, parsed, explain=False).allowed
+        allowed_by_envelope = decide(question.envelope, parsed, explain=False).allowed
     except InputError as exc:
         return f"a counterexample could not be re-checked ({exc.message})"
-    return allowed_by_submission and not allowed_by_envelope
+    return allowed_by_submission and allowed_by_envelope is question.inside
 
 
-def _confirmed(request: dict[str, Any], submission: AzureModel, envelope: AzureModel, timed: bool) -> Counterexample | str:
+def _confirmed(request: dict[str, Any], question: Question, timed: bool) -> Counterexample | str:
     """Re-check a counterexample with the evaluator; disagreement is reported, never hidden."""
-    verdict = _verdict(request, submission, envelope)
+    verdict = _verdict(request, question)
     if isinstance(verdict, str):
         return verdict
     if not verdict:
