@@ -17,6 +17,7 @@ security credentials have no permissions"); only a resource-based policy naming 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
@@ -24,6 +25,7 @@ from checker.aws.policy import Policy, PolicyKind, compact_json, parse_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
+from checker.core.source import LoadedDocument
 from checker.core.suggest import did_you_mean
 
 CASE_FIELDS = (
@@ -54,10 +56,15 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     text = compact_json(raw)  # both the cache key and the size AWS counts
     key = (text, kind.value)
     cached = _parsed.get(key)
-    if cached is not None and cached.name == field:
+    if cached is not None:
         _parsed.move_to_end(key)
-        return cached
-    policy = parse_policy(raw, name=field, kind=kind, size_limit=10**7, compact_size=len(text))
+        if cached.name == field:
+            return cached
+        return replace(cached, name=field, document=LoadedDocument(field, raw, {}))
+    # The document came from JSON text: its statements may be reused from other cases.
+    policy = parse_policy(
+        raw, name=field, kind=kind, size_limit=10**7, compact_size=len(text), reuse_statements=True
+    )
     _parsed[key] = policy
     if len(_parsed) > _CACHE_SIZE:
         _parsed.popitem(last=False)
