@@ -7,7 +7,6 @@ management_groups). Built-in roles may be named by display name or GUID without 
 
 from __future__ import annotations
 
-import marshal
 from collections import OrderedDict
 from typing import Any
 
@@ -23,6 +22,7 @@ from checker.azure.parse import (
     parse_role_definitions,
 )
 from checker.azure.request import REQUEST_FIELDS, parse_request
+from checker.core.valuekey import value_key
 
 SETTING_FIELDS = ("role_definitions", "role_assignments", "deny_assignments", "management_groups")
 IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels test files carry, as in AWS cases
@@ -41,19 +41,9 @@ def model_from_case(fields: Fields) -> AzureModel:
     return AzureModel(tuple(assignments), tuple(denies), groups, tuple(roles))
 
 
-def _setting_key(fields: Fields) -> bytes | None:
-    """The setting's values as bytes that tell every two different values apart (marshal writes each value
-    with its type: 1, 1.0, True and "1" differ; loads gives the value back, so no two values share bytes),
-    about six times faster than JSON text; None for a value marshal cannot write (never cached then)."""
-    try:
-        return marshal.dumps([fields.get(name) for name in SETTING_FIELDS])
-    except ValueError:
-        return None
-
-
 def _cached_model(fields: Fields) -> AzureModel:
     """Batches repeat one setting over many requests; parse each distinct setting once (models are immutable)."""
-    setting = _setting_key(fields)
+    setting = value_key([fields.get(name) for name in SETTING_FIELDS])
     if setting is None:
         return model_from_case(fields)
     key = (id(active_catalog()), setting)  # a new import gives a new catalog object, so a new key
