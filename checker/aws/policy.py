@@ -20,6 +20,7 @@ from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
+from checker.core.valuekey import value_key
 
 VERSION_CURRENT = "2012-10-17"
 VERSION_OLD = "2008-10-17"
@@ -200,11 +201,12 @@ def parse_policy(
 
 # Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's
 # place and its content without the Sid (a batch gives each case's copy of a policy Sids of its own), as
-# repr() spells it (unlike JSON text, it tells 1 from "1" and 1.0 from 1, whatever loader made the values).
+# core/valuekey.py spells it (unlike JSON text, it tells 1 from "1" and 1.0 from 1, whatever loader made the
+# values; a value it cannot spell is parsed afresh).
 # Statements are frozen; invalid ones raise and are never kept.
 _STATEMENT_ENTRIES = 4096
 _STATEMENT_TEXT_LENGTH = 4096
-_statements: OrderedDict[tuple[str, str, str, str], Statement] = OrderedDict()
+_statements: OrderedDict[tuple[str, str, str, bytes], Statement] = OrderedDict()
 
 
 class _Parser:
@@ -301,8 +303,8 @@ class _Parser:
             raise self.error(pointer + "/Sid", "Sid must be a string")
         if not self.reuse_statements:
             return self.statement_body(index, pointer, raw, sid)
-        text = repr([(k, v) for k, v in raw.items() if k != "Sid"])
-        if len(text) > _STATEMENT_TEXT_LENGTH:
+        text = value_key([(k, v) for k, v in raw.items() if k != "Sid"])
+        if text is None or len(text) > _STATEMENT_TEXT_LENGTH:
             return self.statement_body(index, pointer, raw, sid)
         key = (self.kind.value, self.version, pointer, text)  # the pointer holds the index
         found = _statements.get(key)

@@ -60,7 +60,7 @@ def test_an_invalid_statement_is_refused_every_time() -> None:
 
 
 def test_a_number_is_not_mistaken_for_the_same_text_as_a_string() -> None:
-    """JSON text would spell 1 and "1" alike as keys; repr does not (a YAML request can hold both)."""
+    """JSON text would spell 1 and "1" alike as keys; the reuse key does not (a YAML request can hold both)."""
     as_text = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
                "Condition": {"StringEquals": {"aws:username": "1"}}}
     as_number = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
