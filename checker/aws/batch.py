@@ -17,6 +17,7 @@ security credentials have no permissions"); only a resource-based policy naming 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
@@ -24,7 +25,9 @@ from checker.aws.policy import Policy, PolicyKind, compact_json, parse_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
+from checker.core.source import LoadedDocument
 from checker.core.suggest import did_you_mean
+from checker.core.valuekey import value_key
 
 CASE_FIELDS = (
     "id",
@@ -44,24 +47,33 @@ CASE_FIELDS = (
 IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels: read by people, not here
 
 _CACHE_SIZE = 512
-_parsed: OrderedDict[tuple[str, str], Policy] = OrderedDict()
+_parsed: OrderedDict[tuple[bytes, str], Policy] = OrderedDict()
 
 
 def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
-    text = compact_json(raw)  # both the cache key and the size AWS counts
-    key = (text, kind.value)
+    content = value_key(raw)  # cheaper than the JSON text, which only a new document needs (its size)
+    if content is None:
+        return _parse(raw, field, kind)
+    key = (content, kind.value)
     cached = _parsed.get(key)
-    if cached is not None and cached.name == field:
+    if cached is not None:
         _parsed.move_to_end(key)
-        return cached
-    policy = parse_policy(raw, name=field, kind=kind, size_limit=10**7, compact_size=len(text))
-    _parsed[key] = policy
+        if cached.name == field:
+            return cached
+        return replace(cached, name=field, document=LoadedDocument(field, raw, {}))
+    policy = _parsed[key] = _parse(raw, field, kind)
     if len(_parsed) > _CACHE_SIZE:
         _parsed.popitem(last=False)
     return policy
+
+
+def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> Policy:
+    text = compact_json(raw)  # the size AWS counts
+    # The document came from JSON text: its statements may be reused from other cases.
+    return parse_policy(raw, name=field, kind=kind, size_limit=10**7, compact_size=len(text), reuse_statements=True)
 
 
 def _levels(raw: Any, field: str, kind: PolicyKind) -> list[list[Policy]]:

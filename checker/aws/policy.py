@@ -7,6 +7,7 @@ Grammar errors raise InputError with the JSON pointer, line and column of the of
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,6 +20,7 @@ from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
+from checker.core.valuekey import value_key
 
 VERSION_CURRENT = "2012-10-17"
 VERSION_OLD = "2008-10-17"
@@ -181,10 +183,12 @@ def parse_policy(
     kind: PolicyKind = PolicyKind.IDENTITY,
     size_limit: int | None = None,
     compact_size: int | None = None,
+    reuse_statements: bool = False,
 ) -> Policy:
     """Parse a policy document; raise InputError naming the element, line and column when it is invalid.
 
     `compact_size` is the length of the document's whitespace-free JSON when the caller already has it.
+    `reuse_statements` reuses a statement parsed before from the same content at the same place (a batch).
     """
     if isinstance(source, LoadedDocument):
         document = source
@@ -192,16 +196,34 @@ def parse_policy(
         document = parse_json(source, name)
     else:
         document = LoadedDocument(name, source, {})
-    return _Parser(document, name, kind, size_limit).parse(compact_size)
+    return _Parser(document, name, kind, size_limit, reuse_statements).parse(compact_size)
+
+
+# Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's
+# place and its content without the Sid (a batch gives each case's copy of a policy Sids of its own), as
+# core/valuekey.py spells it (unlike JSON text, it tells 1 from "1" and 1.0 from 1, whatever loader made the
+# values; a value it cannot spell is parsed afresh).
+# Statements are frozen; invalid ones raise and are never kept.
+_STATEMENT_ENTRIES = 4096
+_STATEMENT_TEXT_LENGTH = 4096
+_statements: OrderedDict[tuple[str, str, str, bytes], Statement] = OrderedDict()
 
 
 class _Parser:
-    def __init__(self, document: LoadedDocument, name: str, kind: PolicyKind, size_limit: int | None) -> None:
+    def __init__(
+        self,
+        document: LoadedDocument,
+        name: str,
+        kind: PolicyKind,
+        size_limit: int | None,
+        reuse_statements: bool = False,
+    ) -> None:
         self.document = document
         self.name = name
         self.kind = kind
         self.size_limit = size_limit
         self.version = VERSION_CURRENT
+        self.reuse_statements = reuse_statements
 
     def error(self, pointer: str, message: str, hint: str | None = None) -> InputError:
         where = self.document.locate(pointer)
@@ -279,6 +301,20 @@ class _Parser:
         sid = raw.get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.error(pointer + "/Sid", "Sid must be a string")
+        if not self.reuse_statements:
+            return self.statement_body(index, pointer, raw, sid)
+        text = value_key([(k, v) for k, v in raw.items() if k != "Sid"])
+        if text is None or len(text) > _STATEMENT_TEXT_LENGTH:
+            return self.statement_body(index, pointer, raw, sid)
+        key = (self.kind.value, self.version, pointer, text)  # the pointer holds the index
+        found = _statements.get(key)
+        if found is None:
+            found = _statements[key] = self.statement_body(index, pointer, raw, None)
+            if len(_statements) > _STATEMENT_ENTRIES:
+                _statements.popitem(last=False)
+        return found if sid is None else _with_sid(found, sid)
+
+    def statement_body(self, index: int, pointer: str, raw: dict[str, Any], sid: str | None) -> Statement:
         if "Effect" not in raw:
             raise self.error(pointer, "the statement has no Effect", 'add "Effect": "Allow" or "Effect": "Deny"')
         effect_text = raw["Effect"]
@@ -566,6 +602,23 @@ def _compile_resource(text: str, variables: bool) -> ResourcePattern:
             head = ":".join(glob.exact for glob in compiled[:5] if glob.exact is not None)
             tail = compiled[5]
     return ResourcePattern(text, False, fields, whole, compiled, head, tail)
+
+
+def _with_sid(statement: Statement, sid: str) -> Statement:
+    """The statement with its own Sid (spelled out: dataclasses.replace costs as much as a parse here)."""
+    return Statement(
+        index=statement.index,
+        sid=sid,
+        effect=statement.effect,
+        principal=statement.principal,
+        not_principal=statement.not_principal,
+        actions=statement.actions,
+        not_actions=statement.not_actions,
+        resources=statement.resources,
+        not_resources=statement.not_resources,
+        conditions=statement.conditions,
+        pointer=statement.pointer,
+    )
 
 
 def compact_json(data: Any) -> str:

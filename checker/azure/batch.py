@@ -7,7 +7,6 @@ management_groups). Built-in roles may be named by display name or GUID without 
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Any
 
@@ -23,12 +22,13 @@ from checker.azure.parse import (
     parse_role_definitions,
 )
 from checker.azure.request import REQUEST_FIELDS, parse_request
+from checker.core.valuekey import value_key
 
 SETTING_FIELDS = ("role_definitions", "role_assignments", "deny_assignments", "management_groups")
 IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels test files carry, as in AWS cases
 CASE_FIELDS = ("id", *REQUEST_FIELDS, *SETTING_FIELDS, *IGNORED_FIELDS)
 MODEL_CACHE_SIZE = 256
-_models: OrderedDict[str, AzureModel] = OrderedDict()
+_models: OrderedDict[tuple[int, bytes], AzureModel] = OrderedDict()
 
 
 def model_from_case(fields: Fields) -> AzureModel:
@@ -43,8 +43,10 @@ def model_from_case(fields: Fields) -> AzureModel:
 
 def _cached_model(fields: Fields) -> AzureModel:
     """Batches repeat one setting over many requests; parse each distinct setting once (models are immutable)."""
-    catalog = id(active_catalog())  # a new import gives a new catalog object, so a new key
-    key = f"{catalog}:" + json.dumps([fields.get(name) for name in SETTING_FIELDS], sort_keys=True, separators=(",", ":"))
+    setting = value_key([fields.get(name) for name in SETTING_FIELDS])
+    if setting is None:
+        return model_from_case(fields)
+    key = (id(active_catalog()), setting)  # a new import gives a new catalog object, so a new key
     model = _models.get(key)
     if model is None:
         model = model_from_case(fields)

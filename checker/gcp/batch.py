@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Any
 
+from checker.core.valuekey import value_key
 from checker.gcp.evaluate import decide
 from checker.gcp.location import Loc, shown
 from checker.gcp.model import Binding, DenyRule, PolicySet
@@ -32,7 +32,7 @@ CASE_FIELDS = REQUEST_FIELDS | {
 
 POLICY_FIELDS = ("allow_policies", "deny_policies", "principal_access_boundary_policies", "custom_roles")
 _CACHE_SIZE = 256
-_policy_cache: OrderedDict[str, PolicySet] = OrderedDict()
+_policy_cache: OrderedDict[bytes, PolicySet] = OrderedDict()
 
 
 def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
@@ -44,13 +44,15 @@ def parse_case(case: dict[str, Any]) -> tuple[PolicySet, Any]:
             )
     request = parse_request(case, loc)
     # Batches often repeat the same policies line after line: parse them once (errors are never cached).
-    key = json.dumps([[case.get(f) for f in POLICY_FIELDS], [n.full for n in request.chain]], sort_keys=True)
-    cached = _policy_cache.get(key)
+    policy_key = value_key([[case.get(f) for f in POLICY_FIELDS], [n.full for n in request.chain]])
+    if policy_key is None:
+        return _parse_policies(case, request, loc), request
+    cached = _policy_cache.get(policy_key)
     if cached is not None:
-        _policy_cache.move_to_end(key)
+        _policy_cache.move_to_end(policy_key)
         return cached, request
     policies = _parse_policies(case, request, loc)
-    _policy_cache[key] = policies
+    _policy_cache[policy_key] = policies
     if len(_policy_cache) > _CACHE_SIZE:
         _policy_cache.popitem(last=False)
     return policies, request

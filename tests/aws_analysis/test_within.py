@@ -438,7 +438,7 @@ def test_wildcard_patterns_over_the_limits_are_refused_as_input() -> None:
 
 def test_long_patterns_within_the_limits_are_proved_quickly() -> None:
     """Five 250-character patterns of 10 wildcards each, at the limits: about 1 s (3 s before the bit-mask
-    automata); the budget keeps any input from running long (regions.EXPLORE_SECONDS)."""
+    automata); the budget keeps any input from running long (regions.EXPLORE_STEPS)."""
     letters = "abcdefghijklmnopqrstuvwxyz"
 
     def pattern(seed: int) -> str:
@@ -476,7 +476,7 @@ def test_undecided_construct_in_the_policy_is_named_not_proved() -> None:
 
 def test_a_proof_over_many_long_patterns_ends_within_its_budget() -> None:
     """Twenty patterns at the limits on each side: the automaton product stops at its budget
-    (regions.EXPLORE_SECONDS), the solver's strings at theirs; the answer comes in seconds, never minutes,
+    (regions.EXPLORE_STEPS), the solver's strings at theirs; the answer comes in seconds, never minutes,
     and an undecided proof is UNKNOWN, never PROVED."""
     letters = "abcdefghijklmnopqrstuvwxyz"
 

@@ -10,9 +10,11 @@ so that every member of a class gets the same decision from the evaluator.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import tempfile
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -164,11 +166,23 @@ def _telling_rank(action_lower: str) -> tuple[int, int, str]:
     return verb, len(name), name
 
 
+@cache
+def _positions(name_lower: str) -> tuple[int, ...]:
+    """Catalog indices of a lowercase action name, ascending (searched within its service only)."""
+    cat = action_catalog()
+    service = name_lower.split(":", 1)[0]
+    return tuple(i for i in cat.by_service.get(service, ()) if cat.lower[i] == name_lower)
+
+
 @dataclass(frozen=True)
 class ActionClass:
     index: int
-    members: tuple[int, ...]  # catalog indices
+    members: tuple[int, ...]  # catalog indices, ascending
     tag: str  # "" or one of the special tags above
+
+    def has(self, member: int) -> bool:
+        at = bisect_left(self.members, member)
+        return at < len(self.members) and self.members[at] == member
 
     def representative(self, preferred: frozenset[str]) -> str:
         return self.ranked(preferred, 1)[0]
@@ -178,14 +192,17 @@ class ActionClass:
         cat = action_catalog()
         chosen: list[int] = []
         for wanted in (preferred, WELL_KNOWN):
-            for member in self.members:
-                if cat.lower[member] in wanted and member not in chosen:
-                    chosen.append(member)
+            # Looked up by name rather than by scanning the members (the remainder class holds most of the
+            # 22,000 actions); in catalog order, as the members are.
+            named = sorted(i for name in set(wanted) for i in _positions(name) if self.has(i))
+            chosen.extend(i for i in named if i not in chosen)
         if len(chosen) < count:
-            rest = sorted(
-                (m for m in self.members if m not in chosen), key=lambda i: _telling_rank(cat.lower[i])
+            rest = heapq.nsmallest(  # sorted(...)[:n], ties in member order
+                count - len(chosen),
+                (m for m in self.members if m not in chosen),
+                key=lambda i: _telling_rank(cat.lower[i]),
             )
-            chosen.extend(rest[: count - len(chosen)])
+            chosen.extend(rest)
         return [cat.names[i] for i in chosen[:count]]
 
 
@@ -230,12 +247,10 @@ class ActionClasses:
         return self._by_pattern.get(pattern_lower, frozenset())
 
     def class_of(self, action: str) -> int | None:
-        cat = action_catalog()
-        try:
-            index = cat.lower.index(action.lower())
-        except ValueError:
+        indices = _positions(action.lower())
+        if not indices:
             return None
         for cls in self.classes:
-            if index in cls.members:
+            if cls.has(indices[0]):  # the first, as list.index finds it
                 return cls.index
         return None

@@ -13,7 +13,6 @@ not in `excluded`; ("star", excluded) any run of such characters.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,21 +28,44 @@ Item = tuple[str, frozenset[str]]
 NO_CHARS: frozenset[str] = frozenset()
 COLON = frozenset({":"})
 MAX_STATES = 20_000
-EXPLORE_SECONDS = 2.0  # the automaton products' time budget per proof (then the solver's strings take over)
-_deadline: ContextVar[float | None] = ContextVar("regions_deadline", default=None)
+# The automaton products' work budget per proof (then the solver's strings take over), counted in steps
+# (one step: one pattern moved by one character) rather than seconds, so that the same input gets the same
+# answer however loaded the machine is. About 2 s of one idle core (a step takes about 0.35 us; computing
+# a pattern's move for a new character, which then is remembered, costs about MISS_STEPS steps).
+EXPLORE_STEPS = 6_000_000
+MISS_STEPS = 15
+
+
+class _Budget:
+    """Steps left for the automaton products of one proof; an inner budget also charges the outer ones."""
+
+    def __init__(self, steps: int, outer: _Budget | None) -> None:
+        self.left: int = steps if outer is None else min(steps, outer.left)
+        self.outer = outer
+
+    def charge(self, steps: int) -> None:
+        budget: _Budget | None = self
+        while budget is not None:
+            budget.left -= steps
+            if budget.left < 0:
+                raise Unsupported("comparing these wildcard patterns exactly takes more work than its budget")
+            budget = budget.outer
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("regions_budget", default=None)
 
 
 @contextmanager
-def proof_budget(seconds: float = EXPLORE_SECONDS) -> Iterator[None]:
-    """Every automaton product built inside shares one budget of `seconds` (a proof explores several
+def proof_budget(steps: int = EXPLORE_STEPS) -> Iterator[None]:
+    """Every automaton product built inside shares one budget of `steps` (a proof explores several
     domains, and a probe's proof runs inside its parent's); an inner budget never extends an outer one."""
-    outer = _deadline.get()
-    mine = time.monotonic() + seconds
-    token = _deadline.set(mine if outer is None else min(outer, mine))
+    token = _budget.set(_Budget(steps, _budget.get()))
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _budget.reset(token)
+
+
 READABLE_FILLERS = "xeaolmnprstuvwyz0123456789-_"
 
 
@@ -94,8 +116,9 @@ class _Automaton:
     The product then steps with one dict lookup per live pattern.
     """
 
-    def __init__(self, items: tuple[Item, ...]) -> None:
+    def __init__(self, items: tuple[Item, ...], budget: _Budget) -> None:
         self.items = items
+        self.budget = budget
         self.end = 1 << len(items)  # the accepting position
         self.stars = sum(1 << p for p, (kind, _chars) in enumerate(items) if kind == "star")
         # From the first of the trailing unrestricted stars on, every continuation matches: all such
@@ -163,6 +186,7 @@ class _Automaton:
         moves = self.moves[state]
         following = moves.get(char)
         if following is None:
+            self.budget.charge(MISS_STEPS)
             mask = self.masks[state]
             advance, stay = self._masks(char)
             moved = ((mask & advance) << 1) | (mask & stay)
@@ -170,19 +194,17 @@ class _Automaton:
         return following
 
 
-def explore(patterns: Sequence[tuple[Item, ...]], budget: float = EXPLORE_SECONDS) -> Regions:
+def explore(patterns: Sequence[tuple[Item, ...]], steps: int = EXPLORE_STEPS) -> Regions:
     """Every combination of matches some string achieves (breadth first, so each witness is shortest).
 
     Bounded twice, so that no input can make it run long: at most MAX_STATES product states, and at most
-    `budget` seconds; past either it raises Unsupported and the caller falls back (never a guess).
+    `steps` steps (and the enclosing proof's budget); past either it raises Unsupported and the caller falls
+    back (never a guess). Work is counted, not timed: the answer never depends on the machine's load.
     """
     alphabet = _alphabet(patterns)
     other = alphabet[0]  # stands for every character no live position mentions
-    automata = [_Automaton(items) for items in patterns]
-    deadline = time.monotonic() + budget
-    shared = _deadline.get()
-    if shared is not None:
-        deadline = min(deadline, shared)
+    budget = _Budget(steps, _budget.get())
+    automata = [_Automaton(items, budget) for items in patterns]
 
     # A state lists only the patterns still alive (a dead pattern never matches again): most patterns
     # die after a few characters (a different service in the ARN), which keeps each step cheap.
@@ -207,7 +229,9 @@ def explore(patterns: Sequence[tuple[Item, ...]], budget: float = EXPLORE_SECOND
         for number, current in state:
             accepting[number] = automata[number].accepting[current]
         found.setdefault(tuple(accepting), text)
-        for char in relevant(state):
+        chars = relevant(state)
+        budget.charge(len(chars) * max(1, len(state)))
+        for char in chars:
             following: State = tuple(
                 (number, moved)
                 for number, current in state
@@ -216,8 +240,6 @@ def explore(patterns: Sequence[tuple[Item, ...]], budget: float = EXPLORE_SECOND
             if following not in seen:
                 if len(seen) >= MAX_STATES:
                     raise Unsupported("too many interacting wildcard patterns to compare exactly")
-                if len(seen) % 256 == 0 and time.monotonic() > deadline:
-                    raise Unsupported("comparing these wildcard patterns exactly takes longer than its budget")
                 seen[following] = text + char
                 queue.append(following)
     vectors = list(found)

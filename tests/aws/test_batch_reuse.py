@@ -1,0 +1,89 @@
+"""A batch reuses what it parsed before (issue 24: thousands of cases repeat a few statements): a reused
+statement or policy must be exactly what a fresh parse gives, in its own case's terms - its Sid, its name,
+its kind's rules and its Version - and an invalid one is refused every time it appears."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checker.aws import batch
+from checker.aws.policy import PolicyKind, parse_policy
+from checker.core.errors import InputError
+
+ALLOW_GET = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+
+
+def document(*statements: dict[str, Any], version: str | None = "2012-10-17") -> dict[str, Any]:
+    data: dict[str, Any] = {"Statement": list(statements)}
+    if version is not None:
+        data["Version"] = version
+    return data
+
+
+def reused(data: dict[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) -> Any:
+    return parse_policy(data, name="p", kind=kind, reuse_statements=True)
+
+
+def test_a_reused_statement_keeps_the_sid_of_its_own_case() -> None:
+    first = reused(document(dict(ALLOW_GET, Sid="One")))
+    second = reused(document(dict(ALLOW_GET, Sid="Two")))
+    third = reused(document(ALLOW_GET))
+    assert [s.sid for s in (*first.statements, *second.statements, *third.statements)] == ["One", "Two", None]
+    fresh = parse_policy(document(dict(ALLOW_GET, Sid="Two")), name="p")
+    assert second.statements == fresh.statements
+
+
+def test_the_version_decides_whether_a_variable_is_read_even_for_the_same_text() -> None:
+    """IAM User Guide, "IAM policy elements: Variables and tags": with Version 2008-10-17 (or none),
+    "${aws:username}" is literal text, not a variable."""
+    current = reused(document(ALLOW_GET))
+    old = reused(document(ALLOW_GET, version=None))
+    assert current.statements[0].resources != old.statements[0].resources
+    assert old.statements == parse_policy(document(ALLOW_GET, version=None), name="p").statements
+
+
+def test_a_statement_valid_for_one_kind_is_still_refused_for_another() -> None:
+    """A resource-based policy statement needs a Principal (IAM User Guide, "IAM JSON policy elements:
+    Principal"); the same text parsed for an identity policy first must not let it through."""
+    reused(document(ALLOW_GET))
+    with pytest.raises(InputError, match="needs a Principal"):
+        reused(document(ALLOW_GET), kind=PolicyKind.RESOURCE)
+
+
+def test_an_invalid_statement_is_refused_every_time() -> None:
+    bad = {"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"}
+    for _ in range(2):
+        with pytest.raises(InputError, match="has no service prefix"):
+            reused(document(bad))
+
+
+def test_a_number_is_not_mistaken_for_the_same_text_as_a_string() -> None:
+    """JSON text would spell 1 and "1" alike as keys; the reuse key does not (a YAML request can hold both)."""
+    as_text = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+               "Condition": {"StringEquals": {"aws:username": "1"}}}
+    as_number = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:username": 1.0}}}
+    reused(document(as_text))
+    assert reused(document(as_number)).statements[0].conditions[0].raw_values == ("1.0",)
+
+
+def test_a_policy_met_again_under_another_field_is_named_by_that_field() -> None:
+    """A decision's reasons name the policy as the case lists it."""
+    policy = document(dict(ALLOW_GET, Resource="arn:aws:s3:::b/*"))
+    case = {
+        "principal": "arn:aws:iam::111122223333:role/r",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::b/k",
+        "identity_policies": [policy],
+        "permissions_boundary": policy,
+    }
+    _request, policies = batch.case_to_request(case)
+    assert policies.identity[0].name == "identity_policies[0]"
+    assert policies.boundary is not None and policies.boundary.name == "permissions_boundary"
+    assert policies.boundary.statements == policies.identity[0].statements
+    explained = batch.decide_case(case, explain=True)
+    assert explained["decision"] == "allow"
+    named = {reason["policy"] for reason in explained["explain"]["reasons"]}
+    assert {"identity_policies[0]", "permissions_boundary"} <= named
