@@ -14,8 +14,10 @@ from checker.grading.spec import load_lab
 Doc = dict[str, Any]
 
 
-def grade_changed(lab: Path, solution: Path, names: tuple[str, ...], change: Callable[..., None], tmp_path: Path) -> dict[str, Any]:
-    """Copy `solution`, hand the JSON files `names` to `change` in that order, grade the copy on AWS;
+def grade_changed(
+    lab: Path, solution: Path, names: tuple[str, ...], change: Callable[..., None], tmp_path: Path, cloud: str = "aws"
+) -> dict[str, Any]:
+    """Copy `solution`, hand the JSON files `names` to `change` in that order, grade the copy on `cloud`;
     return {check id: result, "result": the whole result}."""
     folder = tmp_path / "submission"
     shutil.copytree(solution, folder)
@@ -23,7 +25,7 @@ def grade_changed(lab: Path, solution: Path, names: tuple[str, ...], change: Cal
     change(*docs.values())
     for name, doc in docs.items():
         (folder / name).write_text(json.dumps(doc, indent=2))
-    result = grade(load_lab(lab), "aws", folder)
+    result = grade(load_lab(lab), cloud, folder)
     return {"result": result, **{c.id: c for c in result.checks}}
 
 
