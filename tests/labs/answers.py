@@ -36,3 +36,19 @@ def statement(policy: Doc, sid: str) -> Doc:
 
 def failing(outcome: dict[str, Any]) -> set[str]:
     return {c.id for c in outcome["result"].checks if not c.passed}
+
+
+def assert_fails_exactly(outcome: dict[str, Any], expected: set[str], shows: str | None) -> None:
+    """The wrong answer fails exactly `expected`, is not passed, and (when given) some failing case or
+    counterexample of those checks shows the text `shows`."""
+    assert failing(outcome) == expected, {c: outcome[c].failures for c in failing(outcome)}
+    assert not outcome["result"].passed
+    if shows is None:
+        return
+    shown = []
+    for check in expected:
+        result = outcome[check]
+        shown.extend(result.failures)
+        if result.counterexample is not None:
+            shown.append(json.dumps(result.counterexample.__dict__))
+    assert any(shows in text for text in shown), shown

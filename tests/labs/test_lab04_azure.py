@@ -12,7 +12,7 @@ import pytest
 
 from checker.grading.runner import grade
 from checker.grading.spec import load_lab
-from tests.labs.answers import Doc, failing, grade_changed
+from tests.labs.answers import Doc, assert_fails_exactly, failing, grade_changed
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "04-genai-inference"
@@ -129,24 +129,9 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
 ]
 
 
-def _shown(outcome: dict[str, Any], checks: set[str]) -> list[str]:
-    texts = []
-    for check in checks:
-        result = outcome[check]
-        texts.extend(result.failures)
-        if result.counterexample is not None:
-            texts.append(json.dumps(result.counterexample.__dict__))
-    return texts
-
-
 @pytest.mark.parametrize(("change", "expected", "shows"), [w[1:] for w in WRONG], ids=[w[0] for w in WRONG])
 def test_wrong_answer_fails_exactly_its_checks(tmp_path: Path, change: Change, expected: set[str], shows: str | None) -> None:
-    outcome = submit(tmp_path, change)
-    assert failing(outcome) == expected
-    assert not outcome["result"].passed
-    if shows is not None:
-        shown = _shown(outcome, expected)
-        assert any(shows in text for text in shown), shown
+    assert_fails_exactly(submit(tmp_path, change), expected, shows)
 
 
 def _roles_by_id(assignments: list[Doc], policy: Doc) -> None:
