@@ -16,8 +16,8 @@ platform and which submitted files apply to them, see roles.py), `attached_polic
 someone else attaches to the lab's identity, such as a platform team's baseline: they count in every
 decision and proof alongside the learner's),
 `learner_roles` ({ARN: {policies: [logical file names], trust: logical file name}}: which submitted files
-belong to another role the learner writes, an interview's second role: that role's identity and trust
-policies, not the lab identity's) and `restrict_public_buckets`.
+belong to another role the learner writes, an interview's second role or lab 04's agent Lambda role: that
+role's identity and trust policies, not the lab identity's; `confined` and `reaches` prove it too) and `restrict_public_buckets`.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class AwsModel:
     documents: Mapping[str, LoadedDocument] = field(default_factory=dict)
     roles: tuple[RoleEntry, ...] = ()
     learner_scps: tuple[Policy, ...] = ()  # the submission's own SCPs (already inside `scps`)
+    learner_roles: Mapping[str, tuple[Policy, ...]] = field(default_factory=dict)  # identity policies by role ARN
 
     def role_for(self, principal: str) -> RoleEntry | None:
         """The first `roles` entry covering the caller (an ARN glob; a session of a role is its own ARN)."""
@@ -185,6 +186,7 @@ class AwsEngine:
             roles=role_entries(setting.get("roles"), files, _as_policy),
             learner_scps=tuple(learner_scps),
             role_trusts=role_trusts,
+            learner_roles=role_policies,
             other_roles=tuple(p for group in role_policies.values() for p in group) + tuple(role_trusts.values()),
         )
         return Submission("aws", files, setting, model)
@@ -303,9 +305,13 @@ class AwsEngine:
 
     def _platform_principal(self, model: AwsModel, principal: str) -> tuple[RoleEntry, PolicySet]:
         entry = model.role_for(principal)
+        if entry is None and principal in model.learner_roles:
+            # A second role the learner writes (lab 04's agent action-group Lambda role) is confined by its
+            # own identity policies, exactly as `decide` judges its requests: no boundary, session or tags.
+            entry = RoleEntry(principal, model.learner_roles[principal])
         if entry is None:
             raise InputError(
-                f"no entry of the setting's `roles` covers {principal!r}",
+                f"no entry of the setting's `roles` or `learner_roles` covers {principal!r}",
                 hint="each principal an isolation or confinement check names must be one the lab's platform defines",
             )
         policies = PolicySet(

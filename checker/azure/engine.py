@@ -6,6 +6,9 @@ Submission files, in the lab's format:
 - "custom_roles" (optional): a list of role definitions (`az role definition list` or `create` shape);
 - "federated_credentials" (optional): the managed identity's federated identity credentials, a list of
   {name, issuer, subject, audiences} (read by `trust` checks, checker.azure.actors).
+- "policy_assignment" (optional): an Azure Policy assignment (the REST shape, `properties.policyDefinitionId`,
+  `scope`, `parameters`, ...). Azure Policy governs resource properties, not who may call an operation, so the
+  engine decides nothing with it: `document` checks read its fields (lab 04: key access disabled by policy).
 The lab's setting may give "management_groups" (child id -> parent group) and "deny_assignments".
 Requests use the batch-case fields (principal, groups, action, data_action, scope, attributes,
 sub_operation, request_time); the grading shape (resource, context) is accepted too.
@@ -46,7 +49,8 @@ from checker.core.templates import fill_template
 
 GRADING_ALIASES = {"resource": "scope"}
 CONTEXT_FIELDS = ("groups", "data_action", "sub_operation", "request_time", "payload")
-SUBMISSION_FILES = ("role_assignments", "custom_roles", "federated_credentials", "policy_assignments")
+SUBMISSION_FILES = ("role_assignments", "custom_roles", "federated_credentials", "policy_assignments",
+                    "policy_assignment")
 
 
 def _located(value: Any, label: str) -> tuple[Any, Locate]:
@@ -65,8 +69,9 @@ class AzureEngine:
         if unknown:
             raise InputError(f"unknown Azure submission file(s): {', '.join(unknown)}",
                              hint="the Azure engine reads 'role_assignments' and optional 'custom_roles', "
-                                  "'federated_credentials', 'policy_assignments' and role-assignment templates "
-                                  "(a name containing 'template', filled by a setting principal)")
+                                  "'federated_credentials', 'policy_assignments' (evaluated), 'policy_assignment' "
+                                  "(one assignment kept as data for document checks) and role-assignment "
+                                  "templates (a name containing 'template', filled by a setting principal)")
         model = self.build_model(files["role_assignments"], files.get("custom_roles"), setting, files=files)
         _credentials(files)  # refused here, with its place, when malformed
         return Submission(self.cloud, files, setting, model)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from checker.core.decision import Decision
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, load_document
 from checker.grading.checks import KINDS
@@ -39,7 +40,7 @@ def grade(
     spec = lab.cloud(cloud)
     folder = submission_folder(lab, spec, submission)
     lab_files = _LabFiles(lab)
-    setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
+    setting = _setting(lab, spec, lab_files)
     iac_setting = dict(setting)  # load_files takes the readers' `iac` entry out of the setting it is given
     paths = _present_paths(spec, folder)
     models: dict[str, Any] = {}  # each infrastructure-code file parsed once in this run, whichever identity asks
@@ -53,10 +54,7 @@ def grade(
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
     started = _start_early(lab, spec, files, backend, files_of) if early else {}
     try:
-        if spec.identity is not None:
-            setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
-        engine = engine_for(spec.cloud)
-        parsed = engine.load_submission(files, setting)
+        engine, parsed = _loaded(spec, files, setting)
         context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend, folder)
         context = _Focus(context, files_of, setting).context
         checks = tuple(_run_check(check, _context_for(check, context)) for check in spec.checks)
@@ -86,8 +84,31 @@ def submission_files(
     """The learner's files as the checks read them (`iamlab run` installs the same documents); `identity`:
     seen as another identity of the lab (another role of the same Terraform/template); `models`: the
     infrastructure-code files already read by the caller, to read each once."""
-    setting = _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), _LabFiles(lab))
-    return _load_files(lab, spec, _present_paths(spec, folder), setting, identity, models)
+    return _load_files(lab, spec, _present_paths(spec, folder), _setting(lab, spec, _LabFiles(lab)), identity, models)
+
+
+def decider(lab: LabSpec, cloud: str | None, submission: Path | None = None) -> Callable[[Mapping[str, Any]], Decision]:
+    """Decide single requests against a submission in the lab's setting, exactly as `allows`/`denies` checks
+    do (the notebooks show tables of such decisions next to the grade)."""
+    spec = lab.cloud(cloud)
+    setting = _setting(lab, spec, _LabFiles(lab))
+    files = _load_files(lab, spec, _present_paths(spec, submission_folder(lab, spec, submission)), setting)
+    engine, parsed = _loaded(spec, files, setting)
+    # A request without a principal is made by the lab's identity, as in lab.yaml (checks/requests.py).
+    return lambda request: engine.decide(parsed, {"principal": spec.identity, **request})
+
+
+def _setting(lab: LabSpec, spec: CloudSpec, lab_files: _LabFiles) -> Any:
+    """The cloud's setting with every {file: ...} loaded from the lab folder."""
+    return _resolve_files(Node(lab.document, f"/clouds/{spec.cloud}/setting", spec.setting), lab_files)
+
+
+def _loaded(spec: CloudSpec, files: dict[str, LoadedDocument], setting: Any) -> tuple[Any, Any]:
+    """The cloud's engine and the submission it parsed; requests default to the lab's identity."""
+    if spec.identity is not None:
+        setting.setdefault("identity", spec.identity)  # the engine decides requests made by the identity
+    engine = engine_for(spec.cloud)
+    return engine, engine.load_submission(files, setting)
 
 
 def submission_paths(spec: CloudSpec, folder: Path) -> dict[str, Path]:

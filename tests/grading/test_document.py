@@ -127,3 +127,56 @@ def test_at_most_must_be_a_number(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_lab(lab_dir)
     assert "at_most takes a number" in str(caught.value)
+
+
+def _grade_with(tmp_path: Path, expectation: str, job: object) -> tuple[bool, tuple[str, ...]]:
+    """Grade `job` against the lab with its first expectation replaced by `expectation`."""
+    lab = LAB.replace(
+        '          - {path: /RoleArn, equals: "arn:aws:iam::111122223333:role/r", why: the job runs as this role}\n',
+        f"          - {expectation}\n",
+    ).replace("points: 3", "points: 1").replace("partial: true", "partial: false")
+    lab_dir = tmp_path / "labs" / "04-doc"
+    write(lab_dir / "lab.yaml", lab.replace("FILE", "training_job"))
+    write(lab_dir / "aws" / "permissions.json", '{"Version": "2012-10-17", "Statement": []}')
+    write(lab_dir / "aws" / "training-job.json", json.dumps(job))
+    check = grade(load_lab(lab_dir), "aws").checks[0]
+    return check.passed, check.failures
+
+
+# Lab 04 (Azure): a policy assignment covers its scope and everything below it ("Azure Policy assignment
+# structure": scope), so the resource group or its subscription both govern the team's accounts.
+@pytest.mark.parametrize(
+    ("scope", "passes"),
+    [("/subscriptions/s", True), ("/subscriptions/s/resourceGroups/rg", True),
+     ("/subscriptions/s/resourceGroups/rg-other", False), ("/subscriptions/S2", False), (["/subscriptions/s"], False)],
+    ids=["subscription", "resource group", "another group", "another subscription", "a list"],
+)
+def test_one_of_accepts_any_listed_value(tmp_path: Path, scope: object, passes: bool) -> None:
+    expectation = '{path: /Scope, one_of: ["/subscriptions/s", "/subscriptions/s/resourceGroups/rg"]}'
+    passed, failures = _grade_with(tmp_path, expectation, {**GOOD, "Scope": scope})
+    assert passed is passes
+    assert passes or ("/Scope" in failures[0] and "/subscriptions/s/resourceGroups/rg" in failures[0])
+
+
+# "Azure Policy assignment structure", excluded scopes: "notScopes" leaves those scopes out of the assignment.
+@pytest.mark.parametrize(
+    ("job", "passes"),
+    [(GOOD, True), ({**GOOD, "NotScopes": []}, True), ({**GOOD, "NotScopes": {}}, True),
+     ({**GOOD, "NotScopes": ["/subscriptions/s/resourceGroups/rg"]}, False), ({**GOOD, "NotScopes": "x"}, False),
+     ({**GOOD, "NotScopes": 0}, False), ({**GOOD, "NotScopes": False}, False)],
+    ids=["left out", "empty list", "empty object", "an exclusion", "a text", "zero", "false"],
+)
+def test_empty_passes_only_when_missing_or_empty(tmp_path: Path, job: object, passes: bool) -> None:
+    passed, failures = _grade_with(tmp_path, "{path: /NotScopes, empty: true}", job)
+    assert passed is passes
+    assert passes or "must be empty or left out" in failures[0]
+
+
+@pytest.mark.parametrize(
+    ("expectation", "error"),
+    [("{path: /Scope, one_of: []}", "one_of takes a list"), ("{path: /Scope, one_of: x}", "one_of takes a list"),
+     ("{path: /Scope, empty: false}", "empty takes true")],
+)
+def test_one_of_and_empty_are_validated(tmp_path: Path, expectation: str, error: str) -> None:
+    with pytest.raises(InputError, match=error):
+        _grade_with(tmp_path, expectation, GOOD)

@@ -14,8 +14,10 @@ from checker.grading.spec import load_lab
 Doc = dict[str, Any]
 
 
-def grade_changed(lab: Path, solution: Path, names: tuple[str, ...], change: Callable[..., None], tmp_path: Path) -> dict[str, Any]:
-    """Copy `solution`, hand the JSON files `names` to `change` in that order, grade the copy on AWS;
+def grade_changed(
+    lab: Path, solution: Path, names: tuple[str, ...], change: Callable[..., None], tmp_path: Path, cloud: str = "aws"
+) -> dict[str, Any]:
+    """Copy `solution`, hand the JSON files `names` to `change` in that order, grade the copy on `cloud`;
     return {check id: result, "result": the whole result}."""
     folder = tmp_path / "submission"
     shutil.copytree(solution, folder)
@@ -23,7 +25,7 @@ def grade_changed(lab: Path, solution: Path, names: tuple[str, ...], change: Cal
     change(*docs.values())
     for name, doc in docs.items():
         (folder / name).write_text(json.dumps(doc, indent=2))
-    result = grade(load_lab(lab), "aws", folder)
+    result = grade(load_lab(lab), cloud, folder)
     return {"result": result, **{c.id: c for c in result.checks}}
 
 
@@ -47,3 +49,19 @@ def statement(policy: Doc, sid: str) -> Doc:
 
 def failing(outcome: dict[str, Any]) -> set[str]:
     return {c.id for c in outcome["result"].checks if not c.passed}
+
+
+def assert_fails_exactly(outcome: dict[str, Any], expected: set[str], shows: str | None) -> None:
+    """The wrong answer fails exactly `expected`, is not passed, and (when given) some failing case or
+    counterexample of those checks shows the text `shows`."""
+    assert failing(outcome) == expected, {c: outcome[c].failures for c in failing(outcome)}
+    assert not outcome["result"].passed
+    if shows is None:
+        return
+    shown = []
+    for check in expected:
+        result = outcome[check]
+        shown.extend(result.failures)
+        if result.counterexample is not None:
+            shown.append(json.dumps(result.counterexample.__dict__))
+    assert any(shows in text for text in shown), shown

@@ -23,18 +23,21 @@ REPO = Path(__file__).resolve().parents[2]
 LAB = REPO / "labs" / "04-genai-inference"
 SOLUTION = REPO / "solutions" / "04-genai-inference" / "aws"
 STARTER = LAB / ".starter" / "aws"
-Change = Callable[[Doc, Doc], None]
+Change = Callable[..., None]  # (permissions, agent trust, lambda permissions) -> None
 
 GUARDRAIL = "arn:aws:bedrock:us-east-2:111122223333:guardrail/fraudgr01:3"
 TITAN = "arn:aws:bedrock:us-east-2::foundation-model/amazon.titan-text-express-v1"
 PROFILE = "arn:aws:bedrock:us-east-2:111122223333:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 ROLE = "arn:aws:iam::111122223333:role/fraud-assistant-app"
+CASES = "arn:aws:dynamodb:us-east-2:111122223333:table/fraud-cases"
+AGENT = "arn:aws:bedrock:us-east-2:111122223333:agent/FRAUDAGNT1"
 
 
 def submit(tmp_path: Path, change: Callable[..., None]) -> dict[str, Any]:
     """Copy the reference answer, apply one change, grade it; return {check id: result, "result": ...}."""
-    return grade_changed(LAB, SOLUTION, ("permissions-policy.json", "agent-trust-policy.json"), change, tmp_path)
+    names = ("permissions-policy.json", "agent-trust-policy.json", "lambda-permissions.json")
+    return grade_changed(LAB, SOLUTION, names, change, tmp_path)
 
 
 def drop(policy: Doc, sid: str) -> None:
@@ -48,7 +51,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         # Resource field in the first statement, you must also specify the foundation model in each Region
         # associated with it."
         "profile ARN without its underlying foundation models",
-        lambda p, t: drop(p, "ModelsTheProfileRoutesTo"),
+        lambda p, t, *_: drop(p, "ModelsTheProfileRoutesTo"),
         {"invokes-approved-models"},
         None,
     ),
@@ -56,7 +59,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         # Bedrock, "Supported Regions and models for inference profiles": from US East (Ohio) the US Claude 3
         # Haiku profile "can route requests to us-east-1, us-east-2, or us-west-2".
         "underlying model only in the source Region",
-        lambda p, t: statement(p, "ModelsTheProfileRoutesTo").update(
+        lambda p, t, *_: statement(p, "ModelsTheProfileRoutesTo").update(
             Resource=f"arn:aws:bedrock:us-east-2::foundation-model/{HAIKU}"
         ),
         {"invokes-approved-models"},
@@ -65,13 +68,13 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     (
         # IAM has no bedrock:Converse action; ConverseStream is authorized as InvokeModelWithResponseStream.
         "bedrock:InvokeModel only: streaming and ConverseStream break",
-        lambda p, t: [s.update(Action="bedrock:InvokeModel") for s in p["Statement"][:2]] and None,
+        lambda p, t, *_: [s.update(Action="bedrock:InvokeModel") for s in p["Statement"][:2]] and None,
         {"invokes-approved-models"},
         None,
     ),
     (
         "underlying models reachable without the profile (no bedrock:InferenceProfileArn condition)",
-        lambda p, t: statement(p, "ModelsTheProfileRoutesTo")["Condition"]["StringEquals"].pop(
+        lambda p, t, *_: statement(p, "ModelsTheProfileRoutesTo")["Condition"]["StringEquals"].pop(
             "bedrock:InferenceProfileArn"
         )
         and None,
@@ -80,7 +83,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     ),
     (
         "every Anthropic model instead of the one approved",
-        lambda p, t: statement(p, "ModelsTheProfileRoutesTo").update(
+        lambda p, t, *_: statement(p, "ModelsTheProfileRoutesTo").update(
             Resource="arn:aws:bedrock:*::foundation-model/anthropic.*"
         ),
         {"least-privilege", "unapproved-models"},
@@ -91,14 +94,14 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         # calling the listed actions with any other GuardrailIdentifier ... no matter what other permissions
         # the user might have". The platform baseline is such another permission.
         "guardrail only as a condition on the Allow, no Deny",
-        lambda p, t: drop(p, "DenyInferenceWithoutTheTeamGuardrail"),
+        lambda p, t, *_: drop(p, "DenyInferenceWithoutTheTeamGuardrail"),
         {"guardrail-enforced", "least-privilege"},
         "amazon.titan-text-express-v1",
     ),
     (
         # IAM, "Condition operators": a Null condition with false matches only when the key is present.
         "Deny only when a guardrail is given and differs (Null false)",
-        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail")["Condition"].update(
+        lambda p, t, *_: statement(p, "DenyInferenceWithoutTheTeamGuardrail")["Condition"].update(
             Null={"bedrock:GuardrailIdentifier": "false"}
         ),
         {"guardrail-enforced", "least-privilege"},
@@ -106,7 +109,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     ),
     (
         "any version of the guardrail (StringNotLike ...:*)",
-        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
+        lambda p, t, *_: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
             Condition={"StringNotLike": {"bedrock:GuardrailIdentifier": GUARDRAIL.rsplit(":", 1)[0] + ":*"}}
         ),
         {"guardrail-enforced", "least-privilege"},
@@ -114,25 +117,25 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     ),
     (
         "guardrail Deny on InvokeModel only: streaming escapes it",
-        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(Action="bedrock:InvokeModel"),
+        lambda p, t, *_: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(Action="bedrock:InvokeModel"),
         {"guardrail-enforced", "least-privilege"},
         "bedrock:InvokeModelWithResponseStream",
     ),
     (
         "bedrock:* kept next to the right statements",
-        lambda p, t: p["Statement"].append({"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}),
+        lambda p, t, *_: p["Statement"].append({"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}),
         {"least-privilege", "unapproved-models", "no-model-access-management"},
         "bedrock:",
     ),
     (
         "API keys allowed (bedrock:CallWithBearerToken) instead of denied",
-        lambda p, t: statement(p, "DenyBedrockApiKeys").update(Effect="Allow"),
+        lambda p, t, *_: statement(p, "DenyBedrockApiKeys").update(Effect="Allow"),
         {"no-api-keys", "least-privilege"},
         "bedrock:CallWithBearerToken",
     ),
     (
         "Marketplace subscriptions \"so model access works\"",
-        lambda p, t: p["Statement"].append(
+        lambda p, t, *_: p["Statement"].append(
             {"Effect": "Allow", "Action": ["aws-marketplace:Subscribe", "aws-marketplace:ViewSubscriptions"], "Resource": "*"}
         ),
         {"no-model-access-management", "least-privilege"},
@@ -140,7 +143,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     ),
     (
         "model access management (bedrock:PutFoundationModelEntitlement)",
-        lambda p, t: p["Statement"].append(
+        lambda p, t, *_: p["Statement"].append(
             {"Effect": "Allow", "Action": "bedrock:PutFoundationModelEntitlement", "Resource": "*"}
         ),
         {"no-model-access-management", "least-privilege"},
@@ -148,13 +151,13 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     ),
     (
         "agent trust with aws:SourceAccount only",
-        lambda p, t: t["Statement"][0]["Condition"].pop("ArnLike") and None,
+        lambda p, t, *_: t["Statement"][0]["Condition"].pop("ArnLike") and None,
         {"only-this-agent-assumes"},
         None,
     ),
     (
         "agent trust for every agent of the account (agent/*)",
-        lambda p, t: t["Statement"][0]["Condition"]["ArnLike"].update(
+        lambda p, t, *_: t["Statement"][0]["Condition"]["ArnLike"].update(
             {"aws:SourceArn": "arn:aws:bedrock:us-east-2:111122223333:agent/*"}
         ),
         {"only-this-agent-assumes"},
@@ -162,17 +165,91 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     ),
     (
         "agent trust without conditions",
-        lambda p, t: t["Statement"][0].pop("Condition") and None,
+        lambda p, t, *_: t["Statement"][0].pop("Condition") and None,
         {"only-this-agent-assumes"},
         None,
     ),
     (
         "agent trust also lets the account root in",
-        lambda p, t: t["Statement"].append(
+        lambda p, t, *_: t["Statement"].append(
             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
         ),
         {"only-this-agent-assumes"},
         None,
+    ),
+    (
+        # IAM, "Condition operators": "...IfExists ... If the key is not present in the request context, the
+        # condition evaluates to true": a caller that sends no aws:SourceArn passes the condition.
+        "agent trust with StringEqualsIfExists on aws:SourceArn",
+        lambda p, t, *_: t["Statement"][0].update(
+            Condition={"StringEquals": {"aws:SourceAccount": "111122223333"}, "StringEqualsIfExists": {"aws:SourceArn": AGENT}}
+        ),
+        {"only-this-agent-assumes"},
+        None,
+    ),
+    (
+        # A glob on the agent id also matches agent FRAUDAGNT10, FRAUDAGNT1X, ...
+        "agent trust with ArnLike agent/FRAUDAGNT1*",
+        lambda p, t, *_: t["Statement"][0]["Condition"]["ArnLike"].update({"aws:SourceArn": AGENT + "*"}),
+        {"only-this-agent-assumes"},
+        None,
+    ),
+    (
+        "action-group Lambda with dynamodb:* on the case table",
+        lambda p, t, lam: statement(lam, "LookUpACaseById").update(Action="dynamodb:*"),
+        {"agent-lambda-least-privilege"},
+        "dynamodb:",
+    ),
+    (
+        "action-group Lambda reads every table of the account (table/*)",
+        lambda p, t, lam: statement(lam, "LookUpACaseById").update(
+            Resource="arn:aws:dynamodb:us-east-2:111122223333:table/*"
+        ),
+        {"agent-lambda-least-privilege"},
+        "arn:aws:dynamodb:us-east-2:111122223333:table/",
+    ),
+    (
+        # A Scan reads every customer's cases: the lookup never needs it.
+        "action-group Lambda may Scan the case table",
+        lambda p, t, lam: statement(lam, "LookUpACaseById").update(
+            Action=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
+        ),
+        {"agent-lambda-least-privilege"},
+        "dynamodb:Scan",
+    ),
+    (
+        "action-group Lambda with the read-only managed policy's actions on every resource",
+        lambda p, t, lam: lam.update(
+            Statement=[
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:BatchGetItem", "dynamodb:Describe*", "dynamodb:List*", "dynamodb:GetItem",
+                               "dynamodb:Query", "dynamodb:Scan"],
+                    "Resource": "*",
+                }
+            ]
+        ),
+        {"agent-lambda-least-privilege"},
+        "dynamodb:",
+    ),
+    (
+        "action-group Lambda without the by-customer index",
+        lambda p, t, lam: drop(lam, "ListACustomersCases"),
+        {"agent-lambda-reads-cases"},
+        None,
+    ),
+    (
+        # A table's indexes are their own resources: "arn:aws:dynamodb:region:account:table/name/index/name".
+        "action-group Lambda's Query only on the table, not its index",
+        lambda p, t, lam: statement(lam, "ListACustomersCases").update(Resource=CASES),
+        {"agent-lambda-reads-cases"},
+        None,
+    ),
+    (
+        "the case reads put on the application role instead of the Lambda's",
+        lambda p, t, lam: p["Statement"].append(lam["Statement"].pop(0)),
+        {"least-privilege", "agent-lambda-reads-cases"},
+        "dynamodb:",
     ),
 ]
 
@@ -194,20 +271,20 @@ RIGHT: list[tuple[str, Change]] = [
     # true", so a Deny with StringNotEqualsIfExists still denies requests without a guardrail.
     (
         "StringNotEqualsIfExists in the Deny",
-        lambda p, t: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
+        lambda p, t, *_: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
             Condition={"StringNotEqualsIfExists": {"bedrock:GuardrailIdentifier": GUARDRAIL}}
         ),
     ),
     (
         "no guardrail condition on the Allows: the Deny does the work",
-        lambda p, t: [s.pop("Condition") for s in p["Statement"][:1]]
+        lambda p, t, *_: [s.pop("Condition") for s in p["Statement"][:1]]
         and statement(p, "ModelsTheProfileRoutesTo")["Condition"]["StringEquals"].pop("bedrock:GuardrailIdentifier")
         and None,
     ),
-    ("Titan left to the platform baseline", lambda p, t: statement(p, "InvokeTheTwoApprovedModels").update(Resource=PROFILE)),
+    ("Titan left to the platform baseline", lambda p, t, *_: statement(p, "InvokeTheTwoApprovedModels").update(Resource=PROFILE)),
     (
         "one statement per action, no Sids, actions in another case",
-        lambda p, t: p.update(
+        lambda p, t, *_: p.update(
             Statement=[
                 {**{k: v for k, v in s.items() if k not in ("Sid", "Action")}, "Action": action.upper()}
                 for s in copy.deepcopy(p["Statement"])
@@ -219,18 +296,31 @@ RIGHT: list[tuple[str, Change]] = [
     # catalog that is exactly InvokeModel and InvokeModelWithResponseStream.
     (
         "bedrock:InvokeModel* as the AWS page writes it",
-        lambda p, t: [s.update(Action="bedrock:InvokeModel*") for s in p["Statement"][:3]] and None,
+        lambda p, t, *_: [s.update(Action="bedrock:InvokeModel*") for s in p["Statement"][:3]] and None,
     ),
     (
         "API-key Deny also naming the bearer token types",
-        lambda p, t: statement(p, "DenyBedrockApiKeys").update(
+        lambda p, t, *_: statement(p, "DenyBedrockApiKeys").update(
             Condition={"StringLike": {"bedrock:BearerTokenType": "*"}}
         )
         and None,
     ),
     (
+        "action-group Lambda also allowed BatchGetItem on the case table and Query on every index of it",
+        lambda p, t, lam: statement(lam, "LookUpACaseById").update(
+            Action=["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
+        )
+        or statement(lam, "ListACustomersCases").update(Resource=CASES + "/index/*"),
+    ),
+    (
+        "action-group Lambda with an explicit Deny on writes and Scan",
+        lambda p, t, lam: lam["Statement"].append(
+            {"Effect": "Deny", "Action": ["dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"], "Resource": "*"}
+        ),
+    ),
+    (
         "agent trust with ArnEquals on the agent alone",
-        lambda p, t: t["Statement"][0].update(
+        lambda p, t, *_: t["Statement"][0].update(
             Condition={"ArnEquals": {"aws:SourceArn": "arn:aws:bedrock:us-east-2:111122223333:agent/FRAUDAGNT1"}}
         ),
     ),
@@ -293,4 +383,5 @@ def test_the_starter_does_not_pass() -> None:
         "no-model-access-management",
         "unapproved-models",
         "only-this-agent-assumes",
+        "agent-lambda-least-privilege",
     }

@@ -13,6 +13,11 @@ expectation is one case; failures name the learner's file, line and column.
         - {path: /RoleArn, equals: "arn:aws:iam::111122223333:role/fraud-training-role"}
         - {path: "/InputDataConfig/*/DataSource/S3DataSource/S3Uri", starts_with: ["s3://bucket/fraud/v3/"]}
         - {path: /EnableNetworkIsolation, equals: true, why: the job must have no network access}
+        - {path: /properties/scope, one_of: ["/subscriptions/S", "/subscriptions/S/resourceGroups/rg"]}
+        - {path: /properties/notScopes, empty: true}   # absent, or an empty list or object
+
+`one_of` accepts any of several JSON values (a policy assigned at the resource group or its subscription);
+`empty: true` passes when the path is missing or holds nothing, so an exclusion list cannot carve a hole.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from checker.grading.located import Node
 
 KIND = "document"
 FIELDS = frozenset({"file", "expect"})
-EXPECTATION_FIELDS = frozenset({"path", "equals", "starts_with", "at_most", "why"})
+EXPECTATION_FIELDS = frozenset({"path", "equals", "starts_with", "at_most", "one_of", "empty", "why"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Expectation:
     why: str | None
     has_equals: bool
     at_most: float | None = None  # a number no greater than this (a JSON number, never a bool or text)
+    one_of: tuple[Any, ...] | None = None  # any of these JSON values
+    empty: bool = False  # absent, or an empty list or object
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,23 @@ def parse(node: Node, where: ParseContext) -> DocumentBody:
             if isinstance(limit.value, bool) or not isinstance(limit.value, (int, float)):
                 raise limit.error("at_most takes a number")
             at_most = float(limit.value)
-        if not item.has("equals") and starts is None and at_most is None:
-            raise item.error("an expectation needs `equals`, `starts_with` or `at_most`")
+        one_of: tuple[Any, ...] | None = None
+        if item.has("one_of"):
+            choices = item.field("one_of")
+            if not isinstance(choices.value, list) or not choices.value:
+                raise choices.error("one_of takes a list of the accepted values")
+            one_of = tuple(choices.value)
+        empty = False
+        if item.has("empty"):
+            if item.value.get("empty") is not True:
+                raise item.field("empty").error("empty takes true (leave it out otherwise)")
+            empty = True
+        if not item.has("equals") and starts is None and at_most is None and one_of is None and not empty:
+            raise item.error("an expectation needs `equals`, `starts_with`, `at_most`, `one_of` or `empty`")
         expectations.append(
             Expectation(
-                path, item.value.get("equals"), starts, item.optional_text("why"), item.has("equals"), at_most
+                path, item.value.get("equals"), starts, item.optional_text("why"), item.has("equals"), at_most,
+                one_of, empty,
             )
         )
     if not expectations:
@@ -137,9 +156,14 @@ def json_equal(left: Any, right: Any) -> bool:
 def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
     selected = _select(document.data, expectation.path)
     if not selected:
-        return f"{document.path} has no {expectation.path}: add it"
+        return None if expectation.empty else f"{document.path} has no {expectation.path}: add it"
     for pointer, value in selected:
         where = document.locate(pointer)
+        if expectation.empty and value not in ([], {}, None):
+            return f"{expectation.path} at {where} is {json.dumps(value)}; it must be empty or left out"
+        if expectation.one_of is not None and not any(json_equal(value, choice) for choice in expectation.one_of):
+            accepted = " or ".join(json.dumps(choice) for choice in expectation.one_of)
+            return f"{expectation.path} at {where} is {json.dumps(value)}; it must be {accepted}"
         if expectation.has_equals and _json_type(value) != _json_type(expectation.equals):
             return (
                 f"{expectation.path} at {where} is {_json_type(value)} {json.dumps(value)}, but a JSON "
