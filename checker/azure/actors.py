@@ -10,6 +10,10 @@ Two ways exist ("Managed identities for Azure resources" and "Workload identity 
   .../federatedIdentityCredentials/write (add one's own federated credential), or
   Microsoft.Authorization/roleAssignments/write (grant oneself either) to its principal.
 
+A federated credential is within the lab's allowed set when its issuer and subject are listed and, when the
+lab lists audiences for them, each audience it accepts is listed too; otherwise each token it accepts that
+the lab does not allow (issuer, subject, audience) is a counterexample.
+
 Role assignments are the only grants and federated credentials the only trust, so listing those that
 reach the identity lists everyone who can act as it. A condition or an activation window on an
 assignment is taken to hold (a grant under some condition is still a grant) and deny assignments are
@@ -18,10 +22,11 @@ not subtracted: what is left over is more, never less, than what Azure lets act.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from checker.azure.federation import TOKEN_EXCHANGE
 from checker.azure.model import AzureModel, RoleDefinition
 from checker.azure.operations import compile_pattern
 from checker.azure.parse import Fields, Locate, field_locator, items, scope_at
@@ -35,7 +40,6 @@ TAKEOVER_OPERATIONS = (
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
     "Microsoft.Authorization/roleAssignments/write",
 )
-TOKEN_EXCHANGE = "token exchange through a federated identity credential"
 CREDENTIAL_FIELDS = ("name", "issuer", "subject", "audiences", "description")
 
 
@@ -44,10 +48,18 @@ class FederatedCredential:
     name: str
     issuer: str
     subject: str
+    audiences: tuple[str, ...] = ()
 
     @property
     def principal(self) -> str:
         return f"{self.issuer} subject {self.subject}"
+
+    def token(self, audience: str | None) -> dict[str, str]:
+        """The claims of a token this credential accepts (Entra compares iss, sub and aud)."""
+        claims = {"iss": self.issuer, "sub": self.subject}
+        if audience is not None:
+            claims["aud"] = audience
+        return claims
 
 
 def parse_credentials(data: Any, locate: Locate) -> tuple[FederatedCredential, ...]:
@@ -58,32 +70,44 @@ def parse_credentials(data: Any, locate: Locate) -> tuple[FederatedCredential, .
         issuer = fields.string("issuer")
         subject = fields.string("subject")
         assert issuer is not None and subject is not None
-        found.append(FederatedCredential(fields.string("name", required=False) or "", issuer, subject))
+        audiences = tuple(value for value, _ in fields.strings("audiences"))
+        found.append(FederatedCredential(fields.string("name", required=False) or "", issuer, subject, audiences))
     return tuple(found)
 
 
 @dataclass(frozen=True)
 class AllowedSet:
     principals: frozenset[str]  # object ids, lowercased
-    federated: frozenset[tuple[str, str]]  # (issuer, subject)
+    federated: Mapping[tuple[str, str], frozenset[str] | None]  # (issuer, subject) -> audiences (None: any)
+
+    def refused_audiences(self, credential: FederatedCredential) -> tuple[str, ...] | None:
+        """None when the credential's issuer and subject are not allowed at all; else its audiences the lab
+        does not allow (empty: the credential is within the allowed set)."""
+        key = (credential.issuer, credential.subject)
+        if key not in self.federated:
+            return None
+        audiences = self.federated[key]
+        return () if audiences is None else tuple(a for a in credential.audiences if a not in audiences)
 
 
 def allowed_set(may_assume: Any) -> AllowedSet:
-    """The lab's allowed set: principal object ids, and {issuer, subject} pairs for federated credentials."""
+    """The lab's allowed set: principal object ids, and {issuer, subject, audiences?} federated credentials
+    (without `audiences`, any audience is allowed for that issuer and subject)."""
     if not isinstance(may_assume, list):
         raise InputError("may_assume must be a list of principal ids or {issuer, subject} federated credentials")
     locate = field_locator("<input>")  # grading places it in lab.yaml
     principals: set[str] = set()
-    federated: set[tuple[str, str]] = set()
+    federated: dict[tuple[str, str], frozenset[str] | None] = {}
     for item, pointer in items(may_assume, "", locate, "may_assume"):
         if isinstance(item, str) and item.strip():
             principals.add(item.strip().lower())
             continue
-        fields = Fields(item, pointer, locate, "a federated credential in may_assume", ("issuer", "subject"))
+        fields = Fields(item, pointer, locate, "a federated credential in may_assume", ("issuer", "subject", "audiences"))
         issuer, subject = fields.string("issuer"), fields.string("subject")
         assert issuer is not None and subject is not None
-        federated.add((issuer, subject))
-    return AllowedSet(frozenset(principals), frozenset(federated))
+        audiences = frozenset(value for value, _ in fields.strings("audiences")) if fields.has("audiences") else None
+        federated[(issuer, subject)] = audiences
+    return AllowedSet(frozenset(principals), federated)
 
 
 def actors_within(
@@ -99,9 +123,13 @@ def actors_within(
         )
     found: list[Counterexample] = []
     for credential in credentials:
-        if (credential.issuer, credential.subject) not in allowed.federated:
-            context = {"issuer": credential.issuer, "subject": credential.subject}
-            found.append(Counterexample(TOKEN_EXCHANGE, identity, context, credential.principal))
+        # The counterexample is a token the credential accepts: its issuer, subject and an audience it lists.
+        refused = allowed.refused_audiences(credential)
+        if refused is None:
+            audience = credential.audiences[0] if credential.audiences else None
+            found.append(Counterexample(TOKEN_EXCHANGE, identity, credential.token(audience), credential.principal))
+        for audience in refused or ():
+            found.append(Counterexample(TOKEN_EXCHANGE, identity, credential.token(audience), credential.principal))
     chain = model.groups.chain(target)
     seen: set[str] = set()
     for assignment in model.assignments:

@@ -5,18 +5,27 @@ Submission files, in the lab's format:
   "scope", optional "condition", "conditionVersion", and "start"/"end" for an eligible assignment};
 - "custom_roles" (optional): a list of role definitions (`az role definition list` or `create` shape);
 - "federated_credentials" (optional): the managed identity's federated identity credentials, a list of
-  {name, issuer, subject, audiences} (read by `trust` checks, checker.azure.actors).
+  {name, issuer, subject, audiences} (read by `trust` checks, checker.azure.actors);
 - "policy_assignment" (optional): an Azure Policy assignment (the REST shape, `properties.policyDefinitionId`,
   `scope`, `parameters`, ...). Azure Policy governs resource properties, not who may call an operation, so the
-  engine decides nothing with it: `document` checks read its fields (lab 04: key access disabled by policy).
+  engine decides nothing with it: `document` checks read its fields (lab 04: key access disabled by policy);
+- "managed_identities" (optional): user-assigned identities {id, principalId, ...} (checker.azure.identities),
+  so that a lab's requests, envelopes and `identity` may name an identity by its resource id;
+- names containing "workflow": a CI workflow, kept as data (read by `workflow` checks).
 The lab's setting may give "management_groups" (child id -> parent group) and "deny_assignments".
 Requests use the batch-case fields (principal, groups, action, data_action, scope, attributes,
-sub_operation, request_time); the grading shape (resource, context) is accepted too.
+sub_operation, request_time); the grading shape (resource, context) is accepted too. A request with a
+`token` (OIDC claims) asks whether Entra exchanges it for the identity named by `resource`
+(checker.azure.federation.decide_token).
+
+When the setting's `identity` is a managed identity the submission lists, `within` proves what that
+identity's principal can do: one file may hold every stage's assignments, and only its own are its
+permissions (identities.focused).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checker.azure.actors import FederatedCredential, actors_within, parse_credentials
@@ -25,7 +34,11 @@ from checker.azure.analysis import within as prove_within
 from checker.azure.analysis.isolation import access_model
 from checker.azure.analysis.within import MAX_COUNTEREXAMPLES
 from checker.azure.catalog import role_finder
+from checker.azure.duties import holds as duty_held
+from checker.azure.federation import TOKEN_EXCHANGE, decide_token
 from checker.azure.guarded import decide_with_policies
+from checker.azure.identities import NONE as NO_IDENTITIES
+from checker.azure.identities import ManagedIdentities, focused, named_by_resource_id, parse_identities
 from checker.azure.model import AzureModel, RoleAssignment, RoleDefinition
 from checker.azure.parse import (
     Fields,
@@ -50,7 +63,7 @@ from checker.core.templates import fill_template
 GRADING_ALIASES = {"resource": "scope"}
 CONTEXT_FIELDS = ("groups", "data_action", "sub_operation", "request_time", "payload")
 SUBMISSION_FILES = ("role_assignments", "custom_roles", "federated_credentials", "policy_assignments",
-                    "policy_assignment")
+                    "policy_assignment", "managed_identities")
 
 
 def _located(value: Any, label: str) -> tuple[Any, Locate]:
@@ -65,15 +78,19 @@ class AzureEngine:
     def load_submission(self, files: Mapping[str, LoadedDocument], setting: Mapping[str, Any]) -> Submission:
         if "role_assignments" not in files:
             raise InputError("the Azure submission needs a file named 'role_assignments' (role-assignments.json)")
-        unknown = sorted(name for name in set(files) - set(SUBMISSION_FILES) if "template" not in name)
+        unknown = sorted(name for name in set(files) - set(SUBMISSION_FILES)
+                         if "template" not in name and "workflow" not in name.lower())
         if unknown:
             raise InputError(f"unknown Azure submission file(s): {', '.join(unknown)}",
                              hint="the Azure engine reads 'role_assignments' and optional 'custom_roles', "
-                                  "'federated_credentials', 'policy_assignments' (evaluated), 'policy_assignment' "
-                                  "(one assignment kept as data for document checks) and role-assignment "
-                                  "templates (a name containing 'template', filled by a setting principal)")
+                                  "'federated_credentials', 'managed_identities', 'policy_assignments' "
+                                  "(evaluated), 'policy_assignment' (one assignment kept as data for document "
+                                  "checks), role-assignment templates (a name containing 'template', filled by "
+                                  "a setting principal) and CI workflows (a name containing 'workflow', kept "
+                                  "as data)")
         model = self.build_model(files["role_assignments"], files.get("custom_roles"), setting, files=files)
         _credentials(files)  # refused here, with its place, when malformed
+        _identities(files)
         return Submission(self.cloud, files, setting, model)
 
     def build_model(self, assignments: Any, custom_roles: Any, setting: Mapping[str, Any],
@@ -103,14 +120,32 @@ class AzureEngine:
         return parse_management_groups(data, "", locate)
 
     def decide(self, submission: Submission, request: Mapping[str, Any]) -> Decision:
+        if "token" in request:
+            return _decide_token(submission, request)
         model = _model(submission)
-        return decide_with_policies(model, parse_request(_request_fields(request, model.principals)))
+        fields = dict(request)
+        if isinstance(fields.get("principal"), str):
+            fields["principal"] = _identities(submission.files).principal(fields["principal"])
+        return decide_with_policies(model, parse_request(_request_fields(fields, model.principals)))
+
+    def holds(self, submission: Submission, operations: Sequence[str]) -> WithinResult | None:
+        """Whether the setting's identity can make a request of `operations` (a `separation` duty), answered
+        without a search when that is exact (checker.azure.duties); None: ask `within` instead."""
+        identity = submission.setting.get("identity")
+        if not isinstance(identity, str):
+            return None
+        return duty_held(_model(submission), _identities(submission.files).principal(identity), operations)
 
     def within(self, submission: Submission, envelope: Any) -> WithinResult:
-        return self._within(_model(submission), envelope, None)
+        model = _model(submission)
+        identities = _identities(submission.files)
+        identity = submission.setting.get("identity")
+        if isinstance(identity, str) and identities.knows(identity):
+            model = focused(model, identities.principal(identity))
+        return self._within(model, envelope, None, identities=identities)
 
     def _within(self, model: AzureModel, envelope: Any, principal: PlatformPrincipal | None,
-                limit: int = MAX_COUNTEREXAMPLES) -> WithinResult:
+                limit: int = MAX_COUNTEREXAMPLES, identities: ManagedIdentities = NO_IDENTITIES) -> WithinResult:
         data, locate = _located(envelope, "envelope")
         if isinstance(data, list):
             data = {"role_assignments": data}
@@ -119,7 +154,8 @@ class AzureEngine:
                              "'role_assignments' and optional 'custom_roles' and 'deny_assignments'", locate(""))
         fields = Fields(data, "", locate, "the envelope", ("role_assignments", "custom_roles", "deny_assignments"))
         roles = parse_role_definitions(fields.get("custom_roles"), fields.at("custom_roles"), locate)
-        assignments = parse_assignments(fields.get("role_assignments"), fields.at("role_assignments"), locate,
+        assignments = parse_assignments(named_by_resource_id(fields.get("role_assignments"), identities),
+                                        fields.at("role_assignments"), locate,
                                         role_finder([*roles, *model.roles]), model.groups)
         denies = parse_deny_assignments(fields.get("deny_assignments"), fields.at("deny_assignments"), locate)
         envelope_model = AzureModel(tuple(assignments), tuple(denies), model.groups, tuple(roles))
@@ -170,6 +206,31 @@ def _credentials(files: Mapping[str, Any]) -> tuple[FederatedCredential, ...]:
         return ()
     data, locate = _located(document, "federated credentials")
     return parse_credentials(data, locate)
+
+
+def _identities(files: Mapping[str, Any]) -> ManagedIdentities:
+    document = files.get("managed_identities")
+    if document is None:
+        return NO_IDENTITIES
+    data, locate = _located(document, "managed identities")
+    return parse_identities(data, locate)
+
+
+def _decide_token(submission: Submission, request: Mapping[str, Any]) -> Decision:
+    """A `token` request: may the token be exchanged for the identity the request's resource names?"""
+    claims, identity, action = request.get("token"), request.get("resource"), request.get("action")
+    if not isinstance(claims, Mapping):
+        raise InputError("'token' must be an object of OIDC claims (iss, sub, aud, ...)",
+                         Where("<input>", pointer="/token"))
+    if action != TOKEN_EXCHANGE:
+        raise InputError(f"a request with a token asks for {TOKEN_EXCHANGE!r}, not {action!r}",
+                         Where("<input>", pointer="/action"), f"write action: {TOKEN_EXCHANGE}")
+    focus = submission.setting.get("identity")
+    if not isinstance(identity, str) or not isinstance(focus, str) or identity.lower() != focus.lower():
+        raise InputError(f"the federated credentials loaded are those of {focus!r}, not of {identity!r}",
+                         Where("<input>", pointer="/resource"),
+                         "give the check `identity:` the identity whose credentials the token is presented to")
+    return decide_token(identity, _credentials(submission.files), claims)
 
 
 def _model(submission: Submission) -> AzureModel:

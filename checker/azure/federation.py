@@ -5,6 +5,12 @@ identity only when its `iss` and `sub` equal the credential's issuer and subject
 wildcards) and its `aud` is one of the credential's audiences ("Workload identity federation" and
 "Important considerations and restrictions for federated identity credentials", Microsoft Entra docs; the
 recommended audience is `api://AzureADTokenExchange`).
+
+Flexible federated identity credentials (a `claimsMatchingExpression` with wildcards instead of `subject`)
+are not modelled: "Flexible federated identity credentials support is not yet available for managed
+identities" (Microsoft Entra, "Set up a flexible federated identity credential"), and the azurerm
+`azurerm_federated_identity_credential` resource has no such argument, so a user-assigned identity's
+credential always names one exact subject.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from checker.core.decision import Decision, DecisionKind, Reason
 
 DEFAULT_AUDIENCE = "api://AzureADTokenExchange"
 
@@ -34,3 +42,26 @@ def match_credential(issuer: str, subject: str, audiences: Sequence[str], claims
         return CredentialMatch(False, f"the token's aud {token_audience!r} is none of the credential's audiences "
                                       f"{list(audiences)!r}")
     return CredentialMatch(True, "")
+
+
+TOKEN_EXCHANGE = "token exchange through a federated identity credential"
+
+
+def decide_token(identity: str, credentials: Sequence[Any], claims: Mapping[str, Any]) -> Decision:
+    """Whether Entra exchanges a token with `claims` for `identity`'s token: some federated identity credential
+    of the identity must match its issuer, subject and audience exactly ("Important considerations and
+    restrictions for federated identity credentials": the subject "must exactly match" the workload's
+    configuration, the issuer "must match the issuer claim of the external token"). `credentials` are
+    checker.azure.actors.FederatedCredential (issuer, subject, audiences, name)."""
+    reasons: list[Reason] = []
+    for credential in credentials:
+        label = f"federated identity credential {credential.name or credential.principal!r}"
+        match = match_credential(credential.issuer, credential.subject, credential.audiences, claims)
+        if match.accepted:
+            return Decision(DecisionKind.ALLOW, f"{label} accepts the token for {identity}",
+                            (Reason(label, None, "allow", "issuer, subject and audience match exactly"),))
+        reasons.append(Reason(label, None, "not applicable", match.reason))
+    if not reasons:
+        reasons.append(Reason(identity, None, "missing", "the identity has no federated identity credential"))
+    return Decision(DecisionKind.IMPLICIT_DENY, f"no federated identity credential of {identity} accepts the token",
+                    tuple(reasons))

@@ -102,7 +102,7 @@ def _iac_findings(model: Any, args: argparse.Namespace, guardrails: Any) -> list
     from checker.aws.policy import PolicyKind, parse_policy
     from checker.iac.rego import PolicyInput
 
-    found: list[Finding] = _other_cloud_findings(model)
+    found: list[Finding] = _other_cloud_findings(model, guardrails)
     if guardrails is not None and model.clouds.gcp_bindings:
         # The GCP bindings of the configuration, as one list (lab 02's GCP guardrails read input.policy so).
         document = model.clouds.document("gcp_bindings", "terraform")
@@ -116,8 +116,9 @@ def _iac_findings(model: Any, args: argparse.Namespace, guardrails: Any) -> list
     return found
 
 
-def _other_cloud_findings(model: Any) -> list[Finding]:
-    """Azure and GCP resources of a Terraform configuration, linted by their engines (AZ..., GCP... codes)."""
+def _other_cloud_findings(model: Any, guardrails: Any = None) -> list[Finding]:
+    """Azure and GCP resources of a Terraform configuration, linted by their engines (AZ..., GCP... codes);
+    the Azure resources also go to the guardrails, as one `azure-rbac` input (checker/iac/rego.py)."""
     clouds = model.clouds
     found: list[Finding] = []
     if clouds.azure_role_assignments or clouds.azure_custom_roles:
@@ -126,6 +127,13 @@ def _other_cloud_findings(model: Any) -> list[Finding]:
         files = {"role_assignments": clouds.document("azure_role_assignments", "terraform"),
                  "custom_roles": clouds.document("azure_custom_roles", "terraform")}
         found.extend(AZURE.findings(AZURE.load_submission(files, {})))
+    if guardrails is not None and (clouds.azure_role_assignments or clouds.azure_custom_roles
+                                   or clouds.azure_federated_credentials):
+        from checker.iac.rego import AZURE_KIND, PolicyInput
+
+        document = _azure_resources(clouds)
+        found.extend(guardrails.check(PolicyInput("azure", AZURE_KIND, "azure resources", document,
+                                                  document.locate(""))))
     if clouds.gcp_bindings or clouds.gcp_custom_roles:
         from checker.gcp.engine import ENGINE as GCP
 
@@ -133,6 +141,22 @@ def _other_cloud_findings(model: Any) -> list[Finding]:
                  "custom_roles": clouds.document("gcp_custom_roles", "terraform")}
         found.extend(GCP.findings(GCP.load_submission(files, {})))
     return found
+
+
+def _azure_resources(clouds: Any) -> Any:
+    """One document {role_assignments, custom_roles, federated_credentials} keeping each entry's .tf position."""
+    from checker.core.source import LoadedDocument
+
+    data: dict[str, Any] = {}
+    positions: dict[str, Any] = {}
+    for key, name in (("role_assignments", "azure_role_assignments"), ("custom_roles", "azure_custom_roles"),
+                      ("federated_credentials", "azure_federated_credentials")):
+        part = clouds.document(name, "terraform")
+        data[key] = [{k: v for k, v in entry.items() if k != "identity"} if key == "federated_credentials" else entry
+                     for entry in part.data]
+        positions.update({f"/{key}{pointer}": at for pointer, at in part.positions.items()})
+    first = next(iter(positions.values()), None)
+    return LoadedDocument(first.file if first is not None else "terraform", data, positions)
 
 
 def _workflow_findings(path: Path) -> list[Finding]:

@@ -6,8 +6,10 @@ AWS: the role the lab's `identity` names (or the only role) gives `trust`, `boun
 GCP: `iam_bindings` and `custom_roles`. Every document keeps its positions in the `.tf`/template file, so
 checks' messages name the line the learner wrote. The readers' setting comes from the lab: the parameters
 `account`, `region`, `azure_subscription`, `gcp_project_number`, and the cloud setting's `iac:` mapping
-(`variables`, `references`, and `gcp_project_number` for a lab whose parameters serve other clouds), which
-is taken out before the engine sees the setting.
+(`variables`, `references`; `gcp_project_number` for a lab whose parameters serve other clouds; for Azure
+also `azure_subscription` and `azure_identities`, the ids Azure assigns each user-assigned identity, by its
+name), which is taken out before the engine sees the setting. Azure also gets `managed_identities` (each
+identity's resource id with its principal and client ids), so checks can name an identity by its resource id.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def _read(kind: Kind, path: Path, options: Mapping[str, Any], parameters: Mappin
 
     return read_terraform([path], Setting(
         variables=variables, references=references, account=account, region=parameters.get("region"),
-        azure_subscription=parameters.get("azure_subscription"),
+        azure_subscription=parameters.get("azure_subscription") or options.get("azure_subscription"),
+        azure_identities=dict(options.get("azure_identities") or {}),  # a lab knows every id it uses
         gcp_project_number=_project_number(options, parameters),
     ))
 
@@ -91,6 +94,8 @@ def _documents(cloud: str, model: IacModel, identity: str | None, path: Path) ->
     if cloud == "azure":
         azure = {"role_assignments": model.clouds.document("azure_role_assignments", str(path)),
                  "custom_roles": model.clouds.document("azure_custom_roles", str(path))}
+        if model.clouds.azure_managed_identities:
+            azure["managed_identities"] = model.clouds.document("azure_managed_identities", str(path))
         credentials = _credentials_of(model, identity, path)
         if credentials is not None:
             azure["federated_credentials"] = credentials

@@ -141,6 +141,7 @@ class CloudDocuments:
     azure_role_assignments: list[dict[str, Any]] = field(default_factory=list)
     azure_custom_roles: list[dict[str, Any]] = field(default_factory=list)
     azure_federated_credentials: list[dict[str, Any]] = field(default_factory=list)  # {name, issuer, subject, audiences, identity}
+    azure_managed_identities: list[dict[str, Any]] = field(default_factory=list)  # {id, name, principalId?, clientId?}
     gcp_bindings: list[dict[str, Any]] = field(default_factory=list)
     gcp_custom_roles: list[dict[str, Any]] = field(default_factory=list)
     federated_credentials: list[FederatedCredential] = field(default_factory=list)

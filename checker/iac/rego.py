@@ -7,6 +7,11 @@ Each module's `deny` rule is queried once per policy with this input document (d
      "policy": {...the policy JSON...},
      "statements": [{"index": 0, "sid": "ReadData" or null, "file": "...", "line": 14, "column": 5}, ...]}
 
+For Azure (`iamlab lint` of a Terraform folder's Azure resources, or a lab's Azure corpus), one input per
+configuration: `"cloud": "azure"`, `"kind": "azure-rbac"`, and `policy` holding the lists
+`role_assignments`, `custom_roles` and `federated_credentials` in the Azure engine's lab format (`statements`
+is empty; point at an entry with `"pointer": "/role_assignments/0"`).
+
 `deny` must be a set (`deny contains msg if { ... }`). A member that is text becomes a finding at the
 policy; an object `{"msg": text, "statement": index}` (optionally `"pointer"`, a JSON pointer into the policy,
 and `"severity"`) becomes a finding at that statement or element.
@@ -25,6 +30,7 @@ from checker.core.findings import Finding, Severity
 from checker.core.source import LoadedDocument, pointer_join
 
 MAX_RULE_BYTES = 1024 * 1024
+AZURE_KIND = "azure-rbac"  # the Azure resources of one configuration, {role_assignments, custom_roles, ...}
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][A-Za-z0-9_.]*)", re.MULTILINE)
 _ERROR_OFFSET = re.compile(r"\(error \d+:(?P<file>[^|]*)\|(?P<offset>\d+)\|\d+")
 _ERROR_MESSAGE = re.compile(r"\(errormsg \d+:(?P<message>[^)]*)\)")

@@ -89,7 +89,9 @@ def test_federated_credentials_must_be_allowed() -> None:
     submission = load([READER], [{"name": "gh", **GITHUB, "audiences": ["api://AzureADTokenExchange"]}])
     result = ENGINE.trust_within(submission, IDENTITY, [])
     (example,) = result.counterexamples
-    assert example.context == GITHUB and example.principal is not None and GITHUB["issuer"] in example.principal
+    # The counterexample is a token the credential accepts: its iss, sub and aud claims.
+    assert example.context == {"iss": GITHUB["issuer"], "sub": GITHUB["subject"], "aud": "api://AzureADTokenExchange"}
+    assert example.principal is not None and GITHUB["issuer"] in example.principal
     assert ENGINE.trust_within(submission, IDENTITY, [GITHUB]).status is WithinStatus.PROVED
     other_branch = {**GITHUB, "subject": "repo:acme/ml:pull_request"}
     assert ENGINE.trust_within(submission, IDENTITY, [other_branch]).status is WithinStatus.COUNTEREXAMPLE
@@ -110,3 +112,18 @@ def test_a_malformed_allowed_set_is_an_input_error(may_assume: Any) -> None:
 def test_the_identity_must_be_a_managed_identity() -> None:
     with pytest.raises(InputError, match="managed identity"):
         ENGINE.trust_within(load([READER]), RG, [])
+
+
+def test_audiences_the_lab_does_not_list_are_counterexample_tokens() -> None:
+    """"audiences ... says what Microsoft identity platform should accept in the aud claim in the incoming
+    token" (Microsoft Entra, "Important considerations and restrictions for federated identity credentials"):
+    each audience a credential lists is a token it accepts."""
+    credential = {"name": "gh", **GITHUB, "audiences": ["api://AzureADTokenExchange", "https://github.com/acme"]}
+    submission = load([READER], [credential])
+    strict = [{**GITHUB, "audiences": ["api://AzureADTokenExchange"]}]
+    result = ENGINE.trust_within(submission, IDENTITY, strict)
+    (example,) = result.counterexamples
+    assert example.context == {"iss": GITHUB["issuer"], "sub": GITHUB["subject"], "aud": "https://github.com/acme"}
+    assert ENGINE.trust_within(submission, IDENTITY, [GITHUB]).proved  # no audiences listed: any is allowed
+    exact = load([READER], [{**credential, "audiences": ["api://AzureADTokenExchange"]}])
+    assert ENGINE.trust_within(exact, IDENTITY, strict).proved

@@ -56,7 +56,7 @@ def test_labs_roles_are_all_shipped() -> None:
         "Owner", "Contributor", "Reader", "User Access Administrator", "Role Based Access Control Administrator",
         "Storage Blob Data Owner", "Storage Blob Data Contributor", "Storage Blob Data Reader",
         "Storage Account Contributor", "Storage Account Key Operator Service Role", "AzureML Data Scientist",
-        "AzureML Compute Operator", "Managed Identity Operator",
+        "AzureML Compute Operator", "Managed Identity Operator", "AcrPush", "AcrPull",  # lab 02 (build stage)
     }
     assert needed <= {role["roleName"] for role in shipped_roles()}
     catalog = builtin_catalog()

@@ -2,8 +2,10 @@
 policies the lab provides: with `flag`, every policy of the corpus folder must get at least one finding;
 with `spare`, none may. Each corpus policy is one case and a failure names it (and, for `spare`, the
 learner's message that fired). The rules run as the pipeline's lint job runs them (checker/iac/rego.py,
-`iamlab lint --rules`), each corpus policy handed in as the lab's cloud writes it: an AWS identity policy, or
-for GCP a list of bindings ({resource, role, members, condition}, `kind` "bindings").
+`iamlab lint --rules`), each corpus policy handed in as the lab's cloud writes it: an AWS identity policy; for
+GCP a list of bindings ({resource, role, members, condition}, `kind` "bindings"); for Azure the resources of
+one change, {role_assignments, custom_roles, federated_credentials} (`kind` "azure-rbac", the shape `iamlab
+lint` hands in for a Terraform folder's Azure resources).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def parse(node: Node, where: ParseContext) -> GuardrailsBody:
 
 
 def run(body: GuardrailsBody, context: RunContext) -> Outcome:
-    from checker.iac.rego import Guardrails, PolicyInput  # regopy loads only when a lab grades guardrails
+    # regopy loads only when a lab grades guardrails
+    from checker.iac.rego import AZURE_KIND, Guardrails, PolicyInput
 
     if context.folder is None:
         raise InputError("guardrails checks grade a submission folder")
@@ -52,7 +55,7 @@ def run(body: GuardrailsBody, context: RunContext) -> Outcome:
     outcome = Outcome(total_cases=len(corpus))
     for name, relative in corpus:
         document = context.load_lab_file(body.node, relative)
-        kind = INPUT_KINDS.get(context.cloud, "identity")
+        kind = AZURE_KIND if context.cloud == "azure" else INPUT_KINDS.get(context.cloud, "identity")
         found = guardrails.check(PolicyInput(context.cloud, kind, name, document, Where(document.path, 1, 1)))
         if body.flag and not found:
             outcome.failed.append(f"your rules let the unsafe policy {relative} through")

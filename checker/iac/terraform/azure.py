@@ -4,8 +4,11 @@ Read (azurerm provider documentation): `azurerm_role_definition` (name, role_def
 permissions blocks, assignable_scopes), `azurerm_role_assignment` (scope, role_definition_name or
 role_definition_id, principal_id, condition, condition_version), `azurerm_user_assigned_identity` (name,
 resource_group_name; its id is /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ManagedIdentity/
-userAssignedIdentities/NAME; principal_id and client_id are assigned by Azure, so a lab gives them), and
-`azurerm_federated_identity_credential` (parent_id, issuer, subject, audience).
+userAssignedIdentities/NAME; principal_id and client_id are assigned by Azure when it is created, so a lab
+gives them by the identity's name, `Setting.azure_identities`, or a reference), and
+`azurerm_federated_identity_credential` (parent_id, issuer, subject, audience). Each identity also becomes an
+entry of `azure_managed_identities` ({id, name, principalId, clientId}: the ids the lab knows), which lets the
+engine name an identity by its resource id where Azure names its principal.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ _PERMISSION_ARGUMENTS = {"actions": "actions", "not_actions": "notActions", "dat
 def register(config: Configuration) -> None:
     computed = config.computed
     computed[("azurerm_user_assigned_identity", "id")] = _identity_id
+    computed[("azurerm_user_assigned_identity", "principal_id")] = lambda c, b: _assigned(c, b, "principal_id")
+    computed[("azurerm_user_assigned_identity", "client_id")] = lambda c, b: _assigned(c, b, "client_id")
     computed[("azurerm_role_definition", "role_definition_resource_id")] = _role_resource_id
     computed[("data.azurerm_subscription", "subscription_id")] = lambda c, b: _subscription(c, b)
     computed[("data.azurerm_subscription", "id")] = lambda c, b: f"/subscriptions/{_subscription(c, b)}"
@@ -45,6 +50,10 @@ def read(config: Configuration, model: IacModel) -> None:
             if "role" not in entry and "roleDefinitionId" not in entry:
                 raise InputError(f"{address} needs role_definition_name or role_definition_id", located.block.where)
             model.clouds.add("azure_role_assignments", entry, positions)
+        elif kind == "azurerm_user_assigned_identity" and config.setting.azure_subscription is not None:
+            # Without the subscription there is no id to name it by (iamlab lint without --azure-subscription).
+            model.clouds.add("azure_managed_identities", _identity(config, located),
+                             {"": _at(located.block.where, located.path)})
         elif kind == "azurerm_federated_identity_credential":
             credential = _credential(config, address, located)
             model.clouds.federated_credentials.append(credential)
@@ -117,11 +126,45 @@ def _identity_id(config: Configuration, located: Located) -> str:
             f"Microsoft.ManagedIdentity/userAssignedIdentities/{name[0]}")
 
 
+def _identity(config: Configuration, located: Located) -> dict[str, Any]:
+    """The identity's resource id and the ids Azure assigned it, when the lab knows them."""
+    name = config.argument(located, "name")
+    entry: dict[str, Any] = {"id": _identity_id(config, located), "name": name[0] if name else None}
+    known = (config.setting.azure_identities or {}).get(str(entry["name"])) or {}
+    for argument, field in (("principal_id", "principalId"), ("client_id", "clientId")):
+        if argument in known:
+            entry[field] = known[argument]
+    return entry
+
+
+def _assigned(config: Configuration, located: Located, attribute: str) -> str:
+    """principal_id / client_id: Azure assigns them at creation; the lab gives them by the identity's name."""
+    name = config.argument(located, "name")
+    address = ".".join(located.block.labels)
+    given = config.setting.azure_identities
+    if given is None:
+        return f"(known after apply: {address}.{attribute})"  # what `terraform plan` shows; grants nobody
+    known = given.get(str(name[0]) if name else "") or {}
+    if attribute in known:
+        return str(known[attribute])
+    names = ", ".join(sorted(given)) or "none"
+    raise InputError(
+        f"{address}.{attribute} is assigned by Azure when the identity is created, and the lab knows it only for "
+        f"the identities named {names}",
+        located.block.where,
+        f"name the identity as the lab does, or give the value with --ref {address}.{attribute}=GUID",
+    )
+
+
 def _role_resource_id(config: Configuration, located: Located) -> str:
-    guid = config.argument(located, "role_definition_id")
+    """The definition's resource id. Without `role_definition_id` the provider generates a GUID ("one will be
+    generated if not specified", azurerm_role_definition); the definition's name stands for it here, which
+    the engine resolves to the same custom role (its id is its name when it has no GUID)."""
+    guid = config.argument(located, "role_definition_id") or config.argument(located, "name")
     scope = config.argument(located, "scope")
     if guid is None or scope is None:
-        raise InputError("the role definition's resource id needs role_definition_id and scope", located.block.where)
+        raise InputError("the role definition's resource id needs a name (or role_definition_id) and scope",
+                         located.block.where)
     return f"{scope[0]}/providers/Microsoft.Authorization/roleDefinitions/{guid[0]}"
 
 

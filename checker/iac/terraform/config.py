@@ -35,6 +35,10 @@ class Setting:
     partition: str = "aws"
     azure_subscription: str | None = None  # the subscription id Azure ids are built in
     gcp_project_number: str | None = None  # workload identity pools are named by project number
+    # Ids Azure assigns to a user-assigned identity when it is created, by the identity's name:
+    # {"id-mlops-build": {"principal_id": GUID, "client_id": GUID}} (a lab's scenario fixes them; another name
+    # is then an error). None (`iamlab lint` of a plan): such an id reads as Terraform's "(known after apply)".
+    azure_identities: Mapping[str, Mapping[str, str]] | None = None
 
 
 @dataclass(frozen=True)
