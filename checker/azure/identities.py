@@ -20,6 +20,7 @@ from typing import Any
 
 from checker.azure.model import AzureModel
 from checker.azure.parse import Fields, Locate, items
+from checker.azure.principals import identities_of
 
 IDENTITY_FIELDS = ("id", "name", "principalId", "clientId", "tenantId", "type", "location", "resourceGroup")
 
@@ -67,9 +68,9 @@ def named_by_resource_id(data: Any, identities: ManagedIdentities) -> Any:
 
 
 def focused(model: AzureModel, principal: str) -> AzureModel:
-    """The model as one principal holds it: only the role assignments made to that principal.
+    """The model as one principal holds it: only the role assignments made to that principal or its groups.
 
     A lab with one identity per pipeline stage asks "what can *this* stage's identity do"; the other stages'
     assignments in the same file are not its permissions (deny assignments still apply to it)."""
-    wanted = principal.lower()
-    return replace(model, assignments=tuple(a for a in model.assignments if a.principal_id == wanted))
+    wanted = identities_of(model.principals, principal)  # its groups' assignments are its own too
+    return replace(model, assignments=tuple(a for a in model.assignments if a.principal_id in wanted))

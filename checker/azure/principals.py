@@ -119,6 +119,14 @@ def find_principal(principals: tuple[PlatformPrincipal, ...], reference: str) ->
     return next((p for p in principals if key in (p.name.lower(), p.id)), None)
 
 
+def identities_of(principals: tuple[PlatformPrincipal, ...], reference: str) -> frozenset[str]:
+    """The principal's object id and every group the setting says it belongs to: an assignment to any of them
+    is its own ("Steps to assign an Azure role": a role can be assigned to a user, group, service principal or
+    managed identity; a group's members hold what is assigned to the group)."""
+    found = find_principal(principals, reference)
+    return found.identities if found is not None else frozenset({reference.strip().lower()})
+
+
 def as_principal(principals: tuple[PlatformPrincipal, ...], data: dict[str, Any]) -> None:
     """A request naming a platform principal carries its id, groups and attributes (given ones win)."""
     reference = data.get("principal")

@@ -92,6 +92,35 @@ def test_holds_leaves_a_conditioned_grant_to_the_prover() -> None:
     assert ENGINE.holds(submission(conditioned, BUILD), [PUSH]) is None
 
 
+TEAM_GROUP = "1a000000-0000-4000-8000-000000000001"
+
+
+def test_holds_counts_a_grant_to_one_of_the_identitys_groups() -> None:
+    """"Steps to assign an Azure role": a role may be assigned to a group, and its members hold it. A duty
+    granted only through the identity's group is held: a direct-assignments-only shortcut passed it."""
+    files = {"role_assignments": document([{"role": "AcrPush", "principalId": TEAM_GROUP, "scope": REGISTRY}],
+                                          "role-assignments.json")}
+    setting = {"identity": "risk-admin",
+               "principals": [{"name": "risk-admin", "id": "1a000000-0000-4000-8000-000000000011",
+                               "groups": [TEAM_GROUP]}]}
+    member = ENGINE.load_submission(files, setting)
+    assert ENGINE.decide(member, {"principal": "risk-admin", "action": PUSH, "resource": REGISTRY,
+                                  "data_action": False}).allowed
+    held = ENGINE.holds(member, [PUSH])
+    assert held is not None and held.status is WithinStatus.COUNTEREXAMPLE
+
+
+def test_within_of_an_identity_keeps_its_groups_assignments() -> None:
+    """A stage identity that is also a listed member of a group holds the group's assignments: focusing the
+    question on the identity must not drop them."""
+    files = {"role_assignments": document([{"role": "AcrPush", "principalId": TEAM_GROUP, "scope": REGISTRY}],
+                                          "role-assignments.json"),
+             "managed_identities": document([{"id": BUILD, "principalId": BUILD_PRINCIPAL}], "identities.json")}
+    setting = {"identity": BUILD, "principals": [{"name": "id-build", "id": BUILD_PRINCIPAL, "groups": [TEAM_GROUP]}]}
+    result = ENGINE.within(ENGINE.load_submission(files, setting), {"role_assignments": []})
+    assert result.status is WithinStatus.COUNTEREXAMPLE
+
+
 CREDENTIAL = {"name": "github-main", "issuer": GITHUB, "subject": MAIN, "audiences": ["api://AzureADTokenExchange"]}
 MAIN_TOKEN = {"iss": GITHUB, "sub": MAIN, "aud": "api://AzureADTokenExchange"}
 

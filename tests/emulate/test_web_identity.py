@@ -111,6 +111,15 @@ def test_good_token_assumes_the_role_and_its_session_works(gateway: GatewayServe
                      id="wrong-issuer"),
         pytest.param(lambda: "not.a.jwt", "InvalidIdentityToken", id="garbage"),
         pytest.param(lambda: _unsigned({"sub": MAIN}), "InvalidIdentityToken", id="alg-none"),
+        # Key confusion: an HMAC token keyed with the provider's public key must not verify as RS256.
+        pytest.param(lambda: _hmac_with_public_key({"sub": MAIN}), "InvalidIdentityToken", id="hs256-public-key"),
+        # A pull request's genuine token with its sub rewritten to main keeps the old signature.
+        pytest.param(lambda: _tampered(ISSUER.mint({"sub": "repo:acme/fraud-model:pull_request"}), {"sub": MAIN}),
+                     "InvalidIdentityToken", id="payload-rewritten"),
+        pytest.param(lambda: ISSUER.mint({"sub": MAIN, "aud": ["api://AzureADTokenExchange"]}),
+                     "InvalidIdentityToken", id="audience-list-without-sts"),
+        pytest.param(lambda: _without_sub(), "InvalidIdentityToken", id="no-sub"),
+        pytest.param(lambda: ISSUER.mint({"sub": MAIN, "pad": "x" * 20000}), "InvalidIdentityToken", id="oversized"),
     ],
 )
 def test_bad_tokens_get_stss_errors(gateway: GatewayServer, token: Any, code: str) -> None:
@@ -120,6 +129,40 @@ def test_bad_tokens_get_stss_errors(gateway: GatewayServer, token: Any, code: st
 def test_a_valid_token_the_trust_policy_does_not_admit_is_denied(gateway: GatewayServer) -> None:
     code, status = error_of(sts(gateway), ISSUER.mint({"sub": "repo:acme/fraud-model:pull_request"}))
     assert (code, status) == ("AccessDenied", 403)
+
+
+def _part(data: dict[str, Any]) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _hmac_with_public_key(claims: dict[str, Any]) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    now = int(time.time())
+    body = {"iss": ISSUER.issuer, "aud": "sts.amazonaws.com", "exp": now + 300, **claims}
+    signed = f"{_part({'alg': 'HS256', 'typ': 'JWT'})}.{_part(body)}"
+    mac = hmac.new(ISSUER.public_pem, signed.encode(), hashlib.sha256).digest()
+    return f"{signed}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def _tampered(token: str, changes: dict[str, Any]) -> str:
+    import jwt
+
+    header, _, signature = token.split(".")
+    claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
+    return f"{header}.{_part(claims)}.{signature}"
+
+
+def _without_sub() -> str:
+    import jwt
+
+    now = int(time.time())
+    body = {"iss": ISSUER.issuer, "aud": "sts.amazonaws.com", "iat": now, "exp": now + 300}
+    return jwt.encode(body, ISSUER._key, algorithm="RS256")
 
 
 def _unsigned(claims: dict[str, Any]) -> str:
