@@ -21,7 +21,7 @@ from dataclasses import replace
 from checker.gcp.analyze.within import witness
 from checker.gcp.evaluate import role_permissions
 from checker.gcp.location import Loc
-from checker.gcp.members import Member, MemberKind, parse_allow_member
+from checker.gcp.members import Member, MemberKind, parse_allow_member, parse_principal
 from checker.gcp.model import Binding, CustomRole, PolicySet
 
 # Custom roles made for a narrowed question live under a project no lab can name (project ids are 6-30
@@ -35,17 +35,27 @@ def identity_member(identity: str) -> Member:
 
 
 def of_identity(bindings: Sequence[Binding], identity: str, groups: Mapping[str, list[object]]) -> list[Binding]:
-    """The bindings that name `identity`, each with the identity as its only member."""
+    """The bindings that name `identity`, each with the identity as its only member.
+
+    The identity's groups are read as a request's are (`parse_principal`), so a `group:` member names it
+    exactly when the evaluator would say so. A binding with a convenience member (`projectViewer:...`) keeps
+    that member: whether it names the identity depends on the basic roles the identity holds, which the prover
+    does not analyse, so the answer is "unknown" naming it, never a grant silently left out."""
     member = identity_member(identity)
     principal = witness(member, set())
     if principal is None:
         return []
-    memberships = groups.get(identity) or []
-    principal = replace(principal, groups=principal.groups | frozenset(str(g).removeprefix("group:") for g in memberships))
+    memberships = groups.get(identity)
+    if memberships:
+        canonical = parse_principal(identity, list(memberships), None, Loc(label=f"setting groups of {identity}"))
+        principal = replace(principal, groups=principal.groups | canonical.groups)
     kept: list[Binding] = []
     for binding in bindings:
+        convenience = tuple(m for m in binding.members if m.kind is MemberKind.CONVENIENCE)
         if any(m.kind is not MemberKind.CONVENIENCE and m.matches(principal) for m in binding.members):
-            kept.append(replace(binding, members=(member,)))
+            kept.append(replace(binding, members=(member, *convenience)))
+        elif convenience:
+            kept.append(replace(binding, members=convenience))
     return kept
 
 

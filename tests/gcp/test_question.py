@@ -87,3 +87,35 @@ def test_bad_permissions_envelope_is_a_clear_error(envelope: dict[str, Any]) -> 
 def test_focus_needs_an_identity() -> None:
     with pytest.raises(InputError, match="focus"):
         ENGINE.within(_submission([DEPLOYER_ON_PROJECT], None), [])
+
+
+GROUP_GRANT = {"resource": PROJECT, "role": "roles/aiplatform.user", "members": ["group:ml-builders@acme.example"]}
+
+
+def test_focus_keeps_a_grant_to_one_of_the_identitys_groups() -> None:
+    """"Principal identifiers": a `group:` member names every member of the group. The lab says the build
+    account is in ml-builders, so the group's grant is the build account's (a focus that compared group
+    keys in another spelling proved the account within nothing)."""
+    setting = {"hierarchy": HIERARCHY, "identity": BUILD, "focus": "identity",
+               "groups": {BUILD: ["group:ml-builders@acme.example"]}}
+    submission = ENGINE.load_submission({"iam_bindings": LoadedDocument("b.json", [GROUP_GRANT], {})}, setting)
+    assert ENGINE.decide(submission, {"principal": BUILD, "permission": "aiplatform.endpoints.predict",
+                                      "resource": PROJECT}).allowed
+    result = ENGINE.within(submission, [])
+    assert result.status is WithinStatus.COUNTEREXAMPLE
+    assert all(example.principal == BUILD for example in result.counterexamples)
+
+
+def test_focus_never_drops_a_convenience_member() -> None:
+    """"Convenience values" (Cloud Storage IAM): `projectViewer:PROJECT` names every viewer of the project. A
+    bucket grant to the project's viewers reaches the build account when it is a viewer; the prover does not
+    analyse that, so the answer is unknown, never a proof that leaves the grant out."""
+    bucket = "//storage.googleapis.com/projects/_/buckets/acme-ml-datasets"
+    bindings = [{"resource": PROJECT, "role": "roles/viewer", "members": [BUILD]},
+                {"resource": bucket, "role": "roles/storage.objectAdmin", "members": ["projectViewer:acme-ml"]}]
+    submission = _submission(bindings, BUILD)
+    assert ENGINE.decide(submission, {"principal": BUILD, "permission": "storage.objects.delete",
+                                      "resource": f"{bucket}/objects/model.pt"}).allowed
+    result = ENGINE.within(submission, {"permissions": ["storage.objects.delete"], "bindings": []})
+    assert result.status is WithinStatus.UNKNOWN
+    assert "projectViewer:acme-ml" in result.reason
