@@ -180,3 +180,58 @@ def test_empty_passes_only_when_missing_or_empty(tmp_path: Path, job: object, pa
 def test_one_of_and_empty_are_validated(tmp_path: Path, expectation: str, error: str) -> None:
     with pytest.raises(InputError, match=error):
         _grade_with(tmp_path, expectation, GOOD)
+
+
+def test_two_names_differing_only_in_case_fail_the_case(tmp_path: Path) -> None:
+    """A file that says one thing to a reader matching names exactly and another to one ignoring case
+    cannot pass: `RoleArn` right and `roleArn` wrong is not a job that runs as the role."""
+    job = {**GOOD, "roleArn": "arn:aws:iam::111122223333:role/admin"}
+    passed, _, failures = _grade(tmp_path, job)
+    assert not passed and len(failures) == 1
+    assert "'RoleArn' and 'roleArn'" in failures[0] and "differ only in case" in failures[0]
+
+
+def test_a_name_in_another_case_is_named_when_case_matters(tmp_path: Path) -> None:
+    job = {key: value for key, value in GOOD.items() if key != "EnableNetworkIsolation"}
+    job["enableNetworkIsolation"] = True
+    passed, _, failures = _grade(tmp_path, job)
+    assert not passed and "must be written 'EnableNetworkIsolation'" in failures[0]
+
+
+AZURE_LAB = """\
+id: 04-doc
+title: doc
+level: beginner
+clouds:
+  azure:
+    files: {role_assignments: role-assignments.json, policy_assignment: policy-assignment.json}
+    checks:
+      - id: assignment
+        kind: document
+        file: policy_assignment
+        points: 2
+        message: The assignment must be on the resource group and exclude nothing.
+        expect:
+          - {path: /properties/scope, one_of: ["/subscriptions/S/resourceGroups/rg-ml"], ignore_case: true}
+          - {path: /properties/notScopes, empty: true, ignore_case: true}
+"""
+
+
+@pytest.mark.parametrize(("assignment", "passes"), [
+    ({"properties": {"scope": "/subscriptions/S/resourceGroups/rg-ml"}}, True),
+    # "Resource and resource group names are case-insensitive unless specifically noted" (Azure Resource
+    # Manager, "Naming rules and restrictions for Azure resources").
+    ({"properties": {"scope": "/subscriptions/s/resourcegroups/RG-ML"}}, True),
+    ({"Properties": {"Scope": "/subscriptions/S/resourceGroups/rg-ml"}}, True),
+    ({"properties": {"scope": "/subscriptions/S/resourceGroups/rg-ml-other"}}, False),
+    # Two spellings of notScopes: whichever Azure reads, the file cannot be said to exclude nothing.
+    ({"properties": {"scope": "/subscriptions/S/resourceGroups/rg-ml", "notScopes": [],
+                     "NotScopes": ["/subscriptions/S/resourceGroups/rg-ml"]}}, False),
+])
+def test_ignore_case_for_azure_names(tmp_path: Path, assignment: object, passes: bool) -> None:
+    lab_dir = tmp_path / "labs" / "04-doc"
+    write(lab_dir / "lab.yaml", AZURE_LAB)
+    write(lab_dir / "azure" / "role-assignments.json", "[]")
+    write(lab_dir / "azure" / "policy-assignment.json", json.dumps(assignment, indent=2))
+    result = grade(load_lab(lab_dir), "azure")
+    assert result.checks[0].passed is passes, result.checks[0].failures

@@ -121,6 +121,13 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         "aoai-fraud-assistant",
     ),
     (
+        # Two spellings of one property: read without regard to case, DoNotEnforce may be the one that counts.
+        "key-access policy also says EnforcementMode DoNotEnforce",
+        lambda a, p: properties(p).update(EnforcementMode="DoNotEnforce"),
+        {"key-access-disabled-by-policy"},
+        "differ only in case",
+    ),
+    (
         "key-access policy assigned on another resource group",
         lambda a, p: properties(p).update(scope=f"{SUBSCRIPTION}/resourceGroups/rg-marketing"),
         {"key-access-disabled-by-policy"},
@@ -144,6 +151,10 @@ RIGHT: list[tuple[str, Change]] = [
     ("role names written as their built-in ids", _roles_by_id),
     ("policy assigned on the subscription", lambda a, p: properties(p).update(scope=SUBSCRIPTION)),
     ("no notScopes field", lambda a, p: properties(p).pop("notScopes") and None),
+    # "Resource and resource group names are case-insensitive unless specifically noted" (Azure Resource
+    # Manager, "Naming rules and restrictions for Azure resources"): ids in another case name the same thing.
+    ("policy and scope ids in lower case", lambda a, p: properties(p).update(
+        policyDefinitionId=properties(p)["policyDefinitionId"].lower(), scope=properties(p)["scope"].lower())),
 ]
 
 

@@ -18,6 +18,8 @@ expectation is one case; failures name the learner's file, line and column.
 
 `one_of` accepts any of several JSON values (a policy assigned at the resource group or its subscription);
 `empty: true` passes when the path is missing or holds nothing, so an exclusion list cannot carve a hole.
+`ignore_case: true` matches names along the path and compares texts without regard to case (Azure). Two
+names of one object that differ only in case always fail the case: which one a service reads is unclear.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from checker.grading.located import Node
 
 KIND = "document"
 FIELDS = frozenset({"file", "expect"})
-EXPECTATION_FIELDS = frozenset({"path", "equals", "starts_with", "at_most", "one_of", "empty", "why"})
+EXPECTATION_FIELDS = frozenset(
+    {"path", "equals", "starts_with", "at_most", "one_of", "empty", "why", "ignore_case"}
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Expectation:
     at_most: float | None = None  # a number no greater than this (a JSON number, never a bool or text)
     one_of: tuple[Any, ...] | None = None  # any of these JSON values
     empty: bool = False  # absent, or an empty list or object
+    ignore_case: bool = False  # names along the path and texts compared without regard to case (Azure)
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,15 @@ def parse(node: Node, where: ParseContext) -> DocumentBody:
             empty = True
         if not item.has("equals") and starts is None and at_most is None and one_of is None and not empty:
             raise item.error("an expectation needs `equals`, `starts_with`, `at_most`, `one_of` or `empty`")
+        ignore_case = False
+        if item.has("ignore_case"):
+            if not isinstance(item.value.get("ignore_case"), bool):
+                raise item.field("ignore_case").error("ignore_case takes true or false")
+            ignore_case = bool(item.value.get("ignore_case"))
         expectations.append(
             Expectation(
                 path, item.value.get("equals"), starts, item.optional_text("why"), item.has("equals"), at_most,
-                one_of, empty,
+                one_of, empty, ignore_case,
             )
         )
     if not expectations:
@@ -102,8 +112,17 @@ def logical_files(body: DocumentBody) -> list[tuple[str, Node]]:
     return [(body.file, body.node.field("file"))]
 
 
-def _select(data: Any, path: str) -> list[tuple[str, Any]] | None:
-    """Every (pointer, value) the path reaches; None when a step is missing."""
+class Ambiguous(Exception):
+    """Two names of one object differ only in case: which one the service reads cannot be told apart."""
+
+
+def _select(data: Any, path: str, ignore_case: bool = False) -> list[tuple[str, Any]] | None:
+    """Every (pointer, value) the path reaches; None when a step is missing.
+
+    Two names that differ only in case on the path are ambiguous (raised), and so is a name spelled in
+    another case when case matters: a service that reads names without regard to case sees one property
+    twice, one that does not ignores the misspelled one, and either way the file cannot mean what the
+    check would read."""
     found: list[tuple[str, Any]] = [("", data)]
     for raw in path.split("/")[1:]:
         token = raw.replace("~1", "/").replace("~0", "~")
@@ -111,14 +130,26 @@ def _select(data: Any, path: str) -> list[tuple[str, Any]] | None:
         for pointer, value in found:
             if token == "*" and isinstance(value, list):
                 following.extend((pointer_join(pointer, i), item) for i, item in enumerate(value))
-            elif isinstance(value, dict) and token in value:
-                following.append((pointer_join(pointer, token), value[token]))
+            elif isinstance(value, dict) and (name := _name(value, token, pointer, ignore_case)) is not None:
+                following.append((pointer_join(pointer, name), value[name]))
             elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
                 following.append((pointer_join(pointer, int(token)), value[int(token)]))
             else:
                 return None
         found = following
     return found
+
+
+def _name(value: dict[str, Any], token: str, pointer: str, ignore_case: bool) -> str | None:
+    """The one name of `value` the path's `token` stands for, or None when there is none."""
+    alike = [name for name in value if isinstance(name, str) and name.casefold() == token.casefold()]
+    if len(alike) > 1:
+        raise Ambiguous(f"{' and '.join(repr(n) for n in alike)} under {pointer or '/'} differ only in case; keep one")
+    if not alike:
+        return None
+    if alike[0] != token and not ignore_case:
+        raise Ambiguous(f"{alike[0]!r} under {pointer or '/'} must be written {token!r}: names are case-sensitive")
+    return alike[0]
 
 
 def run(body: DocumentBody, context: RunContext) -> Outcome:
@@ -154,34 +185,54 @@ def json_equal(left: Any, right: Any) -> bool:
 
 
 def _judge(expectation: Expectation, document: LoadedDocument) -> str | None:
-    selected = _select(document.data, expectation.path)
+    try:
+        selected = _select(document.data, expectation.path, expectation.ignore_case)
+    except Ambiguous as exc:
+        return f"{document.path}: {exc}"
     if not selected:
         return None if expectation.empty else f"{document.path} has no {expectation.path}: add it"
     for pointer, value in selected:
-        where = document.locate(pointer)
-        if expectation.empty and value not in ([], {}, None):
-            return f"{expectation.path} at {where} is {json.dumps(value)}; it must be empty or left out"
-        if expectation.one_of is not None and not any(json_equal(value, choice) for choice in expectation.one_of):
-            accepted = " or ".join(json.dumps(choice) for choice in expectation.one_of)
-            return f"{expectation.path} at {where} is {json.dumps(value)}; it must be {accepted}"
-        if expectation.has_equals and _json_type(value) != _json_type(expectation.equals):
-            return (
-                f"{expectation.path} at {where} is {_json_type(value)} {json.dumps(value)}, but a JSON "
-                f"{_json_type(expectation.equals)} is expected: write {json.dumps(expectation.equals)}"
-                + (" without quotes" if isinstance(value, str) else "")
-            )
-        if expectation.has_equals and not json_equal(value, expectation.equals):
-            return f"{expectation.path} at {where} is {json.dumps(value)}, which is not what this lab needs"
-        if expectation.starts_with is not None and (
-            not isinstance(value, str) or not any(value.startswith(p) for p in expectation.starts_with)
-        ):
-            allowed = " or ".join(expectation.starts_with)
-            return f"{expectation.path} at {where} is {json.dumps(value)}; it must lie under {allowed}"
-        if expectation.at_most is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or value > expectation.at_most
-        ):
-            return f"{expectation.path} at {where} is {json.dumps(value)}; it must be a number no greater than {expectation.at_most:g}"
+        problem = _judge_value(expectation, value, f"at {document.locate(pointer)}")
+        if problem is not None:
+            return problem
     return None
+
+
+def _judge_value(expectation: Expectation, value: Any, where: str) -> str | None:
+    fold = _folded if expectation.ignore_case else _same
+    if expectation.empty and value not in ([], {}, None):
+        return f"{expectation.path} {where} is {json.dumps(value)}; it must be empty or left out"
+    if expectation.one_of is not None and not any(json_equal(fold(value), fold(choice)) for choice in expectation.one_of):
+        accepted = " or ".join(json.dumps(choice) for choice in expectation.one_of)
+        return f"{expectation.path} {where} is {json.dumps(value)}; it must be {accepted}"
+    if expectation.has_equals and _json_type(value) != _json_type(expectation.equals):
+        return (
+            f"{expectation.path} {where} is {_json_type(value)} {json.dumps(value)}, but a JSON "
+            f"{_json_type(expectation.equals)} is expected: write {json.dumps(expectation.equals)}"
+            + (" without quotes" if isinstance(value, str) else "")
+        )
+    if expectation.has_equals and not json_equal(fold(value), fold(expectation.equals)):
+        return f"{expectation.path} {where} is {json.dumps(value)}, which is not what this lab needs"
+    if expectation.starts_with is not None and (
+        not isinstance(value, str) or not any(fold(value).startswith(fold(p)) for p in expectation.starts_with)
+    ):
+        allowed = " or ".join(expectation.starts_with)
+        return f"{expectation.path} {where} is {json.dumps(value)}; it must lie under {allowed}"
+    if expectation.at_most is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value > expectation.at_most
+    ):
+        return f"{expectation.path} {where} is {json.dumps(value)}; it must be a number no greater than {expectation.at_most:g}"
+    return None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _folded(value: Any) -> Any:
+    """Text compared without regard to case (Azure resource ids and names: "Resource and resource group names
+    are case-insensitive unless specifically noted"); any other JSON value as it is."""
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _json_type(value: Any) -> str:
