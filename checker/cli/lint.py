@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([f.to_json() for f in findings], indent=2))
     elif args.format == "sarif":
         print(json.dumps(to_sarif(findings), indent=2))
+    elif failed and not findings:
+        # "no findings" would read as a clean bill for files that were never linted.
+        print(f"no findings in what could be read; {len(errors)} input(s) could not be linted (errors above)")
     else:
         print(to_text(findings))
     if failed:

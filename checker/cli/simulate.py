@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checker.core.errors import InputError
-from checker.core.source import load_document, parse_json_data
+from checker.core.source import load_document, parse_json_data, regular_file_handle
 
 CLOUDS = ("aws", "azure", "gcp")
 
@@ -79,12 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if args.batch:
         if args.batch == "-":
             return run_batch(getattr(sys.stdin, "buffer", sys.stdin), args.cloud, args.explain, sys.stdout)
-        path = Path(args.batch)
-        if not path.exists():
-            raise InputError(f"file not found: {args.batch}")
-        if path.is_dir():
-            raise InputError(f"{args.batch} is a folder; --batch reads a JSON-lines file (or '-' for stdin)")
-        with open(path, "rb") as handle:
+        # A FIFO or device could block forever: a pipe is read as '-' (stdin), where the user chose to wait.
+        with regular_file_handle(Path(args.batch), "batch file") as handle:
             return run_batch(handle, args.cloud, args.explain, sys.stdout, args.batch)
     if not args.request:
         raise InputError("give a request file, or --batch FILE for JSON lines")

@@ -16,9 +16,11 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -421,56 +423,81 @@ def load_document(path: str | Path, limit: int = MAX_DOCUMENT_BYTES) -> LoadedDo
     """Read a JSON or YAML file (by extension; .yaml/.yml are YAML) into a LoadedDocument."""
     file = Path(path)
     name = str(path)
-    raw = read_regular_file(file, limit)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", Where(name)) from None
+    text = read_text_file(file, limit)
     if file.suffix.lower() in (".yaml", ".yml"):
         return parse_yaml(text, name, limit)
     return parse_json(text, name, limit)
 
 
-def read_regular_file(file: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+def read_text_file(file: Path, limit: int = MAX_DOCUMENT_BYTES, what: str = "file") -> str:
+    """The UTF-8 text of a regular file (`read_regular_file`), or an InputError naming the file."""
+    raw = read_regular_file(file, limit, what)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the {what} is not UTF-8 text (byte {exc.start})", Where(str(file))) from None
+
+
+def read_regular_file(file: Path, limit: int = MAX_DOCUMENT_BYTES, what: str = "file",
+                      prefix: bool = False) -> bytes:
     """The bytes of a regular file, refusing folders, FIFOs, devices and sockets without blocking.
 
     Opening a FIFO for reading waits for a writer and reading a device may never end, so the file is
-    opened non-blocking and checked on the open handle (no gap in which it could be swapped).
+    opened non-blocking and checked on the open handle (no gap in which it could be swapped). With
+    `prefix`, only the first `limit` bytes are read (a reader that sniffs a file's kind) and a longer file
+    is no error.
     """
+    name = str(file)
+    with _regular(file, what) as handle:
+        size = os.fstat(handle).st_size
+        if size > limit and not prefix:
+            raise InputError(f"{what} is {size:,} bytes, more than the {limit:,} this checker reads", Where(name))
+        try:
+            with os.fdopen(handle, "rb", closefd=False) as stream:
+                data = stream.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read the {what}: {exc.strerror}", Where(name)) from None
+    if len(data) > limit:
+        if prefix:
+            return data[:limit]
+        raise InputError(f"{what} is more than the {limit:,} bytes this checker reads", Where(name))
+    return data
+
+
+@contextmanager
+def regular_file_handle(file: Path, what: str = "file") -> Iterator[BinaryIO]:
+    """A blocking binary stream of a regular file, refused like `read_regular_file` refuses (for readers that
+    stream a file line by line, such as an audit log)."""
+    with _regular(file, what) as handle, os.fdopen(handle, "rb", closefd=False) as stream:
+        yield stream
+
+
+@contextmanager
+def _regular(file: Path, what: str) -> Iterator[int]:
     name = str(file)
     try:
         handle = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise InputError("file not found", Where(name)) from None
+        raise InputError(f"{what} not found", Where(name)) from None
     except IsADirectoryError:
-        raise InputError("expected a file but this is a folder", Where(name)) from None
+        raise InputError(f"expected a {what} but this is a folder", Where(name)) from None
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+        raise InputError(f"cannot read the {what}: {exc.strerror}", Where(name)) from None
     try:
         info = os.fstat(handle)
         if stat.S_ISDIR(info.st_mode):
-            raise InputError("expected a file but this is a folder", Where(name))
+            raise InputError(f"expected a {what} but this is a folder", Where(name))
         if not stat.S_ISREG(info.st_mode):
             raise InputError(
                 f"this is {_file_kind(info.st_mode)}, not a regular file, so it is not read",
                 Where(name),
-                "put the policy in an ordinary file (a FIFO or device could block the checker forever)",
-            )
-        if info.st_size > limit:
-            raise InputError(
-                f"file is {info.st_size:,} bytes, more than the {limit:,} this checker reads", Where(name)
+                "put it in an ordinary file (a FIFO or device could block the checker forever)",
             )
         if hasattr(os, "set_blocking"):
             os.set_blocking(handle, True)
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            data = stream.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+        yield handle
     finally:
         os.close(handle)
-    if len(data) > limit:
-        raise InputError(f"file is more than the {limit:,} bytes this checker reads", Where(name))
-    return data
 
 
 def _file_kind(mode: int) -> str:

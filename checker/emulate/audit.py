@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checker.core.errors import InputError, Where
+from checker.core.source import parse_json_data, regular_file_handle
 
 
 @dataclass(frozen=True)
@@ -70,28 +71,35 @@ def _jsonable(value: Any) -> Any:
 REQUIRED_FIELDS = ("principal", "action", "resource", "decision")
 
 
+MAX_AUDIT_LINE_BYTES = 1024 * 1024  # a gateway line is a few hundred bytes; far longer is not an audit line
+
+
 def read_audit(path: str | Path) -> Iterator[AuditRecord]:
-    """Records of an audit file; a malformed line is an InputError naming its line."""
+    """Records of an audit file (a regular file, read line by line); a malformed line is an InputError
+    naming its line."""
     name = str(path)
-    try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        raise InputError("file not found", Where(name)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
+    with regular_file_handle(Path(path), "audit file") as handle:
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_AUDIT_LINE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_AUDIT_LINE_BYTES:
+                raise InputError(f"line {number} is longer than the {MAX_AUDIT_LINE_BYTES:,} bytes an audit line may have",
+                                 Where(name, number, 1), "each line is one JSON object written by `iamlab gateway`")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text (byte {exc.start} of the line)", Where(name, number, 1)) from None
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"not a JSON line: {exc.msg}",
-                    Where(name, number, exc.colno),
-                    "each line is one JSON object",
-                ) from None
-            yield _record(data, name, number)
+            yield _record(_decoded(line, name, number), name, number)
+
+
+def _decoded(line: str, name: str, number: int) -> Any:
+    try:
+        return parse_json_data(line, name)
+    except InputError as exc:
+        where = exc.where
+        column = where.column if where is not None else 1
+        raise InputError(f"not a JSON line: {exc.message}", Where(name, number, column),
+                         "each line is one JSON object") from None
 
 
 def _record(data: Any, name: str, number: int) -> AuditRecord:

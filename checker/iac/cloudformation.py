@@ -21,7 +21,7 @@ from typing import Any
 from cfnlint.decode import decode_str
 
 from checker.core.errors import InputError, Where
-from checker.core.source import MAX_DOCUMENT_BYTES, LoadedDocument, Position, pointer_join
+from checker.core.source import MAX_DOCUMENT_BYTES, LoadedDocument, Position, pointer_join, read_text_file
 from checker.iac.managed import is_managed_arn, managed_policy
 from checker.iac.model import BOUNDARY, IDENTITY, TRUST, AwsRole, IacModel, IacPolicy, OidcProvider
 
@@ -50,16 +50,7 @@ def read_cloudformation(path: str | Path, setting: Setting | None = None) -> Iac
 
 def _decode(path: Path) -> Any:
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise InputError(f"file is larger than the {MAX_DOCUMENT_BYTES:,} bytes this checker reads", Where(name))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", Where(name)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", Where(name)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(name)) from None
+    text = read_text_file(path, MAX_DOCUMENT_BYTES)
     try:
         template, matches = decode_str(text)
     except RecursionError:

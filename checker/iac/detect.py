@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from checker.core.errors import InputError, Where
+from checker.core.source import read_regular_file
 
 _TOP_LEVEL = {
     "template_yaml": re.compile(r"^(AWSTemplateFormatVersion|Resources)\s*:", re.MULTILINE),
@@ -38,11 +39,7 @@ def kind_of(path: Path) -> Kind:
                          "name the .tf folder, a template, a workflow or a policy file")
     if path.suffix in (".tf", ".tfvars"):
         return Kind.TERRAFORM
-    try:
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(_SNIFF_BYTES)
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(str(path))) from None
+    head = read_regular_file(path, _SNIFF_BYTES, prefix=True).decode("utf-8", errors="replace")
     if path.suffix in (".yml", ".yaml"):
         if ".github/workflows" in path.as_posix() or (_TOP_LEVEL["jobs"].search(head) and _TOP_LEVEL["on"].search(head)):
             return Kind.WORKFLOW

@@ -27,7 +27,7 @@ from typing import Any
 
 from checker.core.errors import InputError, Where
 from checker.core.findings import Finding, Severity
-from checker.core.source import LoadedDocument, pointer_join
+from checker.core.source import LoadedDocument, pointer_join, read_text_file
 
 MAX_RULE_BYTES = 1024 * 1024
 AZURE_KIND = "azure-rbac"  # the Azure resources of one configuration, {role_assignments, custom_roles, ...}
@@ -184,11 +184,4 @@ def _message(item: Any, rule: Rule) -> tuple[str, str | None, Severity]:
 
 
 def _read(file: Path) -> str:
-    try:
-        if file.stat().st_size > MAX_RULE_BYTES:
-            raise InputError("the Rego file is larger than this checker reads", Where(str(file)))
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", Where(str(file))) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(str(file))) from None
+    return read_text_file(file, MAX_RULE_BYTES, "Rego file")

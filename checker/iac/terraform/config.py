@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import InputError, Where
-from checker.core.source import MAX_DOCUMENT_BYTES
+from checker.core.source import MAX_DOCUMENT_BYTES, read_text_file
 from checker.iac.terraform.expressions import Evaluator, Positions, index_value
 from checker.iac.terraform.hcl import Attribute, Block, Body, parse_hcl
 
@@ -216,10 +216,11 @@ def load_configuration(paths: list[str | Path], setting: Setting) -> Configurati
         path = Path(raw)
         if path.is_dir():
             folders.add(path)
-            tf_files.extend(sorted(p for p in path.iterdir() if p.suffix == ".tf" and p.is_file()))
+            # Every .tf entry but a folder is read: `_read` refuses a FIFO or device by name, never skips it.
+            tf_files.extend(sorted(p for p in path.iterdir() if p.suffix == ".tf" and not p.is_dir()))
         elif path.suffix == ".tfvars":
             tfvars_files.append(path)
-        elif path.is_file():
+        elif path.exists():
             folders.add(path.parent)
             tf_files.append(path)
         else:
@@ -239,11 +240,4 @@ def load_configuration(paths: list[str | Path], setting: Setting) -> Configurati
 
 
 def _read(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise InputError(f"file is larger than the {MAX_DOCUMENT_BYTES:,} bytes this checker reads", Where(str(path)))
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", Where(str(path))) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Where(str(path))) from None
+    return read_text_file(path, MAX_DOCUMENT_BYTES)

@@ -24,7 +24,14 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from checker.core.errors import InputError, Where
-from checker.core.source import MAX_NESTING, LoadedDocument, Position, parse_json, pointer_join
+from checker.core.source import (
+    MAX_NESTING,
+    LoadedDocument,
+    Position,
+    parse_json,
+    pointer_join,
+    read_text_file,
+)
 from checker.iac.terraform.hcl import position_of, where_of
 
 Positions = dict[str, Position]
@@ -585,12 +592,12 @@ def _file(ev: Evaluator, node: Tree[Any], args: list[Tree[Any]]) -> tuple[Any, P
     if not target.is_relative_to(folder):
         raise ev.error(args[0], f"file({name!r}) points outside the configuration folder",
                        "keep policy files next to the .tf files and name them relative to it")
-    if not target.is_file():
+    if not target.exists():
         raise ev.error(args[0], f"file({name!r}): no such file in {folder}")
     try:
-        text = target.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ev.error(args[0], f"file({name!r}) cannot be read as UTF-8 text: {exc}") from None
+        text = read_text_file(target)
+    except InputError as exc:
+        raise ev.error(args[0], f"file({name!r}): {exc.message}") from None
     shown = str(Path(ev.path).parent / name) if ev.path != "<interpolation>" else str(target)
     return SourceText(text, origin=Position(1, 1, shown), origin_path=shown), {}
 
