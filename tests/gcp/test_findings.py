@@ -13,6 +13,7 @@ from checker.gcp.names import parse_resource_name
 from checker.gcp.parse import parse_bindings
 from tests.gcp.helpers import BUCKET, FOLDER, POOL, PROJECT, SA
 
+SA_RESOURCE = "//iam.googleapis.com/projects/acme-ml/serviceAccounts/fraud-training@acme-ml.iam.gserviceaccount.com"
 HIERARCHY = parse_hierarchy({BUCKET: PROJECT, PROJECT: FOLDER}, Loc())
 FRAUD = 'resource.name.startsWith("projects/_/buckets/acme-ml-datasets/objects/fraud/")'
 
@@ -106,6 +107,19 @@ ROWS = [
         [SA],
         None,
         "GCP002",
+        False,
+    ),
+    (
+        # "Roles for service account authentication": Service Account User "when granted on a project, grants
+        # access to all service accounts in the project"; granted on one service account it is the narrow
+        # form the finding's own fix asks for, so it is not flagged.
+        "actAs-on-one-service-account",
+        "https://cloud.google.com/iam/docs/service-account-permissions",
+        SA_RESOURCE,
+        "roles/iam.serviceAccountUser",
+        [SA],
+        None,
+        "GCP003",
         False,
     ),
     (

@@ -110,7 +110,9 @@ def _escalation(binding: Binding, permissions: frozenset[str], hierarchy: Hierar
         if binding.attached.is_container
         else binding.attached.full
     )
-    if "iam.serviceAccounts.actAs" in permissions:
+    # actAs granted on one service account is the narrow form this finding recommends ("grant the role on the
+    # one service account"); only a grant that covers every account of a container is flagged.
+    if "iam.serviceAccounts.actAs" in permissions and binding.attached.is_container:
         found.append(
             _finding(
                 "GCP003",
