@@ -26,7 +26,9 @@ class InputMemo(Generic[T]):
     def answer(self, parts: Any, compute: Callable[[], T], default: Callable[[Any], Any] | None = None) -> T:
         """The answer for `parts`, computed once; input without a stable text form is never kept."""
         try:
-            text = json.dumps(parts, sort_keys=True, default=default)
+            # Keys in their order: a proof may find its counterexample in a different order when a learner's
+            # file lists the same keys differently, so such files are not the same input.
+            text = json.dumps(parts, default=default)
         except (TypeError, ValueError):
             return compute()
         key = hashlib.sha256(text.encode()).hexdigest()  # a digest: large documents are not kept twice

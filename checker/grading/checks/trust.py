@@ -130,7 +130,12 @@ def run(body: TrustBody, context: RunContext) -> Outcome:
 def _prove(body: TrustBody, context: RunContext, outcome: Outcome) -> None:
     """The proof: nobody outside `may_assume` can act as the identity, under any context."""
     submission = context.submission
-    parts = [context.cloud, dict(submission.files), dict(submission.setting), body.identity, body.may_assume]
+    # An engine that says what the proof reads (AWS: the one trust policy) gets one proof per distinct
+    # trust policy, whatever else the learners' files hold; any other, one per distinct submission.
+    reads = getattr(context.engine, "trust_reads", None)
+    narrow = reads(submission, body.identity) if reads is not None else None
+    inputs: Any = ["reads", narrow] if narrow is not None else [dict(submission.files), dict(submission.setting)]
+    parts = [context.cloud, inputs, body.identity, body.may_assume]
     try:
         result: WithinResult = _proofs.answer(
             parts, lambda: context.engine.trust_within(submission, body.identity, body.may_assume), default=document_data
