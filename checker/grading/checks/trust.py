@@ -20,7 +20,7 @@ from checker.core.errors import InputError
 from checker.core.why import why_allowed, why_denied
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
 from checker.grading.checks.explain import misspelled
-from checker.grading.checks.memo import InputMemo, document_data
+from checker.grading.checks.memo import InputMemo, document_data, shareable
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
 from checker.grading.checks.wording import trust_lets
 from checker.grading.located import Node
@@ -138,7 +138,10 @@ def _prove(body: TrustBody, context: RunContext, outcome: Outcome) -> None:
     parts = [context.cloud, inputs, body.identity, body.may_assume]
     try:
         result: WithinResult = _proofs.answer(
-            parts, lambda: context.engine.trust_within(submission, body.identity, body.may_assume), default=document_data
+            parts,
+            lambda: context.engine.trust_within(submission, body.identity, body.may_assume),
+            default=document_data,
+            keep=shareable,
         )
     except InputError as exc:
         if exc.where is not None and exc.where.file != "<input>":
