@@ -287,6 +287,14 @@ class AwsEngine:
 
         return assumers_within(trust, allowed_set_policy(may_assume), identity)
 
+    def trust_reads(self, submission: Submission, identity: str) -> Any:
+        """Everything `trust_within`'s answer for `identity` depends on besides `may_assume`: the kind and
+        data of the one trust policy it proves (grading proves each distinct input once; None: no trust
+        policy, so no narrower input)."""
+        model: AwsModel = submission.model
+        trust = model.role_trusts.get(identity, model.trust)
+        return None if trust is None else [trust.kind.value, trust.document.data]
+
     def reaches(self, submission: Submission, principal: str, accesses: Any) -> WithinResult:
         """Proved when the principal (a `roles` entry, with its tags, boundary, session and the SCPs) can
         perform none of the accesses (checker.aws.analyze.isolation); else a counterexample or unknown."""

@@ -54,6 +54,13 @@ class InProcessEnforcer:
         events.register_last("after-call.*.*", self._observe)
         return client
 
+    def release(self, client: Any) -> None:
+        """Remove the hooks `enforce` registered on the client (it may then serve another enforcer)."""
+        events = client.meta.events
+        events.unregister("before-parameter-build.*.*", self._keep_params)
+        events.unregister("before-call.*.*", self._decide)
+        events.unregister("after-call.*.*", self._observe)
+
     def session(self, **kwargs: Any) -> boto3.Session:
         """A boto3 session whose clients are all enforced."""
         enforcer = self

@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -355,8 +357,59 @@ def _steps(
     verdicts: list[Verdict] = []
     enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, audit, on_verdict=verdicts.append)
     clients: dict[str, Any] = {}
-    for step in workload.steps:
-        yield run_step(backend, enforcer, clients, creds, workload.region, step, verdicts)
+    try:
+        for step in workload.steps:
+            yield run_step(backend, enforcer, clients, creds, workload.region, step, verdicts)
+    finally:
+        _STEP_CLIENTS.give_back(clients, enforcer, backend, workload.region)
+
+
+class _StepClients:
+    """Step clients kept for the next run (a class's learners run one after another in one process).
+
+    Building a client takes longer than a run's steps (a client class, parsers, endpoint rules), and a
+    client holds nothing of a run but its keys and the enforcer's hooks: a client given back has its
+    hooks removed, and the next run it is lent to gets that run's session keys, exactly as a new client
+    built with them. A client is lent to one run at a time; one never given back is simply not reused.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._free: dict[tuple[bool, str | None, str, str], list[Any]] = {}
+
+    @staticmethod
+    def _key(backend: Backend, region: str, service: str) -> tuple[bool, str | None, str, str]:
+        # Clients made before moto was imported do not reach it (backends.client_session).
+        return ("moto.core.models" in sys.modules, backend.endpoint_url, region, service)
+
+    def lend(self, backend: Backend, creds: Mapping[str, Any], region: str, service: str) -> Any:
+        with self._lock:
+            free = self._free.get(self._key(backend, region, service))
+            client = free.pop() if free else None
+        if client is None:
+            # From the process's shared session (models parsed once), the session's keys given here.
+            return client_session().client(
+                service,
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+                region_name=region,
+                endpoint_url=backend.endpoint_url,
+                config=_STEP_CONFIG,
+            )
+        # The client's own credentials object, set as botocore sets explicit keys (so anything that
+        # refers to it, the signer and the endpoint rules, sees this run's keys).
+        client._get_credentials().__init__(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        return client
+
+    def give_back(self, clients: Mapping[str, Any], enforcer: InProcessEnforcer, backend: Backend, region: str) -> None:
+        for service, client in clients.items():
+            enforcer.release(client)
+            with self._lock:
+                self._free.setdefault(self._key(backend, region, service), []).append(client)
+
+
+_STEP_CLIENTS = _StepClients()
 
 
 def run_step(
@@ -374,18 +427,7 @@ def run_step(
         return StepResult(step, False, step.operation, "", f"{backend.name} does not offer {step.service}", "", NOT_RUN)
     client = clients.get(step.service)
     if client is None:
-        # From the process's shared session (models parsed once), the session's keys given here.
-        client = clients[step.service] = enforcer.enforce(
-            client_session().client(
-                step.service,
-                aws_access_key_id=creds["AccessKeyId"],
-                aws_secret_access_key=creds["SecretAccessKey"],
-                aws_session_token=creds["SessionToken"],
-                region_name=region,
-                endpoint_url=backend.endpoint_url,
-                config=_STEP_CONFIG,
-            )
-        )
+        client = clients[step.service] = enforcer.enforce(_STEP_CLIENTS.lend(backend, creds, region, step.service))
     verdicts.clear()
     error: dict[str, Any] = {}
     try:

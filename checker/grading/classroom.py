@@ -8,6 +8,7 @@ sub-folder (the layout of a copy of the course repository's lab folder).
 from __future__ import annotations
 
 import errno
+import gc
 import multiprocessing
 import signal
 import threading
@@ -211,23 +212,56 @@ def grade_class(
     """Grade every learner folder; with jobs > 1, in that many worker processes (proofs are CPU-bound).
 
     Each learner gets `time_limit` seconds; one that takes longer is reported as timed out.
+    Learners are graded here until one is graded (which loads the emulator, the solver and the catalogs
+    once); the rest follow here or in worker processes forked from this warm process.
     """
     spec = lab.cloud(cloud)
     folders = learner_folders(folder)
     learners: list[LearnerResult] = []
-    if jobs <= 1 or len(folders) <= 1:
-        for learner_folder in folders:
-            learners.append(grade_learner(lab, spec.cloud, learner_folder, time_limit))
-            if on_learner is not None:
-                on_learner(learners[-1])
-    else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(grade_learner, lab, spec.cloud, learner_folder, time_limit) for learner_folder in folders]
-            for future in as_completed(futures):
-                learners.append(future.result())
-                if on_learner is not None:
-                    on_learner(learners[-1])
-        learners.sort(key=lambda learner: learner.learner)
+
+    def graded(result: LearnerResult) -> None:
+        learners.append(result)
+        if on_learner is not None:
+            on_learner(result)
+
+    heap = _Heap()
+    try:
+        rest = list(folders)
+        while rest and (jobs <= 1 or not any(learner.result is not None for learner in learners)):
+            graded(grade_learner(lab, spec.cloud, rest.pop(0), time_limit))
+            heap.settle()
+        if rest:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                futures = [pool.submit(grade_learner, lab, spec.cloud, learner_folder, time_limit) for learner_folder in rest]
+                for future in as_completed(futures):
+                    graded(future.result())
+    finally:
+        heap.release()
+    learners.sort(key=lambda learner: learner.learner)
     return ClassReport(lab, spec.cloud, spec.max_score, spec.pass_mark, tuple(learners))
+
+
+class _Heap:
+    """What the first learner loaded (modules, catalogs, the emulator: hundreds of thousands of objects)
+    lives for the whole run, yet every full garbage collection would walk it again (about a second per
+    hundred learners). `settle` collects once and freezes it out of later collections; forked workers
+    inherit the frozen heap and leave its pages unwritten. Garbage made later is collected as usual."""
+
+    def __init__(self) -> None:
+        self.settled = False
+        self.frozen = False  # frozen by us (a freeze someone else made is never undone here)
+
+    def settle(self) -> None:
+        if not self.settled and gc.isenabled():
+            gc.collect()
+            self.frozen = gc.get_freeze_count() == 0
+            gc.freeze()
+        self.settled = True
+
+    def release(self) -> None:
+        """Hand the objects back to the collector (`--watch` grades again and again in one process)."""
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False

@@ -82,3 +82,18 @@ def test_an_inner_budget_never_extends_the_proof_budget() -> None:
         with proof_budget(regions.EXPLORE_STEPS), pytest.raises(Unsupported, match="more work than its budget"):
             for _ in range(100):  # each product is charged to the outer budget as well
                 explore(patterns)
+
+
+def test_a_product_explored_again_is_shared_and_charged_its_cost() -> None:
+    """Proofs ask for the same product again and again (issue 24: the envelope's patterns against many
+    learners'): it is explored once, and each later ask is charged the same steps, so a budget runs out
+    exactly where exploring it again would have."""
+    patterns = automaton_patterns(4)
+    first = explore(patterns)
+    assert explore(list(patterns)) is first
+    cost = regions._EXPLORED[tuple(patterns)][1]
+    assert cost > 0
+    with proof_budget(cost):
+        assert explore(patterns) is first
+    with proof_budget(cost - 1), pytest.raises(Unsupported, match="more work than its budget"):
+        explore(patterns)

@@ -182,3 +182,23 @@ def test_a_step_the_enforcer_could_not_decide_never_passes() -> None:
         backend.close()
     assert result.skipped == NOT_DECIDED and not result.passed
     assert "not decided" in result.line() and result.line().startswith("FAIL")
+
+
+def test_a_step_client_kept_for_the_next_run_gives_each_run_its_own_answer() -> None:
+    """Step clients are kept between runs (building one costs more than a run's steps): a kept client signs
+    with the next run's session keys and is decided by the next run's enforcer only, so runs in a row give
+    exactly the answers of runs on new clients (issue 24)."""
+    from checker.emulate import workload
+
+    broad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    inputs = {"least": [TRAINING_POLICY], "broad": [broad]}
+    alone = {}
+    for name, policies in inputs.items():
+        workload._STEP_CLIENTS = workload._StepClients()  # nothing kept: every client built for this run
+        alone[name] = run_workload(SMALL, policies).to_json()
+    kept = workload._STEP_CLIENTS
+    in_a_row = [run_workload(SMALL, inputs[name]).to_json() for name in ("least", "broad", "least")]
+    assert in_a_row == [alone["least"], alone["broad"], alone["least"]]
+    # The runs in a row shared their clients: one s3 and one iam client, given back after each run.
+    assert sorted(key[3] for key, free in kept._free.items() if free) == ["iam", "s3"]
+    assert all(len(free) == 1 for free in kept._free.values())

@@ -10,6 +10,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.grading.helpers import write
 
 Run = Callable[..., tuple[int, str, str]]
@@ -142,3 +144,70 @@ def test_a_learner_over_the_time_limit_is_reported_and_the_class_completes(
     learners = {row["learner"]: row for row in json.loads(out_json.read_text())["learners"]}
     assert learners["ada"]["error"] is None and learners["bob"]["error"] is None
     assert iamlab(*argv, "--time-limit", "0")[0] == 2
+
+
+def _learners_with_one_trust_policy(tmp_path: Path, solution_dir: Path) -> Path:
+    """Three learners: the same trust policy, each with permissions of their own; a fourth lists the same
+    trust policy's keys in another order."""
+    folder = tmp_path / "same-trust"
+    for name, extra in (("ann", "s3:GetObject"), ("ben", "s3:PutObject"), ("cat", "s3:ListBucket")):
+        shutil.copytree(solution_dir, folder / name)
+        permissions = json.loads((folder / name / "permissions.json").read_text())
+        permissions["Statement"].append({"Effect": "Allow", "Action": extra, "Resource": "arn:aws:s3:::other/*"})
+        (folder / name / "permissions.json").write_text(json.dumps(permissions))
+    shutil.copytree(solution_dir, folder / "dan")
+    trust = json.loads((folder / "dan" / "trust.json").read_text())
+    reordered = {key: trust[key] for key in reversed(list(trust))}
+    assert list(reordered) != list(trust)
+    (folder / "dan" / "trust.json").write_text(json.dumps(reordered))
+    return folder
+
+
+def test_one_trust_proof_serves_every_learner_with_the_same_trust_policy(
+    course: Path, solution_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trust proof reads only the trust policy (issue 24): learners whose permissions differ share it,
+    a trust policy written differently (its keys in another order) gets a proof of its own, and every
+    learner's trust check reads exactly as when graded alone."""
+    from checker.aws.engine import ENGINE
+    from checker.grading.checks import trust
+    from checker.grading.classroom import grade_class
+    from checker.grading.runner import grade
+    from checker.grading.spec import load_lab
+
+    lab = load_lab(course / "labs" / "01-fixture-train")
+    folder = _learners_with_one_trust_policy(tmp_path, solution_dir)
+    alone = {}
+    for learner in sorted(folder.iterdir()):
+        monkeypatch.setattr(trust, "_proofs", trust.InputMemo(256))  # nothing kept from another learner
+        alone[learner.name] = [c for c in grade(lab, "aws", learner).checks if c.kind == "trust"]
+    proofs: list[str] = []
+    real = ENGINE.trust_within
+    monkeypatch.setattr(ENGINE, "trust_within", lambda *args: proofs.append(args[1]) or real(*args))
+    monkeypatch.setattr(trust, "_proofs", trust.InputMemo(256))
+    report = grade_class(lab, "aws", folder)
+    for learner in report.learners:
+        assert learner.result is not None, learner.error
+        assert [c for c in learner.result.checks if c.kind == "trust"] == alone[learner.learner]
+    trust_checks = len(alone["ann"])
+    assert len(proofs) == 2 * trust_checks  # ann's (shared by ben and cat), and dan's
+
+
+def test_what_the_first_learner_loaded_is_kept_out_of_later_collections(
+    course: Path, solution_dir: Path, tmp_path: Path
+) -> None:
+    """Every full garbage collection would walk the loaded modules, catalogs and emulator again (issue 24:
+    about a second per hundred learners): after the first learner they are frozen out of the collector,
+    and handed back when the class is done (`--watch` grades again in the same process)."""
+    import gc
+
+    from checker.grading.classroom import grade_class
+    from checker.grading.spec import load_lab
+
+    folder = _learners_with_one_trust_policy(tmp_path, solution_dir)
+    frozen: list[int] = []
+    before = gc.get_freeze_count()
+    report = grade_class(load_lab(course / "labs" / "01-fixture-train"), "aws", folder, lambda _: frozen.append(gc.get_freeze_count()))
+    assert all(learner.result is not None for learner in report.learners)
+    assert frozen[0] == before and all(count > before for count in frozen[1:])
+    assert gc.get_freeze_count() == before

@@ -16,7 +16,7 @@ import os
 import tempfile
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -179,6 +179,10 @@ class ActionClass:
     index: int
     members: tuple[int, ...]  # catalog indices, ascending
     tag: str  # "" or one of the special tags above
+    # `ranked` answers, kept: classes are shared by every proof over the same patterns (`action_classes`)
+    _ranked: dict[tuple[frozenset[str], int], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def has(self, member: int) -> bool:
         at = bisect_left(self.members, member)
@@ -189,6 +193,13 @@ class ActionClass:
 
     def ranked(self, preferred: frozenset[str], count: int) -> list[str]:
         """Up to `count` members, the most recognisable first: named in the policy, well known, short."""
+        key = (preferred, count)
+        found = self._ranked.get(key)
+        if found is None:
+            found = self._ranked[key] = tuple(self._rank(preferred, count))
+        return list(found)
+
+    def _rank(self, preferred: frozenset[str], count: int) -> list[str]:
         cat = action_catalog()
         chosen: list[int] = []
         for wanted in (preferred, WELL_KNOWN):
@@ -204,6 +215,33 @@ class ActionClass:
             )
             chosen.extend(rest)
         return [cat.names[i] for i in chosen[:count]]
+
+
+def _outside(inside: Sequence[int], count: int) -> list[int]:
+    """0..count-1 without the sorted `inside`, in order: the runs between them, each added whole."""
+    result: list[int] = []
+    start = 0
+    for index in inside:
+        result.extend(range(start, index))
+        start = index + 1
+    result.extend(range(start, count))
+    return result
+
+
+_CLASSES: dict[tuple[str, ...], ActionClasses] = {}
+_CLASSES_SIZE = 256
+
+
+def action_classes(patterns: Sequence[str]) -> ActionClasses:
+    """The partition for these patterns, made once per process: a class's proofs (the envelope against many
+    learners' policies, a proof's probes) ask for the same one again. It is only read once made."""
+    key = tuple(dict.fromkeys(patterns))
+    found = _CLASSES.get(key)
+    if found is None:
+        if len(_CLASSES) >= _CLASSES_SIZE:
+            _CLASSES.pop(next(iter(_CLASSES)))
+        found = _CLASSES[key] = ActionClasses(key)
+    return found
 
 
 class ActionClasses:
@@ -227,7 +265,7 @@ class ActionClasses:
             key = (tuple(signature.get(index, ())), special.get(index, ""))
             groups.setdefault(key, []).append(index)
         # The large remainder (actions no pattern mentions) is one class, built without a dict entry each.
-        remainder = [i for i in range(len(cat.lower)) if i not in touched]
+        remainder = _outside(sorted(touched), len(cat.lower))
         if remainder:
             groups[((), "")] = remainder
         self.classes = tuple(

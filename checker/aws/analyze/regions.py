@@ -42,8 +42,10 @@ class _Budget:
     def __init__(self, steps: int, outer: _Budget | None) -> None:
         self.left: int = steps if outer is None else min(steps, outer.left)
         self.outer = outer
+        self.spent = 0  # charged to this budget itself (not by inner ones)
 
     def charge(self, steps: int) -> None:
+        self.spent += steps
         budget: _Budget | None = self
         while budget is not None:
             budget.left -= steps
@@ -194,16 +196,38 @@ class _Automaton:
         return following
 
 
+# Products already explored in this process, with the steps each cost. Proofs ask for the same product
+# again and again (a lab's envelope against many learners' policies that share their resource patterns, a
+# proof's probes), and the product is a function of the patterns alone. A product found here is charged its
+# recorded cost, so a budget runs out exactly where exploring it again would have run out.
+_EXPLORED: dict[tuple[tuple[Item, ...], ...], tuple[Regions, int]] = {}
+_EXPLORED_SIZE = 512
+
+
 def explore(patterns: Sequence[tuple[Item, ...]], steps: int = EXPLORE_STEPS) -> Regions:
     """Every combination of matches some string achieves (breadth first, so each witness is shortest).
 
     Bounded twice, so that no input can make it run long: at most MAX_STATES product states, and at most
     `steps` steps (and the enclosing proof's budget); past either it raises Unsupported and the caller falls
     back (never a guess). Work is counted, not timed: the answer never depends on the machine's load.
+    The answer is shared: callers only read it.
     """
+    key = tuple(patterns)
+    budget = _Budget(steps, _budget.get())
+    known = _EXPLORED.get(key)
+    if known is not None:
+        budget.charge(known[1])
+        return known[0]
+    regions = _explore(key, budget)
+    if len(_EXPLORED) >= _EXPLORED_SIZE:
+        _EXPLORED.pop(next(iter(_EXPLORED)))
+    _EXPLORED[key] = (regions, budget.spent)
+    return regions
+
+
+def _explore(patterns: Sequence[tuple[Item, ...]], budget: _Budget) -> Regions:
     alphabet = _alphabet(patterns)
     other = alphabet[0]  # stands for every character no live position mentions
-    budget = _Budget(steps, _budget.get())
     automata = [_Automaton(items, budget) for items in patterns]
 
     # A state lists only the patterns still alive (a dead pattern never matches again): most patterns

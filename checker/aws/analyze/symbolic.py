@@ -19,7 +19,7 @@ from typing import Any
 
 import z3
 
-from checker.aws.analyze.actions import ActionClasses
+from checker.aws.analyze.actions import ActionClasses, action_classes
 from checker.aws.analyze.condition_encoding import encode_clause
 from checker.aws.analyze.globs import (
     Unsupported,
@@ -189,7 +189,7 @@ def new_space(
         for statement in policy.statements:
             for pattern in (statement.actions or ()) + (statement.not_actions or ()):
                 patterns.append(pattern.text.lower())
-    classes = ActionClasses(patterns)
+    classes = action_classes(patterns)
     keys, constraints = build_keys(
         key_usage(policies),
         fixed or {},

@@ -20,7 +20,7 @@ from checker.core.errors import InputError
 from checker.core.why import why_allowed, why_denied
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
 from checker.grading.checks.explain import misspelled
-from checker.grading.checks.memo import InputMemo, document_data
+from checker.grading.checks.memo import InputMemo, document_data, shareable
 from checker.grading.checks.requests import REQUEST_FIELDS, LabRequest, decide
 from checker.grading.checks.wording import trust_lets
 from checker.grading.located import Node
@@ -130,10 +130,18 @@ def run(body: TrustBody, context: RunContext) -> Outcome:
 def _prove(body: TrustBody, context: RunContext, outcome: Outcome) -> None:
     """The proof: nobody outside `may_assume` can act as the identity, under any context."""
     submission = context.submission
-    parts = [context.cloud, dict(submission.files), dict(submission.setting), body.identity, body.may_assume]
+    # An engine that says what the proof reads (AWS: the one trust policy) gets one proof per distinct
+    # trust policy, whatever else the learners' files hold; any other, one per distinct submission.
+    reads = getattr(context.engine, "trust_reads", None)
+    narrow = reads(submission, body.identity) if reads is not None else None
+    inputs: Any = ["reads", narrow] if narrow is not None else [dict(submission.files), dict(submission.setting)]
+    parts = [context.cloud, inputs, body.identity, body.may_assume]
     try:
         result: WithinResult = _proofs.answer(
-            parts, lambda: context.engine.trust_within(submission, body.identity, body.may_assume), default=document_data
+            parts,
+            lambda: context.engine.trust_within(submission, body.identity, body.may_assume),
+            default=document_data,
+            keep=shareable,
         )
     except InputError as exc:
         if exc.where is not None and exc.where.file != "<input>":

@@ -20,7 +20,7 @@ from checker.core.engine import WithinResult, WithinStatus
 from checker.core.findings import Counterexample
 from checker.core.source import LoadedDocument, parse_json
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
-from checker.grading.checks.memo import InputMemo, document_data
+from checker.grading.checks.memo import InputMemo, document_data, shareable
 from checker.grading.checks.wording import allows
 from checker.grading.located import Node, relative_path
 
@@ -162,4 +162,6 @@ def prove(context: RunContext, envelope: Any, submission: Any = None) -> WithinR
     """Everything the submission allows within `envelope`, proved once per identical input in a run."""
     submission = context.submission if submission is None else submission
     parts = [context.cloud, dict(submission.files), dict(submission.setting), envelope]
-    return _proofs.answer(parts, lambda: context.engine.within(submission, envelope), default=document_data)
+    return _proofs.answer(
+        parts, lambda: context.engine.within(submission, envelope), default=document_data, keep=shareable
+    )
