@@ -211,6 +211,10 @@ BOUNDARY_POLICY = "learner-boundary"
 _IAM_NAME = re.compile(r"[^\w+=,.@-]")
 # S3 path-style: LocalStack and moto servers are addressed by IP, where no bucket subdomain exists.
 _STEP_CONFIG = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+# SigV4 set in code: a Bedrock API key in the environment (AWS_BEARER_TOKEN_BEDROCK) is then not preferred,
+# so a step is signed with the role session's keys the enforcer decides on.
+_SIGV4_CONFIG = _STEP_CONFIG.merge(Config(signature_version="v4"))
+_BEARER_SERVICES = frozenset({"bedrock-runtime"})
 # How an emulator answers an operation it has not implemented (LocalStack: 501 with one of these codes).
 _NOT_IMPLEMENTED = frozenset({"NotImplemented", "NotImplementedException", "InternalFailure"})
 
@@ -440,7 +444,7 @@ def run_step(
                 aws_session_token=creds["SessionToken"],
                 region_name=region,
                 endpoint_url=backend.endpoint_url,
-                config=_STEP_CONFIG,
+                config=_SIGV4_CONFIG if step.service in _BEARER_SERVICES else _STEP_CONFIG,
             )
         )
     verdicts.clear()

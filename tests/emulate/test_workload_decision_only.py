@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from checker.emulate.workload import NOT_RUN, Step, Table, Workload, run_workload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +120,35 @@ def test_lab04_case_lookup_run_on_moto_dynamodb() -> None:
     assert all(r.executed for r in report.results)
     starter = run_workload(workload, [_policy(STARTER, "lambda-permissions.json")])
     assert [r.step.title for r in starter.results if not r.passed] == [s.title for s in workload.steps if s.rogue]
+
+
+def test_a_bearer_token_call_is_refused_never_decided_as_the_access_keys_owner(monkeypatch: Any) -> None:
+    """Bedrock User Guide, "Use an Amazon Bedrock API key": botocore sends the key from
+    AWS_BEARER_TOKEN_BEDROCK as a bearer token instead of signing. Such a call is authorized as the key's
+    identity with bedrock:CallWithBearerToken, which the enforcer cannot tell from the access key, so it
+    refuses the call (fail closed) rather than decide it as the key's SigV4 caller."""
+    from checker.emulate.backends import open_backend
+    from checker.emulate.hook import InProcessEnforcer
+
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKexample")
+    backend = open_backend("moto", "us-east-2", "111122223333")
+    try:
+        verdicts: list[Any] = []
+        enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, on_verdict=verdicts.append)
+        admin = enforcer.session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-2")
+        client = admin.client("bedrock-runtime")
+        try:
+            client.invoke_model(modelId=TITAN, body=b"{}")
+        except ClientError as exc:
+            assert "bearer token" in exc.response["Error"]["Message"]
+        else:
+            raise AssertionError("the bearer-token call was sent")
+        assert verdicts == []  # refused before any decision
+    finally:
+        backend.close()
+
+
+def test_the_live_run_signs_bedrock_steps_even_with_an_api_key_in_the_environment(monkeypatch: Any) -> None:
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKexample")
+    report = run_workload(_lab_workload("workload_assistant"), [_policy(SOLUTION, "permissions-policy.json")])
+    assert report.passed, report.render()
