@@ -121,6 +121,11 @@ class StepResult:
         return self.skipped or ("allowed" if self.allowed else "denied")
 
     @property
+    def shown_decision(self) -> str:
+        """The decision as people read it: an allowed step the backend could not carry out says so."""
+        return self.decision if self.executed else f"{self.decision}, decided by the enforcer only ({self.message})"
+
+    @property
     def operation(self) -> str:
         return f"{self.step.service}:{self.step.operation}"
 
@@ -152,7 +157,6 @@ class StepResult:
             "resource": self.resource,
             "why": self.why,
             "message": self.message,
-            "executed": self.executed,
         }
 
 

@@ -43,7 +43,7 @@ def test_a_decision_only_step_is_graded_on_the_enforcers_decision_and_says_so() 
     assert chat.passed and chat.allowed and not chat.executed
     assert "decided by the enforcer only: moto does not carry out Converse" in chat.line()
     assert invoke.passed and invoke.executed  # moto has InvokeModel: carried out as usual
-    assert report.to_json()[0]["executed"] is False
+    assert report.to_json()[0]["message"] == "moto does not carry out Converse"
 
 
 def test_a_decision_only_rogue_step_the_policy_allows_fails() -> None:
@@ -123,10 +123,10 @@ def test_lab04_case_lookup_run_on_moto_dynamodb() -> None:
 
 
 def test_a_bearer_token_call_is_refused_never_decided_as_the_access_keys_owner(monkeypatch: Any) -> None:
-    """Bedrock User Guide, "Use an Amazon Bedrock API key": botocore sends the key from
-    AWS_BEARER_TOKEN_BEDROCK as a bearer token instead of signing. Such a call is authorized as the key's
-    identity with bedrock:CallWithBearerToken, which the enforcer cannot tell from the access key, so it
-    refuses the call (fail closed) rather than decide it as the key's SigV4 caller."""
+    """Bedrock User Guide, "Use an Amazon Bedrock API key": "The Amazon Bedrock service recognizes the
+    environment variable AWS_BEARER_TOKEN_BEDROCK", sent as "Authorization: Bearer $AWS_BEARER_TOKEN_BEDROCK"
+    instead of a SigV4 signature. Such a call is the key's identity's, with bedrock:CallWithBearerToken, which
+    the enforcer cannot tell from the client's access key, so it refuses the call (fail closed)."""
     from checker.emulate.backends import open_backend
     from checker.emulate.hook import InProcessEnforcer
 
