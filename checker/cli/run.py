@@ -83,7 +83,7 @@ def _step(console: object, step: StepResult) -> None:
     target = "" if step.skipped else f" -> {step.action} on {step.resource}"
     console.print(
         f"[{colour}]{mark}[/{colour}] {kind} {_escape(step.step.title)}: {_escape(step.operation)}{_escape(target)} "
-        f"[{colour}]{_escape(step.decision)}[/{colour}]"
+        f"[{colour}]{_escape(step.shown_decision)}[/{colour}]"
     )
     detail = _detail(step)
     if detail:

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore
 import botocore.session
+from botocore.args import ClientConfigString
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from checker.emulate.audit import AuditLog, AuditRecord
@@ -85,6 +87,13 @@ class InProcessEnforcer:
         operation = model.name
         if service == "sts" and operation == "AssumeRoleWithWebIdentity":
             return self._web_identity(params, context)
+        if _sends_bearer_token(request_signer, context):
+            message = (
+                f"{service}:{operation} would be sent with a bearer token (a Bedrock API key, from "
+                "AWS_BEARER_TOKEN_BEDROCK), not signed with the client's access key: the lab enforcer identifies "
+                "callers by their SigV4 keys only, so it refuses the call rather than decide it as someone else"
+            )
+            return _refusal(service, Failure.UNMAPPED, message)
         frozen = request_signer._credentials.get_frozen_credentials() if request_signer._credentials else None
         if frozen is None:
             return _refusal(service, Failure.MISSING_AUTH, MESSAGES[Failure.MISSING_AUTH])
@@ -203,6 +212,25 @@ def audit_records(verdict: Verdict, connection: Connection) -> list[AuditRecord]
         )
         for outcome in verdict.outcomes
     ]
+
+
+def _sends_bearer_token(request_signer: Any, context: dict[str, Any]) -> bool:
+    """Whether botocore will authenticate this call with a bearer token: it loads one only for a service
+    that accepts bearer auth (Bedrock's API keys, from AWS_BEARER_TOKEN_BEDROCK) and then prefers it to
+    SigV4 unless the client's signature version (or auth scheme preference) was set in code."""
+    if getattr(request_signer, "_auth_token", None) is None:
+        return False
+    if "smithy.api#httpBearerAuth" not in (context.get("auth_options") or ()):
+        return False
+    config = context.get("client_config")
+    if config is None:
+        return True
+    in_code = (
+        isinstance(config.signature_version, ClientConfigString)
+        or config.signature_version is botocore.UNSIGNED
+        or isinstance(config.auth_scheme_preference, ClientConfigString)
+    )
+    return not in_code or config.signature_version == "bearer"
 
 
 def _credential_failure(credential: Credential | None, frozen: Any, now: datetime) -> Failure | None:

@@ -10,7 +10,9 @@ The same run serves the `live` check and `iamlab run` (which shows each step as 
 `on_step`). It runs on moto in this process by default, or on LocalStack or any AWS-compatible URL
 (`backends.open_backend`), which is cleaned of the lab's resources before and after. A step the backend
 does not offer is reported as not run, and is never counted as passed; nor is a step the enforcer
-could not decide.
+could not decide. A step marked `decision_only` names an operation the emulator does not carry out (moto
+has no Bedrock Converse or streaming): the enforcer still decides it, and that decision is what is graded;
+its result says it was not executed.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class Step:
     operation: str  # botocore operation name: "GetObject"
     params: Mapping[str, Any] = field(default_factory=dict)
     rogue: bool = False  # True: a compromised job's attempt, which must be denied
+    # The emulator does not carry this operation out: graded on the enforcer's decision alone.
+    decision_only: bool = False
 
     def check(self) -> None:
         if self.service not in TABLES:
@@ -63,6 +67,16 @@ class Step:
             raise InputError(
                 f"workload step {self.title!r}: {self.service} has no operation {self.operation!r}"
             )
+
+
+@dataclass(frozen=True)
+class Table:
+    """A DynamoDB table the lab seeds: its partition key, global secondary indexes (name -> partition
+    key) and items, every attribute a string."""
+
+    key: str
+    indexes: Mapping[str, str] = field(default_factory=dict)
+    items: Sequence[Mapping[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,10 @@ class Workload:
     role_policies: Sequence[Mapping[str, Any]] = ()  # the lab's own inline policies on the role
     session_name: str = "live-check"
     session_tags: Mapping[str, str] = field(default_factory=dict)  # passed with AssumeRole (needs TagSession)
+    tables: Mapping[str, Table] = field(default_factory=dict)  # DynamoDB tables by name
+    # Bedrock inference profiles (ARN -> the foundation-model ARNs it routes to), as GetInferenceProfile
+    # would answer: moto implements none, and a profile call is also authorized on its models.
+    inference_profiles: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 NOT_RUN = "not run on this backend"
@@ -94,6 +112,7 @@ class StepResult:
     message: str  # AWS's error message when denied; the backend's answer when it failed after an allow
     why: str = ""  # the deciding policy and statement, or for a denial the clause that failed
     skipped: str = ""  # NOT_RUN or NOT_DECIDED: the step says nothing about the policy
+    executed: bool = True  # False: a decision_only step the enforcer allowed and the backend cannot carry out
 
     @property
     def passed(self) -> bool:
@@ -102,6 +121,11 @@ class StepResult:
     @property
     def decision(self) -> str:
         return self.skipped or ("allowed" if self.allowed else "denied")
+
+    @property
+    def shown_decision(self) -> str:
+        """The decision as people read it: an allowed step the backend could not carry out says so."""
+        return self.decision if self.executed else f"{self.decision}, decided by the enforcer only ({self.message})"
 
     @property
     def operation(self) -> str:
@@ -113,6 +137,8 @@ class StepResult:
         if self.skipped:
             return f"{mark} {kind}: {self.step.title} ({self.operation}): {self.skipped} - {self.message}"
         text = f"{mark} {kind}: {self.step.title} ({self.action} on {self.resource}): {self.decision}"
+        if not self.executed:
+            text += f" (decided by the enforcer only: {self.message})"
         if not self.passed:
             text += (
                 " - a compromised job could do this; your policy must not allow it"
@@ -191,6 +217,10 @@ BOUNDARY_POLICY = "learner-boundary"
 _IAM_NAME = re.compile(r"[^\w+=,.@-]")
 # S3 path-style: LocalStack and moto servers are addressed by IP, where no bucket subdomain exists.
 _STEP_CONFIG = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+# SigV4 set in code: a Bedrock API key in the environment (AWS_BEARER_TOKEN_BEDROCK) is then not preferred,
+# so a step is signed with the role session's keys the enforcer decides on.
+_SIGV4_CONFIG = _STEP_CONFIG.merge(Config(signature_version="v4"))
+_BEARER_SERVICES = frozenset({"bedrock-runtime"})
 # How an emulator answers an operation it has not implemented (LocalStack: 501 with one of these codes).
 _NOT_IMPLEMENTED = frozenset({"NotImplemented", "NotImplementedException", "InternalFailure"})
 
@@ -216,6 +246,33 @@ def seed_objects(backend: Backend, region: str, objects: Mapping[str, Mapping[st
             s3.put_object(Bucket=bucket, Key=key, Body=body)
 
 
+def seed_tables(backend: Backend, tables: Mapping[str, Table]) -> None:
+    """The lab's DynamoDB tables, their indexes and items, created by the administrator."""
+    if not tables:
+        return
+    dynamodb = backend.admin_client("dynamodb")
+    for name, table in tables.items():
+        keys = {table.key, *table.indexes.values()}
+        params: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": [{"AttributeName": table.key, "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"} for key in sorted(keys)],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if table.indexes:
+            params["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index,
+                    "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index, key in table.indexes.items()
+            ]
+        dynamodb.create_table(**params)
+        for item in table.items:
+            dynamodb.put_item(TableName=name, Item={k: {"S": v} for k, v in item.items()})
+
+
 def _seed(
     backend: Backend,
     workload: Workload,
@@ -224,6 +281,7 @@ def _seed(
     names: Sequence[str],
 ) -> None:
     seed_objects(backend, workload.region, workload.objects)
+    seed_tables(backend, workload.tables)
     logs = backend.admin_client("logs")
     for group in workload.log_groups:
         logs.create_log_group(logGroupName=group)
@@ -277,6 +335,11 @@ def clean(backend: Backend, workload: Workload) -> None:
     for user in sorted({str(p["UserName"]) for p in named if isinstance(p.get("UserName"), str)}):
         with contextlib.suppress(ClientError):
             iam.delete_user(UserName=user)
+    if workload.tables:
+        dynamodb = backend.admin_client("dynamodb")
+        for table in sorted(workload.tables):
+            with contextlib.suppress(ClientError):
+                dynamodb.delete_table(TableName=table)
     groups = {*workload.log_groups, *(str(p["logGroupName"]) for p in named if isinstance(p.get("logGroupName"), str))}
     for group in sorted(groups):
         with contextlib.suppress(ClientError):
@@ -340,6 +403,8 @@ def _steps(
     backend.state.note_no_organization()
     for bucket in workload.objects:
         backend.state.note_no_bucket_policy(bucket)
+    for profile, models in workload.inference_profiles.items():
+        backend.state.note_inference_profile(profile, tuple(models))
     # The service starts the job: an administrator's session of the role, as SageMaker opens it.
     params: dict[str, Any] = {
         "RoleArn": f"arn:aws:iam::{workload.account}:role{workload.role_path}{workload.role}",
@@ -395,7 +460,7 @@ class _StepClients:
                 aws_session_token=creds["SessionToken"],
                 region_name=region,
                 endpoint_url=backend.endpoint_url,
-                config=_STEP_CONFIG,
+                config=_SIGV4_CONFIG if service in _BEARER_SERVICES else _STEP_CONFIG,
             )
         # The client's own credentials object, set as botocore sets explicit keys (so anything that
         # refers to it, the signer and the endpoint rules, sees this run's keys).
@@ -438,6 +503,8 @@ def run_step(
         error["Status"] = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     except ParamValidationError as exc:
         raise InputError(f"workload step {step.title!r}: {exc}") from None
+    except NotImplementedError as exc:  # moto in this process raises it for an operation it lacks
+        error = {"Code": "NotImplemented", "Message": str(exc), "Status": 501}
     return step_result(backend, step, verdicts, error)
 
 
@@ -455,6 +522,9 @@ def step_result(backend: Backend, step: Step, verdicts: list[Verdict], error: Ma
         return StepResult(step, False, action, resource, verdict.message or message, why)
     why = "; ".join(dict.fromkeys(why_allowed(o.decision) for o in verdict.outcomes))
     if error and (error.get("Code") in _NOT_IMPLEMENTED or error.get("Status") == 501):
+        if step.decision_only:  # the lab knows the emulator lacks it: the decision is what is graded
+            said = f"{backend.name} does not carry out {step.operation}"
+            return StepResult(step, True, action, resource, said, why, executed=False)
         # allowed, then the backend could not carry it out: it never ran, so it proves nothing
         return StepResult(step, True, action, resource, f"{backend.name} answered: {message}", why, NOT_RUN)
     return StepResult(step, True, action, resource, message, why)

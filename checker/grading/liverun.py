@@ -207,7 +207,7 @@ def _row(result: StepResult) -> str:
         result.step.title,
         "compromised job" if result.step.rogue else "job",
         result.operation,
-        result.decision,
+        result.shown_decision,
         f"{result.action} on {result.resource}" if not result.skipped else "",
         result.why or result.message,
     ]

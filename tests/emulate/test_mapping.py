@@ -41,6 +41,9 @@ class FakeBackendFacts:
         }
         return known.get(entity_id)
 
+    def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
+        return PROFILE_MODELS if profile_arn == PROFILE else None
+
 
 def call(service: str, operation: str, caller: str | None = None, **params: Any) -> ApiCall:
     return ApiCall(service, operation, params, REGION, ACCOUNT, caller_arn=caller, lookups=FakeBackendFacts())
@@ -52,6 +55,35 @@ def checks(api_call: ApiCall) -> list[tuple[str, str, dict[str, Any]]]:
 
 B = "arn:aws:s3:::data"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ml-train"
+
+# Bedrock: the lab 04 names, in the caller's Region (REGION).
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+PROFILE = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/eu.{HAIKU}"
+PROFILE_MODELS = tuple(f"arn:aws:bedrock:{r}::foundation-model/{HAIKU}" for r in ("eu-west-1", "eu-central-1"))
+TITAN = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-text-express-v1"
+GUARDRAIL = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/fraudgr01"
+INVOKE_PAGE = (
+    "Bedrock API reference, InvokeModel: 'If you use a base model, specify the model ID or its ARN. If you use "
+    "an inference profile, specify the inference profile ID or its ARN.'"
+)
+CONVERSE_PAGE = (
+    "Bedrock API reference, InvokeModel: 'you need to deny access to the bedrock:InvokeModel and "
+    "bedrock:InvokeModelWithResponseStream actions. Doing this also denies access to the resource through the "
+    "Converse API actions (Converse and ConverseStream)'"
+)
+PROFILE_PAGE = (
+    "Bedrock User Guide, Prerequisites for inference profiles: 'When you specify an inference profile in the "
+    "Resource field in the first statement, you must also specify the foundation model in each Region "
+    "associated with it.'"
+)
+GUARDRAIL_PAGE = (
+    "Bedrock User Guide, Enforce the use of specific guardrails in model inference requests: Example 1 "
+    "conditions bedrock:GuardrailIdentifier on 'arn:aws:bedrock:us-east-1:123456789012:guardrail/guardrail-id:1'"
+)
+DDB_SAR = "SAR, Amazon DynamoDB: each item action on resource type table (arn:...:table/${TableName})"
+DDB_INDEX = "SAR, Amazon DynamoDB: Query and Scan take resource type index (arn:...:table/${TableName}/index/${IndexName})"
+CASES = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/fraud-cases"
+_MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
 
 # (doc, call, expected checks)
 VECTORS: list[tuple[str, ApiCall, list[tuple[str, str, dict[str, Any]]]]] = [
@@ -536,6 +568,86 @@ VECTORS: list[tuple[str, ApiCall, list[tuple[str, str, dict[str, Any]]]]] = [
             )
         ],
     ),
+    # --- Bedrock Runtime
+    (
+        INVOKE_PAGE + " (a base model's ID: its ARN has no account)",
+        call("bedrock-runtime", "InvokeModel", modelId="amazon.titan-text-express-v1", body=b"{}"),
+        [("bedrock:InvokeModel", TITAN, {})],
+    ),
+    (
+        INVOKE_PAGE + " (a base model's ARN, as given); " + GUARDRAIL_PAGE + " (an ID gets the caller's ARN)",
+        call(
+            "bedrock-runtime", "InvokeModel", modelId=TITAN, body=b"{}", guardrailIdentifier="fraudgr01",
+            guardrailVersion="3",
+        ),
+        [("bedrock:InvokeModel", TITAN, {"bedrock:GuardrailIdentifier": GUARDRAIL + ":3"})],
+    ),
+    (
+        GUARDRAIL_PAGE + " (the guardrail given by its ARN)",
+        call(
+            "bedrock-runtime", "InvokeModelWithResponseStream", modelId="amazon.titan-text-express-v1",
+            body=b"{}", guardrailIdentifier=GUARDRAIL, guardrailVersion="2",
+        ),
+        [("bedrock:InvokeModelWithResponseStream", TITAN, {"bedrock:GuardrailIdentifier": GUARDRAIL + ":2"})],
+    ),
+    (
+        CONVERSE_PAGE + "; " + PROFILE_PAGE + " (the profile's ID: its ARN has the caller's account)",
+        call(
+            "bedrock-runtime", "Converse", modelId=f"eu.{HAIKU}", messages=_MESSAGES,
+            guardrailConfig={"guardrailIdentifier": "fraudgr01", "guardrailVersion": "3"},
+        ),
+        [
+            ("bedrock:InvokeModel", PROFILE, {"bedrock:GuardrailIdentifier": GUARDRAIL + ":3"}),
+            *[
+                ("bedrock:InvokeModel", model, {"bedrock:GuardrailIdentifier": GUARDRAIL + ":3", "bedrock:InferenceProfileArn": PROFILE})
+                for model in PROFILE_MODELS
+            ],
+        ],
+    ),
+    (
+        CONVERSE_PAGE + "; " + PROFILE_PAGE + " (the profile's ARN; no guardrail, no key)",
+        call("bedrock-runtime", "ConverseStream", modelId=PROFILE, messages=_MESSAGES),
+        [
+            ("bedrock:InvokeModelWithResponseStream", PROFILE, {}),
+            *[
+                ("bedrock:InvokeModelWithResponseStream", model, {"bedrock:InferenceProfileArn": PROFILE})
+                for model in PROFILE_MODELS
+            ],
+        ],
+    ),
+    # --- DynamoDB
+    (DDB_SAR, call("dynamodb", "GetItem", TableName="fraud-cases", Key={}), [("dynamodb:GetItem", CASES, {})]),
+    (
+        DDB_SAR + " (TableName may be the table's ARN)",
+        call("dynamodb", "PutItem", TableName=CASES, Item={}, ReturnValues="ALL_OLD"),
+        [("dynamodb:PutItem", CASES, {"dynamodb:ReturnValues": "ALL_OLD"})],
+    ),
+    (DDB_SAR, call("dynamodb", "UpdateItem", TableName="fraud-cases", Key={}), [("dynamodb:UpdateItem", CASES, {})]),
+    (DDB_SAR, call("dynamodb", "DeleteItem", TableName="fraud-cases", Key={}), [("dynamodb:DeleteItem", CASES, {})]),
+    (
+        DDB_SAR,
+        call("dynamodb", "Query", TableName="fraud-cases", Select="COUNT"),
+        [("dynamodb:Query", CASES, {"dynamodb:Select": "COUNT"})],
+    ),
+    (
+        DDB_INDEX,
+        call("dynamodb", "Query", TableName="fraud-cases", IndexName="by-customer"),
+        [("dynamodb:Query", CASES + "/index/by-customer", {})],
+    ),
+    (DDB_INDEX, call("dynamodb", "Scan", TableName="fraud-cases"), [("dynamodb:Scan", CASES, {})]),
+    (
+        DDB_SAR + "; a batch names each table in RequestItems",
+        call("dynamodb", "BatchGetItem", RequestItems={"payments": {}, "fraud-cases": {}}),
+        [("dynamodb:BatchGetItem", CASES, {}), ("dynamodb:BatchGetItem", CASES.replace("fraud-cases", "payments"), {})],
+    ),
+    (
+        DDB_SAR,
+        call("dynamodb", "BatchWriteItem", RequestItems={"fraud-cases": []}),
+        [("dynamodb:BatchWriteItem", CASES, {})],
+    ),
+    (DDB_SAR, call("dynamodb", "DescribeTable", TableName="fraud-cases"), [("dynamodb:DescribeTable", CASES, {})]),
+    (DDB_SAR, call("dynamodb", "DeleteTable", TableName="fraud-cases"), [("dynamodb:DeleteTable", CASES, {})]),
+    (DDB_SAR + " (no resource type: '*')", call("dynamodb", "ListTables"), [("dynamodb:ListTables", "*", {})]),
 ]
 
 
@@ -565,6 +677,20 @@ def test_action_that_differs_from_the_operation_says_so() -> None:
         (call("iam", "CreateAccessKey", caller=ROLE), "caller is not one"),
         (call("s3", "GetObject", Bucket="b"), "parameter Key is missing"),
         (call("organizations", "DescribePolicy", PolicyId="p-unknown"), "not known"),
+        # An inference profile is also authorized on the models it routes to: unknown models, no mapping.
+        (call("bedrock-runtime", "InvokeModel", modelId=f"us.{HAIKU}", body=b"{}"), "inference profile the backend does not know"),
+        (
+            call("bedrock-runtime", "Converse", modelId=PROFILE.replace("eu.", "apac."), messages=_MESSAGES),
+            "are not known to the backend",
+        ),
+        # The value bedrock:GuardrailIdentifier takes for a DRAFT version is not documented.
+        (
+            call("bedrock-runtime", "InvokeModel", modelId=TITAN, body=b"{}", guardrailIdentifier="g1", guardrailVersion="DRAFT"),
+            "not documented",
+        ),
+        (call("bedrock-runtime", "InvokeModel", modelId="arn:aws:s3:::b", body=b"{}"), "not a Bedrock ARN"),
+        (call("dynamodb", "BatchGetItem", RequestItems={}), "names no table"),
+        (call("dynamodb", "GetItem", Key={}), "parameter TableName is missing"),
     ],
 )
 def test_calls_that_cannot_be_mapped_fail_closed(api_call: ApiCall, why: str) -> None:

@@ -204,6 +204,45 @@ CASES: list[tuple[str, str, dict[str, Any], str, dict[str, Any]]] = [
         {"CiphertextBlob": b"\x01\x02", "KeyId": "alias/models"},
     ),
     ("kms", "list_keys", {}, "ListKeys", {}),
+    # Bedrock Runtime signs as "bedrock"; the model id is a URI label (an ARN's "/" percent-encoded), the
+    # guardrail travels in headers for InvokeModel and in the JSON body for Converse.
+    (
+        "bedrock-runtime",
+        "invoke_model",
+        {"modelId": "us.anthropic.claude-3-haiku-20240307-v1:0", "body": b"{}", "guardrailIdentifier": "g1", "guardrailVersion": "3"},
+        "InvokeModel",
+        {"modelId": "us.anthropic.claude-3-haiku-20240307-v1:0", "guardrailIdentifier": "g1", "guardrailVersion": "3"},
+    ),
+    (
+        "bedrock-runtime",
+        "converse_stream",
+        {
+            "modelId": "arn:aws:bedrock:us-east-2:111122223333:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0",
+            "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+            "guardrailConfig": {"guardrailIdentifier": "g1", "guardrailVersion": "3"},
+        },
+        "ConverseStream",
+        {
+            "modelId": "arn:aws:bedrock:us-east-2:111122223333:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0",
+            "guardrailConfig": {"guardrailIdentifier": "g1", "guardrailVersion": "3"},
+        },
+    ),
+    (
+        "bedrock-runtime",
+        "invoke_model_with_response_stream",
+        {"modelId": "amazon.titan-text-express-v1", "body": b"{}"},
+        "InvokeModelWithResponseStream",
+        {"modelId": "amazon.titan-text-express-v1"},
+    ),
+    ("bedrock-runtime", "converse", {"modelId": "amazon.titan-text-express-v1", "messages": []}, "Converse", {}),
+    (
+        "dynamodb",
+        "query",
+        {"TableName": "fraud-cases", "IndexName": "by-customer", "KeyConditionExpression": "c = :c"},
+        "Query",
+        {"TableName": "fraud-cases", "IndexName": "by-customer"},
+    ),
+    ("dynamodb", "get_item", {"TableName": "fraud-cases", "Key": {"case_id": {"S": "C-1"}}}, "GetItem", {"TableName": "fraud-cases"}),
     (
         "organizations",
         "attach_policy",

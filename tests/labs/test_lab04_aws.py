@@ -52,7 +52,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         # associated with it."
         "profile ARN without its underlying foundation models",
         lambda p, t, *_: drop(p, "ModelsTheProfileRoutesTo"),
-        {"invokes-approved-models"},
+        {"invokes-approved-models", "live-assistant"},
         None,
     ),
     (
@@ -62,14 +62,14 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         lambda p, t, *_: statement(p, "ModelsTheProfileRoutesTo").update(
             Resource=f"arn:aws:bedrock:us-east-2::foundation-model/{HAIKU}"
         ),
-        {"invokes-approved-models"},
+        {"invokes-approved-models", "live-assistant"},
         None,
     ),
     (
         # IAM has no bedrock:Converse action; ConverseStream is authorized as InvokeModelWithResponseStream.
         "bedrock:InvokeModel only: streaming and ConverseStream break",
         lambda p, t, *_: [s.update(Action="bedrock:InvokeModel") for s in p["Statement"][:2]] and None,
-        {"invokes-approved-models"},
+        {"invokes-approved-models", "live-assistant"},
         None,
     ),
     (
@@ -78,7 +78,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
             "bedrock:InferenceProfileArn"
         )
         and None,
-        {"least-privilege", "unapproved-models"},
+        {"least-privilege", "live-assistant", "unapproved-models"},
         HAIKU,
     ),
     (
@@ -95,7 +95,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         # the user might have". The platform baseline is such another permission.
         "guardrail only as a condition on the Allow, no Deny",
         lambda p, t, *_: drop(p, "DenyInferenceWithoutTheTeamGuardrail"),
-        {"guardrail-enforced", "least-privilege"},
+        {"guardrail-enforced", "live-assistant", "least-privilege"},
         "amazon.titan-text-express-v1",
     ),
     (
@@ -104,7 +104,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         lambda p, t, *_: statement(p, "DenyInferenceWithoutTheTeamGuardrail")["Condition"].update(
             Null={"bedrock:GuardrailIdentifier": "false"}
         ),
-        {"guardrail-enforced", "least-privilege"},
+        {"guardrail-enforced", "live-assistant", "least-privilege"},
         "amazon.titan-text-express-v1",
     ),
     (
@@ -112,7 +112,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         lambda p, t, *_: statement(p, "DenyInferenceWithoutTheTeamGuardrail").update(
             Condition={"StringNotLike": {"bedrock:GuardrailIdentifier": GUARDRAIL.rsplit(":", 1)[0] + ":*"}}
         ),
-        {"guardrail-enforced", "least-privilege"},
+        {"guardrail-enforced", "live-assistant", "least-privilege"},
         "fraudgr01",
     ),
     (
@@ -124,7 +124,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     (
         "bedrock:* kept next to the right statements",
         lambda p, t, *_: p["Statement"].append({"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}),
-        {"least-privilege", "unapproved-models", "no-model-access-management"},
+        {"least-privilege", "live-assistant", "unapproved-models", "no-model-access-management"},
         "bedrock:",
     ),
     (
@@ -197,7 +197,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
     (
         "action-group Lambda with dynamodb:* on the case table",
         lambda p, t, lam: statement(lam, "LookUpACaseById").update(Action="dynamodb:*"),
-        {"agent-lambda-least-privilege"},
+        {"agent-lambda-least-privilege", "live-case-lookup"},
         "dynamodb:",
     ),
     (
@@ -205,7 +205,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         lambda p, t, lam: statement(lam, "LookUpACaseById").update(
             Resource="arn:aws:dynamodb:us-east-2:111122223333:table/*"
         ),
-        {"agent-lambda-least-privilege"},
+        {"agent-lambda-least-privilege", "live-case-lookup"},
         "arn:aws:dynamodb:us-east-2:111122223333:table/",
     ),
     (
@@ -214,7 +214,7 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         lambda p, t, lam: statement(lam, "LookUpACaseById").update(
             Action=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]
         ),
-        {"agent-lambda-least-privilege"},
+        {"agent-lambda-least-privilege", "live-case-lookup"},
         "dynamodb:Scan",
     ),
     (
@@ -229,26 +229,26 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
                 }
             ]
         ),
-        {"agent-lambda-least-privilege"},
+        {"agent-lambda-least-privilege", "live-case-lookup"},
         "dynamodb:",
     ),
     (
         "action-group Lambda without the by-customer index",
         lambda p, t, lam: drop(lam, "ListACustomersCases"),
-        {"agent-lambda-reads-cases"},
+        {"agent-lambda-reads-cases", "live-case-lookup"},
         None,
     ),
     (
         # A table's indexes are their own resources: "arn:aws:dynamodb:region:account:table/name/index/name".
         "action-group Lambda's Query only on the table, not its index",
         lambda p, t, lam: statement(lam, "ListACustomersCases").update(Resource=CASES),
-        {"agent-lambda-reads-cases"},
+        {"agent-lambda-reads-cases", "live-case-lookup"},
         None,
     ),
     (
         "the case reads put on the application role instead of the Lambda's",
         lambda p, t, lam: p["Statement"].append(lam["Statement"].pop(0)),
-        {"least-privilege", "agent-lambda-reads-cases"},
+        {"least-privilege", "live-case-lookup", "agent-lambda-reads-cases"},
         "dynamodb:",
     ),
 ]
@@ -384,4 +384,6 @@ def test_the_starter_does_not_pass() -> None:
         "unapproved-models",
         "only-this-agent-assumes",
         "agent-lambda-least-privilege",
+        "live-assistant",
+        "live-case-lookup",
     }

@@ -50,8 +50,12 @@ WRONG: list[tuple[str, Change, set[str], str | None]] = [
         None,
     ),
     (
-        # "Resource attributes for IAM Conditions": "Other services and resource types do not recognize
-        # resource attributes" - Vertex AI is not listed, so the condition never holds and grants nothing.
+        # "Resource attributes for IAM Conditions" (https://cloud.google.com/iam/docs/conditions-resource-attributes):
+        # "Resource attributes are available for the Google Cloud services and resource types that are listed on
+        # this page. Other services and resource types do not recognize resource attributes." The page's resource
+        # service values (agentregistry.googleapis.com, apigee.googleapis.com, ...) do not include
+        # aiplatform.googleapis.com, so the condition never holds and grants nothing: the lab's deviation from
+        # the issue's "IAM condition on the resource name" (README, GCP).
         "predict conditioned on the publisher models' resource.name",
         lambda b, r: b[0].update(
             condition={

@@ -18,7 +18,9 @@ from checker.emulate.mapping.call import (
 from checker.emulate.mapping.rules import Rule, custom
 from checker.emulate.mapping.services import (
     apigateway,
+    bedrock,
     cloudwatch,
+    dynamodb,
     ecr,
     iam,
     kms,
@@ -43,6 +45,8 @@ TABLES: dict[str, dict[str, Rule]] = {
     "cloudwatch": cloudwatch.RULES,
     "kms": kms.RULES,
     "organizations": organizations.RULES,
+    "bedrock-runtime": bedrock.RUNTIME_RULES,
+    "dynamodb": dynamodb.RULES,
     "apigateway": {name: custom(apigateway.map_apigateway) for name in operation_names("apigateway")},
 }
 

@@ -29,6 +29,11 @@ class Lookups(Protocol):
         """
         ...
 
+    def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
+        """The foundation-model ARNs a Bedrock inference profile routes to (GetInferenceProfile's
+        `models`), or None when the profile is unknown."""
+        ...
+
 
 class NoLookups:
     """Used when no backend is at hand: paths default to "/", aliases and org ids stay unresolved."""
@@ -43,6 +48,9 @@ class NoLookups:
         return None
 
     def organizations_arn(self, entity_id: str) -> str | None:
+        return None
+
+    def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
         return None
 
 

@@ -54,6 +54,7 @@ class BackendState:
         self._org: dict[str, Any] | None = None
         self._org_read = False
         self._aliases: dict[str, str] | None = None
+        self._inference_profiles: dict[str, tuple[str, ...]] = {}
         self._client_cache: dict[str, Any] = {}
 
     # -- plumbing
@@ -261,6 +262,16 @@ class BackendState:
     # -- Lookups for the mapping
     def iam_path(self, kind: str, name: str) -> str | None:
         return self.snapshot().path_of(kind, name)
+
+    def note_inference_profile(self, profile_arn: str, model_arns: tuple[str, ...]) -> None:
+        """What GetInferenceProfile answers for a profile, told by the run that seeds it: moto implements
+        no inference profiles, and the mapping needs the models a profile call is also authorized on."""
+        with self._lock:
+            self._inference_profiles[profile_arn] = tuple(model_arns)
+
+    def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._inference_profiles.get(profile_arn)
 
     def kms_key_id(self, key_ref: str, region: str, account: str) -> str | None:
         alias = key_ref.split(":", 5)[5] if key_ref.startswith("arn:") else key_ref
