@@ -113,7 +113,7 @@ class Encoder:
         self.literal_names = {k for scope in self._mentioned_scopes() for k in scope.keys}
         self.usage = self._attribute_usage()
         self.attributes: dict[str, AttributeVars] = {}
-        self._regex_cache: dict[tuple[Any, ...], Any] = {}
+        self._built: dict[tuple[Any, ...], Any] = {}  # regexes and formulas that do not depend on a shape
         self.shapes = self._shapes()
 
     # ---------------------------------------------------------------- inputs
@@ -187,8 +187,8 @@ class Encoder:
         """Characters a variable may use: a readable base set, every character the inputs mention (both
         cases), and at least one character the inputs never mention (it stands for all the others)."""
         key = ("alphabet", kind)
-        if key in self._regex_cache:
-            return self._regex_cache[key]
+        if key in self._built:
+            return self._built[key]
         base = set("abcdefghijklmnopqrstuvwxyz0123456789-._")
         if kind == "storage":
             chars = set("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -204,7 +204,7 @@ class Encoder:
             elif kind == "lower":
                 chars = {c for c in chars if c != "/" and c == c.lower()}
         regex = _char_class(chars)
-        self._regex_cache[key] = regex
+        self._built[key] = regex
         return regex
 
     def _word(self, kind: str) -> Any:
@@ -319,7 +319,7 @@ class Encoder:
     # ---------------------------------------------------------------- operations
     def _glob(self, pattern: OperationPattern, kind: str) -> Any:
         key = ("glob", pattern.text.lower(), kind)
-        if key not in self._regex_cache:
+        if key not in self._built:
             anything = z3.Star(self._alphabet(kind))
             # A `*` between two `/` may also stand for no segment: `/*/` is `/` then (anything `/`) or nothing.
             segment = z3.Union(z3.Concat(anything, z3.Re("/")), z3.Re(""))
@@ -340,8 +340,8 @@ class Encoder:
                 index += 2 if whole_segment else 1
             if literal:
                 parts.append(z3.Re(z3.StringVal(literal)))
-            self._regex_cache[key] = parts[0] if len(parts) == 1 else z3.Concat(*parts) if parts else z3.Re("")
-        return self._regex_cache[key]
+            self._built[key] = parts[0] if len(parts) == 1 else z3.Concat(*parts) if parts else z3.Re("")
+        return self._built[key]
 
     def matches_operation(self, pattern: OperationPattern) -> Bool:
         return z3.InRe(self.operation, self._glob(pattern, "operation"))
@@ -357,7 +357,15 @@ class Encoder:
         return granted
 
     def operation_constraints(self, data: bool) -> Bool:
-        """Operations are non-empty lowercase names; a catalog operation keeps its plane and sub-operations."""
+        """Operations are non-empty lowercase names; a catalog operation keeps its plane and sub-operations.
+
+        Built once per plane (a scan of the whole catalog), then shared by every shape's question."""
+        key = ("operations", data)
+        if key not in self._built:
+            self._built[key] = self._operation_constraints(data)
+        return self._built[key]
+
+    def _operation_constraints(self, data: bool) -> Bool:
         parts = [z3.InRe(self.operation, self._word("operation")), z3.InRe(self.sub, self._word("operation"))]
         known = []
         for info in self.catalog.operations:
@@ -386,8 +394,14 @@ class Encoder:
         return z3.And(grant, z3.Not(deny))
 
     def assignment_grants(self, assignment: RoleAssignment, shape: Shape, data: bool) -> Bool:
-        role = z3.Or([self.permission_grants(p, data) for p in assignment.role.permissions] or [z3.BoolVal(False)])
-        parts = [self.identity(assignment.principal_id), self.covers(assignment.scope, shape), role]
+        covered = self.covers(assignment.scope, shape)
+        grants = [self.permission_grants(p, data) for p in assignment.role.permissions]
+        if z3.is_false(covered) or all(z3.is_false(g) for g in grants):
+            # Out of scope or no operation of this plane: the condition cannot make it grant, so its
+            # (costly) encoding is skipped; the formula is the same value, False.
+            return z3.BoolVal(False)
+        role = z3.Or(grants)
+        parts = [self.identity(assignment.principal_id), covered, role]
         if assignment.start is not None:
             parts.append(self.time >= assignment.start)
         if assignment.end is not None:
@@ -551,6 +565,12 @@ class Encoder:
                 Test.GREATER: lambda: a > b, Test.GREATER_EQUAL: lambda: a >= b}[test]()
 
     def _caseless(self, text: str) -> Any:
+        key = ("caseless", text)
+        if key not in self._built:
+            self._built[key] = self._caseless_regex(text)
+        return self._built[key]
+
+    def _caseless_regex(self, text: str) -> Any:
         parts = [z3.Union(z3.Re(z3.StringVal(c.lower())), z3.Re(z3.StringVal(c.upper())))
                  if c.lower() != c.upper() and len(c.lower()) == 1 and len(c.upper()) == 1 else z3.Re(z3.StringVal(c))
                  for c in text]

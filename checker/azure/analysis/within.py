@@ -8,7 +8,7 @@ a solver timeout or a construct the encoding lacks gives "unknown" with the reas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import z3
@@ -57,12 +57,13 @@ def within(
     catalog = catalog or builtin_catalog()
     check_models((submission, envelope))  # refuse, located, patterns no proof could finish
     question = Question(submission, envelope, principal, inside)
+    held = question.held
     try:
-        encoder = Encoder([submission, envelope], groups, catalog)
+        encoder = Encoder([held, envelope], groups, catalog)
         found: list[Counterexample] = []
         for shape in encoder.shapes:
             for data in (False, True):
-                if not _may_grant(encoder, submission, shape, data):
+                if not _may_grant(encoder, held, shape, data):
                     continue  # nothing in the submission reaches this shape and plane: no solver call needed
                 if inside and not _may_grant(encoder, envelope, shape, data):
                     continue  # no access of the other team lies in this shape and plane
@@ -128,9 +129,22 @@ class Question:
     principal: PlatformPrincipal | None = None
     inside: bool = False
 
+    @property
+    def held(self) -> AzureModel:
+        """The submission as the solver sees it: with a principal fixed, only the role assignments made to
+        one of its identities (its object id, its groups). The others cannot grant it anything (the proof
+        fixes every other identity to false), so leaving them out changes no answer and spares encoding a
+        platform's every assignment in each question. Deny assignments all stay: they may name anyone.
+        Counterexamples are still re-checked against the whole submission."""
+        if self.principal is None:
+            return self.submission
+        identities = self.principal.identities
+        return replace(self.submission,
+                       assignments=tuple(a for a in self.submission.assignments if a.principal_id in identities))
+
 
 def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Counterexample | str | None:
-    submission, envelope = question.submission, question.envelope
+    submission, envelope = question.held, question.envelope
     solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(encoder.allowed(submission, shape, data))
     other = encoder.allowed(envelope, shape, data)
@@ -138,6 +152,10 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     if question.principal is not None:
         solver.add(principal_constraints(encoder, question.principal, shape))
     solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
+    # The question itself first: "no such request" (a proof, the common answer) needs no more questions.
+    first = solver.check()
+    if first == z3.unsat:
+        return None
     solver.push()
     # A counterexample with a catalog operation reads better; try the ones the submission grants first,
     # each pinned (cheap for the solver), then fall back to any operation name.
@@ -154,14 +172,15 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     set_budget(solver, SOLVER_TIMEOUT_MS)
     if result != z3.sat:
         solver.pop()
-        result = solver.check()
+        result = solver.check()  # the unpinned question again, for its model (or its reason)
     if result == z3.unsat:
         return None
     if result != z3.sat:
         return f"the solver gave up on {shape.label} ({why_unknown(solver)})"
     request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
-    timed = UTC_NOW in encoder.usage or any(a.windowed for a in (*submission.assignments, *envelope.assignments))
-    names = mentioned_names(a.scope.raw for a in (*submission.assignments, *envelope.assignments))
+    everyone = (*question.submission.assignments, *envelope.assignments)  # what the request may show
+    timed = UTC_NOW in encoder.usage or any(a.windowed for a in everyone)
+    names = mentioned_names(a.scope.raw for a in everyone)
     if question.principal is not None:
         as_made_by(request, question.principal)
     request = readable_request(request, names, lambda r: _verdict(r, question) is True)
