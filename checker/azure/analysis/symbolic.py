@@ -208,7 +208,13 @@ class Encoder:
         return regex
 
     def _word(self, kind: str) -> Any:
-        return z3.Plus(self._alphabet(kind))
+        letter = self._alphabet(kind)
+        if kind == "storage":
+            # Storage account and container names have at least 3 characters. Said in the regex, not as a
+            # length constraint: next to a negated prefix (a path or listing prefix outside the envelope),
+            # z3's string solver gave up on `str.len >= 3` after its whole budget, and answers at once here.
+            return z3.Concat(letter, letter, z3.Plus(letter))
+        return z3.Plus(letter)
 
     def _path_regex(self) -> Any:
         segment = self._word("name")
@@ -264,9 +270,6 @@ class Encoder:
         parts = [z3.InRe(var, self._word(kind)) for var, kind in shape.names]
         if shape.path is not None:
             parts.append(z3.InRe(shape.path, self._path_regex()))
-        for var, kind in shape.names:
-            if kind == "storage":
-                parts.append(z3.Length(var) >= 3)
         return z3.And(parts) if parts else z3.BoolVal(True)
 
     def _subs_under(self, group: tuple[str, ...]) -> list[str]:

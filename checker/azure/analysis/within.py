@@ -152,15 +152,15 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     if question.principal is not None:
         solver.add(principal_constraints(encoder, question.principal, shape))
     solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
-    # The question itself first: "no such request" (a proof, the common answer) needs no more questions.
-    first = solver.check()
-    if first == z3.unsat:
+    # The question itself first, briefly: "no such request" (a proof, the common answer) then needs no
+    # more questions. Undecided in that budget, the search goes on as below, where each pinned try is easier.
+    set_budget(solver, PREFERENCE_TIMEOUT_MS)
+    if solver.check() == z3.unsat:
         return None
     solver.push()
     # A counterexample with a catalog operation reads better; try the ones the submission grants first,
     # each pinned (cheap for the solver), then fall back to any operation name.
     result = z3.unknown
-    set_budget(solver, PREFERENCE_TIMEOUT_MS)
     preferred = _granted_catalog_operations(encoder, submission, data)
     for name in preferred[:PREFERRED_WHEN_INSIDE] if question.inside else preferred:
         solver.push()
