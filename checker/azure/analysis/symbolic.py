@@ -283,6 +283,12 @@ class Encoder:
 
     def covers(self, assigned: Scope, shape: Shape, exact: bool = False) -> Bool:
         """Whether an assignment (or deny) at `assigned` reaches every scope of `shape` (a formula)."""
+        key = ("covers", assigned.kind, assigned.keys, id(shape), exact)
+        if key not in self._built:
+            self._built[key] = self._covers(assigned, shape, exact)
+        return self._built[key]
+
+    def _covers(self, assigned: Scope, shape: Shape, exact: bool) -> Bool:
         if assigned.kind is ScopeKind.ROOT:
             return z3.BoolVal(not exact or shape.kind is ScopeKind.ROOT)
         if assigned.kind is ScopeKind.MANAGEMENT_GROUP:
@@ -392,6 +398,15 @@ class Encoder:
         return self.member.get(principal_id, z3.BoolVal(False))
 
     def allowed(self, model: AzureModel, shape: Shape, data: bool) -> Bool:
+        """Whether the model allows the request, for a target of `shape` on one plane (built once: a shared
+        encoder is asked about the same submission for every access of an isolation check)."""
+        # By the assignments themselves: each question filters the same submission into a new model.
+        key = ("allowed", tuple(map(id, model.assignments)), tuple(map(id, model.denies)), id(shape), data)
+        if key not in self._built:
+            self._built[key] = (model, self._allowed(model, shape, data))  # kept with the model: the ids stay theirs
+        return self._built[key][1]
+
+    def _allowed(self, model: AzureModel, shape: Shape, data: bool) -> Bool:
         grant = z3.Or([self.assignment_grants(a, shape, data) for a in model.assignments] or [z3.BoolVal(False)])
         deny = z3.Or([self.deny_applies(d, shape, data) for d in model.denies] or [z3.BoolVal(False)])
         return z3.And(grant, z3.Not(deny))
@@ -622,8 +637,9 @@ class Encoder:
                 solver.pop()
         return best
 
-    def concrete_request(self, solution: Any, shape: Shape, data: bool) -> dict[str, Any]:
-        """The request a z3 model describes, in the batch-case shape."""
+    def concrete_request(self, solution: Any, shape: Shape, data: bool,
+                         keys: frozenset[str] | None = None) -> dict[str, Any]:
+        """The request a z3 model describes, in the batch-case shape (with `keys`: only those attributes)."""
         def text(term: Term) -> str:
             return str(solution.eval(term, model_completion=True).as_string())
 
@@ -653,6 +669,8 @@ class Encoder:
         ticks = solution.eval(self.time, model_completion=True).as_long()
         request["request_time"] = format_ticks(ticks)
         for key, attribute in self.attributes.items():
+            if keys is not None and key not in keys:
+                continue
             if not z3.is_true(solution.eval(attribute.exists, model_completion=True)):
                 continue
             ok = z3.is_true(solution.eval(attribute.ok, model_completion=True))
@@ -684,6 +702,13 @@ class Encoder:
                 if sub.lower() == lowered:
                     return sub
         return lowered
+
+
+def read_by(*models: AzureModel) -> frozenset[str]:
+    """The attribute keys the models' conditions read."""
+    return frozenset(node.key for model in models for assignment in model.assignments
+                     if assignment.condition is not None
+                     for node in walk(assignment.condition) if isinstance(node, AttributeRef))
 
 
 def walk(expr: Expr) -> Iterable[Any]:

@@ -8,6 +8,7 @@ a solver timeout or a construct the encoding lacks gives "unknown" with the reas
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,7 +17,7 @@ import z3
 from checker.azure.analysis.limits import check_models
 from checker.azure.analysis.principal import as_made_by, principal_constraints
 from checker.azure.analysis.readable import mentioned_names, readable_request
-from checker.azure.analysis.symbolic import Encoder, Unsupported
+from checker.azure.analysis.symbolic import Encoder, Unsupported, read_by
 from checker.azure.catalog import Catalog, builtin_catalog
 from checker.azure.conditions.attributes import UTC_NOW
 from checker.azure.evaluate import decide
@@ -45,13 +46,15 @@ def within(
     limit: int = MAX_COUNTEREXAMPLES,
     principal: PlatformPrincipal | None = None,
     inside: bool = False,
+    encoder: Encoder | None = None,
 ) -> WithinResult:
     """Prove that every request the submission allows, the envelope allows too, or show requests that differ.
 
     With `principal`, only requests made by that principal count: its groups and its principal attributes
     are fixed, every other attribute stays free. With `inside`, the question turns around: is there a
     request the submission allows that the envelope (a set of accesses) also allows? `proved` then means
-    the principal reaches none of them (the isolation question).
+    the principal reaches none of them (the isolation question). `encoder`, when given, was built over
+    models that include the question's (see `reaches`).
     """
     groups = groups or submission.groups
     catalog = catalog or builtin_catalog()
@@ -59,7 +62,7 @@ def within(
     question = Question(submission, envelope, principal, inside)
     held = question.held
     try:
-        encoder = Encoder([held, envelope], groups, catalog)
+        encoder = encoder or Encoder([held, envelope], groups, catalog)
         found: list[Counterexample] = []
         for shape in encoder.shapes:
             for data in (False, True):
@@ -80,6 +83,36 @@ def within(
     if found:
         return WithinResult(WithinStatus.COUNTEREXAMPLE, tuple(found))
     return WithinResult(WithinStatus.PROVED)
+
+
+def reaches(
+    submission: AzureModel,
+    accesses: Sequence[AzureModel],
+    principal: PlatformPrincipal,
+    groups: ManagementGroups | None = None,
+    catalog: Catalog | None = None,
+) -> WithinResult:
+    """Proved when the principal can make no request that any of the accesses allows.
+
+    One proof per access, in order (smaller formulas, and the first access reached is the one reported),
+    all asked of one encoder: the principal's own assignments and the catalog's constraints are encoded
+    once, not once per access. Should the accesses together hold a construct the encoding refuses (an
+    attribute compared as two kinds by two accesses), each access is asked alone, as it would be anyway.
+    """
+    groups = groups or submission.groups
+    catalog = catalog or builtin_catalog()
+    check_models((submission, *accesses))
+    held = Question(submission, submission, principal).held
+    try:
+        shared: Encoder | None = Encoder([held, *accesses], groups, catalog)
+    except Unsupported:
+        shared = None
+    result = WithinResult(WithinStatus.PROVED)
+    for access in accesses:
+        result = within(submission, access, groups, catalog, limit=1, principal=principal, inside=True, encoder=shared)
+        if not result.proved:
+            return result
+    return result
 
 
 @dataclass(frozen=True)
@@ -177,7 +210,8 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
         return None
     if result != z3.sat:
         return f"the solver gave up on {shape.label} ({why_unknown(solver)})"
-    request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
+    # Only the attributes this question's conditions read: a shared encoder also holds other accesses' ones.
+    request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data, read_by(submission, envelope))
     everyone = (*question.submission.assignments, *envelope.assignments)  # what the request may show
     timed = UTC_NOW in encoder.usage or any(a.windowed for a in everyone)
     names = mentioned_names(a.scope.raw for a in everyone)
