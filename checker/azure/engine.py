@@ -33,6 +33,7 @@ from checker.azure.analysis import findings as lint
 from checker.azure.analysis import within as prove_within
 from checker.azure.analysis.isolation import access_model
 from checker.azure.analysis.within import MAX_COUNTEREXAMPLES
+from checker.azure.analysis.within import reaches as prove_reaches
 from checker.azure.catalog import role_finder
 from checker.azure.duties import holds as duty_held
 from checker.azure.federation import TOKEN_EXCHANGE, decide_token
@@ -54,7 +55,7 @@ from checker.azure.principals import PlatformPrincipal, as_principal, find_princ
 from checker.azure.request import REQUEST_FIELDS, parse_request
 from checker.azure.scopes import ManagementGroups
 from checker.core.decision import Decision
-from checker.core.engine import Submission, WithinResult, WithinStatus
+from checker.core.engine import Submission, WithinResult
 from checker.core.errors import InputError, Where
 from checker.core.findings import Finding
 from checker.core.source import LoadedDocument
@@ -169,14 +170,9 @@ class AzureEngine:
         accesses (the other team's scopes, prefixes and tags), over every operation and attribute."""
         model = _model(submission)
         who = _platform_principal(model, principal)
-        # One proof per access: smaller formulas, and the first access reached is the one reported.
-        result = WithinResult(WithinStatus.PROVED)
-        for index in range(len(accesses) if isinstance(accesses, list) else 1):
-            one = access_model(who, accesses, model, only=index)
-            result = prove_within(model, one, model.groups, principal=who, inside=True, limit=1)
-            if not result.proved:
-                return result
-        return result
+        each = [access_model(who, accesses, model, only=index)
+                for index in range(len(accesses) if isinstance(accesses, list) else 1)]
+        return prove_reaches(model, each, who, model.groups)
 
     def confined(self, submission: Submission, principal: str, envelope: Any) -> WithinResult:
         """Proved when everything the platform principal may do, its envelope allows. The envelope's

@@ -174,3 +174,28 @@ def test_delegation_conditions_on_role_definition_and_principal_type() -> None:
     assert write(data_scientist, "ServicePrincipal")
     assert not write("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "ServicePrincipal")  # Owner
     assert not write(data_scientist, "User")
+
+
+def test_a_listing_prefix_without_its_slash_is_shown_not_left_unproved() -> None:
+    """'risk/train-001' instead of 'risk/train-001/' also lists risk/train-0010/...: the prover shows such a
+    listing (List blobs supplies the request's prefix), rather than giving up as "could not prove"."""
+    loose = [dict(TEMPLATE[0], condition=TEMPLATE[0]["condition"].replace("{{job}}/'", "{{job}}'"))]
+    result = ENGINE.confined(load([], loose), "risk-job", TEMPLATE)
+    assert result.status is WithinStatus.COUNTEREXAMPLE, result.reason
+    example = result.counterexamples[0]
+    assert example.context.get("sub_operation") == "Blob.List"
+    prefix = next(value for key, value in example.context.items() if key.lower() == PREFIX.lower())
+    assert prefix.startswith("risk/train-001") and not prefix.startswith("risk/train-001/")
+    request = {"principal": JOB, "action": example.action, "resource": example.resource, "context": example.context}
+    assert ENGINE.decide(load([], loose), request).allowed
+
+
+def test_another_principals_assignments_do_not_enter_a_principals_proof() -> None:
+    """Only the role assignments made to the principal or one of its groups can grant it anything ("Understand
+    Azure role assignments": an assignment attaches a role to a security principal), so a construct the
+    prover cannot decide in growth's assignment leaves risk's proof exact."""
+    undecidable = {"role": "Storage Blob Data Reader", "principalId": GROWTH, "scope": CONTAINER,
+                   "condition": f"{PATH} StringStartsWith 'growth/' OR {PATH} NumericEquals 3"}
+    sub = load([BY_ATTRIBUTE, undecidable])
+    assert ENGINE.reaches(sub, "risk-admin", GROWTH_DATA).status is WithinStatus.PROVED
+    assert ENGINE.reaches(sub, "growth-admin", GROWTH_DATA).status is WithinStatus.UNKNOWN

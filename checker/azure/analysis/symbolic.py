@@ -113,7 +113,7 @@ class Encoder:
         self.literal_names = {k for scope in self._mentioned_scopes() for k in scope.keys}
         self.usage = self._attribute_usage()
         self.attributes: dict[str, AttributeVars] = {}
-        self._regex_cache: dict[tuple[Any, ...], Any] = {}
+        self._built: dict[tuple[Any, ...], Any] = {}  # regexes and formulas that do not depend on a shape
         self.shapes = self._shapes()
 
     # ---------------------------------------------------------------- inputs
@@ -187,8 +187,8 @@ class Encoder:
         """Characters a variable may use: a readable base set, every character the inputs mention (both
         cases), and at least one character the inputs never mention (it stands for all the others)."""
         key = ("alphabet", kind)
-        if key in self._regex_cache:
-            return self._regex_cache[key]
+        if key in self._built:
+            return self._built[key]
         base = set("abcdefghijklmnopqrstuvwxyz0123456789-._")
         if kind == "storage":
             chars = set("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -204,11 +204,17 @@ class Encoder:
             elif kind == "lower":
                 chars = {c for c in chars if c != "/" and c == c.lower()}
         regex = _char_class(chars)
-        self._regex_cache[key] = regex
+        self._built[key] = regex
         return regex
 
     def _word(self, kind: str) -> Any:
-        return z3.Plus(self._alphabet(kind))
+        letter = self._alphabet(kind)
+        if kind == "storage":
+            # Storage account and container names have at least 3 characters. Said in the regex, not as a
+            # length constraint: next to a negated prefix (a path or listing prefix outside the envelope),
+            # z3's string solver gave up on `str.len >= 3` after its whole budget, and answers at once here.
+            return z3.Concat(letter, letter, z3.Plus(letter))
+        return z3.Plus(letter)
 
     def _path_regex(self) -> Any:
         segment = self._word("name")
@@ -264,9 +270,6 @@ class Encoder:
         parts = [z3.InRe(var, self._word(kind)) for var, kind in shape.names]
         if shape.path is not None:
             parts.append(z3.InRe(shape.path, self._path_regex()))
-        for var, kind in shape.names:
-            if kind == "storage":
-                parts.append(z3.Length(var) >= 3)
         return z3.And(parts) if parts else z3.BoolVal(True)
 
     def _subs_under(self, group: tuple[str, ...]) -> list[str]:
@@ -280,6 +283,12 @@ class Encoder:
 
     def covers(self, assigned: Scope, shape: Shape, exact: bool = False) -> Bool:
         """Whether an assignment (or deny) at `assigned` reaches every scope of `shape` (a formula)."""
+        key = ("covers", assigned.kind, assigned.keys, id(shape), exact)
+        if key not in self._built:
+            self._built[key] = self._covers(assigned, shape, exact)
+        return self._built[key]
+
+    def _covers(self, assigned: Scope, shape: Shape, exact: bool) -> Bool:
         if assigned.kind is ScopeKind.ROOT:
             return z3.BoolVal(not exact or shape.kind is ScopeKind.ROOT)
         if assigned.kind is ScopeKind.MANAGEMENT_GROUP:
@@ -319,7 +328,7 @@ class Encoder:
     # ---------------------------------------------------------------- operations
     def _glob(self, pattern: OperationPattern, kind: str) -> Any:
         key = ("glob", pattern.text.lower(), kind)
-        if key not in self._regex_cache:
+        if key not in self._built:
             anything = z3.Star(self._alphabet(kind))
             # A `*` between two `/` may also stand for no segment: `/*/` is `/` then (anything `/`) or nothing.
             segment = z3.Union(z3.Concat(anything, z3.Re("/")), z3.Re(""))
@@ -340,8 +349,8 @@ class Encoder:
                 index += 2 if whole_segment else 1
             if literal:
                 parts.append(z3.Re(z3.StringVal(literal)))
-            self._regex_cache[key] = parts[0] if len(parts) == 1 else z3.Concat(*parts) if parts else z3.Re("")
-        return self._regex_cache[key]
+            self._built[key] = parts[0] if len(parts) == 1 else z3.Concat(*parts) if parts else z3.Re("")
+        return self._built[key]
 
     def matches_operation(self, pattern: OperationPattern) -> Bool:
         return z3.InRe(self.operation, self._glob(pattern, "operation"))
@@ -357,7 +366,15 @@ class Encoder:
         return granted
 
     def operation_constraints(self, data: bool) -> Bool:
-        """Operations are non-empty lowercase names; a catalog operation keeps its plane and sub-operations."""
+        """Operations are non-empty lowercase names; a catalog operation keeps its plane and sub-operations.
+
+        Built once per plane (a scan of the whole catalog), then shared by every shape's question."""
+        key = ("operations", data)
+        if key not in self._built:
+            self._built[key] = self._operation_constraints(data)
+        return self._built[key]
+
+    def _operation_constraints(self, data: bool) -> Bool:
         parts = [z3.InRe(self.operation, self._word("operation")), z3.InRe(self.sub, self._word("operation"))]
         known = []
         for info in self.catalog.operations:
@@ -381,13 +398,28 @@ class Encoder:
         return self.member.get(principal_id, z3.BoolVal(False))
 
     def allowed(self, model: AzureModel, shape: Shape, data: bool) -> Bool:
+        """Whether the model allows the request, for a target of `shape` on one plane (built once: a shared
+        encoder is asked about the same submission for every access of an isolation check)."""
+        # By the assignments themselves: each question filters the same submission into a new model.
+        key = ("allowed", tuple(map(id, model.assignments)), tuple(map(id, model.denies)), id(shape), data)
+        if key not in self._built:
+            self._built[key] = (model, self._allowed(model, shape, data))  # kept with the model: the ids stay theirs
+        return self._built[key][1]
+
+    def _allowed(self, model: AzureModel, shape: Shape, data: bool) -> Bool:
         grant = z3.Or([self.assignment_grants(a, shape, data) for a in model.assignments] or [z3.BoolVal(False)])
         deny = z3.Or([self.deny_applies(d, shape, data) for d in model.denies] or [z3.BoolVal(False)])
         return z3.And(grant, z3.Not(deny))
 
     def assignment_grants(self, assignment: RoleAssignment, shape: Shape, data: bool) -> Bool:
-        role = z3.Or([self.permission_grants(p, data) for p in assignment.role.permissions] or [z3.BoolVal(False)])
-        parts = [self.identity(assignment.principal_id), self.covers(assignment.scope, shape), role]
+        covered = self.covers(assignment.scope, shape)
+        grants = [self.permission_grants(p, data) for p in assignment.role.permissions]
+        if z3.is_false(covered) or all(z3.is_false(g) for g in grants):
+            # Out of scope or no operation of this plane: the condition cannot make it grant, so its
+            # (costly) encoding is skipped; the formula is the same value, False.
+            return z3.BoolVal(False)
+        role = z3.Or(grants)
+        parts = [self.identity(assignment.principal_id), covered, role]
         if assignment.start is not None:
             parts.append(self.time >= assignment.start)
         if assignment.end is not None:
@@ -551,6 +583,12 @@ class Encoder:
                 Test.GREATER: lambda: a > b, Test.GREATER_EQUAL: lambda: a >= b}[test]()
 
     def _caseless(self, text: str) -> Any:
+        key = ("caseless", text)
+        if key not in self._built:
+            self._built[key] = self._caseless_regex(text)
+        return self._built[key]
+
+    def _caseless_regex(self, text: str) -> Any:
         parts = [z3.Union(z3.Re(z3.StringVal(c.lower())), z3.Re(z3.StringVal(c.upper())))
                  if c.lower() != c.upper() and len(c.lower()) == 1 and len(c.upper()) == 1 else z3.Re(z3.StringVal(c))
                  for c in text]
@@ -599,8 +637,9 @@ class Encoder:
                 solver.pop()
         return best
 
-    def concrete_request(self, solution: Any, shape: Shape, data: bool) -> dict[str, Any]:
-        """The request a z3 model describes, in the batch-case shape."""
+    def concrete_request(self, solution: Any, shape: Shape, data: bool,
+                         keys: frozenset[str] | None = None) -> dict[str, Any]:
+        """The request a z3 model describes, in the batch-case shape (with `keys`: only those attributes)."""
         def text(term: Term) -> str:
             return str(solution.eval(term, model_completion=True).as_string())
 
@@ -630,6 +669,8 @@ class Encoder:
         ticks = solution.eval(self.time, model_completion=True).as_long()
         request["request_time"] = format_ticks(ticks)
         for key, attribute in self.attributes.items():
+            if keys is not None and key not in keys:
+                continue
             if not z3.is_true(solution.eval(attribute.exists, model_completion=True)):
                 continue
             ok = z3.is_true(solution.eval(attribute.ok, model_completion=True))
@@ -661,6 +702,13 @@ class Encoder:
                 if sub.lower() == lowered:
                     return sub
         return lowered
+
+
+def read_by(*models: AzureModel) -> frozenset[str]:
+    """The attribute keys the models' conditions read."""
+    return frozenset(node.key for model in models for assignment in model.assignments
+                     if assignment.condition is not None
+                     for node in walk(assignment.condition) if isinstance(node, AttributeRef))
 
 
 def walk(expr: Expr) -> Iterable[Any]:

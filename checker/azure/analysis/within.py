@@ -8,7 +8,8 @@ a solver timeout or a construct the encoding lacks gives "unknown" with the reas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import z3
@@ -16,7 +17,7 @@ import z3
 from checker.azure.analysis.limits import check_models
 from checker.azure.analysis.principal import as_made_by, principal_constraints
 from checker.azure.analysis.readable import mentioned_names, readable_request
-from checker.azure.analysis.symbolic import Encoder, Unsupported
+from checker.azure.analysis.symbolic import Encoder, Unsupported, read_by
 from checker.azure.catalog import Catalog, builtin_catalog
 from checker.azure.conditions.attributes import UTC_NOW
 from checker.azure.evaluate import decide
@@ -45,24 +46,27 @@ def within(
     limit: int = MAX_COUNTEREXAMPLES,
     principal: PlatformPrincipal | None = None,
     inside: bool = False,
+    encoder: Encoder | None = None,
 ) -> WithinResult:
     """Prove that every request the submission allows, the envelope allows too, or show requests that differ.
 
     With `principal`, only requests made by that principal count: its groups and its principal attributes
     are fixed, every other attribute stays free. With `inside`, the question turns around: is there a
     request the submission allows that the envelope (a set of accesses) also allows? `proved` then means
-    the principal reaches none of them (the isolation question).
+    the principal reaches none of them (the isolation question). `encoder`, when given, was built over
+    models that include the question's (see `reaches`).
     """
     groups = groups or submission.groups
     catalog = catalog or builtin_catalog()
     check_models((submission, envelope))  # refuse, located, patterns no proof could finish
     question = Question(submission, envelope, principal, inside)
+    held = question.held
     try:
-        encoder = Encoder([submission, envelope], groups, catalog)
+        encoder = encoder or Encoder([held, envelope], groups, catalog)
         found: list[Counterexample] = []
         for shape in encoder.shapes:
             for data in (False, True):
-                if not _may_grant(encoder, submission, shape, data):
+                if not _may_grant(encoder, held, shape, data):
                     continue  # nothing in the submission reaches this shape and plane: no solver call needed
                 if inside and not _may_grant(encoder, envelope, shape, data):
                     continue  # no access of the other team lies in this shape and plane
@@ -79,6 +83,36 @@ def within(
     if found:
         return WithinResult(WithinStatus.COUNTEREXAMPLE, tuple(found))
     return WithinResult(WithinStatus.PROVED)
+
+
+def reaches(
+    submission: AzureModel,
+    accesses: Sequence[AzureModel],
+    principal: PlatformPrincipal,
+    groups: ManagementGroups | None = None,
+    catalog: Catalog | None = None,
+) -> WithinResult:
+    """Proved when the principal can make no request that any of the accesses allows.
+
+    One proof per access, in order (smaller formulas, and the first access reached is the one reported),
+    all asked of one encoder: the principal's own assignments and the catalog's constraints are encoded
+    once, not once per access. Should the accesses together hold a construct the encoding refuses (an
+    attribute compared as two kinds by two accesses), each access is asked alone, as it would be anyway.
+    """
+    groups = groups or submission.groups
+    catalog = catalog or builtin_catalog()
+    check_models((submission, *accesses))
+    held = Question(submission, submission, principal).held
+    try:
+        shared: Encoder | None = Encoder([held, *accesses], groups, catalog)
+    except Unsupported:
+        shared = None
+    result = WithinResult(WithinStatus.PROVED)
+    for access in accesses:
+        result = within(submission, access, groups, catalog, limit=1, principal=principal, inside=True, encoder=shared)
+        if not result.proved:
+            return result
+    return result
 
 
 @dataclass(frozen=True)
@@ -128,9 +162,22 @@ class Question:
     principal: PlatformPrincipal | None = None
     inside: bool = False
 
+    @property
+    def held(self) -> AzureModel:
+        """The submission as the solver sees it: with a principal fixed, only the role assignments made to
+        one of its identities (its object id, its groups). The others cannot grant it anything (the proof
+        fixes every other identity to false), so leaving them out changes no answer and spares encoding a
+        platform's every assignment in each question. Deny assignments all stay: they may name anyone.
+        Counterexamples are still re-checked against the whole submission."""
+        if self.principal is None:
+            return self.submission
+        identities = self.principal.identities
+        return replace(self.submission,
+                       assignments=tuple(a for a in self.submission.assignments if a.principal_id in identities))
+
 
 def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Counterexample | str | None:
-    submission, envelope = question.submission, question.envelope
+    submission, envelope = question.held, question.envelope
     solver = BudgetedSolver(SOLVER_TIMEOUT_MS)
     solver.add(encoder.allowed(submission, shape, data))
     other = encoder.allowed(envelope, shape, data)
@@ -138,11 +185,15 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     if question.principal is not None:
         solver.add(principal_constraints(encoder, question.principal, shape))
     solver.add(encoder.shape_constraints(shape), encoder.operation_constraints(data), encoder.attribute_constraints())
+    # The question itself first, briefly: "no such request" (a proof, the common answer) then needs no
+    # more questions. Undecided in that budget, the search goes on as below, where each pinned try is easier.
+    set_budget(solver, PREFERENCE_TIMEOUT_MS)
+    if solver.check() == z3.unsat:
+        return None
     solver.push()
     # A counterexample with a catalog operation reads better; try the ones the submission grants first,
     # each pinned (cheap for the solver), then fall back to any operation name.
     result = z3.unknown
-    set_budget(solver, PREFERENCE_TIMEOUT_MS)
     preferred = _granted_catalog_operations(encoder, submission, data)
     for name in preferred[:PREFERRED_WHEN_INSIDE] if question.inside else preferred:
         solver.push()
@@ -154,14 +205,16 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     set_budget(solver, SOLVER_TIMEOUT_MS)
     if result != z3.sat:
         solver.pop()
-        result = solver.check()
+        result = solver.check()  # the unpinned question again, for its model (or its reason)
     if result == z3.unsat:
         return None
     if result != z3.sat:
         return f"the solver gave up on {shape.label} ({why_unknown(solver)})"
-    request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data)
-    timed = UTC_NOW in encoder.usage or any(a.windowed for a in (*submission.assignments, *envelope.assignments))
-    names = mentioned_names(a.scope.raw for a in (*submission.assignments, *envelope.assignments))
+    # Only the attributes this question's conditions read: a shared encoder also holds other accesses' ones.
+    request = encoder.concrete_request(encoder.prettify(solver, shape), shape, data, read_by(submission, envelope))
+    everyone = (*question.submission.assignments, *envelope.assignments)  # what the request may show
+    timed = UTC_NOW in encoder.usage or any(a.windowed for a in everyone)
+    names = mentioned_names(a.scope.raw for a in everyone)
     if question.principal is not None:
         as_made_by(request, question.principal)
     request = readable_request(request, names, lambda r: _verdict(r, question) is True)
