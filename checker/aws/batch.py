@@ -57,7 +57,7 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     content = value_key(raw)
     if content is None:
         return _parse(raw, field, kind)
-    key = (content, kind.value, field)
+    key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
     cached = _parsed.get(key)
     if cached is not None:
         _parsed.move_to_end(key)

@@ -324,7 +324,7 @@ class _Parser:
         if text is None or len(text) > _STATEMENT_TEXT_LENGTH:
             self.statement_sizes = None
             return self.statement_body(index, pointer, raw, sid)
-        key = (self.kind.value, self.version, pointer, text)  # the pointer holds the index
+        key = (self.kind, self.version, pointer, text)  # the pointer holds the index; kind is its str value
         entry = _statements.get(key)
         if entry is None:
             entry = _statements[key] = (self.statement_body(index, pointer, raw, None), len(compact_json(rest)))
