@@ -25,7 +25,7 @@ from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import value_key
+from checker.core.valuekey import canonical_key
 
 CASE_FIELDS = (
     "id",
@@ -54,7 +54,7 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
-    content = value_key(raw)
+    content = canonical_key(raw)
     if content is None:
         return _parse(raw, field, kind)
     key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)

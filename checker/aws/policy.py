@@ -21,7 +21,7 @@ from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import value_key
+from checker.core.valuekey import canonical_key
 
 VERSION_CURRENT = "2012-10-17"
 VERSION_OLD = "2008-10-17"
@@ -320,7 +320,7 @@ class _Parser:
         if "Sid" in raw:
             rest = dict(raw)
             del rest["Sid"]
-        text = value_key(rest)
+        text = canonical_key(rest)
         if text is None or len(text) > _STATEMENT_TEXT_LENGTH:
             self.statement_sizes = None
             return self.statement_body(index, pointer, raw, sid)
