@@ -17,17 +17,15 @@ security credentials have no permissions"); only a resource-based policy naming 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import Policy, PolicyKind, compact_json, parse_policy
+from checker.aws.policy import Policy, PolicyKind, parse_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
-from checker.core.source import LoadedDocument
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import value_key
+from checker.core.valuekey import canonical_key
 
 CASE_FIELDS = (
     "id",
@@ -47,23 +45,23 @@ CASE_FIELDS = (
 IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels: read by people, not here
 
 _CACHE_SIZE = 512
-_parsed: OrderedDict[tuple[bytes, str], Policy] = OrderedDict()
+# Parsed policies by content, kind and the field that names them (an SCP repeated at every level of
+# thousands of cases is one entry per place, each already carrying its name).
+_parsed: OrderedDict[tuple[bytes, str, str], Policy] = OrderedDict()
 
 
 def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
-    content = value_key(raw)  # cheaper than the JSON text, which only a new document needs (its size)
+    content = canonical_key(raw)
     if content is None:
         return _parse(raw, field, kind)
-    key = (content, kind.value)
+    key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
     cached = _parsed.get(key)
     if cached is not None:
         _parsed.move_to_end(key)
-        if cached.name == field:
-            return cached
-        return replace(cached, name=field, document=LoadedDocument(field, raw, {}))
+        return cached
     policy = _parsed[key] = _parse(raw, field, kind)
     if len(_parsed) > _CACHE_SIZE:
         _parsed.popitem(last=False)
@@ -71,9 +69,8 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
 
 
 def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> Policy:
-    text = compact_json(raw)  # the size AWS counts
     # The document came from JSON text: its statements may be reused from other cases.
-    return parse_policy(raw, name=field, kind=kind, size_limit=10**7, compact_size=len(text), reuse_statements=True)
+    return parse_policy(raw, name=field, kind=kind, size_limit=10**7, reuse_statements=True)
 
 
 def _levels(raw: Any, field: str, kind: PolicyKind) -> list[list[Policy]]:

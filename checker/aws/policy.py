@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from checker.aws.conditions import Operator, lookup_operator, operator_names
@@ -20,7 +21,7 @@ from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import value_key
+from checker.core.valuekey import canonical_key
 
 VERSION_CURRENT = "2012-10-17"
 VERSION_OLD = "2008-10-17"
@@ -38,6 +39,9 @@ STATEMENT_ELEMENTS = (
     "Condition",
 )
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+# As sets, to check a whole object's keys in one step; the tuples give the order of messages.
+_POLICY_ELEMENT_SET = frozenset(POLICY_ELEMENTS)
+_STATEMENT_ELEMENT_SET = frozenset(STATEMENT_ELEMENTS)
 
 
 class PolicyKind(StrEnum):
@@ -202,11 +206,12 @@ def parse_policy(
 # Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's
 # place and its content without the Sid (a batch gives each case's copy of a policy Sids of its own), as
 # core/valuekey.py spells it (unlike JSON text, it tells 1 from "1" and 1.0 from 1, whatever loader made the
-# values; a value it cannot spell is parsed afresh).
-# Statements are frozen; invalid ones raise and are never kept.
+# values; a value it cannot spell is parsed afresh). Each is kept with the length of its compact JSON without
+# the Sid, from which the policy's size is added up (writing every policy out as JSON cost a batch more than
+# parsing it). Statements are frozen; invalid ones raise and are never kept.
 _STATEMENT_ENTRIES = 4096
 _STATEMENT_TEXT_LENGTH = 4096
-_statements: OrderedDict[tuple[str, str, str, bytes], Statement] = OrderedDict()
+_statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int]] = OrderedDict()
 
 
 class _Parser:
@@ -224,6 +229,9 @@ class _Parser:
         self.size_limit = size_limit
         self.version = VERSION_CURRENT
         self.reuse_statements = reuse_statements
+        # With reuse, the compact JSON length of each statement in turn (kept with the reused statement), so
+        # that the policy's size is added up rather than written out; None once a statement was not reused.
+        self.statement_sizes: list[int] | None = [] if reuse_statements else None
 
     def error(self, pointer: str, message: str, hint: str | None = None) -> InputError:
         where = self.document.locate(pointer)
@@ -235,13 +243,13 @@ class _Parser:
         data = self.document.data
         if not isinstance(data, dict):
             raise self.error("", "a policy must be a JSON object with a Statement element")
-        for key in data:
-            if key not in POLICY_ELEMENTS:
-                raise self.error(
-                    pointer_join("", key),
-                    f"unknown policy element {key!r}",
-                    _hint_for(key, POLICY_ELEMENTS + STATEMENT_ELEMENTS, "a policy has Version, Id and Statement"),
-                )
+        if not data.keys() <= _POLICY_ELEMENT_SET:
+            key = next(k for k in data if k not in _POLICY_ELEMENT_SET)
+            raise self.error(
+                pointer_join("", key),
+                f"unknown policy element {key!r}",
+                _hint_for(key, POLICY_ELEMENTS + STATEMENT_ELEMENTS, "a policy has Version, Id and Statement"),
+            )
         version = data.get("Version")
         if version is None:
             # AWS treats a policy without Version as 2008-10-17, where ${...} is literal text.
@@ -262,17 +270,22 @@ class _Parser:
         if isinstance(raw, dict):
             items: list[tuple[str, Any]] = [("/Statement", raw)]
         elif isinstance(raw, list):
-            items = [(pointer_join("/Statement", i), s) for i, s in enumerate(raw)]
+            items = [(_statement_pointer(i), s) for i, s in enumerate(raw)]
         else:
             raise self.error("/Statement", "Statement must be an object or a list of objects")
-        statements = tuple(self.statement(i, pointer, s) for i, (pointer, s) in enumerate(items))
+        statements = tuple([self.statement(i, pointer, s) for i, (pointer, s) in enumerate(items)])
         sids = [s.sid for s in statements if s.sid]
-        duplicates = {sid for sid in sids if sids.count(sid) > 1}
+        duplicates = {sid for sid in sids if sids.count(sid) > 1} if len(set(sids)) < len(sids) else None
         if duplicates and self.kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION):
             sid = sorted(duplicates)[0]
             pointer = next(s.pointer for s in statements if s.sid == sid)
             raise self.error(pointer + "/Sid", f"Sid {sid!r} is used by more than one statement", "Sids must be unique")
-        size = compact_size if compact_size is not None else len(compact_json(data))
+        if compact_size is not None:
+            size = compact_size
+        elif self.statement_sizes is not None:
+            size = _assembled_length(data, self.statement_sizes, isinstance(raw, list))
+        else:
+            size = len(compact_json(data))
         self.check_size(size)
         return Policy(self.name, self.kind, version, policy_id, statements, self.document, size)
 
@@ -291,27 +304,35 @@ class _Parser:
     def statement(self, index: int, pointer: str, raw: Any) -> Statement:
         if not isinstance(raw, dict):
             raise self.error(pointer, "each statement must be a JSON object")
-        for key in raw:
-            if key not in STATEMENT_ELEMENTS:
-                raise self.error(
-                    pointer_join(pointer, key),
-                    f"unknown statement element {key!r}",
-                    _hint_for(key, STATEMENT_ELEMENTS, "elements are case-sensitive"),
-                )
+        if not raw.keys() <= _STATEMENT_ELEMENT_SET:
+            key = next(k for k in raw if k not in _STATEMENT_ELEMENT_SET)
+            raise self.error(
+                pointer_join(pointer, key),
+                f"unknown statement element {key!r}",
+                _hint_for(key, STATEMENT_ELEMENTS, "elements are case-sensitive"),
+            )
         sid = raw.get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.error(pointer + "/Sid", "Sid must be a string")
         if not self.reuse_statements:
             return self.statement_body(index, pointer, raw, sid)
-        text = value_key([(k, v) for k, v in raw.items() if k != "Sid"])
+        rest = raw
+        if "Sid" in raw:
+            rest = dict(raw)
+            del rest["Sid"]
+        text = canonical_key(rest)
         if text is None or len(text) > _STATEMENT_TEXT_LENGTH:
+            self.statement_sizes = None
             return self.statement_body(index, pointer, raw, sid)
-        key = (self.kind.value, self.version, pointer, text)  # the pointer holds the index
-        found = _statements.get(key)
-        if found is None:
-            found = _statements[key] = self.statement_body(index, pointer, raw, None)
+        key = (self.kind, self.version, pointer, text)  # the pointer holds the index; kind is its str value
+        entry = _statements.get(key)
+        if entry is None:
+            entry = _statements[key] = (self.statement_body(index, pointer, raw, None), len(compact_json(rest)))
             if len(_statements) > _STATEMENT_ENTRIES:
                 _statements.popitem(last=False)
+        found, size = entry
+        if self.statement_sizes is not None:
+            self.statement_sizes.append(size if rest is raw else size + 1 + _member_length("Sid", raw["Sid"]))
         return found if sid is None else _with_sid(found, sid)
 
     def statement_body(self, index: int, pointer: str, raw: dict[str, Any], sid: str | None) -> Statement:
@@ -604,26 +625,50 @@ def _compile_resource(text: str, variables: bool) -> ResourcePattern:
     return ResourcePattern(text, False, fields, whole, compiled, head, tail)
 
 
+_STATEMENT_POINTERS = tuple(pointer_join("/Statement", i) for i in range(64))
+
+
+def _statement_pointer(index: int) -> str:
+    return _STATEMENT_POINTERS[index] if index < len(_STATEMENT_POINTERS) else pointer_join("/Statement", index)
+
+
 def _with_sid(statement: Statement, sid: str) -> Statement:
-    """The statement with its own Sid (spelled out: dataclasses.replace costs as much as a parse here)."""
-    return Statement(
-        index=statement.index,
-        sid=sid,
-        effect=statement.effect,
-        principal=statement.principal,
-        not_principal=statement.not_principal,
-        actions=statement.actions,
-        not_actions=statement.not_actions,
-        resources=statement.resources,
-        not_resources=statement.not_resources,
-        conditions=statement.conditions,
-        pointer=statement.pointer,
-    )
+    """The statement with its own Sid: a copy of its fields with the Sid changed (dataclasses.replace, or even
+    the frozen class's own __init__, costs a batch several times more; every field is still set)."""
+    copy = object.__new__(Statement)
+    fields = copy.__dict__
+    fields.update(statement.__dict__)
+    fields["sid"] = sid
+    return copy
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def compact_json(data: Any) -> str:
     """The document as AWS counts its size: JSON without whitespace."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(data)
+
+
+def _member_length(key: str, value: Any) -> int:
+    """The length of `"key":value` in compact JSON."""
+    return len(encode_basestring(key)) + 1 + _value_length(value)
+
+
+def _value_length(value: Any) -> int:
+    if isinstance(value, str):
+        return len(encode_basestring(value))
+    return 4 if value is None else len(compact_json(value))
+
+
+def _assembled_length(data: dict[str, Any], statement_sizes: list[int], listed: bool) -> int:
+    """len(compact_json(data)) from the compact lengths of its statements: an object is its members joined
+    by commas inside braces, a list its items; the other members (Version, Id) are short scalars."""
+    statements = sum(statement_sizes) + max(len(statement_sizes) - 1, 0) + (2 if listed else 0)
+    size = 2 + max(len(data) - 1, 0)
+    for key, value in data.items():
+        size += len(encode_basestring(key)) + 1 + statements if key == "Statement" else _member_length(key, value)
+    return size
 
 
 def _has_var(tokens: tuple[Token, ...]) -> bool:

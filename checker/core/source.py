@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import yaml
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from checker.core.errors import InputError, Where
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 100
@@ -326,15 +327,14 @@ def _read_key(
     return end + 1
 
 
-# libyaml's parser (when PyYAML was built with it) reads a lab.yaml ten times faster and keeps the same marks.
-class _NoDuplicateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    pass
-
-
 def parse_yaml(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES) -> LoadedDocument:
     """Parse one YAML document with positions; duplicate keys are errors, as in JSON."""
+    # Imported here: PyYAML costs a JSON-only run (a batch) more start-up time than the rest of this module.
+    import yaml
+
     _check_size(text, path, limit)
-    loader = _NoDuplicateLoader(text)
+    # libyaml's parser (when PyYAML was built with it) reads a lab.yaml ten times faster and keeps the same marks.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         try:
             node = loader.get_single_node()
@@ -364,6 +364,8 @@ def parse_yaml(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_BYTES
 
 def _long_number(root: yaml.Node, path: str, exc: ValueError) -> InputError:
     """The error for a value PyYAML could not convert, at the first over-long number."""
+    import yaml
+
     work = [root]
     seen: set[int] = set()
     while work:
@@ -386,6 +388,8 @@ def _long_number(root: yaml.Node, path: str, exc: ValueError) -> InputError:
 
 
 def _yaml_positions(root: yaml.Node, path: str) -> dict[str, Position]:
+    import yaml
+
     positions: dict[str, Position] = {}
     visited: set[int] = set()
     work: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]

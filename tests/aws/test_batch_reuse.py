@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from checker.aws import batch
-from checker.aws.policy import PolicyKind, parse_policy
+from checker.aws.policy import PolicyKind, compact_json, parse_policy
 from checker.core.errors import InputError
 
 ALLOW_GET = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
@@ -87,3 +87,48 @@ def test_a_policy_met_again_under_another_field_is_named_by_that_field() -> None
     assert explained["decision"] == "allow"
     named = {reason["policy"] for reason in explained["explain"]["reasons"]}
     assert {"identity_policies[0]", "permissions_boundary"} <= named
+
+
+SIZED = [
+    document(dict(ALLOW_GET, Sid="One"), dict(ALLOW_GET, Effect="Deny", Sid="Two")),
+    document(dict(ALLOW_GET, Sid=None)),
+    document(dict(ALLOW_GET, Sid='quote " backslash \\ tab \t bell \x07 é 雪 😀')),
+    document(ALLOW_GET, version=None),
+    {"Version": None, "Id": None, "Statement": [ALLOW_GET]},
+    {"Id": "policy-\u2028id", "Statement": dict(ALLOW_GET, Sid="Single")},
+    document(),
+    document(dict(ALLOW_GET, Condition={"NumericLessThan": {"s3:max-keys": [1e15, 2.5, -0.0, 10]},
+                                        "Bool": {"aws:SecureTransport": True}})),
+]
+
+
+@pytest.mark.parametrize("data", SIZED, ids=range(len(SIZED)))
+def test_a_reused_policy_is_sized_as_its_compact_json(data: dict[str, Any]) -> None:
+    """AWS counts a policy's size without whitespace (IAM API Reference, GetAccountSummary:
+    "AssumeRolePolicySizeQuota - The maximum allowed size for assume role policy documents (trust policies),
+    in non-whitespace characters"); a batch adds the size up from its reused statements, which must give
+    exactly the length of the compact JSON, Sids and escapes included."""
+    for _ in range(2):  # parsed, then reused
+        assert reused(data).size == len(compact_json(data))
+
+
+def test_a_reused_policy_over_the_size_limit_is_refused_exactly_at_the_limit() -> None:
+    data = document(dict(ALLOW_GET, Sid="S" * 50), dict(ALLOW_GET, Effect="Deny"))
+    size = len(compact_json(data))
+    reused(data)  # its statements are now known
+    assert parse_policy(data, name="p", size_limit=size, reuse_statements=True).size == size
+    with pytest.raises(InputError, match=f"the policy is {size:,} characters"):
+        parse_policy(data, name="p", size_limit=size - 1, reuse_statements=True)
+
+
+def test_the_same_statement_is_reused_whatever_else_shares_its_strings() -> None:
+    """The JSON decoder shares repeated keys across a line; whether a statement's strings are shared with
+    other parts of the case must not decide whether its earlier parse is found."""
+    def fresh() -> dict[str, Any]:
+        return {"Effect": "".join(["Al", "low"]), "Action": "".join(["s3:Get", "Object"]), "Resource": "*"}
+
+    first = reused(document(fresh()))
+    shared = fresh()
+    also_held = [shared["Effect"], shared["Action"]]  # another reference, as a repeated decoded string has
+    second = reused(document(shared))
+    assert also_held and second.statements[0] is first.statements[0]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from checker.cli.main import main
+from checker.cli.simulate import run_batch
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-ml-datasets/fraud/v3/*"}]}
 BASE = {"principal": "arn:aws:iam::111122223333:role/ml-train", "action": "s3:GetObject", "identity_policies": [POLICY]}
@@ -102,3 +105,28 @@ def test_batch_line_that_is_not_utf8_is_one_error_line(tmp_path: Path, capsys: p
     assert code == 2
     assert [o.get("decision") for o in out] == ["allow", None, "allow"]
     assert f"{batch} line 2: the line is not UTF-8 text (byte 12 of the line)" in str(out[1]["error"])
+
+
+def test_a_batch_loads_only_what_deciding_needs() -> None:
+    """Issue 24: start-up is part of what a batch user waits for. Deciding JSON lines needs neither the YAML
+    loader nor grading's engine face (federation, roles, the catalog) nor difflib, which only a misspelling
+    needs; a fresh interpreter shows what one batch imported."""
+    script = (
+        "import io, json, sys\n"
+        "from checker.cli.simulate import run_batch\n"
+        f"line = json.dumps({BASE!r})\n"
+        "out = io.StringIO()\n"
+        "assert run_batch([line], 'aws', False, out) == 0, out.getvalue()\n"
+        "print(json.dumps(sorted(m for m in ('yaml', 'checker.aws.engine', 'checker.aws.catalog', "
+        "'checker.core.findings', 'difflib') if m in sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """run_batch freezes what start-up built and collects less often while it runs, then restores both."""
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    out = io.StringIO()
+    assert run_batch([json.dumps(BASE)], "aws", False, out) == 0
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
