@@ -17,6 +17,10 @@ import json
 from typing import Any
 
 from checker.aws.analyze import escalation_paths, load_snapshot
+from checker.aws.analyze.substitute import substitute
+from checker.aws.evaluate import PolicySet, evaluate
+from checker.aws.policy import parse_policy
+from checker.aws.request import Request
 from checker.core.source import parse_json
 
 ACCOUNT = "111122223333"
@@ -132,3 +136,19 @@ def test_a_policy_written_to_a_bounded_role_reaches_its_boundary_not_admin() -> 
     found = _paths(_account(boundary, admin), beyond="permissions")
     written = [s for p in found for s in p.steps if s.technique_id == "iam-005"]
     assert written and all("held to its boundary" in s.target for s in written)
+
+
+def test_a_filled_policy_is_decided_with_its_filled_statements() -> None:
+    # The evaluator keeps each policy's statements by action; a filled copy must not reuse the original's.
+    policy = parse_policy(_boundary())
+    request = Request(ADMIN, "s3:GetObject", "arn:aws:s3:::acme-ml-datasets/growth/x.csv", ACCOUNT)
+    assert not evaluate(request, PolicySet(identity=[policy])).allowed  # the original caches its statements
+    growth = substitute(policy, {"aws:principaltag/team": "growth"})
+    assert evaluate(request, PolicySet(identity=[growth])).allowed
+
+
+def test_passing_the_other_teams_role_is_a_path_when_pass_role_is_open() -> None:
+    boundary = _boundary()
+    boundary["Statement"][2]["Resource"] = "*"
+    found = _paths(_account(boundary))
+    assert any(s.target.endswith("role/teams/growth/growth-training") for p in found for s in p.steps)

@@ -24,6 +24,7 @@ from checker.aws.analyze.escalation_access import (
     new_resource_pattern,
     service_assumes,
 )
+from checker.aws.analyze.inclusion import Question
 from checker.aws.analyze.snapshot import Principal, Snapshot
 from checker.aws.analyze.snapshot_resources import BY_KEY, DEFAULT_REGION, Resource, arn_of
 from checker.aws.analyze.substitute import substitute
@@ -226,21 +227,21 @@ class Account:
     def new_permission(self, start: Holder, end: Holder) -> Counterexample | None:
         """A request `end` may make and `start` may not (each side with its boundary), or None.
 
-        Candidates are requests one side of `end` (its policies, or its boundary) allows and one side of
-        `start` does not; each is confirmed with the evaluator on both, boundaries included."""
+        Candidates are requests every policy type of `end` allows (its policies and its boundary) and one
+        side of `start` does not; each is confirmed with the evaluator on both, boundaries included."""
         if end.policies == start.policies and end.boundary == start.boundary:
             return None
         account = self.snapshot.account
-        end_sides = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
+        # The end's policy types each allow (AWS intersects them); the start lacks one of its own.
+        layers = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
         start_sides = [list(start.policies)] + ([[start.boundary]] if start.boundary else [])
-        for inside in end_sides:
-            for outside in start_sides:
-                result = within(inside, outside, limit=3)
-                if result.status is not WithinStatus.COUNTEREXAMPLE:
-                    continue
-                for example in result.counterexamples:
-                    if self._decides(end, example, account) and not self._decides(start, example, account):
-                        return example
+        for outside in start_sides:
+            result = Question([], outside, None, layers=layers).differences(3)
+            if result.status is not WithinStatus.COUNTEREXAMPLE:
+                continue
+            for example in result.examples:
+                if self._decides(end, example, account) and not self._decides(start, example, account):
+                    return example
         return None
 
     def _decides(self, holder: Holder, example: Counterexample, account: str) -> bool:
