@@ -28,9 +28,10 @@ from checker.aws.analyze.keys import ALWAYS_PRESENT, single_valued_keys
 from checker.aws.analyze.public import OWNER_ONLY_KEYS
 from checker.aws.analyze.recheck import principal_context
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import Effect, Policy, PolicyKind, parse_policy
+from checker.aws.policy import Effect, Policy, PolicyKind, Statement, parse_policy
 from checker.aws.principals import grant_for, parse_caller
 from checker.aws.request import Request
+from checker.aws.variables import Variable
 from checker.core.engine import WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
@@ -138,6 +139,8 @@ class Access:
 
     def __init__(self) -> None:
         self._answers: dict[tuple[Any, ...], Granted | None] = {}
+        # policy id -> (the policy, kept alive so the id stays its own; its unconditional Allow statements)
+        self._plain: dict[int, tuple[Policy, Policy]] = {}
 
     def permits(
         self,
@@ -196,11 +199,35 @@ class Access:
             sides = [[_as_identity(resource_policy, caller.arn)]] + sides
         if concrete and not where and not any(_conditional(side, action) for side in sides + [deciding]):
             return None  # the evaluator's answer did not depend on the context
+        if concrete and resource_policy is None and any(self._never_allows(side, caller, action, resource) for side in sides):
+            return None  # one policy type allows it in no context: the prover would find nothing
         for side in sides:
             found = self._solve(caller, side, action, resource, fixed, resource_policy, wanted)
             if found is not None:
                 return found
         return None
+
+    def _never_allows(self, side: Sequence[Policy], caller: Caller, action: str, resource: str) -> bool:
+        """No context makes `side` allow the request: no Allow statement admitting the action has a
+        condition or a variable in its resource, and the unconditional ones do not name the resource
+        (a Deny's condition only ever takes access away)."""
+        lowered = action.lower()
+        plain: list[Policy] = []
+        for policy in side:
+            for statement in policy.statements_for(lowered):
+                if statement.effect is Effect.ALLOW and (statement.conditions or _has_variables(statement)):
+                    return False
+            if id(policy) not in self._plain:
+                allows = tuple(
+                    st for st in policy.statements if st.effect is Effect.ALLOW and not st.conditions
+                )
+                self._plain[id(policy)] = (policy, replace(policy, statements=allows, _by_action={}))
+            plain.append(self._plain[id(policy)][1])
+        request = Request(caller.arn, action, resource, caller.account, caller.tag_context())
+        try:
+            return not evaluate(request, PolicySet(identity=plain)).allowed
+        except InputError:
+            return False
 
     def _allowed(
         self,
@@ -282,6 +309,11 @@ def _is_looked_for(
         return not evaluate(request, PolicySet(identity=[wanted])).allowed
     except InputError:
         return False
+
+
+def _has_variables(statement: Statement) -> bool:
+    patterns = (statement.resources or ()) + (statement.not_resources or ())
+    return any(isinstance(token, Variable) for pattern in patterns for token in pattern.whole)
 
 
 def _missing_tags(policies: Sequence[Policy], known: Mapping[str, object]) -> tuple[str, ...]:
