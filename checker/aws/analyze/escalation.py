@@ -12,7 +12,7 @@ when a policy write gives a holder every action ("admin").
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +24,16 @@ from checker.aws.analyze.escalation_access import (
     new_resource_pattern,
     service_assumes,
 )
+from checker.aws.analyze.inclusion import Question
 from checker.aws.analyze.snapshot import Principal, Snapshot
 from checker.aws.analyze.snapshot_resources import BY_KEY, DEFAULT_REGION, Resource, arn_of
-from checker.aws.analyze.techniques import Need, Technique, all_techniques
+from checker.aws.analyze.substitute import substitute
+from checker.aws.analyze.techniques import (
+    Need,
+    Technique,
+    all_techniques,
+    creation_techniques,
+)
 from checker.aws.analyze.within import within
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.policy import Policy, PolicyKind, parse_policy
@@ -35,6 +42,8 @@ from checker.core.engine import WithinStatus
 from checker.core.findings import Counterexample
 
 MAX_STEPS = 6
+BOUNDARY_KEY = "iam:PermissionsBoundary"
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ACCESS_ACTIONS = ("sts:assumerole", "iam:createaccesskey", "iam:updateassumerolepolicy")
 
@@ -48,12 +57,14 @@ class Holder:
     policies: tuple[Policy, ...]
     boundary: Policy | None
     label: str
+    rewritten: tuple[str, ...] = ()  # managed policies whose content the attacker has written
 
     def caller(self, account: str) -> Caller:
+        tags = tuple(sorted(self.principal.tags.items()))
         if self.principal.kind == "role":
             arn = f"arn:aws:sts::{account}:assumed-role/{self.principal.name}/escalation"
-            return Caller(arn, account, self.policies, self.boundary, True)
-        return Caller(self.principal.arn, account, self.policies, self.boundary, False)
+            return Caller(arn, account, self.policies, self.boundary, True, tags=tags)
+        return Caller(self.principal.arn, account, self.policies, self.boundary, False, tags=tags)
 
 
 @dataclass(frozen=True)
@@ -162,10 +173,46 @@ class Account:
         self.services = sorted(self._by_service)
         self._possible: dict[tuple[tuple[int, ...], str], bool] = {}
         self._trusted: dict[str, list[str]] = {}
+        self.everything = parse_policy(EVERYTHING, name="every action", kind=PolicyKind.IDENTITY)
+        self.creation_techniques = creation_techniques()
+        # A boundary is a customer managed policy too: a new default version of it is iam-001's write.
+        self.boundary_rewrite = next(t for t in self.techniques if t.id == "iam-001")
+        # principal and policy ids -> (the originals, kept alive so their ids stay theirs; the filled ones)
+        self._resolved: dict[tuple[Any, ...], tuple[tuple[Policy, ...], tuple[Policy, ...]]] = {}
 
     # --- holders -----------------------------------------------------------------------------------
     def holder(self, principal: Principal) -> Holder:
-        return Holder(principal.arn, principal, tuple(principal.policies), principal.boundary, principal.arn)
+        return Holder(
+            principal.arn,
+            principal,
+            self.resolved(principal, principal.policies),
+            self.bound(principal),
+            principal.arn,
+        )
+
+    def resolved(self, principal: Principal, policies: Sequence[Policy]) -> tuple[Policy, ...]:
+        """The policies with variables on the principal's own tags filled, as AWS resolves them."""
+        if not principal.tags:
+            return tuple(policies)
+        key = (principal.arn, tuple(sorted(principal.tags.items())), tuple(id(p) for p in policies))
+        if key not in self._resolved:
+            values = {f"aws:principaltag/{k.lower()}": v for k, v in principal.tags.items()}
+            self._resolved[key] = (tuple(policies), tuple(substitute(p, values) for p in policies))
+        return self._resolved[key][1]
+
+    def written(self, target: Principal) -> tuple[str, str, Holder | None]:
+        """What writing a policy granting every action to `target` reaches: admin, or, when the target has a
+        permissions boundary, every action that boundary allows ("the entity can perform only the actions
+        that are allowed by both its identity-based policies and its permissions boundaries", IAM User
+        Guide, Permissions boundaries for IAM entities)."""
+        if target.boundary is None:
+            return "admin", f"every action, as {_short(target.arn)}", None
+        label = f"{target.arn} (every action written, held to its boundary)"
+        holder = Holder(f"{target.arn}#written", target, (self.everything,), self.bound(target), label)
+        return label, f"every action its boundary allows, as {_short(target.arn)}", holder
+
+    def bound(self, principal: Principal) -> Policy | None:
+        return self.resolved(principal, (principal.boundary,))[0] if principal.boundary else None
 
     def is_admin(self, holder: Holder) -> bool:
         key = tuple(id(p) for p in holder.policies + ((holder.boundary,) if holder.boundary else ()))
@@ -180,27 +227,27 @@ class Account:
     def new_permission(self, start: Holder, end: Holder) -> Counterexample | None:
         """A request `end` may make and `start` may not (each side with its boundary), or None.
 
-        Candidates are requests one side of `end` (its policies, or its boundary) allows and one side of
-        `start` does not; each is confirmed with the evaluator on both, boundaries included."""
+        Candidates are requests every policy type of `end` allows (its policies and its boundary) and one
+        side of `start` does not; each is confirmed with the evaluator on both, boundaries included."""
         if end.policies == start.policies and end.boundary == start.boundary:
             return None
         account = self.snapshot.account
-        end_sides = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
+        # The end's policy types each allow (AWS intersects them); the start lacks one of its own.
+        layers = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
         start_sides = [list(start.policies)] + ([[start.boundary]] if start.boundary else [])
-        for inside in end_sides:
-            for outside in start_sides:
-                result = within(inside, outside, limit=3)
-                if result.status is not WithinStatus.COUNTEREXAMPLE:
-                    continue
-                for example in result.counterexamples:
-                    if self._decides(end, example, account) and not self._decides(start, example, account):
-                        return example
+        for outside in start_sides:
+            result = Question([], outside, None, layers=layers).differences(3)
+            if result.status is not WithinStatus.COUNTEREXAMPLE:
+                continue
+            for example in result.examples:
+                if self._decides(end, example, account) and not self._decides(start, example, account):
+                    return example
         return None
 
     def _decides(self, holder: Holder, example: Counterexample, account: str) -> bool:
-        request = Request(
-            holder.caller(account).arn, example.action, example.resource, account, dict(example.context)
-        )
+        caller = holder.caller(account)
+        context = {**dict(example.context), **caller.tag_context()}
+        request = Request(caller.arn, example.action, example.resource, account, context)
         return evaluate(request, PolicySet(identity=list(holder.policies), boundary=holder.boundary)).allowed
 
     # --- one permission ------------------------------------------------------------------------------
@@ -253,6 +300,8 @@ class Account:
         yield from self._pass_role_moves(holder)
         yield from self._takeover_moves(holder)
         yield from self._write_moves(holder, reached)
+        yield from self._create_moves(holder)
+        yield from self._boundary_rewrite_moves(holder, reached)
 
     def _step(
         self,
@@ -288,9 +337,9 @@ class Account:
                 if requests is None:
                     continue
                 if technique.gives == "write":
-                    grants = f"every action, as {_short(target.arn)}"
+                    reached, grants, written = self.written(target)
                     yield _Move(
-                        self._step(holder, technique, requests, "admin", grants, target=target.arn), None
+                        self._step(holder, technique, requests, reached, grants, target=target.arn), written
                     )
                 else:
                     step = self._step(
@@ -517,7 +566,7 @@ class Account:
                     free = Holder(
                         f"{target.arn}#unbounded",
                         target,
-                        tuple(target.policies),
+                        self.resolved(target, target.policies),
                         None,
                         f"{target.arn} (boundary removed)",
                     )
@@ -531,15 +580,9 @@ class Account:
                     )
                     yield _Move(step, free)
                 else:
-                    step = self._step(
-                        holder,
-                        technique,
-                        requests,
-                        "admin",
-                        f"every action, as {_short(target.arn)}",
-                        target=target.arn,
-                    )
-                    yield _Move(step, None)
+                    end, grants, written = self.written(target)
+                    step = self._step(holder, technique, requests, end, grants, target=target.arn)
+                    yield _Move(step, written)
 
     def _group_moves(
         self, holder: Holder, caller: Caller, technique: Technique, target: Principal
@@ -551,23 +594,18 @@ class Account:
             if granted is None:
                 continue
             if technique.gives == "write":
+                reached, grants, written = self.written(target)
                 step = self._step(
-                    holder,
-                    technique,
-                    (granted,),
-                    "admin",
-                    f"every action, as {_short(target.arn)}",
-                    target=target.arn,
-                    group=group,
+                    holder, technique, (granted,), reached, grants, target=target.arn, group=group
                 )
-                yield _Move(step, None)
+                yield _Move(step, written)
             else:
                 extra = tuple(self.snapshot.group_policies[group])
                 joined = Holder(
                     f"{target.arn}+group/{group}",
                     target,
-                    tuple(target.policies) + extra,
-                    target.boundary,
+                    self.resolved(target, [*target.policies, *extra]),
+                    self.bound(target),
                     f"{target.arn} (in group {group})",
                 )
                 step = self._step(
@@ -580,6 +618,158 @@ class Account:
                     group=group,
                 )
                 yield _Move(step, joined)
+
+    def _boundary_rewrite_moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
+        """A new default version of the customer managed policy that is a principal's boundary: the
+        principal (and every other one it bounds) is then held to whatever the attacker wrote."""
+        caller = holder.caller(self.snapshot.account)
+        technique = self.boundary_rewrite
+        for arn in dict.fromkeys(h.principal.arn for h in [holder, *reached]):
+            target = self.snapshot.by_arn(arn)
+            if target is None or target.boundary is None or not self.possible(holder, technique):
+                continue
+            name = next((n for n, p in self.snapshot.managed.items() if p is target.boundary), None)
+            if name is None:
+                continue
+            granted = self.access.permits(caller, technique.needs[0].action, self.snapshot.policy_arn(name))
+            if granted is None:
+                continue
+            free = Holder(
+                f"{target.arn}#rewritten",
+                target,
+                self.resolved(target, target.policies),
+                None,
+                f"{target.arn} (boundary rewritten)",
+                (*holder.rewritten, name),
+            )
+            step = Step(
+                holder.label,
+                "write",
+                technique.name,
+                technique.id,
+                (granted,),
+                free.label,
+                f"the permissions of {_short(target.arn)} without a limit",
+                f"{_short(holder.label)} writes a new default version of {name}, the permissions boundary of "
+                f"{_short(target.arn)}, allowing everything",
+            )
+            yield _Move(step, free)
+
+    # --- roles the holder creates ----------------------------------------------------------------------
+    def _boundary_choices(self, holder: Holder) -> Iterator[tuple[str, Mapping[str, Any], Policy | None]]:
+        """What a CreateRole request may carry as iam:PermissionsBoundary, with the boundary the new role
+        then has: none; an AWS managed policy (AdministratorAccess is one: taken as no limit); each managed
+        policy of the snapshot other than the holder's own boundary (a role held to that is no way out)."""
+        yield "without a permissions boundary", {"Null": {BOUNDARY_KEY: "true"}}, None
+        yield (
+            "with an AWS managed policy as its boundary",
+            {"ArnLike": {BOUNDARY_KEY: "arn:aws:iam::aws:policy/*"}},
+            None,
+        )
+        for name, policy in self.snapshot.managed.items():
+            if holder.boundary is not None and policy is holder.principal.boundary:
+                continue
+            arn = self.snapshot.policy_arn(name)
+            # A boundary whose content the attacker wrote (a new default version) limits nothing.
+            limit = None if name in holder.rewritten else policy
+            yield f"with {_short(arn)} as its boundary", {"ArnEquals": {BOUNDARY_KEY: arn}}, limit
+
+    def _create_moves(self, holder: Holder) -> Iterator[_Move]:
+        """Create a role whose trust policy the holder writes, give it every action, then assume it or pass
+        it to a service. The new role is held to the boundary its CreateRole request carries."""
+        if not names_action(holder.policies, "iam:CreateRole"):
+            return
+        caller = holder.caller(self.snapshot.account)
+        pattern = f"arn:aws:iam::{self.snapshot.account}:role/*"
+        for bounded, where, boundary in self._boundary_choices(holder):
+            created = self.access.permits(caller, "iam:CreateRole", pattern, where=where)
+            if created is None:
+                continue
+            role = self._created_role(holder, created, boundary)
+            use = self._use_created(holder, role)
+            if use is None:
+                continue
+            uses, requests = use
+            found: list[Step] = []
+            for technique in self.creation_techniques:
+                fixed = {"iam:PolicyARN": ADMINISTRATOR_ACCESS} if "attach" in technique.id else None
+                writing = self.access.permits(caller, technique.needs[1].action, role.arn, fixed, where=where)
+                if writing is None:
+                    continue
+                how = (
+                    f"creates {_short(role.arn)} {bounded}, {technique.how.split(' and ', 1)[1]}, and {uses}"
+                )
+                limit = "" if boundary is None else "its boundary allows "
+                found.append(
+                    Step(
+                        holder.label,
+                        technique.kind,
+                        " + ".join(dict.fromkeys([*technique.actions, *(r.action for r in requests)])),
+                        technique.id,
+                        (created, writing, *requests),
+                        role.arn,
+                        f"every action {limit}as {_short(role.arn)}",
+                        f"{_short(holder.label)} {how}",
+                    )
+                )
+            if found:
+                yield _Move(_with_also(found[0], tuple(s.technique_id for s in found[1:])), self.holder(role))
+
+    def _created_role(self, holder: Holder, created: Granted, boundary: Policy | None) -> Principal:
+        """The new role: every action, the boundary chosen, its creator's tags unless the request set them."""
+        tags = dict(holder.principal.tags)
+        for key, value in created.context.items():
+            if key.lower().startswith("aws:requesttag/") and isinstance(value, str):
+                tags[key.split("/", 1)[1]] = value
+        name = created.resource.rsplit("/", 1)[-1]
+        return Principal(
+            created.resource,
+            "role",
+            name,
+            [self.everything],
+            boundary,
+            None,
+            instance_profile=False,
+            tags=tags,
+        )
+
+    def _use_created(self, holder: Holder, role: Principal) -> tuple[str, tuple[Granted, ...]] | None:
+        """Assume the new role (its trust policy names the holder), or pass it to a service (it trusts it)."""
+        caller = holder.caller(self.snapshot.account)
+        trust = parse_policy(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": holder.principal.arn},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            name="the trust policy the creator writes",
+            kind=PolicyKind.TRUST,
+        )
+        assumed = self.access.permits(caller, "sts:AssumeRole", role.arn, resource_policy=trust)
+        if assumed is not None:
+            return "assumes it", (assumed,)
+        if not names_action(holder.policies, "iam:PassRole"):
+            return None
+        for service in self.services:
+            # Only services whose launch the holder may make at all are asked about (the prover is costly).
+            usable = [t for t in self._by_service[service] if self.possible(holder, t)]
+            if not usable:
+                continue
+            passing = self.access.permits(caller, "iam:PassRole", role.arn, {"iam:PassedToService": service})
+            if passing is None:
+                continue
+            for technique in usable:
+                others = self.all_of(
+                    holder, [(n, self.new(n.action), None) for n in technique.needs if not n.passed_to]
+                )
+                if others is not None:
+                    return f"passes it to {service} ({technique.name})", (passing, *others)
+        return None
 
 
 def _uses_target(technique: Technique) -> bool:
@@ -602,19 +792,37 @@ def _with_also(step: Step, also: tuple[str, ...]) -> Step:
 
 
 def escalation_paths(
-    snapshot: Snapshot, *, starts: Sequence[str] | None = None, account: Account | None = None
+    snapshot: Snapshot,
+    *,
+    starts: Sequence[str] | None = None,
+    account: Account | None = None,
+    beyond: str = "permissions",
 ) -> list[Path]:
-    """For each start: the shortest path to every holder with a permission the start lacks, and to admin."""
+    """For each start: the shortest path to every holder with a permission the start lacks, and to admin.
+
+    `beyond="boundary"` counts only permissions beyond the start's permissions boundary (the most the
+    platform lets it have: a team admin creating a role with more than itself but inside the boundary is
+    the boundary's purpose, not an escalation); a start without a boundary is judged by its permissions."""
     account = account or Account(snapshot)
     principals = {p.arn: p for p in snapshot.principals}
     paths: list[Path] = []
     for start_arn in starts or list(principals):
         if start_arn in principals:
-            paths.extend(_paths_from(account, account.holder(principals[start_arn])))
+            start = account.holder(principals[start_arn])
+            ceiling = start
+            if beyond == "boundary" and start.boundary is not None:
+                ceiling = Holder(
+                    f"{start.key}#ceiling",
+                    start.principal,
+                    (account.everything,),
+                    start.boundary,
+                    start.label,
+                )
+            paths.extend(_paths_from(account, start, ceiling))
     return paths
 
 
-def _paths_from(account: Account, start: Holder) -> list[Path]:
+def _paths_from(account: Account, start: Holder, ceiling: Holder) -> list[Path]:
     if account.is_admin(start):
         step = Step(
             start.label,
@@ -664,7 +872,7 @@ def _paths_from(account: Account, start: Holder) -> list[Path]:
             )
             paths.append(Path(start.label, route + (final,), admin=True))
             continue
-        example = account.new_permission(start, holder)
+        example = account.new_permission(ceiling, holder)
         if example is not None:
             paths.append(Path(start.label, route, example=example))
     if admin_route is not None:

@@ -3,6 +3,7 @@
 A request counts when the evaluator allows it with the context an attacker can produce. The context is
 found by the prover (inclusion.Question) over the keys the policies mention:
 - fixed by who the caller is: aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:username,
+  its principal tags (aws:PrincipalTag/<key>; a tag key a policy reads that the caller lacks is absent),
   and what the technique fixes (iam:PassedToService is the service the role is passed to);
 - always present for a role session: aws:TokenIssueTime ("This key is present in requests signed with
   temporary security credentials", IAM User Guide, global condition keys), with a value it cannot pick;
@@ -15,6 +16,7 @@ Every answer is confirmed by the evaluator with the holder's identity policies a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -22,13 +24,14 @@ from typing import Any
 
 from checker.aws import catalog
 from checker.aws.analyze.inclusion import CallerSetting, Question
-from checker.aws.analyze.keys import ALWAYS_PRESENT
+from checker.aws.analyze.keys import ALWAYS_PRESENT, single_valued_keys
 from checker.aws.analyze.public import OWNER_ONLY_KEYS
 from checker.aws.analyze.recheck import principal_context
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import Effect, Policy, PolicyKind, parse_policy
+from checker.aws.policy import Effect, Policy, PolicyKind, Statement, parse_policy
 from checker.aws.principals import grant_for, parse_caller
 from checker.aws.request import Request
+from checker.aws.variables import Variable
 from checker.core.engine import WithinStatus
 from checker.core.errors import InputError
 from checker.core.findings import Counterexample
@@ -70,6 +73,10 @@ class Caller:
     boundary: Policy | None
     session: bool  # temporary credentials (a role session)
     anyone: bool = False  # the linter's caller: who it is (aws:PrincipalArn, ...) is left to the solver
+    tags: tuple[tuple[str, str], ...] = ()  # its principal tags, in every request as aws:PrincipalTag/<key>
+
+    def tag_context(self) -> dict[str, str]:
+        return {f"aws:PrincipalTag/{key}": value for key, value in self.tags}
 
 
 def new_resource_pattern(action: str, account: str) -> str:
@@ -132,6 +139,8 @@ class Access:
 
     def __init__(self) -> None:
         self._answers: dict[tuple[Any, ...], Granted | None] = {}
+        # policy id -> (the policy, kept alive so the id stays its own; its unconditional Allow statements)
+        self._plain: dict[int, tuple[Policy, Policy]] = {}
 
     def permits(
         self,
@@ -140,12 +149,26 @@ class Access:
         resource: str,
         fixed: Mapping[str, str] | None = None,
         resource_policy: Policy | None = None,
+        where: Mapping[str, Any] | None = None,
     ) -> Granted | None:
+        """`where` narrows the request looked for with a policy Condition block (a request whose
+        iam:PermissionsBoundary is absent, say); without it any context the attacker controls counts."""
         # Policies are compared by identity: they live as long as the snapshot that holds them.
         policies = tuple(id(p) for p in (*caller.policies, caller.boundary, resource_policy))
-        key = (caller.arn, policies, action, resource, tuple(sorted((fixed or {}).items())))
+        shape = json.dumps(where, sort_keys=True) if where else ""
+        key = (
+            caller.arn,
+            caller.tags,
+            policies,
+            action,
+            resource,
+            tuple(sorted((fixed or {}).items())),
+            shape,
+        )
         if key not in self._answers:
-            self._answers[key] = self._decide(caller, action, resource, dict(fixed or {}), resource_policy)
+            self._answers[key] = self._decide(
+                caller, action, resource, dict(fixed or {}), resource_policy, dict(where or {})
+            )
         return self._answers[key]
 
     def _decide(
@@ -155,6 +178,7 @@ class Access:
         resource: str,
         fixed: dict[str, str],
         resource_policy: Policy | None,
+        where: dict[str, Any],
     ) -> Granted | None:
         deciding = [p for p in (resource_policy,) if p is not None]
         if resource_policy is None and not names_action(caller.policies, action):
@@ -163,20 +187,47 @@ class Access:
         base = dict(fixed)
         if caller.session:
             base.setdefault("aws:TokenIssueTime", SESSION_TIME)
+        wanted = _looked_for(action, resource, where)
         # The plain request first (for a pattern: one resource it names); the prover only when that fails.
         example = resource if concrete else _example_of(resource)
-        if self._allowed(caller, action, example, base, resource_policy):
+        if self._allowed(caller, action, example, base, resource_policy) and _is_looked_for(
+            wanted, caller, action, example, base
+        ):
             return Granted(action, example, _shown(base, caller, resource_policy))
         sides = [list(caller.policies)] + ([[caller.boundary]] if caller.boundary else [])
         if resource_policy is not None:
             sides = [[_as_identity(resource_policy, caller.arn)]] + sides
-        if concrete and not any(_conditional(side, action) for side in sides + [deciding]):
+        if concrete and not where and not any(_conditional(side, action) for side in sides + [deciding]):
             return None  # the evaluator's answer did not depend on the context
+        if concrete and resource_policy is None and any(self._never_allows(side, caller, action, resource) for side in sides):
+            return None  # one policy type allows it in no context: the prover would find nothing
         for side in sides:
-            found = self._solve(caller, side, action, resource, fixed, resource_policy)
+            found = self._solve(caller, side, action, resource, fixed, resource_policy, wanted)
             if found is not None:
                 return found
         return None
+
+    def _never_allows(self, side: Sequence[Policy], caller: Caller, action: str, resource: str) -> bool:
+        """No context makes `side` allow the request: no Allow statement admitting the action has a
+        condition or a variable in its resource, and the unconditional ones do not name the resource
+        (a Deny's condition only ever takes access away)."""
+        lowered = action.lower()
+        plain: list[Policy] = []
+        for policy in side:
+            for statement in policy.statements_for(lowered):
+                if statement.effect is Effect.ALLOW and (statement.conditions or _has_variables(statement)):
+                    return False
+            if id(policy) not in self._plain:
+                allows = tuple(
+                    st for st in policy.statements if st.effect is Effect.ALLOW and not st.conditions
+                )
+                self._plain[id(policy)] = (policy, replace(policy, statements=allows, _by_action={}))
+            plain.append(self._plain[id(policy)][1])
+        request = Request(caller.arn, action, resource, caller.account, caller.tag_context())
+        try:
+            return not evaluate(request, PolicySet(identity=plain)).allowed
+        except InputError:
+            return False
 
     def _allowed(
         self,
@@ -186,7 +237,9 @@ class Access:
         context: Mapping[str, Any],
         resource_policy: Policy | None,
     ) -> bool:
-        request = Request(caller.arn, action, resource, caller.account, dict(context))
+        request = Request(
+            caller.arn, action, resource, caller.account, {**dict(context), **caller.tag_context()}
+        )
         policies = PolicySet(
             identity=list(caller.policies), boundary=caller.boundary, resource=resource_policy
         )
@@ -203,22 +256,13 @@ class Access:
         resource: str,
         fixed: Mapping[str, str],
         resource_policy: Policy | None,
+        wanted: Policy,
     ) -> Granted | None:
         """A context the attacker can produce in which `side` allows the request; confirmed in full."""
-        wanted = parse_policy(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
-                    {"Effect": "Deny", "Action": action, "Resource": resource},
-                ],
-            },
-            name="the request looked for",
-            kind=PolicyKind.IDENTITY,
-        )
         known = {} if caller.anyone else dict(principal_context(caller.arn))
+        known.update({k.lower(): v for k, v in caller.tag_context().items()})
         known.update({k.lower(): v for k, v in fixed.items()})
-        absent = tuple(k for k in NEVER_SENT if k not in known)
+        absent = tuple(k for k in NEVER_SENT if k not in known) + _missing_tags(side, known)
         present: tuple[str, ...] = (TOKEN_ISSUE_TIME,) if caller.session else ()
         if caller.anyone:
             present += ALWAYS_PRESENT
@@ -227,9 +271,13 @@ class Access:
             context = {**fixed, **example.context}  # the solver leaves fixed keys out of its examples
             if caller.session and not any(k.lower() == TOKEN_ISSUE_TIME for k in context):
                 context["aws:TokenIssueTime"] = SESSION_TIME
-            return self._allowed(caller, example.action, example.resource, context, resource_policy)
+            return self._allowed(
+                caller, example.action, example.resource, context, resource_policy
+            ) and _is_looked_for(wanted, caller, example.action, example.resource, context)
 
-        setting = CallerSetting(known, absent, confirm, present=present)
+        # A request carries one value of a single-valued key (iam:PermissionsBoundary, a request tag).
+        single = single_valued_keys([*side, wanted])
+        setting = CallerSetting(known, absent, confirm, single_valued=single, present=present)
         result = Question(side, [wanted], caller.arn, caller=setting).differences(1)
         if result.status is not WithinStatus.COUNTEREXAMPLE:
             return None
@@ -239,6 +287,45 @@ class Access:
         if caller.session:
             context.setdefault("aws:TokenIssueTime", SESSION_TIME)
         return Granted(action, example.resource, _shown(context, caller, resource_policy))
+
+
+def _looked_for(action: str, resource: str, where: Mapping[str, Any]) -> Policy:
+    """Everything except the requests looked for: a difference from it is a request looked for."""
+    deny: dict[str, Any] = {"Effect": "Deny", "Action": action, "Resource": resource}
+    if where:
+        deny["Condition"] = dict(where)
+    return parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}, deny]},
+        name="the request looked for",
+        kind=PolicyKind.IDENTITY,
+    )
+
+
+def _is_looked_for(
+    wanted: Policy, caller: Caller, action: str, resource: str, context: Mapping[str, Any]
+) -> bool:
+    request = Request(caller.arn, action, resource, caller.account, {**dict(context), **caller.tag_context()})
+    try:
+        return not evaluate(request, PolicySet(identity=[wanted])).allowed
+    except InputError:
+        return False
+
+
+def _has_variables(statement: Statement) -> bool:
+    patterns = (statement.resources or ()) + (statement.not_resources or ())
+    return any(isinstance(token, Variable) for pattern in patterns for token in pattern.whole)
+
+
+def _missing_tags(policies: Sequence[Policy], known: Mapping[str, object]) -> tuple[str, ...]:
+    """Principal tag keys the policies read that the caller does not carry: absent from its requests."""
+    keys = {
+        clause.key_lower
+        for policy in policies
+        for statement in policy.statements
+        for clause in statement.conditions
+        if clause.key_lower.startswith("aws:principaltag/")
+    }
+    return tuple(sorted(k for k in keys if k not in known))
 
 
 def service_assumes(trust: Policy, service: str, role_arn: str, account: str) -> bool:

@@ -20,9 +20,9 @@ from typing import Any
 
 from checker.aws.analyze.compare import everything_except
 from checker.aws.analyze.inclusion import PRINCIPAL_KEYS, CallerSetting, Question
+from checker.aws.analyze.keys import single_valued_keys
 from checker.aws.analyze.recheck import caller_account, delegation, principal_context
 from checker.aws.analyze.substitute import substitute
-from checker.aws.catalog import condition_key_single_valued
 from checker.aws.evaluate import PolicySet, evaluate
 from checker.aws.policy import Policy
 from checker.aws.request import Request
@@ -31,7 +31,6 @@ from checker.core.errors import InputError
 from checker.core.findings import Counterexample
 
 ISOLATION_TIMEOUT_MS = 20_000
-SINGLE_VALUED_TAG_PREFIXES = ("aws:resourcetag/", "aws:requesttag/", "iam:resourcetag/")
 
 
 def reaches(
@@ -81,7 +80,7 @@ def confined(
         fixed=fixed,
         absent=tuple(k for k in PRINCIPAL_KEYS if k not in fixed),
         confirm=confirm,
-        single_valued=_single_valued_keys([p for layer in filled for p in layer] + [target]),
+        single_valued=single_valued_keys([p for layer in filled for p in layer] + [target]),
     )
     # A lab grades several of these proofs; "unknown" fails the check, so give the solver room under load.
     question = Question([], [target], principal, ISOLATION_TIMEOUT_MS, caller=caller, layers=filled)
@@ -91,21 +90,6 @@ def confined(
         for e in result.counterexamples
     )
     return WithinResult(result.status, examples, result.reason)
-
-
-def _single_valued_keys(policies: Sequence[Policy]) -> tuple[str, ...]:
-    """Keys a request carries one value of: tag keys ("aws:ResourceTag/tag-key ... Single-valued",
-    "aws:RequestTag/tag-key ... Single-valued", IAM User Guide, AWS global condition context keys) and
-    service keys the Service Authorization Reference types as one value (s3:prefix is a String)."""
-    found: list[str] = []
-    for policy in policies:
-        for statement in policy.statements:
-            for clause in statement.conditions:
-                key = clause.key_lower
-                single = key.startswith(SINGLE_VALUED_TAG_PREFIXES) or condition_key_single_valued(key)
-                if single and key not in found:
-                    found.append(key)
-    return tuple(found)
 
 
 def _layers(policies: PolicySet) -> list[list[Policy]]:

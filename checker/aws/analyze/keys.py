@@ -22,6 +22,7 @@ import z3
 
 from checker.aws.analyze.globs import literal
 from checker.aws.analyze.regions import Domain
+from checker.aws.catalog import condition_key_single_valued
 from checker.aws.policy import Policy, ResourcePattern
 from checker.aws.variables import Variable
 
@@ -204,3 +205,21 @@ def build_keys(
         elif name in absent:
             constraints.append(z3.Not(model.present))
     return keys, constraints
+
+
+SINGLE_VALUED_TAG_PREFIXES = ("aws:resourcetag/", "aws:requesttag/", "iam:resourcetag/")
+
+
+def single_valued_keys(policies: Iterable[Policy]) -> tuple[str, ...]:
+    """Keys a request carries one value of: tag keys ("aws:ResourceTag/tag-key ... Single-valued",
+    "aws:RequestTag/tag-key ... Single-valued", IAM User Guide, AWS global condition context keys) and
+    service keys the Service Authorization Reference types as one value (s3:prefix is a String)."""
+    found: list[str] = []
+    for policy in policies:
+        for statement in policy.statements:
+            for clause in statement.conditions:
+                key = clause.key_lower
+                single = key.startswith(SINGLE_VALUED_TAG_PREFIXES) or condition_key_single_valued(key)
+                if single and key not in found:
+                    found.append(key)
+    return tuple(found)

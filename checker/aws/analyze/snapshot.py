@@ -7,11 +7,13 @@ Format (documented in docs/analysis.md; the labs reuse it):
       "policies": {"DataScience": {...policy document...}},          # managed policies by name
       "groups": [{"name": "analysts", "attached": ["DataScience"], "inline": {"extra": {...}}}],
       "users": [{"name": "alice", "groups": ["analysts"], "attached": [], "inline": {}, "boundary": "Name"}],
-      "roles": [{"name": "ml-train", "path": "/", "trust": {...}, "attached": [...], "inline": {...}}],
+      "roles": [{"name": "ml-train", "path": "/", "trust": {...}, "attached": [...], "inline": {...},
+                 "tags": {"team": "risk"}}],
       "resources": {"lambda_functions": [{"name": "score", "role": "ml-train"}], ...}
     }
 
-Groups may also list their "members" (user names); a user's "groups" and a group's "members" are merged.
+A user's or role's "tags" are in every request it makes as aws:PrincipalTag/<key> (policy variables on
+them are resolved by the analysis). Groups may also list their "members" (user names); a user's "groups" and a group's "members" are merged.
 The resource kinds are listed in snapshot_resources.py.
 
 Every element is checked; an unknown field or a missing reference is an InputError at its line.
@@ -31,8 +33,18 @@ from checker.core.source import LoadedDocument, pointer_join
 TOP_FIELDS = ("account", "policies", "groups", "users", "roles", "resources", "description")
 PRINCIPAL_FIELDS = {
     "groups": ("name", "path", "attached", "inline", "members"),
-    "users": ("name", "path", "groups", "attached", "inline", "boundary", "access_keys", "login_profile"),
-    "roles": ("name", "path", "trust", "attached", "inline", "boundary", "instance_profile"),
+    "users": (
+        "name",
+        "path",
+        "groups",
+        "attached",
+        "inline",
+        "boundary",
+        "access_keys",
+        "login_profile",
+        "tags",
+    ),
+    "roles": ("name", "path", "trust", "attached", "inline", "boundary", "instance_profile", "tags"),
 }
 
 
@@ -50,6 +62,7 @@ class Principal:
     login_profile: bool = False  # users: has a console password
     instance_profile: bool = True  # roles: sits in an instance profile (unknown counts as yes)
     where: Where | None = None  # its entry in the snapshot file
+    tags: Mapping[str, str] = field(default_factory=dict)  # in its requests as aws:PrincipalTag/<key>
 
 
 @dataclass
@@ -344,6 +357,9 @@ class _Loader:
             if flag in entry and not isinstance(entry[flag], bool):
                 raise self.error(pointer_join(pointer, flag), f"{flag} must be true or false")
             flags[flag] = entry.get(flag, flag == "instance_profile")
+        tags = entry.get("tags", {})
+        if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+            raise self.error(pointer_join(pointer, "tags"), "tags must map tag keys to string values")
         return Principal(
             arn,
             singular,
@@ -357,4 +373,5 @@ class _Loader:
             flags["login_profile"],
             flags["instance_profile"],
             self.document.locate(pointer),
+            dict(tags),
         )

@@ -10,6 +10,7 @@ A technique is a set of permissions (`Need`), each on one resource of the situat
 - "role": the role passed or taken over; "target": the existing resource or principal acted on;
 - "new": a resource the attacker creates and names (any ARN of the action's resource type);
 - "policy": a customer-managed policy attached to the target principal; "group": the group acted on;
+- "boundary": the customer-managed policy that is the target's permissions boundary;
 - "*": the action takes no resource.
 What it gives (`gives`): "role" (the role's credentials), "user" (sign in as the user), "group" (the
 group's permissions), "write" (any permission to the target: a policy write), "unbounded" (the target
@@ -38,7 +39,7 @@ class Need:
 class Technique:
     id: str
     name: str  # the public name
-    kind: str  # pass-role, takeover, principal, write
+    kind: str  # pass-role, takeover, principal, write, create
     gives: str  # role, user, group, write, unbounded
     needs: tuple[Need, ...]
     services: tuple[str, ...] = ()  # pass-role: service principals the role must trust (one of them)
@@ -113,7 +114,36 @@ SAGEMAKER = ("sagemaker.amazonaws.com",)
 CFN = ("cloudformation.amazonaws.com",)
 CODEBUILD = ("codebuild.amazonaws.com",)
 
+# --- create a role, give it every action, then use it ---------------------------------------------------
+# What the new role may do depends on the permissions boundary its CreateRole request must carry
+# (iam:PermissionsBoundary), which escalation.py decides on the account; the linter reports the pair. "The effective permissions for an entity are the
+# permissions that are granted by all the policies that affect the user or role" and a boundary sets "the
+# maximum permissions that an identity-based policy can grant" (IAM User Guide, Permissions boundaries for
+# IAM entities): a role created without the boundary, or with a broader one, is not held to it.
+IAM_GUIDE_BOUNDARIES = "IAM User Guide: Permissions boundaries for IAM entities"
+CREATE_ROLE: tuple[Technique, ...] = (
+    Technique(
+        "create-role-put",
+        "iam:CreateRole + iam:PutRolePolicy",
+        "create",
+        "role",
+        (Need("iam:CreateRole"), Need("iam:PutRolePolicy", T)),
+        sources=(IAM_GUIDE_BOUNDARIES,),
+        how="creates {target} with a trust policy naming itself and puts an inline policy granting every action on it",
+    ),
+    Technique(
+        "create-role-attach",
+        "iam:CreateRole + iam:AttachRolePolicy",
+        "create",
+        "role",
+        (Need("iam:CreateRole"), Need("iam:AttachRolePolicy", T)),
+        sources=(IAM_GUIDE_BOUNDARIES,),
+        how="creates {target} with a trust policy naming itself and attaches AdministratorAccess to it",
+    ),
+)
+
 TECHNIQUES: tuple[Technique, ...] = (
+    *CREATE_ROLE,
     # --- principal access: become another user or role -------------------------------------------
     _on_target(
         "sts-001",
@@ -878,3 +908,7 @@ def generic_pass_role() -> tuple[Technique, ...]:
 
 def all_techniques() -> tuple[Technique, ...]:
     return TECHNIQUES + generic_pass_role()
+
+
+def creation_techniques() -> tuple[Technique, ...]:
+    return CREATE_ROLE
