@@ -56,31 +56,41 @@ def load_lab(course: Course, args: argparse.Namespace) -> LabSpec:
 
 def run(args: argparse.Namespace) -> int:
     from checker.grading.catalog import find_course
-    from checker.grading.runner import CheckerBug
 
     course = find_course(explicit=args.root)
     if args.watch:
         return _watch(args, course)
     # One grading, then the process ends: nearly all it allocates (imports, the provers' caches) lives
     # until then, and the cyclic collector walking it would cost a sixth of a cold check's CPU for no
-    # memory back (peak memory measured the same: bench/bench_cold.py). The forked live worker
-    # inherits this.
+    # memory back (peak memory measured the same). The forked live worker inherits this.
+    collecting = gc.isenabled()
     gc.disable()
     try:
+        return _check_once(args, course)
+    finally:
+        if collecting:
+            gc.enable()  # as it was (a caller in the same process, such as a test, goes on)
+
+
+def _check_once(args: argparse.Namespace, course: Course) -> int:
+    from checker.grading.early import close_spare
+
+    try:
         # A one-off cold process: slow checks (live) start in a worker and overlap the others. The
-        # worker is forked now, before the lab is read, and begins importing the emulator.
+        # worker is forked first of all, before the lab is read, and begins importing the emulator.
         if args.cloud in (None, "aws"):
             from checker.grading.checks.live import fork_spare
 
             fork_spare()
-        lab = load_lab(course, args)
-        result = _grade(args, lab, early=True)
-    except CheckerBug as exc:
-        print(f"internal error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        from checker.grading.early import close_spare
+        from checker.grading.runner import CheckerBug
 
+        try:
+            lab = load_lab(course, args)
+            result = _grade(args, lab, early=True)
+        except CheckerBug as exc:
+            print(f"internal error: {exc}", file=sys.stderr)
+            return 2
+    finally:
         close_spare()  # a lab without a live check did not take it
     progress = _record(course, args, result)
     _report(args, lab, result, progress, course)

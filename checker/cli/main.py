@@ -87,18 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Start-up makes objects that live as long as the process (modules, classes, the parser); the cyclic
-    # collector would walk them again and again for nothing. It is off while they are made, and what they
-    # are is then frozen out of its walks; a command may keep it off for a short run (`iamlab check`).
+    # Start-up makes objects that live as long as the process (modules, classes, the parser): the cyclic
+    # collector would walk them again and again for nothing, so it is off meanwhile (as it was after).
+    collecting = gc.isenabled()
     gc.disable()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return 2
-    module = importlib.import_module(f"checker.cli.{args._module}")
-    gc.freeze()
-    gc.enable()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        module = importlib.import_module(f"checker.cli.{args._module}")
+    finally:
+        if collecting:
+            gc.enable()
     try:
         code: int = module.run(args)
     except InputError as exc:
