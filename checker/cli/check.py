@@ -86,6 +86,8 @@ def _check_once(args: argparse.Namespace, course: Course) -> int:
 
         try:
             lab = load_lab(course, args)
+            if not _has_live_check(lab, args.cloud):
+                close_spare()  # nothing for it to do: stopped before it costs more
             result = _grade(args, lab, early=True)
         except CheckerBug as exc:
             print(f"internal error: {exc}", file=sys.stderr)
@@ -95,6 +97,15 @@ def _check_once(args: argparse.Namespace, course: Course) -> int:
     progress = _record(course, args, result)
     _report(args, lab, result, progress, course)
     return 0 if result.passed else 1
+
+
+def _has_live_check(lab: LabSpec, cloud: str | None) -> bool:
+    from checker.core.errors import InputError
+
+    try:
+        return any(check.kind == "live" for check in lab.cloud(cloud).checks)
+    except InputError:
+        return False  # grading names the unknown cloud
 
 
 def _grade(args: argparse.Namespace, lab: LabSpec, early: bool = False) -> LabResult:
