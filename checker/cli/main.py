@@ -6,6 +6,7 @@ Command modules are imported lazily by name so that `iamlab check` does not pay 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -86,12 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
-        return 2
-    module = importlib.import_module(f"checker.cli.{args._module}")
+    # Start-up makes objects that live as long as the process (modules, classes, the parser): the cyclic
+    # collector would walk them again and again for nothing, so it is off meanwhile (as it was after).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        module = importlib.import_module(f"checker.cli.{args._module}")
+    finally:
+        if collecting:
+            gc.enable()
     try:
         code: int = module.run(args)
     except InputError as exc:

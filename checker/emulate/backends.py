@@ -24,7 +24,7 @@ from botocore.config import Config
 
 from checker.core.errors import InputError
 from checker.emulate.authorize import Authorizer
-from checker.emulate.mapping.botomodel import ServiceNames, client_loader
+from checker.emulate.mapping.botomodel import PlainJSONFiles, ServiceNames, client_loader
 from checker.emulate.state.credentials import CredentialStore, KeySource, MotoKeySource
 from checker.emulate.state.reader import BackendState
 
@@ -77,7 +77,7 @@ class Backend:
     admin_clients: Callable[[str], Any] | None = None  # the administrator's clients, when not the shared ones
 
     def admin_client(self, service: str) -> Any:
-        return (self.admin_clients or _admin_client(self.endpoint_url, self.region))(service)
+        return (self.admin_clients or admin_client_of(self.endpoint_url, self.region))(service)
 
     def client(self, service: str, access_key: str, secret_key: str, session_token: str | None = None) -> Any:
         """A plain (not enforced) client of the backend with the given credentials."""
@@ -101,7 +101,7 @@ class Backend:
         self.close()
 
 
-def _admin_client(endpoint_url: str | None, region: str) -> Callable[[str], Any]:
+def admin_client_of(endpoint_url: str | None, region: str) -> Callable[[str], Any]:
     """Administrator clients, one per endpoint, region and service for the whole process.
 
     A client holds no state of the backend (moto's state lives in moto), so reusing it for the next
@@ -137,7 +137,7 @@ def _build(
     root_keys: dict[str, str] | None = None,
     offers: Callable[[str], bool] = lambda service: True,
 ) -> Backend:
-    clients = clients or _admin_client(endpoint_url, region)
+    clients = clients or admin_client_of(endpoint_url, region)
     if account is None:  # the backend says which account it simulates
         account = str(clients("sts").get_caller_identity()["Account"])
     state = BackendState(clients, account, region)
@@ -172,7 +172,8 @@ def quick_moto_loaders() -> None:
     (about 45 ms apiece, several per live check): its loaders now look up the one service asked for.
     To list a backend's regions moto keeps a boto3 session whose loader parses each service model
     and the endpoints file a second time: it now reads them from the clients' loader (regions come
-    from the endpoints data and the models' metadata, which clients never change).
+    from the endpoints data and the models' metadata, which clients never change). Files are read into
+    plain dicts (botomodel.PlainJSONFiles).
     """
     try:
         import moto.core.utils
@@ -183,6 +184,8 @@ def quick_moto_loaders() -> None:
         return
 
     class QuickMotoLoader(MotoLoader):
+        FILE_LOADER_CLASS = PlainJSONFiles
+
         def list_available_services(self, type_name: str) -> Any:
             return ServiceNames(self, type_name, super().list_available_services)
 

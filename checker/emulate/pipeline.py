@@ -85,6 +85,18 @@ class StageRole:
         return [self.trust, *self.policies, *([self.boundary] if self.boundary is not None else [])]
 
 
+# The administrator's clients every run makes: seeding (s3, ecr, iam); each stage's assume goes through sts.
+ADMIN_SERVICES = ("s3", "ecr", "iam")
+
+
+def ready(pipeline: Pipeline, backend: str = "moto") -> None:
+    """Fill this process's caches for a run of `pipeline` before it is asked for (checker/emulate/warm.py)."""
+    from checker.emulate.warm import warm
+
+    services = dict.fromkeys(["sts", *(step.service for stage in pipeline.stages for step in stage.steps)])
+    warm(backend, pipeline.region, ADMIN_SERVICES, services)
+
+
 def _text(document: Mapping[str, Any] | str) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 

@@ -234,6 +234,17 @@ def policy_names(names: Sequence[str], count: int) -> list[str]:
     return chosen if len(set(chosen)) == count else [f"learner-{i + 1}" for i in range(count)]
 
 
+# The administrator's clients every run makes: seeding (s3, logs, iam) and the service's AssumeRole (sts).
+ADMIN_SERVICES = ("s3", "logs", "iam", "sts")
+
+
+def ready(workload: Workload, backend: str = "moto") -> None:
+    """Fill this process's caches for a run of `workload` before it is asked for (checker/emulate/warm.py)."""
+    from checker.emulate.warm import warm
+
+    warm(backend, workload.region, ADMIN_SERVICES, dict.fromkeys(step.service for step in workload.steps))
+
+
 def seed_objects(backend: Backend, region: str, objects: Mapping[str, Mapping[str, bytes]]) -> None:
     """The lab's buckets and their objects, created by the administrator."""
     s3 = backend.admin_client("s3")

@@ -14,7 +14,7 @@ from checker.core.decision import Decision
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, load_document
 from checker.grading.checks import KINDS
-from checker.grading.checks.base import CheckKind, CheckSpec, EarlyStart, Outcome, RunContext
+from checker.grading.checks.base import CheckKind, CheckSpec, EarlyPrepare, EarlyStart, Outcome, RunContext
 from checker.grading.engines import engine_for
 from checker.grading.iac_files import load_files
 from checker.grading.located import Node, inside, relative_path
@@ -39,6 +39,18 @@ def grade(
     """
     spec = lab.cloud(cloud)
     folder = submission_folder(lab, spec, submission)
+    # Forked before the learner's files are read: the workers' slow preparation overlaps the reading.
+    prepared = _prepare_early(lab, spec, backend) if early else {}
+    try:
+        return _grade(lab, spec, folder, early, backend, prepared)
+    finally:
+        for handle in prepared.values():
+            handle.close()  # a worker that was never given its work (an error stopped grading) is stopped
+
+
+def _grade(
+    lab: LabSpec, spec: CloudSpec, folder: Path, early: bool, backend: str, prepared: Mapping[str, Any]
+) -> LabResult:
     lab_files = _LabFiles(lab)
     setting = _setting(lab, spec, lab_files)
     iac_setting = dict(setting)  # load_files takes the readers' `iac` entry out of the setting it is given
@@ -52,7 +64,7 @@ def grade(
         return _load_files(lab, spec, paths, dict(iac_setting), identity, models) if code else files
 
     answers = load_document(shown(inside(folder, spec.answers))) if spec.answers else None
-    started = _start_early(lab, spec, files, backend, files_of) if early else {}
+    started = _start_early(lab, spec, files, backend, files_of, prepared) if early else {}
     try:
         engine, parsed = _loaded(spec, files, setting)
         context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend, folder)
@@ -179,9 +191,27 @@ def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
     return name in spec.optional_files and not path.exists() and not path.is_symlink()
 
 
+def _prepare_early(lab: LabSpec, spec: CloudSpec, backend: str) -> dict[str, Any]:
+    """Workers forked for kinds that can prepare before the learner's files are read (`prepare`)."""
+    prepared: dict[str, Any] = {}
+    try:
+        for check in spec.checks:
+            if check.hidden:
+                continue
+            prepare: EarlyPrepare | None = getattr(importlib.import_module(KINDS[check.kind]), "prepare", None)
+            handle = prepare(check.body, lab, backend) if prepare is not None else None
+            if handle is not None:
+                prepared[check.pointer] = handle
+    except BaseException:
+        for handle in prepared.values():
+            handle.close()
+        raise
+    return prepared
+
+
 def _start_early(
     lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument], backend: str,
-    files_of: Callable[[str], Mapping[str, LoadedDocument]],
+    files_of: Callable[[str], Mapping[str, LoadedDocument]], prepared: Mapping[str, Any],
 ) -> dict[str, Any]:
     started: dict[str, Any] = {}
     try:
@@ -189,7 +219,11 @@ def _start_early(
             if check.hidden:
                 continue
             start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
-            handle = start(check.body, lab, files, backend, files_of) if start is not None else None
+            handle = (
+                start(check.body, lab, files, backend, files_of, prepared=prepared.get(check.pointer))
+                if start is not None
+                else None
+            )
             if handle is not None:
                 started[check.pointer] = handle
     except BaseException:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import botocore.loaders
+import botocore.session
 import pytest
 from botocore.exceptions import UnknownServiceError
 
-from checker.emulate.mapping.botomodel import QuickLoader
+from checker.emulate.mapping.botomodel import QuickLoader, service_model
 
 
 @pytest.mark.parametrize("type_name", ["service-2", "paginators-1", "endpoint-rule-set-1"])
@@ -23,3 +26,36 @@ def test_models_load_the_same_and_unknown_services_fail_the_same() -> None:
     assert quick.load_service_model("s3", "service-2") == plain.load_service_model("s3", "service-2")
     with pytest.raises(UnknownServiceError, match="Valid service names are: .*s3"):
         quick.load_service_model("no-such-service", "service-2")
+
+
+def _same_in_order(left: object, right: object) -> bool:
+    """Equal, with every mapping's keys in the same order (what a model's readers iterate)."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        return list(left) == list(right) and all(_same_in_order(left[key], right[key]) for key in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_same_in_order(a, b) for a, b in zip(left, right, strict=True))
+    return type(left) is type(right) and left == right
+
+
+@pytest.mark.parametrize(
+    ("service", "type_name"),
+    [("s3", "service-2"), ("sagemaker", "service-2"), ("iam", "paginators-1"), ("s3", "endpoint-rule-set-1")],
+)
+def test_plain_dict_models_hold_the_same_data_in_the_same_order(service: str, type_name: str) -> None:
+    """botocore reads its JSON into OrderedDicts (twice the parse time); QuickLoader's plain dicts must
+    hold exactly the same keys, values and order, extras (s3's sdk-extras) merged the same way."""
+    plain = botocore.loaders.Loader().load_service_model(service, type_name)
+    quick = QuickLoader().load_service_model(service, type_name)
+    assert type(quick) is dict and type(plain) is not dict  # the faster reading is really in use
+    assert _same_in_order(json.loads(json.dumps(quick)), json.loads(json.dumps(plain)))
+    assert quick == plain
+
+
+def test_published_models_are_botocores_without_a_session() -> None:
+    for service in ("s3", "iam", "sts"):
+        model = service_model(service)
+        published = botocore.session.get_session().get_service_model(service)
+        assert model.operation_names == published.operation_names
+        assert model.metadata == published.metadata
+        for name in model.operation_names:
+            assert model.operation_model(name).http == published.operation_model(name).http, (service, name)

@@ -6,9 +6,13 @@ become a clear checker error, and one learner's run must never show in another's
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -165,3 +169,73 @@ def test_a_workload_path_must_stay_in_the_lab_folder(live_lab: Path, workload: s
     lab_yaml.write_text(lab_yaml.read_text().replace("workload: workload.py", f"workload: {workload}"))
     with pytest.raises(InputError, match="must be a relative path inside the folder"):
         load_lab(live_lab)
+
+
+@needs_fork
+def test_a_spare_worker_runs_its_work_after_its_preparations() -> None:
+    """Forked before its work is known: a preparation that fails is ignored (the work meets the failure
+    itself), and the work sent later is answered as if it had been given at the fork."""
+    spare = Early.spare(lambda: None)
+    assert spare.ready(functools.partial(operator.truediv, 1, 0))  # fails in the worker: ignored
+    assert spare.give(functools.partial(pow, 2, 10))
+    assert spare.result() == 1024
+
+
+@needs_fork
+def test_a_spare_workers_failing_work_is_the_same_error() -> None:
+    spare = Early.spare(lambda: None)
+    assert spare.give(functools.partial(_located_error, "the lab's own mistake"))
+    with pytest.raises(InputError, match="the lab's own mistake"):
+        spare.result()
+
+
+def _located_error(message: str) -> None:
+    raise InputError(message)
+
+
+@needs_fork
+def test_work_a_spare_worker_cannot_be_sent_is_refused_and_the_worker_stopped() -> None:
+    spare = Early.spare(lambda: None)
+    assert not spare.give(lambda: 1)  # a lambda cannot be pickled: the caller runs it in its own process
+    assert not spare._process.is_alive()
+
+
+@needs_fork
+def test_a_spare_worker_never_given_work_goes_away_by_itself() -> None:
+    """The grading process may stop (an error, or a lab without a live check) without a word to it."""
+    spare = Early.spare(lambda: None)
+    assert spare._tasks is not None
+    spare._tasks.close()  # as when the grading process ends
+    spare._tasks = None
+    spare._process.join(timeout=10)
+    assert spare._process.exitcode == 0
+
+
+@needs_fork
+@pytest.mark.parametrize(("lab", "live"), [("01", True), ("04", False)])
+def test_iamlab_check_forks_the_live_worker_before_reading_the_lab_and_leaves_none(lab: str, live: bool) -> None:
+    """`iamlab check` forks the live worker as it starts (it imports the emulator while the lab and the
+    learner's files are read); a lab without a live check has it stopped, and no worker outlives the run.
+    The cyclic collector is off during the one-shot run and as it was afterwards."""
+    repo = Path(__file__).resolve().parents[2]
+    solution = next((repo / "solutions").glob(f"{lab}-*")) / "aws"
+    code = (
+        "import gc, multiprocessing, sys\n"
+        "import checker.grading.early as early, checker.grading.catalog as catalog, checker.grading.runner as runner\n"
+        "seen = {}\n"
+        "load_lab, grade = catalog.load_lab, runner.grade\n"
+        "def reading(folder):\n"
+        "    seen['spare when the lab is read'] = early._spare is not None\n"
+        "    return load_lab(folder)\n"
+        "def grading(*args, **kwargs):\n"
+        "    seen['collector during the run'] = gc.isenabled()\n"
+        "    return grade(*args, **kwargs)\n"
+        "catalog.load_lab, runner.grade = reading, grading\n"
+        "from checker.cli.main import main\n"
+        f"code = main(['check', '{lab}', '--submission', {str(solution)!r}, '--format', 'json', '--root', {str(repo)!r}])\n"
+        "print(code, seen, gc.isenabled(), multiprocessing.active_children(), early._spare, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, timeout=300)
+    expected = "{'spare when the lab is read': True, 'collector during the run': False} True [] None"
+    assert done.stderr.strip().splitlines()[-1] == f"0 {expected}", done.stderr
+    assert json.loads(done.stdout)["passed"] and any(check["kind"] == "live" for check in json.loads(done.stdout)["checks"]) == live

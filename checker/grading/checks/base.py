@@ -102,13 +102,23 @@ class EarlyStart(Protocol):
 
     It returns a handle (with `close()`, to stop unfinished work) the kind's `run` finds in
     `context.started`, or None to run the usual way. `files_of(identity)` gives the documents seen as
-    another identity of the lab (a pipeline's stage roles).
+    another identity of the lab (a pipeline's stage roles). `prepared` is the handle the kind's
+    `prepare` returned for this check, if any: the worker to hand the work to.
     """
 
     def __call__(
         self, body: Any, lab: LabSpec, files: Mapping[str, LoadedDocument], backend: str,
-        files_of: Callable[[str], Mapping[str, LoadedDocument]],
+        files_of: Callable[[str], Mapping[str, LoadedDocument]], *, prepared: Any = None,
     ) -> Any: ...
+
+
+class EarlyPrepare(Protocol):
+    """A kind that can begin even before the learner's files are read: `prepare` (optional in a kind module).
+
+    It returns a handle (with `close()`) that `start` later gives the work to, or None.
+    """
+
+    def __call__(self, body: Any, lab: LabSpec, backend: str) -> Any: ...
 
 
 def describe_context(context: Mapping[str, Any] | None) -> str:

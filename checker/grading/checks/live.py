@@ -19,6 +19,7 @@ policies once.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
@@ -328,55 +329,108 @@ def _pipeline_cached(
 FilesOf = Callable[[str], Mapping[str, LoadedDocument]]
 
 
+def prepare(body: LiveBody, lab: LabSpec, backend: str = "moto") -> Early | None:
+    """The worker for this check, before the learner's files are read (`iamlab check`): the spare one
+    `iamlab check` forked at its start, or one forked now. While this process reads the files, it imports
+    the emulator and loads what this workload's run reads (`ready`); `start` then gives it the run.
+    None when no worker can be forked here.
+    """
+    from checker.grading.early import Early, can_fork, take_spare
+
+    try:
+        path = workload_path(lab, body)
+    except InputError:
+        return None  # run() reports it in its turn
+    worker = take_spare()
+    if worker is None:
+        if not can_fork():
+            return None
+        try:
+            worker = Early.spare(import_emulator)
+        except OSError:  # no process could be started (a limit reached): start() or run() does it
+            return None
+    return worker if worker.ready(functools.partial(ready, path, body, backend)) else None
+
+
+def fork_spare() -> None:
+    """Fork the worker a live check may take (checker/grading/early.py) as soon as `iamlab check` starts."""
+    from checker.grading.early import fork_spare as fork
+
+    fork(import_emulator)
+
+
+def import_emulator() -> None:
+    """What every live run imports first: the enforcer, the workload and pipeline runners, boto3, moto."""
+    from moto import mock_aws  # noqa: F401
+
+    import checker.emulate.pipeline  # noqa: F401
+    import checker.emulate.workload  # noqa: F401
+
+
+def ready(path: Path, body: LiveBody, backend: str) -> None:
+    """The lab's workload loaded and the caches its run reads filled (the run itself is unchanged)."""
+    if body.identities:
+        from checker.emulate.pipeline import ready as ready_pipeline
+
+        ready_pipeline(_pipeline(path, body), backend)
+    else:
+        from checker.emulate.workload import ready as ready_workload
+
+        ready_workload(_workload_for(path, body.node, body.fill), backend)
+
+
 def start(
     body: LiveBody,
     lab: LabSpec,
     files: Mapping[str, LoadedDocument],
     backend: str = "moto",
     files_of: FilesOf | None = None,
+    *,
+    prepared: Early | None = None,
 ) -> Early | None:
     """Begin the run in a forked worker now, so it overlaps the other checks (`iamlab check`).
 
     `files_of(identity)`: the submission's documents seen as another identity (a pipeline's stage roles).
+    `prepared`: the worker `prepare` readied for this check, which is given the run.
     """
     from checker.grading.early import Early, can_fork
 
-    if not can_fork():
+    if prepared is None and not can_fork():
         return None
     try:
         path = workload_path(lab, body)
-        work = _pipeline_work(body, files_of, path, backend) if body.identities else _single_role_work(
-            body, files, path, backend
-        )
+        work = _work(body, path, files, files_of, backend)
     except InputError:
-        return None  # run() reports it in its turn
+        work = None  # run() reports it in its turn
     if work is None:
+        if prepared is not None:
+            prepared.close()
         return None
+    if prepared is not None:
+        return prepared if prepared.give(work) else None
     try:
         return Early(work)
     except OSError:  # no process could be started (a limit reached): run() does it here
         return None
 
 
-def _pipeline_work(
-    body: LiveBody, files_of: FilesOf | None, path: Path, backend: str
+def _work(
+    body: LiveBody, path: Path, files: Mapping[str, LoadedDocument], files_of: FilesOf | None, backend: str
 ) -> Callable[[], tuple[StepOutcome, ...]] | None:
-    if files_of is None:
-        return None
-    roles = stage_roles(body, {identity: stage_files(identity, files_of(identity), body.node) for identity in body.identities})
-    return lambda: _run_pipeline(path, body, roles, backend)
-
-
-def _single_role_work(
-    body: LiveBody, files: Mapping[str, LoadedDocument], path: Path, backend: str
-) -> Callable[[], tuple[StepOutcome, ...]] | None:
+    """The run with the learner's documents, as a task a worker can be sent (pickled); None when run()
+    must do it here."""
+    if body.identities:
+        if files_of is None:
+            return None
+        stages = {identity: stage_files(identity, files_of(identity), body.node) for identity in body.identities}
+        return functools.partial(_run_pipeline, path, body, stage_roles(body, stages), backend)
     names = [*body.policies, *([body.boundary] if body.boundary else []), *([body.session] if body.session else [])]
     if any(name not in files for name in names):
         return None  # run() does it here (and names a missing file the usual way)
     policies = [files[name].data for name in body.policies]
     boundary = files[body.boundary].data if body.boundary else None
     session = filled_session(body, files.get(body.session) if body.session else None)
-    return lambda: _run(path, body.node, policies, boundary, session, body.fill, backend)
+    return functools.partial(_run, path, body.node, policies, boundary, session, body.fill, backend)
 
 
 def run(body: LiveBody, context: RunContext) -> Outcome:
