@@ -186,12 +186,13 @@ def _stages(backend: Backend, pipeline: Pipeline) -> Iterator[StepResult]:
         assumed, creds = _assume(backend, sts, issuer, pipeline, stage, number, verdicts)
         yield assumed
         clients: dict[str, Any] = {}
+        answers: dict[str, Any] = {}  # what this job's calls were answered with (ECR's upload id)
         for step in stage.steps:
             if creds is None:
                 yield StepResult(step, False, f"{step.service}:{step.operation}", "",
                                  f"the {stage.title} job could not assume {stage.role}", "", NOT_DECIDED)
                 continue
-            yield run_step(backend, enforcer, clients, creds, pipeline.region, step, verdicts)
+            yield run_step(backend, enforcer, clients, creds, pipeline.region, step, verdicts, answers)
 
 
 def _assume(

@@ -49,6 +49,14 @@ ADMIN_TRUST = {
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """A step parameter that is a value an earlier step of the same job was answered with, by its key in that
+    answer: ECR's `uploadId` from InitiateLayerUpload for UploadLayerPart and CompleteLayerUpload."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Step:
     title: str  # what the job does, in plain words: "read another prefix of the dataset bucket"
     service: str  # botocore service name: "s3"
@@ -433,9 +441,10 @@ def _steps(
     verdicts: list[Verdict] = []
     enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, audit, on_verdict=verdicts.append)
     clients: dict[str, Any] = {}
+    answers: dict[str, Any] = {}  # what the job's calls were answered with, for `Earlier` parameters
     try:
         for step in workload.steps:
-            yield run_step(backend, enforcer, clients, creds, workload.region, step, verdicts)
+            yield run_step(backend, enforcer, clients, creds, workload.region, step, verdicts, answers)
     finally:
         _STEP_CLIENTS.give_back(clients, enforcer, backend, workload.region)
 
@@ -496,9 +505,17 @@ def run_step(
     region: str,
     step: Step,
     verdicts: list[Verdict],
+    answers: dict[str, Any] | None = None,
 ) -> StepResult:
     """One step through the enforcer with the session `creds` (its clients kept in `clients`, one per
-    service); `verdicts` is the list the enforcer's `on_verdict` appends to."""
+    service); `verdicts` is the list the enforcer's `on_verdict` appends to. `answers` holds what the job's
+    earlier steps were answered with (top-level keys), for parameters written `Earlier(key)`."""
+    answers = {} if answers is None else answers
+    missing = [v.key for v in step.params.values() if isinstance(v, Earlier) and v.key not in answers]
+    if missing:  # the step that hands it over was refused: this one cannot be made, so it proves nothing
+        return StepResult(step, False, f"{step.service}:{step.operation}", "",
+                          f"needs {', '.join(missing)} from an earlier step, which did not answer", "", NOT_DECIDED)
+    params = {k: answers[v.key] if isinstance(v, Earlier) else v for k, v in step.params.items()}
     if not backend.offers(step.service):
         return StepResult(step, False, step.operation, "", f"{backend.name} does not offer {step.service}", "", NOT_RUN)
     client = clients.get(step.service)
@@ -507,7 +524,8 @@ def run_step(
     verdicts.clear()
     error: dict[str, Any] = {}
     try:
-        getattr(client, xform_name(step.operation))(**step.params)
+        answer = getattr(client, xform_name(step.operation))(**params)
+        answers.update((key, value) for key, value in answer.items() if isinstance(value, str | int))
     except ClientError as exc:
         error = dict(exc.response.get("Error", {}))
         error.setdefault("Message", str(exc))

@@ -17,10 +17,11 @@ request's token asks for the deploy role.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from checker.emulate.pipeline import Pipeline, Stage
-from checker.emulate.workload import Step
+from checker.emulate.workload import Earlier, Step
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -32,12 +33,15 @@ RUN = "fraud-2026-12-05"
 TRAINING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/fraud-training-role"
 MODEL_ROLE = f"arn:aws:iam::{ACCOUNT}:role/fraud-model-role"
 ADMIN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ml-platform-admin"
+LAYER = b"fraud-train image layer\n"
+LAYER_DIGEST = "sha256:" + hashlib.sha256(LAYER).hexdigest()
 MANIFEST = json.dumps({
     "schemaVersion": 2,
     "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
     "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest":
                "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
-    "layers": [],
+    "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(LAYER),
+                "digest": LAYER_DIGEST}],
 })
 
 
@@ -84,6 +88,16 @@ WORKLOAD = Pipeline(
     stages=(
         Stage("build", "mlops-build", MAIN, (
             Step("log in to ECR", "ecr", "GetAuthorizationToken"),
+            # What `docker push` does for each layer (ECR API Reference: "This operation is used by the Amazon ECR
+            # proxy and is not generally used by customers for pulling and pushing images").
+            Step("ask which layers the repository already has", "ecr", "BatchCheckLayerAvailability",
+                 {"repositoryName": "fraud-train", "layerDigests": [LAYER_DIGEST]}),
+            Step("start the layer upload", "ecr", "InitiateLayerUpload", {"repositoryName": "fraud-train"}),
+            Step("upload the layer", "ecr", "UploadLayerPart",
+                 {"repositoryName": "fraud-train", "uploadId": Earlier("uploadId"), "partFirstByte": 0,
+                  "partLastByte": len(LAYER) - 1, "layerPartBlob": LAYER}),
+            Step("finish the layer upload", "ecr", "CompleteLayerUpload",
+                 {"repositoryName": "fraud-train", "uploadId": Earlier("uploadId"), "layerDigests": [LAYER_DIGEST]}),
             Step("push the image manifest", "ecr", "PutImage",
                  {"repositoryName": "fraud-train", "imageManifest": MANIFEST, "imageTag": "2026-12-05"}),
             Step("deploy an endpoint from the build job", "sagemaker", "CreateEndpoint",

@@ -8,12 +8,13 @@ condition keys (IAM User Guide, "Available keys for OIDC federation": `token.act
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
 
 from checker.emulate.pipeline import Pipeline, Stage, StageRole, run_pipeline
-from checker.emulate.workload import NOT_DECIDED, PolicyRefused, Step
+from checker.emulate.workload import NOT_DECIDED, Earlier, PolicyRefused, Step
 from tests.emulate.conftest import TRAINING_POLICY
 
 ACCOUNT = "123456789012"
@@ -81,3 +82,41 @@ def test_a_document_the_emulator_refuses_is_numbered_over_the_roles() -> None:
     with pytest.raises(PolicyRefused) as refused:
         run_pipeline(PIPELINE, {"ml-train": StageRole(trust(MAIN["sub"]), [TRAINING_POLICY, empty])})
     assert refused.value.document == 2  # trust 0, the first policy 1, the empty one 2
+
+
+LAYER = b"layer bytes\n"
+LAYER_DIGEST = "sha256:" + hashlib.sha256(LAYER).hexdigest()
+PUSH_STEPS = (
+    Step("start the layer upload", "ecr", "InitiateLayerUpload", {"repositoryName": "fraud-train"}),
+    Step("upload the layer", "ecr", "UploadLayerPart", {
+        "repositoryName": "fraud-train", "uploadId": Earlier("uploadId"), "partFirstByte": 0,
+        "partLastByte": len(LAYER) - 1, "layerPartBlob": LAYER}),
+    Step("finish the layer upload", "ecr", "CompleteLayerUpload", {
+        "repositoryName": "fraud-train", "uploadId": Earlier("uploadId"), "layerDigests": [LAYER_DIGEST]}),
+    Step("ask for the layer", "ecr", "BatchCheckLayerAvailability",
+         {"repositoryName": "fraud-train", "layerDigests": [LAYER_DIGEST]}),
+)
+PUSH = Pipeline(account=ACCOUNT, region="us-east-1", repositories=("fraud-train",),
+                stages=(Stage("build", "ml-build", MAIN, PUSH_STEPS),))
+REPOSITORY = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/fraud-train"
+
+
+def _push_policy(*actions: str) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": REPOSITORY}]}
+
+
+def test_a_layer_upload_hands_its_upload_id_to_the_next_steps() -> None:
+    """ECR API Reference: InitiateLayerUpload answers an uploadId that UploadLayerPart and CompleteLayerUpload
+    name. The steps run on moto with the id it answered, and the layer is then in the repository."""
+    policy = _push_policy("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+                          "ecr:BatchCheckLayerAvailability")
+    report = run_pipeline(PUSH, {"ml-build": StageRole(trust(MAIN["sub"]), [policy])})
+    assert report.passed, report.render()
+    assert all(r.message == "" for r in report.results), [r.message for r in report.results]
+
+
+def test_a_step_that_needs_a_refused_steps_answer_is_not_decided() -> None:
+    report = run_pipeline(PUSH, {"ml-build": StageRole(trust(MAIN["sub"]), [_push_policy("ecr:UploadLayerPart")])})
+    _assume, initiate, upload, complete, _check = report.results
+    assert not initiate.allowed
+    assert upload.skipped == complete.skipped == NOT_DECIDED and "needs uploadId" in upload.message
