@@ -390,20 +390,7 @@ class Account:
     def _rewritten_trust_lets_in(self, holder: Holder, role: Principal) -> bool:
         """After UpdateAssumeRolePolicy names the caller, its own policies must still allow AssumeRole."""
         caller = holder.caller(self.snapshot.account)
-        opened = parse_policy(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": holder.principal.arn},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            name="rewritten trust policy",
-            kind=PolicyKind.TRUST,
-        )
+        opened = _trust_naming(holder, "rewritten trust policy")
         return self.access.permits(caller, "sts:AssumeRole", role.arn, resource_policy=opened) is not None
 
     def _pass_role_moves(self, holder: Holder) -> Iterator[_Move]:
@@ -736,20 +723,7 @@ class Account:
     def _use_created(self, holder: Holder, role: Principal) -> tuple[str, tuple[Granted, ...]] | None:
         """Assume the new role (its trust policy names the holder), or pass it to a service (it trusts it)."""
         caller = holder.caller(self.snapshot.account)
-        trust = parse_policy(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": holder.principal.arn},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
-            name="the trust policy the creator writes",
-            kind=PolicyKind.TRUST,
-        )
+        trust = _trust_naming(holder, "the trust policy the creator writes")
         assumed = self.access.permits(caller, "sts:AssumeRole", role.arn, resource_policy=trust)
         if assumed is not None:
             return "assumes it", (assumed,)
@@ -879,3 +853,9 @@ def _paths_from(account: Account, start: Holder, ceiling: Holder) -> list[Path]:
         paths.append(Path(start.label, admin_route, admin=True))
     paths.sort(key=lambda p: (not p.admin, len(p.steps)))
     return paths
+
+
+def _trust_naming(holder: Holder, name: str) -> Policy:
+    """A trust policy that lets the holder, and only it, assume the role: what an attacker writes."""
+    statement = {"Effect": "Allow", "Principal": {"AWS": holder.principal.arn}, "Action": "sts:AssumeRole"}
+    return parse_policy({"Version": "2012-10-17", "Statement": [statement]}, name=name, kind=PolicyKind.TRUST)
