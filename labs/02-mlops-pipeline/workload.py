@@ -7,10 +7,10 @@ for a job that references an environment ("If the job references an environment,
 includes the environment name"), `repo:ORG/REPO:pull_request` for a pull request; "aud" is what
 configure-aws-credentials asks for, `sts.amazonaws.com`.
 
-build logs in to ECR and pushes the image manifest; train reads the dataset manifest and starts the training
-job as fraud-training-role; deploy creates the model (as fraud-model-role), the endpoint configuration and
-the endpoint. moto does not implement ECR's layer uploads (the registry API's part of `docker push`), so
-those calls are graded by the offline `allows` check only. Rogue steps: the build job deploys an endpoint,
+build logs in to ECR, uploads the image's layer (the registry API's part of `docker push`: the upload id
+InitiateLayerUpload answers is handed to the next steps) and pushes the image manifest; train reads the
+dataset manifest and starts the training job as fraud-training-role; deploy creates the model (as
+fraud-model-role), the endpoint configuration and the endpoint. Rogue steps: the build job deploys an endpoint,
 the train job hands an admin role to its training job, the deploy job reads the dataset, and a pull
 request's token asks for the deploy role.
 """
