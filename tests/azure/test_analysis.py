@@ -167,3 +167,22 @@ def test_like_patterns_at_the_limits_are_proved_quickly() -> None:
     )
     assert result.status is WithinStatus.PROVED, result
     assert time.monotonic() - started < 10
+
+
+def _data_role(role_id: str, data_actions: list[str]) -> dict[str, Any]:
+    return {"id": role_id, "roleName": role_id, "permissions": [{"dataActions": data_actions}], "assignableScopes": []}
+
+
+def test_an_operation_no_catalog_entry_names_is_shown_with_a_readable_name() -> None:
+    """A wildcard beyond every listed operation: the counterexample is an operation the catalog does not list.
+    The solver fills the wildcard with text of its own choosing (empty, or `8_8jh_!` after other proofs in the
+    same process); the learner sees the wildcard's own spelling with a name that says what it stands for."""
+    listed = ["Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"]
+    roles = [_data_role("wide", ["Microsoft.CognitiveServices/accounts/OpenAI/*"]), _data_role("listed", listed)]
+    submission = model([assign("wide", RG)], role_definitions=roles)
+    envelope = model([assign("listed", RG)], role_definitions=roles)
+    for _ in range(2):  # the second proof runs after the first left the solver's caches warm
+        result = within(submission, envelope)
+        assert result.status is WithinStatus.COUNTEREXAMPLE, result
+        actions = {e.action for e in result.counterexamples}
+        assert actions == {"Microsoft.CognitiveServices/accounts/OpenAI/unlistedOperation/action"}, actions

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from checker.azure.operations import compile_pattern
+
 _READABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # The encoder's stand-in for "a resource nobody names" and "a child of a resource" (symbolic._shapes).
 _ANY_RESOURCE = "providers/witness.provider/things/witness"
@@ -21,6 +23,7 @@ _ANY_CHILD = "things/witness"
 _RESOURCE_NAMES = ("providers/Microsoft.Compute/virtualMachines/training-vm",)
 _STORAGE_CHILDREN = ("fileServices/default", "queueServices/default")
 _RESOURCE_CHILDREN = ("providers/Microsoft.Insights/diagnosticSettings/default",)
+_UNLISTED_TAIL = "unlistedOperation/action"  # fills a trailing `*`: an operation the catalog does not list
 _NAMED = {"subscriptions": "subscription", "resourcegroups": "group", "storageaccounts": "account", "containers": "container"}
 
 
@@ -83,7 +86,30 @@ def readable_scope(scope: str, names: dict[str, list[str]], keeps: Callable[[str
     return scope
 
 
-def readable_request(request: dict[str, Any], names: dict[str, list[str]], keeps: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """`request` with a readable scope, when one keeps the evaluator's verdict."""
+def unlisted_operation_names(operation_lower: str, granting_patterns: Iterable[str]) -> list[str]:
+    """Readable names for an operation the catalog does not list, each matching a wildcard that grants it.
+
+    The solver fills a wildcard such as `Microsoft.CognitiveServices/accounts/OpenAI/*` with text of its own
+    choosing (`8_8jh_!`, or nothing), which varies with what it solved before. Each wildcard pattern that
+    matches the operation gives a name in the pattern's own spelling, its stars filled with words that say
+    the operation is one no catalog entry names (`.../OpenAI/unlistedOperation/action`)."""
+    names = []
+    for text in granting_patterns:
+        if "*" not in text or not compile_pattern(text).matches(operation_lower):
+            continue
+        head, tail = text.rsplit("*", 1)
+        filled = head.replace("*", "unlisted") + (_UNLISTED_TAIL if not tail else "unlisted" + tail)
+        if filled not in names:
+            names.append(filled)
+    return names
+
+
+def readable_request(request: dict[str, Any], names: dict[str, list[str]], keeps: Callable[[dict[str, Any]], bool],
+                     unlisted_names: Iterable[str] = ()) -> dict[str, Any]:
+    """`request` with a readable scope (and, for an unlisted operation, name), when one keeps the verdict."""
+    for name in unlisted_names:
+        if keeps({**request, "action": name}):
+            request = {**request, "action": name}
+            break
     scope = readable_scope(request["scope"], names, lambda s: keeps({**request, "scope": s}))
     return {**request, "scope": scope}

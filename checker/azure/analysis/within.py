@@ -16,7 +16,7 @@ import z3
 
 from checker.azure.analysis.limits import check_models
 from checker.azure.analysis.principal import as_made_by, principal_constraints
-from checker.azure.analysis.readable import mentioned_names, readable_request
+from checker.azure.analysis.readable import mentioned_names, readable_request, unlisted_operation_names
 from checker.azure.analysis.symbolic import Encoder, Unsupported, read_by
 from checker.azure.catalog import Catalog, builtin_catalog
 from checker.azure.conditions.attributes import UTC_NOW
@@ -217,8 +217,17 @@ def _search(encoder: Encoder, question: Question, shape: Any, data: bool) -> Cou
     names = mentioned_names(a.scope.raw for a in everyone)
     if question.principal is not None:
         as_made_by(request, question.principal)
-    request = readable_request(request, names, lambda r: _verdict(r, question) is True)
+    unlisted: list[str] = []
+    if encoder.catalog.operation(request["action"].lower()) is None:
+        unlisted = unlisted_operation_names(request["action"].lower(), _pattern_texts(question.submission, data))
+    request = readable_request(request, names, lambda r: _verdict(r, question) is True, unlisted)
     return _confirmed(request, question, timed)
+
+
+def _pattern_texts(model: AzureModel, data: bool) -> list[str]:
+    """Every Actions (or DataActions) entry of the roles `model` assigns, in the file's spelling."""
+    return [p.text for a in model.assignments for permission in a.role.permissions
+            for p in (permission.data_actions if data else permission.actions)]
 
 
 def _verdict(request: dict[str, Any], question: Question) -> bool | str:
