@@ -394,3 +394,21 @@ def test_undecidable_boundary_fails_isolation_naming_the_construct(tmp_path: Pat
     check = next(c for c in result.checks if c.id == "tenant-isolation")
     assert not check.passed
     assert "could not prove" in check.message and "BinaryEquals" in check.message
+
+
+def test_an_unknown_isolation_answer_is_never_handed_to_another_learner(tmp_path: Path) -> None:
+    """grade-class hands in identical files from many learners: a proof or a counterexample may be shared,
+    but an "unknown" names the learner's own file, so each learner's must name theirs."""
+
+    def binary(b: Doc) -> None:
+        b["Statement"].append({"Sid": "Odd", "Effect": "Allow", "Action": "s3:GetObject",
+                               "Resource": "arn:aws:s3:::acme-ml-datasets/*",
+                               "Condition": {"BinaryEquals": {"s3:x-amz-server-side-encryption-customer-key-MD5": "QmluYXJ5"}}})
+
+    messages = []
+    for learner in ("ann", "ben"):
+        (tmp_path / learner).mkdir()
+        result = submit(tmp_path / learner, boundary(binary))
+        messages.append(next(c for c in result.checks if c.id == "tenant-isolation").message)
+    assert "/ann/" in messages[0] and "/ben/" not in messages[0], messages[0]
+    assert "/ben/" in messages[1] and "/ann/" not in messages[1], messages[1]

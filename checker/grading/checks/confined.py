@@ -16,7 +16,7 @@ from typing import Any
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
-from checker.grading.checks.memo import InputMemo, document_data
+from checker.grading.checks.memo import InputMemo, document_data, shareable
 from checker.grading.located import Node, relative_path
 
 KIND = "confined"
@@ -58,7 +58,8 @@ def run(body: ConfinedBody, context: RunContext) -> Outcome:
         parts = [context.cloud, dict(submission.files), dict(submission.setting), principal, envelope]
         try:
             result = _proofs.answer(
-                parts, _computation(confined, submission, principal, envelope), default=document_data
+                parts, _computation(confined, submission, principal, envelope), default=document_data,
+                keep=shareable,
             )
         except InputError as exc:
             if exc.where is not None and exc.where.file != "<input>":

@@ -17,7 +17,7 @@ from typing import Any
 from checker.core.engine import WithinResult, WithinStatus
 from checker.core.errors import InputError
 from checker.grading.checks.base import Outcome, ParseContext, RunContext, describe_context
-from checker.grading.checks.memo import InputMemo, document_data
+from checker.grading.checks.memo import InputMemo, document_data, shareable
 from checker.grading.located import Node
 
 KIND = "isolation"
@@ -95,7 +95,7 @@ def _prove(
     parts = [context.cloud, dict(submission.files), dict(submission.setting), principal, accesses]
     try:
         result: WithinResult = _proofs.answer(
-            parts, lambda: reaches(submission, principal, accesses), default=document_data
+            parts, lambda: reaches(submission, principal, accesses), default=document_data, keep=shareable
         )
     except InputError as exc:
         if exc.where is not None and exc.where.file != "<input>":
