@@ -10,8 +10,11 @@ One rule per check (`rule:`), each a statement about jobs GitHub documents:
 - `needs-lint`: `job` names `lint_job` in its own `needs`, and its `if` does not run it after a failed need
   (`always()`, `failure()`, `!cancelled()`: "Using conditions to control job execution").
 - `in-environment`: `job` runs in `environment` (its token's `sub` then names the environment).
-- `can-fail`: `job` can fail the run: no `continue-on-error` on it or its steps, and no command that
-  swallows a failure (`|| true`, `|| :`, `|| exit 0`, `; true`, `set +e`).
+- `can-fail`: `job` runs `command` (e.g. `iamlab lint --rules`: the program, its subcommand and the options it
+  must be given) in a step whose failure fails the job and so the run: no `continue-on-error` on the job or
+  that step, no `if:` that can skip the step, and a script in which the command's failure ends the step with
+  a failure (checker/iac/step_status.py reads the shell's own rules, so `|| echo`, `| tee` without pipefail,
+  `set +e` or a lint that never runs all fail the rule).
 Each job the rule looks at is one case; a failure names the workflow's line.
 """
 
@@ -27,11 +30,15 @@ from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.located import Node
 
 KIND = "workflow"
-FIELDS = frozenset({"file", "rule", "jobs", "job", "lint_job", "environment", "repository"})
+FIELDS = frozenset({"file", "rule", "jobs", "job", "lint_job", "environment", "repository", "command"})
 RULES = ("id-token-only-where-assumed", "own-identity-per-job", "needs-lint", "in-environment", "can-fail")
 
-# Shell that turns a failing command into a success (bash, as GitHub runs `run:` on Linux by default).
-_SWALLOWS = re.compile(r"\|\|\s*(true|:|exit\s+0)\b|;\s*true\s*$|\bset\s+\+e\b", re.MULTILINE)
+# Programs that run another program given by name (`pipx run iamlab lint`), with the words before its name.
+_LAUNCHERS = {"uvx": (), "pipx": ("run",), "uv": ("run",), "poetry": ("run",), "pdm": ("run",),
+              "pipenv": ("run",), "hatch": ("run",)}
+# A step `if:` under which the step runs whenever the job reaches it ("Using conditions to control job
+# execution": success() is the default; always() and !cancelled() run it after a failure too).
+_ALWAYS_RUNS = re.compile(r"^\s*(\$\{\{\s*)?(success\(\s*\)|always\(\s*\)|true|!\s*cancelled\(\s*\))(\s*\}\})?\s*$")
 _RUNS_AFTER_FAILURE = re.compile(r"\b(always|failure)\s*\(\s*\)|!\s*cancelled\s*\(\s*\)")
 
 
@@ -44,6 +51,7 @@ class WorkflowBody:
     lint_job: str | None
     environment: str | None
     node: Node
+    command: tuple[str, ...] = ()  # `can-fail`: program, subcommand, then options it must carry
 
 
 def parse(node: Node, where: ParseContext) -> WorkflowBody:
@@ -54,13 +62,17 @@ def parse(node: Node, where: ParseContext) -> WorkflowBody:
             if target.value is not None and not isinstance(target.value, str):
                 raise target.error("each job maps to the identity it assumes (text) or null for none")
             jobs[name] = target.value
+    command = tuple((node.optional_text("command") or "").split())
     body = WorkflowBody(node.text("file"), rule, jobs, node.optional_text("job"), node.optional_text("lint_job"),
-                        node.optional_text("environment"), node)
+                        node.optional_text("environment"), node, command)
     needed = {"id-token-only-where-assumed": ("jobs",), "own-identity-per-job": ("jobs",),
-              "needs-lint": ("job", "lint_job"), "in-environment": ("job", "environment"), "can-fail": ("job",)}
+              "needs-lint": ("job", "lint_job"), "in-environment": ("job", "environment"), "can-fail": ("job", "command")}
     for field_name in needed[rule]:
         if not node.has(field_name):
             raise node.error(f"a workflow check with rule {rule} needs `{field_name}`")
+    if rule == "can-fail" and (len(command) < 2 or any(w.startswith("-") for w in command[:2])):
+        raise node.field("command").error("`command` names a program and its subcommand, then options, "
+                                          "e.g. `iamlab lint --rules`")
     return body
 
 
@@ -158,21 +170,77 @@ def _can_fail(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcome:
             f"job {job.job_id} ({_job_at(job)}) has continue-on-error: {job.continue_on_error}, so its failure never fails the run"
         )
         return outcome
-    steps = ((data.get("jobs") or {}).get(job.job_id) or {}).get("steps") or [] if isinstance(data, dict) else []
-    for index, step in enumerate(steps):
-        if not isinstance(step, dict):
+    raw = data if isinstance(data, dict) else {}
+    raw_job = (raw.get("jobs") or {}).get(job.job_id) or {}
+    steps = raw_job.get("steps") if isinstance(raw_job, dict) else None
+    shown = " ".join(body.command)
+    problems: list[str] = []
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
+        if not isinstance(step, dict) or not isinstance(step.get("run"), str):
             continue
-        if step.get("continue-on-error") not in (False, None):
-            outcome.failed.append(f"job {job.job_id} step {index + 1} has continue-on-error, so its failure never fails the run")
+        problem = _step_problem(body, job.job_id, index, step, _default_shell(raw, raw_job))
+        if problem is None:
             return outcome
-        command = step.get("run")
-        match = _SWALLOWS.search(command) if isinstance(command, str) else None
-        if match and isinstance(command, str):
-            outcome.failed.append(
-                f"job {job.job_id} step {index + 1} runs `{command.strip()}`: `{match.group(0).strip()}` turns a failure into success"
-            )
-            return outcome
+        if problem:
+            problems.append(problem)
+    if problems:
+        outcome.failed.append(problems[0])
+    else:
+        outcome.failed.append(f"job {job.job_id} ({_job_at(job)}) has no step that runs `{shown} ...`, so nothing "
+                              "in it can stop the pipeline")
     return outcome
+
+
+def _step_problem(body: WorkflowBody, job_id: str, index: int, step: dict[str, Any], default_shell: Any) -> str | None:
+    """None when this step runs the command and its failure fails the job; "" when it does not run it; else why
+    the command's failure would not fail the job."""
+    from checker.iac.step_status import failure_fails_step, shell_mode
+
+    shell = step.get("shell", default_shell)
+    mode = shell_mode(None if shell is None else str(shell))
+    step_at = f"job {job_id} step {index + 1}"
+    if isinstance(mode, str):
+        return f"{step_at}: {mode}" if _mentions(step["run"], body.command) else ""
+    verdict = failure_fails_step(step["run"], mode, lambda words: _runs(words, body.command))
+    if not verdict.found:
+        return ""
+    if step.get("continue-on-error") not in (False, None):
+        return f"{step_at} has continue-on-error: {step.get('continue-on-error')}, so its failure never fails the run"
+    condition = step.get("if")
+    if condition is not None and not _ALWAYS_RUNS.match(str(condition)):
+        return f"{step_at} has `if: {condition}`, so it can be skipped and the job still succeeds"
+    if not verdict.fails_step:
+        return f"{step_at} runs `{' '.join(body.command)}`, but {verdict.reason}"
+    return None
+
+
+def _default_shell(workflow: dict[str, Any], job: Any) -> Any:
+    """`defaults.run.shell` of the job, else of the workflow ("Setting default shell and working directory")."""
+    for holder in (job, workflow):
+        defaults = holder.get("defaults") if isinstance(holder, dict) else None
+        run_defaults = defaults.get("run") if isinstance(defaults, dict) else None
+        if isinstance(run_defaults, dict) and run_defaults.get("shell") is not None:
+            return run_defaults["shell"]
+    return None
+
+
+def _runs(words: tuple[str, ...], command: tuple[str, ...]) -> bool:
+    """True when `words` run `command`'s program and subcommand with each option it lists."""
+    program = words
+    launcher = _LAUNCHERS.get(words[0].rsplit("/", 1)[-1]) if words else None
+    if launcher is not None:  # `uvx --from iamlab-checker iamlab lint`: the program is the first word naming it
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        if tuple(rest[: len(launcher)]) != launcher:
+            return False
+        names = [i for i, w in enumerate(words) if i > 0 and w.rsplit("/", 1)[-1] == command[0]]
+        program = words[names[0]:] if names else ()
+    if len(program) < 2 or program[0].rsplit("/", 1)[-1] != command[0] or program[1] != command[1]:
+        return False
+    return all(any(w == option or w.startswith(option + "=") for w in program[2:]) for option in command[2:])
+
+
+def _mentions(script: str, command: tuple[str, ...]) -> bool:
+    return " ".join(command[:2]) in script
 
 
 _RULES: dict[str, Callable[[WorkflowBody, dict[str, Any], Any], Outcome]] = {
