@@ -58,3 +58,28 @@ def test_a_rego_syntax_error_points_into_the_rego_file(tmp_path: Path) -> None:
     rules.write_text(rules.read_text() + "\ndeny contains msg if {\n")
     with pytest.raises(InputError, match="least_privilege.rego"):
         grade(load_lab(LAB), "aws", folder)
+
+
+CHEATS = {
+    "the corpus folder in input.file": 'deny contains "unsafe by folder" if contains(input.file, "unsafe")',
+    "the corpus file name in input.name": 'deny contains "unsafe by name" if {\n'
+    '\tsome word in ["star", "passrole", "notaction", "notresource", "any", "wildcard", "single"]\n'
+    "\tcontains(input.name, word)\n}",
+    "the statement's file": 'deny contains "unsafe by statement file" if {\n'
+    "\tsome s in input.statements\n\tcontains(s.file, \"unsafe\")\n}",
+}
+
+
+@pytest.mark.parametrize("rule", CHEATS.values(), ids=CHEATS.keys())
+def test_rules_that_read_the_corpus_names_instead_of_the_policy_fail(tmp_path: Path, rule: str) -> None:
+    """The corpus's folder and file names say which policies are unsafe; rules that read them would flag
+    nothing in a real pipeline, so they must not pass: every corpus policy has one neutral name."""
+    folder = tmp_path / "submission"
+    shutil.copytree(SOLUTION, folder)
+    for old in (folder / "guardrails").glob("*.rego"):
+        old.unlink()
+    (folder / "guardrails" / "cheat.rego").write_text(f"package cheat\n\nimport rego.v1\n\n{rule}\n")
+    result = grade(load_lab(LAB), "aws", folder)
+    check = next(c for c in result.checks if c.id == "guardrails-catch-unsafe")
+    assert not check.passed, check.message
+    assert "guardrails-corpus/unsafe/star-action.json" in check.message  # the learner still sees which one

@@ -6,13 +6,18 @@ learner's message that fired). The rules run as the pipeline's lint job runs the
 GCP a list of bindings ({resource, role, members, condition}, `kind` "bindings"); for Azure the resources of
 one change, {role_assignments, custom_roles, federated_credentials} (`kind` "azure-rbac", the shape `iamlab
 lint` hands in for a Terraform folder's Azure resources).
+
+The rules see each corpus policy under one neutral name and file (`corpus-policy`, `corpus-policy.json`):
+the corpus's own folder and file names say which policies are unsafe, and a rule that read them would pass
+both checks while flagging nothing in a real pipeline. Only the policy's content can decide.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checker.core.errors import InputError, Where
+from checker.core.source import LoadedDocument
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.located import Node, inside, relative_path
 
@@ -21,6 +26,7 @@ FIELDS = frozenset({"rules", "flag", "spare"})
 CORPUS_SUFFIXES = (".json", ".yaml", ".yml")
 # The `kind` a corpus policy has in the rules' input, per cloud (docs/iac.md, "Rego guardrails").
 INPUT_KINDS = {"aws": "identity", "gcp": "bindings"}
+NEUTRAL_NAME = "corpus-policy"  # what every corpus policy is called in the rules' input
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,11 @@ def run(body: GuardrailsBody, context: RunContext) -> Outcome:
     guardrails = Guardrails(rules_folder)
     corpus = _corpus(body, context)
     outcome = Outcome(total_cases=len(corpus))
-    for name, relative in corpus:
+    for _stem, relative in corpus:
         document = context.load_lab_file(body.node, relative)
         kind = AZURE_KIND if context.cloud == "azure" else INPUT_KINDS.get(context.cloud, "identity")
-        found = guardrails.check(PolicyInput(context.cloud, kind, name, document, Where(document.path, 1, 1)))
+        neutral = _neutral(document)
+        found = guardrails.check(PolicyInput(context.cloud, kind, NEUTRAL_NAME, neutral, Where(neutral.path, 1, 1)))
         if body.flag and not found:
             outcome.failed.append(f"your rules let the unsafe policy {relative} through")
         elif not body.flag and found:
@@ -64,6 +71,12 @@ def run(body: GuardrailsBody, context: RunContext) -> Outcome:
         else:
             outcome.passed_notes.append(f"{relative}: {'flagged' if body.flag else 'not flagged'}")
     return outcome
+
+
+def _neutral(document: LoadedDocument) -> LoadedDocument:
+    """The corpus policy under a file name that says nothing about it (positions kept, their file dropped)."""
+    positions = {pointer: replace(position, file=None) for pointer, position in document.positions.items()}
+    return LoadedDocument(f"{NEUTRAL_NAME}.json", document.data, positions)
 
 
 def _corpus(body: GuardrailsBody, context: RunContext) -> list[tuple[str, str]]:
