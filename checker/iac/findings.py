@@ -5,7 +5,7 @@
   `permissions` gets the workflow's; GitHub's security hardening guide: grant the least required).
 - GHA-DEPLOY-WITHOUT-LINT: a job that assumes a cloud role does not wait for the job that runs the policy
   linter (`needs`, directly or through other jobs), or waits for it but cannot be stopped by it (the lint job
-  has `continue-on-error: true`, or the deploy job's `if` uses `always()`/`failure()`, which run a job after
+  has `continue-on-error: true`, or the deploy job's `if` can run it after a failed need (job_conditions.py), which runs a job after
   a failed need - "Using conditions to control job execution").
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from checker.core.errors import Where
 from checker.core.findings import Finding, Severity
+from checker.iac.job_conditions import skipped_after_failure
 from checker.iac.model import Workflow, WorkflowJob
 
 GITHUB_DOCS = "https://docs.github.com/en/actions"
@@ -99,7 +100,7 @@ def _deploy_without_lint(workflow: Workflow, lint_commands: tuple[str, ...]) -> 
             ))
             continue
         soft = [lint.job_id for lint in waits if lint.continue_on_error is True]
-        runs_anyway = job.condition is not None and any(w in job.condition for w in ("always()", "failure()"))
+        runs_anyway = job.condition is not None and not skipped_after_failure(job.condition)
         if runs_anyway or len(soft) == len(waits):
             reason = (f"its if ({job.condition}) runs it even when the lint job fails" if runs_anyway
                       else f"the lint job {', '.join(soft)} has continue-on-error: true, so its failure does not stop it")

@@ -131,6 +131,8 @@ WRONG: list[tuple[str, list[Edit], set[str]]] = [
     ("deploy does not wait for lint", [("mlops.yml", "needs: [lint, train]", "needs: train")], {"deploy-needs-lint"}),
     ("deploy runs even when lint failed",
      [("mlops.yml", "needs: [lint, train]\n", "needs: [lint, train]\n    if: always()\n")], {"deploy-needs-lint"}),
+    ("deploy runs whenever lint did not succeed",
+     [("mlops.yml", "needs: [lint, train]\n", "needs: [lint, train]\n    if: ${{ !success() }}\n")], {"deploy-needs-lint"}),
     ("lint swallows its failure", [("mlops.yml", "--fail-on security", "--fail-on security || true")],
      {"lint-can-fail"}),
     ("lint job continues on error", [("mlops.yml", "  lint:\n", "  lint:\n    continue-on-error: true\n")],

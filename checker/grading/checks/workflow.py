@@ -7,8 +7,9 @@ One rule per check (`rule:`), each a statement about jobs GitHub documents:
 - `own-identity-per-job`: `jobs` maps each job to the one identity it must assume (null: none). A GCP job's
   identity is the service account `google-github-actions/auth` impersonates (`service_account`), or the
   workload identity provider itself when it uses the federated identity directly.
-- `needs-lint`: `job` names `lint_job` in its own `needs`, and its `if` does not run it after a failed need
-  (`always()`, `failure()`, `!cancelled()`: "Using conditions to control job execution").
+- `needs-lint`: `job` names `lint_job` in its own `needs`, and its `if` cannot run it after a failed need
+  ("Using conditions to control job execution": no status function, or `success()` as a top-level `&&`
+  term; `always()`, `failure()`, `!cancelled()`, `!success()` all fail).
 - `in-environment`: `job` runs in `environment` (its token's `sub` then names the environment).
 - `can-fail`: `job` runs `command` (e.g. `iamlab lint --rules`: the program, its subcommand and the options it
   must be given) in a step whose failure fails the job and so the run: no `continue-on-error` on the job or
@@ -28,6 +29,7 @@ from typing import Any
 from checker.core.errors import InputError
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.located import Node
+from checker.iac.job_conditions import skipped_after_failure
 
 KIND = "workflow"
 FIELDS = frozenset({"file", "rule", "jobs", "job", "lint_job", "environment", "repository", "command"})
@@ -39,7 +41,6 @@ _LAUNCHERS = {"uvx": (), "pipx": ("run",), "uv": ("run",), "poetry": ("run",), "
 # A step `if:` under which the step runs whenever the job reaches it ("Using conditions to control job
 # execution": success() is the default; always() and !cancelled() run it after a failure too).
 _ALWAYS_RUNS = re.compile(r"^\s*(\$\{\{\s*)?(success\(\s*\)|always\(\s*\)|true|!\s*cancelled\(\s*\))(\s*\}\})?\s*$")
-_RUNS_AFTER_FAILURE = re.compile(r"\b(always|failure)\s*\(\s*\)|!\s*cancelled\s*\(\s*\)")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _needs_lint(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcome:
     elif body.lint_job not in job.needs:
         listed = ", ".join(job.needs) or "nothing"
         outcome.failed.append(f"job {job.job_id} ({_job_at(job)}) needs {listed}, not {body.lint_job}")
-    elif job.condition and _RUNS_AFTER_FAILURE.search(job.condition):
+    elif job.condition and not skipped_after_failure(job.condition):
         outcome.failed.append(
             f"job {job.job_id} ({_job_at(job)}) has `if: {job.condition}`, which runs it even after {body.lint_job} failed"
         )
