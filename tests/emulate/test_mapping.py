@@ -44,6 +44,9 @@ class FakeBackendFacts:
     def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
         return PROFILE_MODELS if profile_arn == PROFILE else None
 
+    def dynamodb_partition_key(self, table_arn: str) -> str | None:
+        return "caseId" if table_arn == CASES else None
+
 
 def call(service: str, operation: str, caller: str | None = None, **params: Any) -> ApiCall:
     return ApiCall(service, operation, params, REGION, ACCOUNT, caller_arn=caller, lookups=FakeBackendFacts())
@@ -83,6 +86,9 @@ GUARDRAIL_PAGE = (
 DDB_SAR = "SAR, Amazon DynamoDB: each item action on resource type table (arn:...:table/${TableName})"
 DDB_INDEX = "SAR, Amazon DynamoDB: Query and Scan take resource type index (arn:...:table/${TableName}/index/${IndexName})"
 CASES = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/fraud-cases"
+DDB_FGAC = ("DynamoDB Developer Guide, Using IAM policy conditions for fine-grained access control: "
+            "dynamodb:LeadingKeys lets a policy allow access only to items with a partition key value that matches")
+CASE_1 = {"caseId": {"S": "case-1"}, "openedAt": {"N": "20261205"}}
 _MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
 
 # (doc, call, expected checks)
@@ -645,6 +651,32 @@ VECTORS: list[tuple[str, ApiCall, list[tuple[str, str, dict[str, Any]]]]] = [
         call("dynamodb", "BatchWriteItem", RequestItems={"fraud-cases": []}),
         [("dynamodb:BatchWriteItem", CASES, {})],
     ),
+    (DDB_FGAC, call("dynamodb", "GetItem", TableName="fraud-cases", Key=CASE_1),
+     [("dynamodb:GetItem", CASES, {"dynamodb:LeadingKeys": ["case-1"]})]),
+    (DDB_FGAC, call("dynamodb", "PutItem", TableName="fraud-cases", Item={**CASE_1, "note": {"S": "x"}}),
+     [("dynamodb:PutItem", CASES, {"dynamodb:LeadingKeys": ["case-1"]})]),
+    (DDB_FGAC + " (a number key as written)", call("dynamodb", "DeleteItem", TableName="fraud-cases",
+                                                    Key={"caseId": {"N": "42"}}),
+     [("dynamodb:DeleteItem", CASES, {"dynamodb:LeadingKeys": ["42"]})]),
+    (DDB_FGAC + " (the key condition's partition equality)",
+     call("dynamodb", "Query", TableName="fraud-cases", KeyConditionExpression="#c = :c AND openedAt BETWEEN :a AND :b",
+          ExpressionAttributeNames={"#c": "caseId"},
+          ExpressionAttributeValues={":c": {"S": "case-1"}, ":a": {"N": "1"}, ":b": {"N": "2"}}),
+     [("dynamodb:Query", CASES, {"dynamodb:LeadingKeys": ["case-1"]})]),
+    (DDB_FGAC + " (legacy KeyConditions)",
+     call("dynamodb", "Query", TableName="fraud-cases",
+          KeyConditions={"caseId": {"AttributeValueList": [{"S": "case-7"}], "ComparisonOperator": "EQ"}}),
+     [("dynamodb:Query", CASES, {"dynamodb:LeadingKeys": ["case-7"]})]),
+    (DDB_FGAC + " (every key of the batch, per table; a table the backend does not know gets none)",
+     call("dynamodb", "BatchGetItem", RequestItems={
+         "fraud-cases": {"Keys": [CASE_1, {"caseId": {"S": "case-2"}}]}, "payments": {"Keys": [{"id": {"S": "p"}}]}}),
+     [("dynamodb:BatchGetItem", CASES, {"dynamodb:LeadingKeys": ["case-1", "case-2"]}),
+      ("dynamodb:BatchGetItem", CASES.replace("fraud-cases", "payments"), {})]),
+    (DDB_FGAC, call("dynamodb", "BatchWriteItem", RequestItems={"fraud-cases": [
+        {"PutRequest": {"Item": CASE_1}}, {"DeleteRequest": {"Key": {"caseId": {"S": "case-9"}}}}]}),
+     [("dynamodb:BatchWriteItem", CASES, {"dynamodb:LeadingKeys": ["case-1", "case-9"]})]),
+    (DDB_FGAC + " (a Scan names no key)", call("dynamodb", "Scan", TableName="fraud-cases", Select="COUNT"),
+     [("dynamodb:Scan", CASES, {"dynamodb:Select": "COUNT"})]),
     (DDB_SAR, call("dynamodb", "DescribeTable", TableName="fraud-cases"), [("dynamodb:DescribeTable", CASES, {})]),
     (DDB_SAR, call("dynamodb", "DeleteTable", TableName="fraud-cases"), [("dynamodb:DeleteTable", CASES, {})]),
     (DDB_SAR + " (no resource type: '*')", call("dynamodb", "ListTables"), [("dynamodb:ListTables", "*", {})]),

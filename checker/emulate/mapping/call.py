@@ -34,6 +34,10 @@ class Lookups(Protocol):
         `models`), or None when the profile is unknown."""
         ...
 
+    def dynamodb_partition_key(self, table_arn: str) -> str | None:
+        """The attribute name of a DynamoDB table's partition key, or None when the table is unknown."""
+        ...
+
 
 class NoLookups:
     """Used when no backend is at hand: paths default to "/", aliases and org ids stay unresolved."""
@@ -51,6 +55,9 @@ class NoLookups:
         return None
 
     def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
+        return None
+
+    def dynamodb_partition_key(self, table_arn: str) -> str | None:
         return None
 
 

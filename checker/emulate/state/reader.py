@@ -34,7 +34,7 @@ def changes_state(service: str, operation: str) -> bool:
         return True
     if service in ("s3", "kms", "lambda", "ecr"):
         return any(word in operation for word in _POLICY_WORDS)
-    return False
+    return service == "dynamodb" and operation in ("CreateTable", "DeleteTable")  # a name's key schema
 
 
 class BackendState:
@@ -55,6 +55,7 @@ class BackendState:
         self._org_read = False
         self._aliases: dict[str, str] | None = None
         self._inference_profiles: dict[str, tuple[str, ...]] = {}
+        self._partition_keys: dict[str, str] = {}
         self._client_cache: dict[str, Any] = {}
 
     # -- plumbing
@@ -74,6 +75,7 @@ class BackendState:
             self._org_read = False
             self._org = None
             self._aliases = None
+            self._partition_keys.clear()
 
     def note_call(self, service: str, operation: str) -> None:
         """Tell the reader a call succeeded; drop cached state the call may have changed."""
@@ -272,6 +274,26 @@ class BackendState:
     def inference_profile_models(self, profile_arn: str) -> tuple[str, ...] | None:
         with self._lock:
             return self._inference_profiles.get(profile_arn)
+
+    def dynamodb_partition_key(self, table_arn: str) -> str | None:
+        """The name of the table's partition (HASH) key, from DescribeTable; None for a table of another
+        account or Region than this reader's, or one the backend does not know."""
+        parts = table_arn.split(":", 5)
+        if len(parts) < 6 or parts[3] != self.region or parts[4] != self.account or not parts[5].startswith("table/"):
+            return None
+        name = parts[5][len("table/"):].split("/", 1)[0]
+        with self._lock:
+            if name in self._partition_keys:
+                return self._partition_keys[name]
+        try:
+            table = self.client("dynamodb").describe_table(TableName=name)["Table"]
+        except (ClientError, BotoCoreError):
+            return None
+        key = next((str(k["AttributeName"]) for k in table.get("KeySchema", []) if k.get("KeyType") == "HASH"), None)
+        if key is not None:
+            with self._lock:
+                self._partition_keys[name] = key
+        return key
 
     def kms_key_id(self, key_ref: str, region: str, account: str) -> str | None:
         alias = key_ref.split(":", 5)[5] if key_ref.startswith("arn:") else key_ref

@@ -1,0 +1,79 @@
+"""dynamodb:LeadingKeys enforced on moto: the partition key values a request names, read with the table's key
+schema from the backend (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access
+control": a policy can allow access "only to items with a partition key value that matches"; its example
+conditions GetItem, Query, PutItem, ... with ForAllValues:StringEquals on dynamodb:LeadingKeys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from checker.emulate.backends import Backend
+from checker.emulate.hook import InProcessEnforcer
+from tests.emulate.conftest import doc
+
+ACCOUNT = "123456789012"
+TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/fraud-cases"
+
+
+def _session_with(backend: Backend, operator: str) -> Any:
+    admin_ddb = backend.admin_client("dynamodb")
+    admin_ddb.create_table(TableName="fraud-cases", BillingMode="PAY_PER_REQUEST",
+                           AttributeDefinitions=[{"AttributeName": "caseId", "AttributeType": "S"}],
+                           KeySchema=[{"AttributeName": "caseId", "KeyType": "HASH"}])
+    for case in ("case-1", "case-2"):
+        admin_ddb.put_item(TableName="fraud-cases", Item={"caseId": {"S": case}, "status": {"S": "open"}})
+    iam = backend.admin_client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
+    iam.create_role(RoleName="case-reader", AssumeRolePolicyDocument=doc(trust))
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], "Resource": TABLE,
+        "Condition": {f"{operator}:StringEquals": {"dynamodb:LeadingKeys": ["case-1"]}}}]}
+    iam.put_role_policy(RoleName="case-reader", PolicyName="one-case", PolicyDocument=doc(policy))
+    enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, None)
+    admin = enforcer.session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    creds = admin.client("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/case-reader",
+                                            RoleSessionName="agent")["Credentials"]
+    return enforcer.session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], region_name="us-east-1").client("dynamodb")
+
+
+def _denied(call: Any) -> str:
+    with pytest.raises(ClientError) as raised:
+        call()
+    assert raised.value.response["Error"]["Code"] == "AccessDeniedException"
+    return str(raised.value.response["Error"]["Message"])
+
+
+@pytest.mark.parametrize("operator", ["ForAllValues", "ForAnyValue"])
+def test_only_the_allowed_partition_key_is_reached(moto_backend: Backend, operator: str) -> None:
+    ddb = _session_with(moto_backend, operator)
+    assert ddb.get_item(TableName="fraud-cases", Key={"caseId": {"S": "case-1"}})["Item"]["status"] == {"S": "open"}
+    query = ddb.query(TableName="fraud-cases", KeyConditionExpression="#c = :c",
+                      ExpressionAttributeNames={"#c": "caseId"}, ExpressionAttributeValues={":c": {"S": "case-1"}})
+    assert query["Count"] == 1
+    assert "dynamodb:GetItem" in _denied(lambda: ddb.get_item(TableName="fraud-cases", Key={"caseId": {"S": "case-2"}}))
+    _denied(lambda: ddb.query(TableName="fraud-cases", KeyConditionExpression="caseId = :c",
+                              ExpressionAttributeValues={":c": {"S": "case-2"}}))
+    _denied(lambda: ddb.put_item(TableName="fraud-cases", Item={"caseId": {"S": "case-3"}}))
+
+
+def test_the_backend_names_the_partition_key_and_forgets_a_deleted_table(moto_backend: Backend) -> None:
+    admin = moto_backend.admin_client("dynamodb")
+    admin.create_table(TableName="fraud-cases", BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": "caseId", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "caseId", "KeyType": "HASH"}])
+    state = moto_backend.state
+    assert state.dynamodb_partition_key(TABLE) == "caseId"
+    assert state.dynamodb_partition_key(TABLE.replace("us-east-1", "eu-west-1")) is None  # another Region
+    assert state.dynamodb_partition_key(TABLE.replace("fraud-cases", "payments")) is None
+    admin.delete_table(TableName="fraud-cases")
+    state.note_call("dynamodb", "DeleteTable")
+    admin.create_table(TableName="fraud-cases", BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": "customer", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "customer", "KeyType": "HASH"}])
+    state.note_call("dynamodb", "CreateTable")
+    assert state.dynamodb_partition_key(TABLE) == "customer"
