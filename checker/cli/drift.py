@@ -45,6 +45,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ref", metavar="NAME=VALUE", action="append", default=[],
                         help="a value the Terraform refers to, e.g. aws_s3_bucket.data.arn=arn:aws:s3:::d (repeatable)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.epilog = (
+        "Compared: extra and missing roles, users, groups and customer managed policies; policy documents "
+        "(inline, a managed policy's default version, trust) after IAM's own normalisation; boundaries; "
+        "attachments; group memberships; tags; paths. Exit codes: 0 no drift, 1 differences (each listed), "
+        "2 bad input (file:line:column) or an endpoint that does not answer."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
 def _state(args: argparse.Namespace) -> tuple[LoadedDocument, str]:
     """The state as a validated snapshot document, and how to name it."""
     from checker.aws.analyze.snapshot import load_snapshot
+    from checker.core.errors import InputError
     from checker.core.source import load_document
 
     if args.state is not None:
@@ -81,8 +88,15 @@ def _state(args: argparse.Namespace) -> tuple[LoadedDocument, str]:
     from checker.emulate.backends import open_backend
     from checker.emulate.state.account import live_document
 
+    # moto in this process would be a new, empty account: `moto` means the moto server a user started.
     spec = MOTO_SERVER_URL if args.state_from == "moto" else args.state_from
-    with open_backend(spec, args.region, args.account) as backend:
+    try:
+        backend = open_backend(spec, args.region, args.account)
+    except InputError as exc:
+        if args.state_from != "moto":
+            raise
+        raise InputError(exc.message, exc.where, "start one with `moto_server` (port 5000), or give its URL") from None
+    with backend:
         name = f"the account {backend.account} at {backend.endpoint_url}"
         return live_document(backend.state, name), name
 

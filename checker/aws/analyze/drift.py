@@ -21,6 +21,7 @@ evaluated on its own), and key order. Any other change is reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,17 +114,18 @@ def _same(left: Any, right: Any) -> bool:
 
 
 def _where(document: LoadedDocument, pointer: str) -> str:
-    return str(document.locate(pointer))
+    """The pointer's line, or for a document without lines (a live account's) the document's name."""
+    located = document.locate(pointer)
+    return str(located) if located.line is not None or document.positions else document.path
 
 
 def _place(declared: LoadedDocument, declared_pointer: str, state: LoadedDocument, state_pointer: str) -> str:
     """Where to look: the state's line when it has lines (a file), else the declared line (a .tf file when
     the state was read from a live account), else the entity's pointer in the state."""
-    in_state = state.locate(state_pointer)
-    if in_state.line is not None:
-        return str(in_state)
+    if state.locate(state_pointer).line is not None:
+        return _where(state, state_pointer)
     in_declared = declared.locate(declared_pointer)
-    return str(in_declared if in_declared.line is not None else in_state)
+    return str(in_declared) if in_declared.line is not None else _where(state, state_pointer)
 
 
 def _presence(entity: str, declared_at: str | None, state_at: str | None) -> Difference | None:
@@ -185,13 +187,19 @@ def _entities(
         if kind == "users":
             expected["groups"] = sorted(memberships[0].get(name, set()))
             actual["groups"] = sorted(memberships[1].get(name, set()))
-        where = _place(declared, declared_pointer, state, state_pointer)
+        def where(field: str, at_d: str = declared_pointer, at_s: str = state_pointer) -> str:
+            """The place of one field of the entity (its own line when written, else the entity's)."""
+            return _place(declared, at_d + field, state, at_s + field)
+
         found += _fields(entity, expected, actual, where)
     return found
 
 
-def _fields(entity: str, expected: dict[str, Any], actual: dict[str, Any], where: str) -> list[Difference]:
+def _fields(
+    entity: str, expected: dict[str, Any], actual: dict[str, Any], place: Callable[[str], str]
+) -> list[Difference]:
     found: list[Difference] = []
+    where = place("")
     if expected.get("path", "/") != actual.get("path", "/"):
         found.append(
             Difference(
@@ -202,6 +210,7 @@ def _fields(entity: str, expected: dict[str, Any], actual: dict[str, Any], where
             )
         )
     want_boundary, have_boundary = expected.get("boundary"), actual.get("boundary")
+    where = place("/boundary")
     if want_boundary and not have_boundary:
         found.append(
             Difference(
@@ -224,6 +233,7 @@ def _fields(entity: str, expected: dict[str, Any], actual: dict[str, Any], where
             )
         )
     for field, label in (("attached", "managed policy"), ("groups", "group membership")):
+        where = place(f"/{field}")
         want_set, have_set = set(expected.get(field) or []), set(actual.get(field) or [])
         for extra in sorted(have_set - want_set):
             found.append(
@@ -236,6 +246,7 @@ def _fields(entity: str, expected: dict[str, Any], actual: dict[str, Any], where
     want_inline: dict[str, Any] = expected.get("inline") or {}
     have_inline: dict[str, Any] = actual.get("inline") or {}
     for name in sorted(set(want_inline) | set(have_inline)):
+        where = place(pointer_join("/inline", name))
         if name not in have_inline:
             found.append(
                 Difference("missing-inline", entity, f"declared inline policy {name} is not there", where)
@@ -248,7 +259,8 @@ def _fields(entity: str, expected: dict[str, Any], actual: dict[str, Any], where
                     "policy-changed", entity, f"inline policy {name} differs from the declared one", where
                 )
             )
-    found += _tags(entity, expected.get("tags") or {}, actual.get("tags") or {}, where)
+    found += _tags(entity, expected.get("tags") or {}, actual.get("tags") or {}, place("/tags"))
+    where = place("/trust")
     if ("trust" in expected or "trust" in actual) and not _same(expected.get("trust"), actual.get("trust")):
         found.append(
             Difference("trust-changed", entity, "its trust policy differs from the declared one", where)
