@@ -20,8 +20,8 @@ def lint_sources(args: argparse.Namespace) -> tuple[list[Finding], list[InputErr
     from checker.iac.rego import Guardrails
 
     guardrails = Guardrails(args.rules) if getattr(args, "rules", None) else None
-    variables = _pairs(getattr(args, "var", []), "--var")
-    references = _pairs(getattr(args, "ref", []), "--ref")
+    variables = option_pairs(getattr(args, "var", []), "--var")
+    references = option_pairs(getattr(args, "ref", []), "--ref")
     findings: list[Finding] = []
     errors: list[InputError] = []
     terraform: dict[Path, list[Path]] = defaultdict(list)
@@ -67,7 +67,7 @@ def _guarded(errors: list[InputError], work: Any) -> None:
         errors.append(exc)
 
 
-def _pairs(items: list[str], option: str) -> dict[str, str]:
+def option_pairs(items: list[str], option: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")

@@ -34,7 +34,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("diff", "diff", "new access a changed AWS policy grants, with example requests"),
     ("paths", "paths", "privilege-escalation paths through an AWS account snapshot"),
     ("review", "review", "an access review from the audit log: unused grants, cross-tenant denials, narrower policies"),
-    ("drift", "drift", "every difference between declared IAM and an account snapshot (exit 1 when any)"),
+    ("drift", "drift", "every difference between declared IAM (snapshot or Terraform) and an account, live or a snapshot (exit 1 when any)"),
 ]
 
 

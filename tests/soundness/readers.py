@@ -121,6 +121,17 @@ def read_terraform_file(data: bytes) -> object:
     return read_terraform([path.parent])
 
 
+def read_terraform_for_drift(data: bytes) -> object:
+    """`iamlab drift`'s declared side: the snapshot a configuration declares, validated as drift validates it."""
+    from checker.aws.analyze.snapshot import load_snapshot
+    from checker.iac.terraform import Setting
+    from checker.iac.terraform.aws_snapshot import declared_snapshot
+
+    path = _iac_file("main.tf")
+    path.write_bytes(data)
+    return load_snapshot(declared_snapshot([path.parent], Setting(account="111122223333", region="us-east-1")))
+
+
 def read_cloudformation_file(data: bytes) -> object:
     from checker.iac.cloudformation import read_cloudformation
 
@@ -148,6 +159,7 @@ READERS: dict[str, Callable[[bytes], object]] = {
     "gcp-batch": _batch("gcp"),
     "sigv4-request": read_sigv4_request,
     "terraform": read_terraform_file,
+    "terraform-drift": read_terraform_for_drift,
     "cloudformation": read_cloudformation_file,
     "gha-workflow": read_workflow_file,
 }
@@ -168,6 +180,7 @@ def seeds(reader: str) -> list[bytes]:
         "azure-batch": ["docs/examples/*azure*.jsonl"],
         "gcp-batch": ["docs/examples/*gcp*.jsonl"],
         "terraform": ["tests/iac/data/**/*.tf", "labs/*/*/*.tf", "solutions/*/*/*.tf"],
+        "terraform-drift": ["tests/iac/data/drift/**/*.tf", "labs/*/*/*.tf", "solutions/*/*/*.tf"],
         "cloudformation": ["tests/iac/data/**/template.yaml", "labs/*/*/roles.yaml", "solutions/*/*/roles.yaml"],
         "gha-workflow": ["tests/iac/data/**/*.yml", "labs/*/*/mlops.yml", "solutions/*/*/mlops.yml"],
     }[reader]

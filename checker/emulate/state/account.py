@@ -1,7 +1,10 @@
 """The account snapshot of docs/analysis.md, read from a backend (moto, LocalStack) through its own API.
 
-IAM entities come from the cached IamSnapshot (GetAccountAuthorizationDetails); AWS managed policies
-keep their own ARN as their name, so no technique can write them. Resources that carry a role are listed
+IAM entities come from the cached IamSnapshot (GetAccountAuthorizationDetails): users, groups and roles
+with their paths, tags, boundaries, inline and attached policies and memberships, every customer managed
+policy by name with its default version's document (the one IAM applies), attached or not; AWS managed
+policies keep their own ARN as their name, so no technique can write them. The same document is what
+`iamlab drift` compares with the declared IAM (`live_document`). Resources that carry a role are listed
 with each service's read calls: Lambda functions (and their event source mappings), EC2 instances (the
 role of their instance profile), SageMaker notebook instances and training jobs, Glue jobs and dev
 endpoints, CodeBuild projects, CloudFormation stacks, ECS clusters and task definitions. A service the
@@ -29,9 +32,18 @@ def account_snapshot(state: BackendState) -> Snapshot:
     return load_snapshot(LoadedDocument("emulator state", account_document(state), {}))
 
 
-def account_document(state: BackendState) -> dict[str, Any]:
+def live_document(state: BackendState, name: str) -> LoadedDocument:
+    """The account's IAM as it is now (read afresh, not from the cache), as a snapshot document named
+    `name` (what drift reports name as the state's place); resources that carry a role are not read."""
+    state.invalidate()
+    return LoadedDocument(name, account_document(state, resources=False), {})
+
+
+def account_document(state: BackendState, resources: bool = True) -> dict[str, Any]:
+    """The snapshot document of the backend's account; `resources=False` reads IAM only."""
     iam = state.snapshot()
-    policies: dict[str, Any] = {}
+    # Every customer managed policy: one attached to nothing still exists (drift reports an extra one).
+    policies: dict[str, Any] = {arn.rsplit("/", 1)[-1]: dict(doc) for arn, doc in iam.managed.items()}
 
     def attach(arns: tuple[str, ...]) -> list[str]:
         names = []
@@ -54,6 +66,8 @@ def account_document(state: BackendState) -> dict[str, Any]:
             boundary = attach((entity.boundary_arn,))
             if boundary:
                 data["boundary"] = boundary[0]
+        if entity.kind != "group":  # IAM groups carry no tags
+            data["tags"] = dict(entity.tags)
         return data
 
     groups = [entry(g) for g in iam.groups.values()]
@@ -62,7 +76,19 @@ def account_document(state: BackendState) -> dict[str, Any]:
         {**entry(r), "trust": dict(r.trust_policy or {"Version": "2012-10-17", "Statement": []})}
         for r in iam.roles.values()
     ]
-    reader = _Reader(state, set(iam.roles))
+    return {
+        "account": state.account,
+        "description": "read from the emulator",
+        "policies": policies,
+        "groups": groups,
+        "users": users,
+        "roles": roles,
+        "resources": _resources(state, set(iam.roles)) if resources else {},
+    }
+
+
+def _resources(state: BackendState, roles: set[str]) -> dict[str, list[dict[str, Any]]]:
+    reader = _Reader(state, roles)
     resources: dict[str, list[dict[str, Any]]] = {}
     for lister in LISTERS:
         try:
@@ -74,15 +100,7 @@ def account_document(state: BackendState) -> dict[str, Any]:
     for key, items in resources.items():  # the same resource seen twice (paginated backends) counts once
         unique = {repr(sorted(i.items())): i for i in items}
         resources[key] = list(unique.values())
-    return {
-        "account": state.account,
-        "description": "read from the emulator",
-        "policies": policies,
-        "groups": groups,
-        "users": users,
-        "roles": roles,
-        "resources": resources,
-    }
+    return resources
 
 
 class _Reader:
