@@ -71,7 +71,9 @@ class _AnyOrderParser(argparse.ArgumentParser):
             self._inside = False
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` the options of that one command (the others are listed with
+    their help but their modules are not imported: a run needs only its own command's)."""
     parser = argparse.ArgumentParser(
         prog="iamlab",
         description="Hands-on least-privilege IAM labs for AI/ML workloads, graded offline.",
@@ -81,9 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name, help_text in COMMANDS:
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(_module=module_name)
-        module = importlib.import_module(f"checker.cli.{module_name}")
-        module.register(sub)
+        if only is None or name == only:
+            importlib.import_module(f"checker.cli.{module_name}").register(sub)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command a command line runs: its first word that is not an option (iamlab's own options take no
+    value), or None when that is not a command (argparse then words the error)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if any(word == name for name, _module, _help in COMMANDS) else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,8 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        command = _command_of(words)
+        parser = build_parser(only=command or "")  # "": no command named, none of their modules needed
+        args = parser.parse_args(words)
         if not getattr(args, "command", None):
             parser.print_help()
             return 2

@@ -130,3 +130,22 @@ def test_a_batch_leaves_the_garbage_collector_as_it_found_it() -> None:
     out = io.StringIO()
     assert run_batch([json.dumps(BASE)], "aws", False, out) == 0
     assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+
+def test_the_command_line_imports_only_the_command_that_runs(tmp_path: Path) -> None:
+    """Issue 24: `iamlab simulate` must not pay for importing every other command (the gateway, grading,
+    the linter): the parser registers only the options of the command named, and still lists every command
+    in the top-level help."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(BASE) + "\n", encoding="utf-8")
+    script = (
+        "import json, sys\n"
+        "from checker.cli.main import main\n"
+        f"assert main(['simulate', 'aws', '--batch', {str(batch)!r}]) == 0\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('checker.cli.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == ["checker.cli.main", "checker.cli.simulate"]
+    listed = subprocess.run([sys.executable, "-m", "checker.cli.main", "--help"], capture_output=True, text=True)
+    assert listed.returncode == 0
+    assert all(name in listed.stdout for name in ("simulate", "grade-class", "gateway", "drift"))
