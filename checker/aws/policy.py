@@ -7,6 +7,7 @@ Grammar errors raise InputError with the JSON pointer, line and column of the of
 from __future__ import annotations
 
 import json
+import marshal
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
+from checker.core.valuekey import CANONICAL_FORMAT as _CANONICAL
 from checker.core.valuekey import canonical_key
 
 VERSION_CURRENT = "2012-10-17"
@@ -199,8 +201,83 @@ def parse_policy(
     elif isinstance(source, str):
         document = parse_json(source, name)
     else:
+        if reuse_statements and compact_size is None and type(source) is dict:
+            reused = _reassembled(source, name, kind, size_limit)
+            if reused is not None:
+                return reused
         document = LoadedDocument(name, source, {})
     return _Parser(document, name, kind, size_limit, reuse_statements).parse(compact_size)
+
+
+def _reassembled(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None) -> Policy | None:
+    """The policy built from statements parsed before, or None when any part needs the parser.
+
+    A batch repeats statements in policies of their own (each case's copy with its own Sids), and the
+    parser's generality cost a batch more than deciding. Only a document whose every statement is in
+    `_statements` is built here, by the rules `_Parser.parse` applies to it: the same Version default, Id,
+    Sid and size checks; whatever they refuse, and every statement not seen before, goes to the parser, which
+    words the error or parses (and keeps) the statement.
+    """
+    if not data.keys() <= _POLICY_ELEMENT_SET:
+        return None
+    version = data.get("Version")
+    if version is None:
+        version = VERSION_OLD  # as the parser reads a policy without Version
+    elif version != VERSION_CURRENT and version != VERSION_OLD:
+        return None
+    policy_id = data.get("Id")
+    if policy_id is not None and type(policy_id) is not str:
+        return None
+    raw = data.get("Statement")
+    if type(raw) is list:
+        items: list[Any] = raw
+        listed = True
+    elif type(raw) is dict:
+        items = [raw]
+        listed = False
+    else:
+        return None
+    statements: list[Statement] = []
+    sizes: list[int] = []
+    sids: list[str] = []
+    for index, item in enumerate(items):
+        if type(item) is not dict:
+            return None
+        sid = item.get("Sid")
+        rest = item
+        if "Sid" in item:
+            if type(sid) is not str:
+                return None  # a Sid that is no string (or null) is the parser's to judge
+            rest = item.copy()
+            del rest["Sid"]
+        try:
+            text = marshal.dumps(rest, _CANONICAL)
+        except ValueError:
+            return None
+        pointer = _statement_pointer(index) if listed else "/Statement"
+        entry = _statements.get((kind, version, pointer, text))
+        if entry is None:
+            return None
+        found, size = entry
+        if sid is None:
+            statements.append(found)
+            sizes.append(size)
+        else:
+            statements.append(_with_sid(found, sid))
+            sizes.append(size + _SID_MEMBER + len(encode_basestring(sid)))
+            sids.append(sid)
+    if len(sids) > 1 and len(set(sids)) < len(sids) and kind in _UNIQUE_SID_KINDS:
+        return None
+    size = _assembled_length(data, sizes, listed)
+    limit = size_limit if size_limit is not None else SIZE_LIMITS[kind][0]
+    if size > limit:
+        return None
+    policy = object.__new__(Policy)  # the frozen dataclass's __init__ sets the same fields, several times slower
+    policy.__dict__.update(
+        name=name, kind=kind, version=version, id=policy_id, statements=tuple(statements),
+        document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={},
+    )
+    return policy
 
 
 # Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's
@@ -210,6 +287,10 @@ def parse_policy(
 # the Sid, from which the policy's size is added up (writing every policy out as JSON cost a batch more than
 # parsing it). Statements are frozen; invalid ones raise and are never kept.
 _STATEMENT_ENTRIES = 4096
+# Policy kinds whose Sids must be unique within the policy.
+_UNIQUE_SID_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
+# len('"Sid":') plus the comma before the member: what a Sid adds to a statement's compact JSON besides its value.
+_SID_MEMBER = 7
 _STATEMENT_TEXT_LENGTH = 4096
 _statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int]] = OrderedDict()
 
@@ -276,7 +357,7 @@ class _Parser:
         statements = tuple([self.statement(i, pointer, s) for i, (pointer, s) in enumerate(items)])
         sids = [s.sid for s in statements if s.sid]
         duplicates = {sid for sid in sids if sids.count(sid) > 1} if len(set(sids)) < len(sids) else None
-        if duplicates and self.kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION):
+        if duplicates and self.kind in _UNIQUE_SID_KINDS:
             sid = sorted(duplicates)[0]
             pointer = next(s.pointer for s in statements if s.sid == sid)
             raise self.error(pointer + "/Sid", f"Sid {sid!r} is used by more than one statement", "Sids must be unique")

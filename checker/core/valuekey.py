@@ -18,7 +18,8 @@ from __future__ import annotations
 import marshal
 from typing import Any
 
-_CANONICAL = 2
+CANONICAL_FORMAT = 2  # marshal's format for canonical_key (readers that call marshal themselves use it)
+_CANONICAL = CANONICAL_FORMAT
 
 
 def value_key(value: Any) -> bytes | None:

@@ -1,0 +1,136 @@
+"""A batch's caches never hand one case another case's parse (issue 24).
+
+`simulate aws --batch` keeps parsed policies by content, statements by content without the Sid, and
+rebuilds a policy with new Sids from statements parsed before. Each test below runs cases that differ in
+one small way, in one process and in both orders (so that each is decided from the other's cache entries
+too), and checks every answer against the documented rule: a cache keyed too loosely would give the second
+case the first one's answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from typing import Any
+
+import pytest
+
+from checker.aws.policy import PolicyKind, parse_policy
+from checker.cli.simulate import run_batch
+
+ROLE = "arn:aws:iam::111122223333:role/ml-train"
+BUCKET_OBJECTS = "arn:aws:s3:::acme-ml-datasets/*"
+
+
+def _case(statement: dict[str, Any], sid: str | None = None, **request: Any) -> dict[str, Any]:
+    statement = dict(statement, **({"Sid": sid} if sid is not None else {}))
+    return {
+        "principal": ROLE,
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::acme-ml-datasets/train.csv",
+        "context": {"aws:PrincipalTag/team": "ml"},
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [statement]}],
+        **request,
+    }
+
+
+def _decide_in_turn(cases: list[dict[str, Any]], explain: bool = False) -> list[dict[str, Any]]:
+    """Every case in one batch run, then again in reverse order, with the caches of the first run kept."""
+    answers = []
+    for ordered in (cases, cases[::-1]):
+        out = io.StringIO()
+        assert run_batch([json.dumps(c) for c in ordered], "aws", explain, out) == 0, out.getvalue()
+        answers.append([json.loads(line) for line in out.getvalue().splitlines()])
+    first, second = answers
+    assert first == second[::-1], "a case was decided differently after the other cases were cached"
+    return first
+
+
+ALLOW_TEAM = {
+    "Effect": "Allow",
+    "Action": "s3:GetObject",
+    "Resource": BUCKET_OBJECTS,
+    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "decision"),
+    [
+        # IAM User Guide, "IAM JSON policy elements: Condition": "Case-sensitivity of context key values depends
+        # on the condition operator that you use ... the StringEquals operator to make sure that only requests
+        # made by johndoe match. Users named JohnDoe are denied access."
+        pytest.param("ml", "allow", id="same value: StringEquals matches"),
+        pytest.param("ML", "implicit_deny", id="value differs in case only: StringEquals is case-sensitive"),
+        pytest.param("ml ", "implicit_deny", id="value with a trailing space: no exact match"),
+    ],
+)
+def test_statements_differing_only_in_a_condition_value(value: str, decision: str) -> None:
+    changed = copy.deepcopy(ALLOW_TEAM)
+    changed["Condition"]["StringEquals"]["aws:PrincipalTag/team"] = value
+    for sids in ((None, None), ("A", "B"), ("Same", "Same")):
+        answers = _decide_in_turn([_case(ALLOW_TEAM, sids[0]), _case(changed, sids[1])])
+        assert [a["decision"] for a in answers] == ["allow", decision]
+
+
+def test_statements_differing_only_in_the_case_of_a_condition_key() -> None:
+    """IAM User Guide, "IAM JSON policy elements: Condition": "Context key names are not case-sensitive. For
+    example, including the aws:SourceIP context key is equivalent to testing for AWS:SourceIp." Both spellings
+    allow, and each is its own statement (its explanation quotes the key as written)."""
+    shouted = copy.deepcopy(ALLOW_TEAM)
+    shouted["Condition"] = {"StringEquals": {"AWS:PRINCIPALTAG/TEAM": "ml"}}
+    wrong_value = copy.deepcopy(shouted)
+    wrong_value["Condition"]["StringEquals"]["AWS:PRINCIPALTAG/TEAM"] = "ops"
+    answers = _decide_in_turn([_case(ALLOW_TEAM, "A"), _case(shouted, "B"), _case(wrong_value, "C")], explain=True)
+    assert [a["decision"] for a in answers] == ["allow", "allow", "implicit_deny"]
+    assert "AWS:PRINCIPALTAG/TEAM" in json.dumps(answers[2]["explain"])
+
+
+def test_resources_differing_only_in_a_trailing_space() -> None:
+    """IAM User Guide, "IAM JSON policy elements: Resource": wildcards "(* and ?) within any ARN segment"
+    stand for other characters; every other character, a trailing space included, must be in the request's ARN."""
+    spaced = dict(ALLOW_TEAM, Resource=BUCKET_OBJECTS + " ")
+    answers = _decide_in_turn([_case(ALLOW_TEAM, "Read"), _case(spaced, "Read"), _case(spaced), _case(ALLOW_TEAM)])
+    assert [a["decision"] for a in answers] == ["allow", "implicit_deny", "implicit_deny", "allow"]
+
+
+def test_a_policy_rebuilt_from_cached_statements_names_its_own_sids() -> None:
+    """The explanation names the statement by the Sid this case wrote, not the one a cached copy had."""
+    deny = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": BUCKET_OBJECTS}
+    answers = _decide_in_turn([_case(deny, "FirstCase"), _case(deny, "SecondCase")], explain=True)
+    assert [a["decision"] for a in answers] == ["explicit_deny", "explicit_deny"]
+    assert "FirstCase" in answers[0]["explain"]["summary"] and "SecondCase" not in json.dumps(answers[0])
+    assert "SecondCase" in answers[1]["explain"]["summary"] and "FirstCase" not in json.dumps(answers[1])
+
+
+def test_duplicate_sids_are_refused_even_when_every_statement_is_cached() -> None:
+    """IAM User Guide, "IAM JSON policy elements: Sid": "In IAM, the Sid value must be unique within a JSON
+    policy." Rebuilding the policy from cached statements must not skip the check."""
+    statements = [ALLOW_TEAM, dict(ALLOW_TEAM, Resource="arn:aws:s3:::acme-ml-models/*")]
+    unique = _case(ALLOW_TEAM)
+    unique["identity_policies"][0]["Statement"] = [dict(s, Sid=f"S{i}") for i, s in enumerate(statements)]
+    twice = copy.deepcopy(unique)
+    twice["identity_policies"][0]["Statement"][1]["Sid"] = "S0"
+    out = io.StringIO()
+    assert run_batch([json.dumps(unique), json.dumps(twice)], "aws", False, out) == 2
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first["decision"] == "allow"
+    assert "Sid 'S0' is used by more than one statement" in second["error"]
+
+
+@pytest.mark.parametrize("sid", ["Plain", "é-accent", 'quote"and\\slash', "tab\there", ""])
+def test_a_rebuilt_policy_has_the_size_the_parser_measures(sid: str) -> None:
+    """The size AWS's quotas are checked against is the whitespace-free JSON; a policy rebuilt from cached
+    statements adds it up from theirs and must land on the same number, whatever its Sids hold."""
+    document = {
+        "Version": "2012-10-17",
+        "Id": "cache-size",
+        "Statement": [dict(ALLOW_TEAM, Sid=sid), {"Effect": "Deny", "Action": "s3:*", "NotResource": BUCKET_OBJECTS}],
+    }
+    fresh = parse_policy(copy.deepcopy(document), kind=PolicyKind.IDENTITY)
+    parse_policy(copy.deepcopy(document), kind=PolicyKind.IDENTITY, size_limit=10**7, reuse_statements=True)
+    rebuilt = parse_policy(copy.deepcopy(document), kind=PolicyKind.IDENTITY, size_limit=10**7, reuse_statements=True)
+    assert rebuilt.size == fresh.size == len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+    assert [s.sid for s in rebuilt.statements] == [s.sid for s in fresh.statements]
+    assert rebuilt.statements == fresh.statements
