@@ -210,13 +210,13 @@ def _check_deny(ctx: _Context) -> Decision | None:
 
 
 def _deny_rule_applies(ctx: _Context, rule: DenyRule, permission: str, principal: Principal) -> Reason | None:
-    statement = f"rule {rule.index}" + (f" ({rule.description})" if rule.description else "")
     denied = _principal_in(rule.denied_principals, principal)
     if denied is None:
         return None
     pattern = next((p for p in rule.denied_permissions if p.matches(permission)), None)
     if pattern is None:
         return None
+    statement = f"rule {rule.index}" + (f" ({rule.description})" if rule.description else "")
     excepted = _principal_in(rule.exception_principals, principal)
     if excepted is not None:
         if ctx.explain:

@@ -9,6 +9,7 @@ their own (doc: "Overview of access control", https://cloud.google.com/storage/d
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from checker.gcp.names import CRM, ResourceName
@@ -106,6 +107,9 @@ def checked_on(permission: str) -> str | None:
     return None
 
 
+# Both answers depend only on the permission's and the resource's text and the type given (a ResourceName is
+# its full name), and requests repeat them: each combination is worked out once.
+@functools.lru_cache(maxsize=4096)
 def misplaced(permission: str, resource: ResourceName, resource_type: str | None) -> tuple[str, str] | None:
     """(what is wrong, how to fix it) when the request names a resource the permission is never checked on,
     or gives a resource type its name contradicts; None when the request is well placed."""
@@ -155,6 +159,7 @@ def misplaced(permission: str, resource: ResourceName, resource_type: str | None
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def effective_target(permission: str, resource: ResourceName, resource_type: str | None) -> Target:
     if resource.service == STORAGE and (
         permission in BUCKET_LEVEL or permission.startswith("storage.buckets.")
