@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checker.azure.batch import CASE_FIELDS, decide_case, model_from_case  # noqa: E402
+from checker.azure.batch import CASE_FIELDS, batch_scope, decide_case, model_from_case  # noqa: E402
 from checker.azure.evaluate import decide  # noqa: E402
 from checker.azure.parse import Fields, field_locator  # noqa: E402
 from checker.azure.request import REQUEST_FIELDS, parse_request  # noqa: E402
@@ -101,8 +101,9 @@ def main() -> None:
             decide(model, request, explain=True)
 
     def whole_cases() -> None:
-        for case in cases:
-            decide_case(case, explain=False)
+        with batch_scope():  # as `simulate azure --batch` runs: one catalog for the whole run
+            for case in cases:
+                decide_case(case, explain=False)
 
     lines = json.dumps(cases[0])
     print(f"lab-sized setting: {len(SETTING['role_assignments'])} role assignments (1 with a condition, 1 eligible), "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from checker.azure.catalog import active_catalog, role_finder
+from checker.azure.catalog import active_catalog, pinned_catalog, role_finder
 from checker.azure.evaluate import decide
 from checker.azure.model import AzureModel
 from checker.azure.parse import (
@@ -56,6 +56,10 @@ def _cached_model(fields: Fields) -> AzureModel:
     else:
         _models.move_to_end(key)
     return model
+
+
+# Every case of one `simulate --batch` run is decided with the catalog present when the run started.
+batch_scope = pinned_catalog
 
 
 def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:

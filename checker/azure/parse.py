@@ -8,6 +8,7 @@ that a typo (`notaction`) cannot silently widen or narrow access.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,13 @@ def field_locator(label: str) -> Locate:
     return lambda pointer: Where(label, pointer=pointer or "/")
 
 
+@functools.lru_cache(maxsize=64)
+def _lowered(known: tuple[str, ...]) -> dict[str, str]:
+    """Known field names by their lowercase form: the same few tuples are read for every case of a batch.
+    (Callers only read the mapping.)"""
+    return {k.lower(): k for k in known}
+
+
 class Fields:
     """A JSON object read with case-insensitive keys, rejecting unknown ones with a suggestion."""
 
@@ -41,7 +49,7 @@ class Fields:
             raise InputError(f"{what} must be a JSON object", locate(pointer))
         self.pointer, self.locate, self.what = pointer, locate, what
         self.values: dict[str, tuple[str, Any]] = {}
-        known_lower = {k.lower(): k for k in known}
+        known_lower = _lowered(known) if isinstance(known, tuple) else {k.lower(): k for k in known}
         for key, value in data.items():
             lower = key.lower()
             if lower not in known_lower:
@@ -64,7 +72,8 @@ class Fields:
         return self.locate(self.at(name) if name.lower() in self.values else self.pointer)
 
     def get(self, name: str) -> Any:
-        return self.values.get(name.lower(), (name, None))[1]
+        found = self.values.get(name.lower())
+        return None if found is None else found[1]
 
     def string(self, name: str, required: bool = True) -> str | None:
         value = self.get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,8 @@ from checker.azure.conditions.attributes import (
     split_attribute,
 )
 from checker.azure.operations import operation_problem
-from checker.azure.parse import Fields, Locate, scope_at
-from checker.azure.scopes import Scope
+from checker.azure.parse import MAX_PATTERNS, Fields, Locate, scope_at
+from checker.azure.scopes import Scope, ScopeError, parse_scope
 from checker.azure.timeparse import DateTimeError, format_ticks, parse_ticks
 from checker.core.errors import InputError
 from checker.core.source import pointer_join
@@ -57,7 +58,7 @@ def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
     principal = fields.string("principal")
     action = fields.string("action")
     assert principal is not None and action is not None
-    problem = operation_problem(action)
+    problem = _operation_problem(action)
     if problem or "*" in action:
         raise InputError(problem or "a request names one operation; '*' belongs in role definitions",
                          fields.where("action"))
@@ -70,10 +71,19 @@ def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
         data = info.data
     if not isinstance(data, bool):
         raise InputError("'data_action' must be true or false", fields.where("data_action"))
-    groups = [g.lower() for g, _ in fields.strings("groups")]
+    listed = fields.get("groups")
+    if type(listed) is list and len(listed) <= MAX_PATTERNS and all(type(g) is str for g in listed):
+        groups = [g.lower() for g in listed]
+    else:
+        groups = [g.lower() for g, _ in fields.strings("groups")]  # null, or the error worded at its item
     if len(groups) > MAX_GROUPS:
         raise InputError(f"more than {MAX_GROUPS} groups", fields.where("groups"))
-    scope = scope_at(fields.string("scope"), fields.at("scope"), locate)
+    scope_text = fields.string("scope")
+    assert scope_text is not None  # required: string() raised otherwise
+    try:
+        scope = parse_scope(scope_text)
+    except ScopeError:
+        scope = scope_at(scope_text, fields.at("scope"), locate)  # words the error at the field
     sub = fields.get("sub_operation")
     if sub is not None and (not isinstance(sub, str) or not sub.strip()):
         raise InputError("'sub_operation' must be a string such as 'Blob.List', or null", fields.where("sub_operation"))
@@ -83,7 +93,7 @@ def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
             time = parse_ticks(fields.get("request_time"))
         except DateTimeError as exc:
             raise InputError(str(exc), fields.where("request_time")) from None
-    attributes = _attributes(fields.get("attributes"), fields.at("attributes"), locate)
+    attributes = _attributes(fields.get("attributes"), fields, locate)
     _derive(attributes, scope)
     # Always supplied: the sub-operation, or no value at all, so that the earlier guard
     # `@Request[subOperation] ForAnyOfAnyValues:StringEqualsIgnoreCase {...}` is false without one.
@@ -101,6 +111,10 @@ def parse_request(fields: Fields, catalog: Catalog | None = None) -> Request:
         raise InputError("'payload' is the resource's request body: an object such as "
                          "{\"location\": \"westeurope\", \"tags\": {\"team\": \"risk\"}}", fields.where("payload"))
     return Request(principal.lower(), action, data, scope, frozenset(groups), attributes, sub, time, payload)
+
+
+# Whether an operation name is acceptable depends on its text only, and a batch repeats a few operations.
+_operation_problem = functools.lru_cache(maxsize=4096)(operation_problem)
 
 
 def _ticks_or_none(value: Any) -> int | None:
@@ -121,42 +135,63 @@ def _scalar_ok(value: Any) -> bool:
     return isinstance(value, str | int | bool) and not (isinstance(value, str) and len(value) > 4096)
 
 
-def _attributes(data: Any, pointer: str, locate: Locate) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4096)
+def _attribute_name(name: str) -> tuple[str, str, str] | None:
+    """(source, name, normalized key) of an attribute as a request names it; names repeat over a batch."""
+    parts = split_attribute(name)
+    return None if parts is None else (*parts, attribute_key(*parts))
+
+
+def _attributes(data: Any, fields: Fields, locate: Locate) -> dict[str, Any]:
     if data is None:
         return {}
+    pointer = fields.at("attributes")
     if not isinstance(data, dict):
         raise InputError("'attributes' must be an object: \"@Resource[...]\" -> value", locate(pointer))
     if len(data) > MAX_ATTRIBUTES:
         raise InputError(f"more than {MAX_ATTRIBUTES} attributes", locate(pointer))
     result: dict[str, Any] = {}
     for name, value in data.items():
-        at = pointer_join(pointer, name)
-        parts = split_attribute(name)
+        parts = _attribute_name(name) if isinstance(name, str) else None
         if parts is None:
-            raise InputError(f"{name!r} is not an attribute name", locate(at),
+            raise InputError(f"{name!r} is not an attribute name", locate(pointer_join(pointer, name)),
                              "write it as in conditions: @Resource[...], @Request[...], @Principal[...] or @Environment[...]")
-        source, attr = parts
+        source, attr, key = parts
         if isinstance(value, dict) and attr.lower().endswith("/blobs/tags"):
-            _expand_tags(result, source, value, at, locate)
+            _expand_tags(result, source, value, pointer_join(pointer, name), locate)
             continue
         if isinstance(value, list):
             if len(value) > MAX_VALUES or not all(_scalar_ok(v) for v in value):
-                raise InputError("a multi-valued attribute is a list of strings, integers or booleans", locate(at))
+                raise InputError("a multi-valued attribute is a list of strings, integers or booleans",
+                                 locate(pointer_join(pointer, name)))
             value = tuple(value)
         elif isinstance(value, str) and len(value) > 4096:
-            raise InputError("an attribute value is at most 4,096 characters long", locate(at))
+            raise InputError("an attribute value is at most 4,096 characters long", locate(pointer_join(pointer, name)))
         elif not _scalar_ok(value):
-            raise InputError("an attribute value is a string, an integer, a boolean or a list of them", locate(at))
-        result[attribute_key(source, attr)] = value
+            raise InputError("an attribute value is a string, an integer, a boolean or a list of them",
+                             locate(pointer_join(pointer, name)))
+        result[key] = value
     return result
 
 
 def _expand_tags(result: dict[str, Any], source: str, tags: dict[str, Any], at: str, locate: Locate) -> None:
     """Blob index tags given as an object become the per-key attributes and the key list."""
-    base = TAGS.format(source=source.lower())[:-1]
     for key, value in tags.items():
         if not isinstance(value, str):
             raise InputError("blob index tag values are strings", locate(pointer_join(at, key)))
-        result[f"{base}:{key}{CASE_SENSITIVE_MARKER}]"] = value
-        result.setdefault(f"{base}:{key.lower()}]", value)
-    result[f"{base}&$keys$&]"] = tuple(tags)
+        exact, folded = _tag_keys(source, key)
+        result[exact] = value
+        result.setdefault(folded, value)
+    result[_tag_list_key(source)] = tuple(tags)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_keys(source: str, key: str) -> tuple[str, str]:
+    """The attribute keys of one blob index tag: as written (case-sensitive) and folded; tags repeat."""
+    base = TAGS.format(source=source.lower())[:-1]
+    return f"{base}:{key}{CASE_SENSITIVE_MARKER}]", f"{base}:{key.lower()}]"
+
+
+@functools.lru_cache(maxsize=16)
+def _tag_list_key(source: str) -> str:
+    return TAGS.format(source=source.lower())[:-1] + "&$keys$&]"

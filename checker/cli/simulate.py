@@ -13,7 +13,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -62,9 +62,15 @@ def _few_collections() -> Iterator[None]:
 def run_batch(
     lines: Iterable[str | bytes], cloud: str, explain: bool, out: TextIO, source: str = "<stdin>"
 ) -> int:
-    """Decide each line on its own: a line that cannot be read or decided gets an error line, no more."""
+    """Decide each line on its own: a line that cannot be read or decided gets an error line, no more.
+
+    An engine's batch module may offer `batch_scope()`, a context the whole run is decided in (Azure keeps
+    the role catalog present when the run started)."""
     decide = _decider(cloud)
-    with _few_collections():
+    scope: Callable[[], AbstractContextManager[object]] = getattr(
+        importlib.import_module(f"checker.{cloud}.batch"), "batch_scope", nullcontext
+    )
+    with _few_collections(), scope():
         return _decide_lines(lines, decide, explain, out, source)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from checker.azure.batch import decide_case
 from checker.azure.catalog_import import read_catalog
 from checker.cli.main import main
+from checker.cli.simulate import run_batch
 from checker.core.errors import InputError
 
 from .helpers import CONTAINER, assign, case
@@ -64,3 +67,28 @@ def test_not_an_array(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     path.write_text('{"roleName": "x"}', encoding="utf-8")
     assert main(["catalog", "import", "--cloud", "azure", str(path)]) == 2
     assert "JSON array of role definitions" in capsys.readouterr().err
+
+
+def test_a_batch_run_keeps_the_catalog_it_started_with(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simulate azure --batch` reads the imported catalog once, when the run starts (issue 24: looking for it
+    on every case cost a tenth of the run): a catalog imported while a batch runs is used from the next run
+    on, and a decision outside a batch looks again each time."""
+    monkeypatch.setenv("IAMLAB_CATALOG_DIR", str(tmp_path / "catalog"))
+    export = tmp_path / "roles.json"
+    export.write_text(json.dumps(EXPORT), encoding="utf-8")
+    line = json.dumps(case(role_assignments=[assign("Imported Blob Reader", CONTAINER)]))
+
+    def lines_importing_after_the_first() -> Iterator[str]:
+        yield line
+        assert main(["catalog", "import", "--cloud", "azure", str(export)]) == 0
+        yield line
+
+    out = io.StringIO()
+    assert run_batch(lines_importing_after_the_first(), "azure", False, out) == 2
+    first, second = (json.loads(answer) for answer in out.getvalue().splitlines())
+    assert "Imported Blob Reader" in first["error"] and first == second
+    capsys.readouterr()
+    out = io.StringIO()
+    assert run_batch([line], "azure", False, out) == 0
+    assert json.loads(out.getvalue())["decision"] == "allow"
