@@ -16,7 +16,9 @@ security credentials have no permissions"); only a resource-based policy naming 
 
 from __future__ import annotations
 
+import marshal
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
@@ -25,7 +27,7 @@ from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import canonical_key
+from checker.core.valuekey import CANONICAL_FORMAT
 
 CASE_FIELDS = (
     "id",
@@ -54,8 +56,9 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
-    content = canonical_key(raw)
-    if content is None:
+    try:
+        content = marshal.dumps(raw, CANONICAL_FORMAT)  # as valuekey.canonical_key, without its call
+    except ValueError:
         return _parse(raw, field, kind)
     key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
     cached = _parsed.get(key)
@@ -73,19 +76,53 @@ def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> Policy:
     return parse_policy(raw, name=field, kind=kind, size_limit=10**7, reuse_statements=True)
 
 
-def _levels(raw: Any, field: str, kind: PolicyKind) -> list[list[Policy]]:
+# Whole SCP and RCP hierarchies by content and field: an organization's levels repeat in case after case,
+# and one key for all of them costs less than one per policy. Only hierarchies read without an error are kept.
+_parsed_levels: OrderedDict[tuple[bytes, str], tuple[tuple[Policy, ...], ...]] = OrderedDict()
+_LEVEL_ENTRIES = 1024
+
+
+def _levels(raw: Any, field: str, kind: PolicyKind) -> Sequence[Sequence[Policy]]:
     if raw is None:
-        return []
+        return ()
     if not isinstance(raw, list):
         raise InputError(f"{field} must be a list of levels (root, OUs, account), each a list of policies")
+    if not raw:
+        return ()
+    try:
+        key: tuple[bytes, str] | None = (marshal.dumps(raw, CANONICAL_FORMAT), field)
+    except ValueError:
+        key = None
+    if key is not None:
+        found = _parsed_levels.get(key)
+        if found is not None:
+            _parsed_levels.move_to_end(key)
+            return found
     levels = []
     for index, level in enumerate(raw):
         if isinstance(level, dict):
             level = [level]  # a level given as a single policy
         if not isinstance(level, list):
             raise InputError(f"{field}[{index}] must be a list of policies")
-        levels.append([_policy(p, f"{field}[{index}][{j}]", kind) for j, p in enumerate(level)])
-    return levels
+        levels.append(tuple(_policy(p, f"{field}[{index}][{j}]", kind) for j, p in enumerate(level)))
+    parsed = tuple(levels)
+    if key is not None:
+        _parsed_levels[key] = parsed
+        if len(_parsed_levels) > _LEVEL_ENTRIES:
+            _parsed_levels.popitem(last=False)
+    return parsed
+
+
+_KNOWN_FIELDS = frozenset(CASE_FIELDS + IGNORED_FIELDS)
+_IDENTITY_NAMES = tuple(f"identity_policies[{i}]" for i in range(16))
+
+
+def _identity_name(index: int) -> str:
+    return _IDENTITY_NAMES[index] if index < len(_IDENTITY_NAMES) else f"identity_policies[{index}]"
+
+
+def _context_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
 
 
 def _string(case: dict[str, Any], field: str, required: bool = True) -> str | None:
@@ -100,10 +137,10 @@ def _string(case: dict[str, Any], field: str, required: bool = True) -> str | No
 
 
 def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
-    for key in case:
-        if key not in CASE_FIELDS and key not in IGNORED_FIELDS:
-            guess = did_you_mean(key, CASE_FIELDS)
-            raise InputError(f"unknown field {key!r}" + (f"; did you mean {guess!r}?" if guess else ""))
+    if not case.keys() <= _KNOWN_FIELDS:
+        key = next(k for k in case if k not in _KNOWN_FIELDS)
+        guess = did_you_mean(key, CASE_FIELDS)
+        raise InputError(f"unknown field {key!r}" + (f"; did you mean {guess!r}?" if guess else ""))
     principal = _string(case, "principal")
     action = _string(case, "action")
     resource = _string(case, "resource", required=False) or "*"
@@ -111,13 +148,13 @@ def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
     if not isinstance(context, dict):
         raise InputError("context must be an object of condition keys")
     for key, value in context.items():
-        values = value if isinstance(value, list) else [value]
-        if any(isinstance(v, (dict, list)) for v in values):
+        # (plain loops: a generator per key cost a batch more than the check is worth)
+        if isinstance(value, dict) or (isinstance(value, list) and not all(_context_scalar(v) for v in value)):
             raise InputError(f"context key {key!r} must be a string, number, boolean or a list of those")
     identity_raw = case.get("identity_policies") or []
     if not isinstance(identity_raw, list):
         raise InputError("identity_policies must be a list of policies")
-    identity = [_policy(p, f"identity_policies[{i}]", PolicyKind.IDENTITY) for i, p in enumerate(identity_raw)]
+    identity = [_policy(p, _identity_name(i), PolicyKind.IDENTITY) for i, p in enumerate(identity_raw)]
     # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
     resource_kind = PolicyKind.TRUST if is_trust_action((action or "").lower()) else PolicyKind.RESOURCE
 

@@ -254,7 +254,7 @@ def _reassembled(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: 
             text = marshal.dumps(rest, _CANONICAL)
         except ValueError:
             return None
-        pointer = _statement_pointer(index) if listed else "/Statement"
+        pointer = (_STATEMENT_POINTERS[index] if index < 64 else _statement_pointer(index)) if listed else "/Statement"
         entry = _statements.get((kind, version, pointer, text))
         if entry is None:
             return None
@@ -748,8 +748,22 @@ def _assembled_length(data: dict[str, Any], statement_sizes: list[int], listed: 
     statements = sum(statement_sizes) + max(len(statement_sizes) - 1, 0) + (2 if listed else 0)
     size = 2 + max(len(data) - 1, 0)
     for key, value in data.items():
-        size += len(encode_basestring(key)) + 1 + statements if key == "Statement" else _member_length(key, value)
+        if key == "Statement":
+            size += _STATEMENT_MEMBER + statements
+        elif type(value) is str and len(value) <= _CACHED_TEXT_LENGTH:
+            size += _text_member_length(key, value)
+        else:
+            size += _member_length(key, value)
     return size
+
+
+_STATEMENT_MEMBER = len('"Statement":')
+
+
+@lru_cache(maxsize=_CACHE_ENTRIES)
+def _text_member_length(key: str, value: str) -> int:
+    """`_member_length` of a string member (Version, Id): a batch repeats the same few."""
+    return _member_length(key, value)
 
 
 def _has_var(tokens: tuple[Token, ...]) -> bool:

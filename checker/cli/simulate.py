@@ -21,6 +21,9 @@ from checker.core.errors import InputError
 from checker.core.source import load_document, parse_json_data, regular_file_handle
 
 CLOUDS = ("aws", "azure", "gcp")
+# Nothing to clean up when this command ends (no files, threads or workers): `iamlab` may end the process
+# without freeing a batch's caches object by object (checker/cli/main.py, `entry`).
+QUICK_EXIT = True
 
 
 def register(parser: argparse.ArgumentParser) -> None:

@@ -149,3 +149,18 @@ def test_the_command_line_imports_only_the_command_that_runs(tmp_path: Path) -> 
     listed = subprocess.run([sys.executable, "-m", "checker.cli.main", "--help"], capture_output=True, text=True)
     assert listed.returncode == 0
     assert all(name in listed.stdout for name in ("simulate", "grade-class", "gateway", "drift"))
+
+
+def test_the_program_ends_a_batch_with_every_answer_written_and_its_exit_code(tmp_path: Path) -> None:
+    """`iamlab` ends the process right after a simulate run (checker/cli/main.py `entry`: freeing a batch's
+    caches one by one cost a fifth of the run); every answer line must still reach the reader, and the exit
+    code must still say whether every line was decided."""
+    batch = tmp_path / "batch.jsonl"
+    lines = [json.dumps(dict(BASE, id=f"case-{i}")) for i in range(3000)] + ["{not json"]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "checker.cli.main", "simulate", "aws", "--batch", str(batch)],
+                          capture_output=True, text=True)
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 2
+    assert [a["id"] for a in answers[:-1]] == [f"case-{i}" for i in range(3000)]
+    assert "error" in answers[-1] and all("decision" in a for a in answers[:-1])
