@@ -488,6 +488,13 @@ class _Parser:
         return result
 
     def actions(self, value: Any, pointer: str) -> tuple[ActionPattern, ...]:
+        key = _element_key(value)
+        found: tuple[ActionPattern, ...] | None = _elements.get(("Action", key)) if key is not None else None
+        if found is None:
+            found = _remember_element(("Action", key), self.parse_actions(value, pointer))
+        return found
+
+    def parse_actions(self, value: Any, pointer: str) -> tuple[ActionPattern, ...]:
         patterns = []
         for item_pointer, text in self.string_list(value, pointer, "Action"):
             if text != "*":
@@ -504,6 +511,14 @@ class _Parser:
         return tuple(patterns)
 
     def resources(self, value: Any, pointer: str) -> tuple[ResourcePattern, ...]:
+        key = _element_key(value)
+        place = ("Resource", self.version, key)  # policy variables are read in Version 2012-10-17 only
+        found: tuple[ResourcePattern, ...] | None = _elements.get(place) if key is not None else None
+        if found is None:
+            found = _remember_element(place, self.parse_resources(value, pointer))
+        return found
+
+    def parse_resources(self, value: Any, pointer: str) -> tuple[ResourcePattern, ...]:
         patterns = []
         variables = self.version == VERSION_CURRENT
         for item_pointer, text in self.string_list(value, pointer, "Resource"):
@@ -558,6 +573,17 @@ class _Parser:
         )
 
     def conditions(self, value: Any, pointer: str) -> tuple[ConditionClause, ...]:
+        try:
+            # Each clause keeps its pointer, so the place is part of the key, with the Version (variables).
+            place: tuple[Any, ...] | None = ("Condition", self.version, pointer, marshal.dumps(value, _CANONICAL))
+        except ValueError:
+            place = None
+        found: tuple[ConditionClause, ...] | None = _elements.get(place) if place is not None else None
+        if found is None:
+            found = _remember_element(place, self.parse_conditions(value, pointer))
+        return found
+
+    def parse_conditions(self, value: Any, pointer: str) -> tuple[ConditionClause, ...]:
         if not isinstance(value, dict):
             raise self.error(pointer, "Condition must be an object: {\"Operator\": {\"key\": \"value\"}}")
         clauses = []
@@ -629,6 +655,31 @@ class _Parser:
             pointer=pointer,
             prepared=prepared,
         )
+
+
+# A statement's Action, Resource and Condition values, parsed, by what their parse depends on: the element, its
+# value (a string, the tuple of a list of strings, or a Condition block as canonical_key spells it), the Version
+# where variables matter and the place where the parse keeps pointers. A batch's new statements mostly combine
+# values seen before. Only values parsed without an error are kept; bounded like the caches below.
+_elements: dict[tuple[Any, ...], Any] = {}
+
+
+def _element_key(value: Any) -> Any:
+    """A string, or a list of strings as a tuple (kept apart from a string by its type); None for anything else,
+    which the parser reads (and words the error for) every time."""
+    if type(value) is str:
+        return value
+    if type(value) is list and all(type(item) is str for item in value):
+        return tuple(value)
+    return None
+
+
+def _remember_element(place: tuple[Any, ...] | None, parsed: Any) -> Any:
+    if place is not None and place[-1] is not None:
+        if len(_elements) >= _CACHE_ENTRIES:
+            _elements.clear()
+        _elements[place] = parsed
+    return parsed
 
 
 # A batch repeats the same few texts thousands of times (in one, 26,000 Resource strings had 22 distinct

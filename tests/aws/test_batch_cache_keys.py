@@ -134,3 +134,37 @@ def test_a_rebuilt_policy_has_the_size_the_parser_measures(sid: str) -> None:
     assert rebuilt.size == fresh.size == len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
     assert [s.sid for s in rebuilt.statements] == [s.sid for s in fresh.statements]
     assert rebuilt.statements == fresh.statements
+
+
+def test_the_same_resource_text_under_two_versions_is_read_twice() -> None:
+    """IAM User Guide, "IAM JSON policy elements: Version": with 2008-10-17 "variables such as ${aws:username}
+    aren't recognized as variables and are instead treated as literal strings in the policy". A parsed Resource
+    is kept per Version: the same text must match the user's own folder under 2012-10-17 only."""
+    mine = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-ml-datasets/${aws:username}/*"}
+
+    def as_user(version: str) -> dict[str, Any]:
+        found = _case(mine, principal="arn:aws:iam::111122223333:user/ana",
+                      resource="arn:aws:s3:::acme-ml-datasets/ana/a.csv")
+        found["identity_policies"][0]["Version"] = version
+        return found
+
+    answers = _decide_in_turn([as_user("2012-10-17"), as_user("2008-10-17")])
+    assert [a["decision"] for a in answers] == ["allow", "implicit_deny"]
+
+
+def test_a_condition_block_seen_at_another_statement_keeps_its_own_place() -> None:
+    """A parsed Condition block is kept per place (each clause carries its JSON pointer): the explanation of
+    the second case names the condition of its own second statement."""
+    other = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": BUCKET_OBJECTS}
+    first = _case(ALLOW_TEAM, context={"aws:PrincipalTag/team": "ops"})
+    second = _case(ALLOW_TEAM, context={"aws:PrincipalTag/team": "ops"})
+    second["identity_policies"][0]["Statement"] = [other, ALLOW_TEAM]
+    answers = _decide_in_turn([first, second], explain=True)
+    assert [a["decision"] for a in answers] == ["implicit_deny", "implicit_deny"]
+    statements = [[r["statement"] for r in a["explain"]["reasons"] if "condition" in r["detail"]] for a in answers]
+    assert statements == [["0"], ["1"]]
+    parsed = [
+        parse_policy(c["identity_policies"][0], kind=PolicyKind.IDENTITY, reuse_statements=True) for c in (first, second)
+    ]
+    assert parsed[0].statements[0].conditions[0].pointer == "/Statement/0/Condition/StringEquals/aws:PrincipalTag~1team"
+    assert parsed[1].statements[1].conditions[0].pointer == "/Statement/1/Condition/StringEquals/aws:PrincipalTag~1team"
