@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -39,8 +40,21 @@ def _decider(cloud: str) -> Callable[[dict[str, Any], bool], dict[str, Any]]:
     return decide
 
 
-# One encoder for every answer line (json.dumps with options builds a new one per call).
+# One encoder for every answer line (json.dumps with options builds a new one per call, and so does
+# JSONEncoder.encode underneath: the C encoder it makes is made here once, as encode would make it, without
+# the check for circular values, which the answers built here cannot hold).
 _ANSWER = json.JSONEncoder(separators=(",", ":"))
+_C_ANSWER = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(None, _ANSWER.default, encode_basestring_ascii, None, ":", ",", False, False, True)
+)
+
+
+def _encode_answer(result: dict[str, Any]) -> str:
+    if _C_ANSWER is None:
+        return _ANSWER.encode(result)
+    return "".join(_C_ANSWER(result, 0))
 
 
 @contextmanager
@@ -85,7 +99,7 @@ def _decide_lines(
     source: str,
 ) -> int:
     all_decided = True
-    encode = _ANSWER.encode
+    encode = _encode_answer
     write = out.write
     for number, raw in enumerate(lines, start=1):
         case_id: Any = None

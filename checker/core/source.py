@@ -262,6 +262,10 @@ def _refuse_constant(_name: str) -> Any:
     raise _NeedsPositions  # NaN, Infinity and -Infinity are not JSON
 
 
+# What json.loads(text, object_pairs_hook=..., parse_constant=...) builds on every call, made once.
+_CHECKED = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_refuse_constant)
+
+
 def _deeper_than(data: Any, limit: int) -> bool:
     """Whether containers nest more than `limit` levels (the located parser's MAX_NESTING rule)."""
     stack = [(data, 1)]
@@ -287,7 +291,7 @@ def parse_json_data(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_
     _check_size(text, path, limit)
     body = text[1:] if text.startswith("\ufeff") else text
     try:
-        data = json.loads(body, object_pairs_hook=_unique_object, parse_constant=_refuse_constant)
+        data = _CHECKED.decode(body)
     except (ValueError, _NeedsPositions, RecursionError):
         return parse_json(text, path, limit).data
     nested = isinstance(data, (dict, list))
