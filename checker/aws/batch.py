@@ -46,7 +46,7 @@ CASE_FIELDS = (
 )
 IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # labels: read by people, not here
 
-_CACHE_SIZE = 8192
+_CACHE_SIZE = 2048
 # Parsed policies by content, kind and the field that names them (an SCP repeated at every level of
 # thousands of cases is one entry per place, each already carrying its name).
 _parsed: OrderedDict[tuple[bytes, str, str], Policy] = OrderedDict()
