@@ -71,7 +71,9 @@ class _AnyOrderParser(argparse.ArgumentParser):
             self._inside = False
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, every command is listed but only that one's module is imported to
+    add its options (a command's arguments are parsed only when it is the one named)."""
     parser = argparse.ArgumentParser(
         prog="iamlab",
         description="Hands-on least-privilege IAM labs for AI/ML workloads, graded offline.",
@@ -81,9 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name, help_text in COMMANDS:
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(_module=module_name)
-        module = importlib.import_module(f"checker.cli.{module_name}")
-        module.register(sub)
+        if only is None or name == only:
+            module = importlib.import_module(f"checker.cli.{module_name}")
+            module.register(sub)
     return parser
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs when its first word names one (`iamlab check 01 ...`), else None (an option
+    such as --help or --version comes first, or no command is known by that word)."""
+    known = {name for name, _, _ in COMMANDS}
+    return argv[0] if argv and argv[0] in known else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,8 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        # Only the command that runs is imported: a cold `iamlab check` forks its live worker sooner.
+        parser = build_parser(only=named_command(words))
+        args = parser.parse_args(words)
         if not getattr(args, "command", None):
             parser.print_help()
             return 2
