@@ -233,14 +233,32 @@ def grade_class(
         if rest:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                futures = [pool.submit(grade_learner, lab, spec.cloud, learner_folder, time_limit) for learner_folder in rest]
+            # The lab goes to each worker once (inherited through fork), not pickled with every learner.
+            with ProcessPoolExecutor(
+                max_workers=jobs, mp_context=context, initializer=_adopt, initargs=(lab, spec.cloud, time_limit)
+            ) as pool:
+                futures = [pool.submit(_grade_adopted, learner_folder) for learner_folder in rest]
                 for future in as_completed(futures):
                     graded(future.result())
     finally:
         heap.release()
     learners.sort(key=lambda learner: learner.learner)
     return ClassReport(lab, spec.cloud, spec.max_score, spec.pass_mark, tuple(learners))
+
+
+# What a worker process grades with: the lab, the cloud and the time limit (set once as it starts).
+_adopted: tuple[LabSpec, str, float | None] | None = None
+
+
+def _adopt(lab: LabSpec, cloud: str, time_limit: float | None) -> None:
+    global _adopted
+    _adopted = (lab, cloud, time_limit)
+
+
+def _grade_adopted(folder: Path) -> LearnerResult:
+    assert _adopted is not None, "a grading worker starts with _adopt"
+    lab, cloud, time_limit = _adopted
+    return grade_learner(lab, cloud, folder, time_limit)
 
 
 class _Heap:
