@@ -77,10 +77,16 @@ def _check_once(args: argparse.Namespace) -> int:
     try:
         # A one-off cold process: slow checks (live) start in a worker and overlap the others. The
         # worker is forked first of all, before the course and the lab are read, and begins importing
-        # the emulator (what the worker needs comes after the fork, where both cores work).
+        # the emulator (what only one of them needs comes after the fork, where both cores work).
         if args.cloud in (None, "aws"):
+            # What both processes import comes first, once: PyYAML (this one reads lab.yaml, and moto's
+            # `responses` imports it) and, for AWS, the engine (this one proves, the worker enforces with it).
+            import yaml  # noqa: F401
+
             from checker.grading.checks.live import fork_spare
 
+            if args.cloud == "aws":
+                import checker.aws.evaluate  # noqa: F401
             fork_spare()
         from checker.grading.catalog import find_course
         from checker.grading.runner import CheckerBug
