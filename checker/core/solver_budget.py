@@ -10,12 +10,8 @@ so a regular-expression question ran for seconds on a budget meant for milliseco
 thread's CPU clock and interrupts the solver when the budget is spent (z3 then answers unknown,
 "canceled"). z3 contexts are not thread-safe, and the project solves in one thread per process (grade-class
 forks workers: a forked child starts its own watchdog), so interrupting the solver's context stops
-exactly the question asked. The same watchdog keeps a wall-clock deadline, far beyond the budget, only as
-a guard against a hang, so it never decides a normal run. (It used to be z3's own `timeout` parameter,
-which starts a timer with every check: about 0.16 ms each.) Only a check can be stopped: z3 ignores an
-interrupt anywhere else, and a `push()` right after a check re-asserts every constraint into z3's
-incremental solver, which takes as long as the formula is big (0.6 s at a thousand linear constraints,
-measured) whatever the budget.
+exactly the question asked. The wall-clock timeout stays only as a guard against a hang, far beyond the
+budget, so it never decides a normal run.
 """
 
 from __future__ import annotations
@@ -32,7 +28,6 @@ WALL_GUARD_MIN_MS = 30_000
 POLL_SECONDS = 0.005
 
 _GAVE_UP = ("canceled", "timeout", "interrupted")
-OVER_BUDGET = "the question needed more solver time than the prover's budget allows"
 
 
 class BudgetedSolver(z3.Solver):  # type: ignore[misc]
@@ -51,18 +46,14 @@ class BudgetedSolver(z3.Solver):  # type: ignore[misc]
 def set_budget(solver: BudgetedSolver, milliseconds: int) -> None:
     """The CPU budget of every following `check()` of `solver`."""
     solver.budget_ms = milliseconds
-
-
-def wall_guard_seconds(budget_ms: int) -> float:
-    """How long a watched call may take by the wall clock before it counts as hung."""
-    return max(budget_ms * WALL_GUARD_FACTOR, WALL_GUARD_MIN_MS) / 1000
+    solver.set("timeout", max(milliseconds * WALL_GUARD_FACTOR, WALL_GUARD_MIN_MS))
 
 
 def why_unknown(solver: Any) -> str:
     """z3's reason for an `unknown`, worded for a learner."""
     reason = str(solver.reason_unknown())
     if reason in _GAVE_UP:
-        return OVER_BUDGET
+        return "the question needed more solver time than the prover's budget allows"
     return reason
 
 
@@ -72,19 +63,17 @@ class _Watchdog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
-        # thread id -> (CPU clock, CPU deadline, wall-clock deadline, the watched call)
-        self._watched: dict[int, tuple[int, float, float, _Watch]] = {}
+        self._watched: dict[int, tuple[int, float, Any]] = {}  # thread id -> (CPU clock, deadline, context)
         self._thread: threading.Thread | None = None
 
     def watching(self, solver: z3.Solver, budget_ms: int) -> _Watch:
         return _Watch(self, solver, budget_ms)
 
-    def start(self, watch: _Watch, budget_ms: int) -> None:
+    def start(self, solver: z3.Solver, budget_ms: int) -> None:
         ident = threading.get_ident()
         clock = time.pthread_getcpuclockid(ident)
-        wall = time.monotonic() + wall_guard_seconds(budget_ms)
         with self._lock:
-            self._watched[ident] = (clock, time.clock_gettime(clock) + budget_ms / 1000, wall, watch)
+            self._watched[ident] = (clock, time.clock_gettime(clock) + budget_ms / 1000, solver.ctx)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="solver-budget", daemon=True)
                 self._thread.start()
@@ -100,31 +89,25 @@ class _Watchdog:
                 while not self._watched:
                     self._work.wait()
                 watched = list(self._watched.items())
-            now = time.monotonic()
-            for ident, (clock, deadline, wall, watch) in watched:
+            for ident, (clock, deadline, context) in watched:
                 try:
-                    spent = now >= wall or time.clock_gettime(clock) >= deadline
+                    spent = time.clock_gettime(clock) >= deadline
                 except OSError:  # the thread ended between the copy and the read
                     continue
                 if spent:
                     with self._lock:
-                        if self._watched.get(ident, (None,) * 4)[3] is watch:
+                        if self._watched.get(ident, (None,))[0] == clock:
                             del self._watched[ident]
-                            watch.context.interrupt()
+                            context.interrupt()
             time.sleep(POLL_SECONDS)
 
 
 class _Watch:
-    """One watched call. It holds the solver's context, never the solver: the watchdog thread keeps watches
-    after the call, and a solver whose last reference went away there would be freed in that thread while
-    this one may be inside z3 (z3 contexts are not thread-safe: a crash)."""
-
     def __init__(self, watchdog: _Watchdog, solver: z3.Solver, budget_ms: int) -> None:
-        self._watchdog, self.context, self._budget_ms = watchdog, solver.ctx, budget_ms
+        self._watchdog, self._solver, self._budget_ms = watchdog, solver, budget_ms
 
-    def __enter__(self) -> _Watch:
-        self._watchdog.start(self, self._budget_ms)
-        return self
+    def __enter__(self) -> None:
+        self._watchdog.start(self._solver, self._budget_ms)
 
     def __exit__(self, *_: object) -> None:
         self._watchdog.stop()

@@ -81,9 +81,9 @@ def test_a_forked_worker_keeps_the_budget() -> None:
     assert verdict == "unknown" and cpu < 1.0
 
 
-def test_the_wall_clock_guard_stops_a_check_without_a_z3_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hang guard is the watchdog's wall-clock deadline (z3's own `timeout` parameter started a timer
-    with every check): with the guard made short, a check far inside its CPU budget is stopped by it."""
+def test_the_wall_clock_guard_stops_a_check_far_inside_its_cpu_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hang guard is a wall-clock deadline far beyond the budget: with the guard made short, a check
+    far inside its CPU budget is stopped by it (and worded as the budget)."""
     monkeypatch.setattr(solver_budget, "WALL_GUARD_MIN_MS", 300)
     monkeypatch.setattr(solver_budget, "WALL_GUARD_FACTOR", 0)
     solver = BudgetedSolver(60_000)
@@ -95,8 +95,8 @@ def test_the_wall_clock_guard_stops_a_check_without_a_z3_timeout(monkeypatch: py
 
 
 def test_the_watchdog_never_keeps_a_solver_alive() -> None:
-    """A solver freed by the watchdog thread would be freed while this thread may be inside z3 (a crash,
-    seen as a segmentation fault): once the caller drops it, nothing else may hold it."""
+    """A solver freed by the watchdog thread would be freed while this thread may be inside z3 (a crash:
+    a segmentation fault, seen when a watch held its solver): once the caller drops it, nothing may hold it."""
     solver = BudgetedSolver(100)
     _hard(solver)
     assert solver.check() == z3.unknown  # the watchdog polled, and stopped it
