@@ -55,35 +55,43 @@ def load_lab(course: Course, args: argparse.Namespace) -> LabSpec:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.grading.catalog import find_course
-
-    course = find_course(explicit=args.root)
     if args.watch:
-        return _watch(args, course)
+        from checker.grading.catalog import find_course
+
+        return _watch(args, find_course(explicit=args.root))
     # One grading, then the process ends: nearly all it allocates (imports, the provers' caches) lives
     # until then, and the cyclic collector walking it would cost a sixth of a cold check's CPU for no
     # memory back (peak memory measured the same). The forked live worker inherits this.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _check_once(args, course)
+        return _check_once(args)
     finally:
         if collecting:
             gc.enable()  # as it was (a caller in the same process, such as a test, goes on)
 
 
-def _check_once(args: argparse.Namespace, course: Course) -> int:
+def _check_once(args: argparse.Namespace) -> int:
     from checker.grading.early import close_spare
 
     try:
         # A one-off cold process: slow checks (live) start in a worker and overlap the others. The
-        # worker is forked first of all, before the lab is read, and begins importing the emulator.
+        # worker is forked first of all, before the course and the lab are read, and begins importing
+        # the emulator (what only one of them needs comes after the fork, where both cores work).
         if args.cloud in (None, "aws"):
+            # What both processes import comes first, once: PyYAML (this one reads lab.yaml, and moto's
+            # `responses` imports it) and, for AWS, the engine (this one proves, the worker enforces with it).
+            import yaml  # noqa: F401
+
             from checker.grading.checks.live import fork_spare
 
+            if args.cloud == "aws":
+                import checker.aws.evaluate  # noqa: F401
             fork_spare()
+        from checker.grading.catalog import find_course
         from checker.grading.runner import CheckerBug
 
+        course = find_course(explicit=args.root)
         try:
             lab = load_lab(course, args)
             if not _has_live_check(lab, args.cloud):

@@ -89,7 +89,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _command_of(argv: Sequence[str]) -> str | None:
+def named_command(argv: Sequence[str]) -> str | None:
     """The command a command line runs: its first word that is not an option (iamlab's own options take no
     value), or None when that is not a command (argparse then words the error)."""
     for word in argv:
@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         words = sys.argv[1:] if argv is None else list(argv)
-        command = _command_of(words)
+        command = named_command(words)
         parser = build_parser(only=command or "")  # "": no command named, none of their modules needed
         args = parser.parse_args(words)
         if not getattr(args, "command", None):

@@ -7,7 +7,8 @@ issuer's, the account has an IAM OIDC provider for that issuer and the token's `
 IDs, and it has not expired. Failures are the STS errors of AssumeRoleWithWebIdentity
 (AWS STS API Reference): InvalidIdentityToken ("The web identity token that was passed could not be
 validated by AWS") and ExpiredTokenException ("The web identity token that was passed is expired or is not
-valid"). PyJWT checks the token; the key is made with cryptography.
+valid"). PyJWT checks the token; the key is made with cryptography. Both are imported on first use: a live
+check without web identities (most labs) never needs them, and they are a tenth of a cold check's imports.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from checker.aws.federation import provider_arn
 from checker.emulate.mapping.call import ApiCall
 from checker.emulate.state.credentials import Credential
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 DEFAULT_ISSUER = "https://token.actions.githubusercontent.com"
 DEFAULT_AUDIENCES = ("sts.amazonaws.com",)
@@ -40,6 +40,12 @@ class WebIdentityProblem(Exception):
         self.message = message
 
 
+def _new_key() -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 @dataclass
 class LocalIssuer:
     """A test OIDC issuer with a fresh 2048-bit RSA key; `mint` signs claims, `verify` checks a token."""
@@ -47,10 +53,12 @@ class LocalIssuer:
     issuer: str = DEFAULT_ISSUER
     audiences: Sequence[str] = DEFAULT_AUDIENCES
     key_id: str = "iamlab-local-1"
-    _key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    _key: rsa.RSAPrivateKey = field(default_factory=_new_key)
 
     @property
     def public_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self._key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -58,6 +66,8 @@ class LocalIssuer:
     def save_key(self, path: str) -> None:
         """Write the private key (PKCS#8 PEM, readable by its owner only) so another process can mint or trust."""
         import os
+
+        from cryptography.hazmat.primitives import serialization
 
         data = self._key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -70,6 +80,9 @@ class LocalIssuer:
     def from_key_file(cls, path: str, issuer: str = DEFAULT_ISSUER,
                       audiences: Sequence[str] = DEFAULT_AUDIENCES) -> LocalIssuer:
         """The issuer whose key `save_key` wrote; an unreadable or non-RSA key is an InputError."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         from checker.core.errors import InputError, Where
 
         try:
@@ -88,6 +101,8 @@ class LocalIssuer:
         issued = int(now if now is not None else time.time())
         body = {"iss": self.issuer, "aud": self.audiences[0], "iat": issued, "nbf": issued, "exp": issued + lifetime}
         body.update(claims)
+        import jwt
+
         return jwt.encode(body, self._key, algorithm="RS256", headers={"kid": self.key_id})
 
     def verify(self, token: Any, now: float | None = None) -> dict[str, Any]:
@@ -101,6 +116,8 @@ def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence
     is given (the emulator checks it against the account's IAM OIDC provider instead)."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
         raise WebIdentityProblem("invalid", "The web identity token that was passed could not be validated by AWS.")
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -132,6 +149,8 @@ def verify_token(token: Any, public_pem: bytes, issuer: str, audiences: Sequence
 def _decode_at(token: str, public_pem: bytes, issuer: str, audiences: Sequence[str] | None,
                now: float) -> dict[str, Any]:
     """Decode as if the clock said `now` (tests and the emulator's injected clock)."""
+    import jwt
+
     claims: dict[str, Any] = jwt.decode(
         token, public_pem, algorithms=["RS256"], audience=list(audiences) if audiences is not None else None,
         issuer=issuer,

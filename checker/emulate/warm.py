@@ -17,11 +17,14 @@ from checker.emulate.backends import admin_client_of, client_session, quick_moto
 from checker.emulate.mapping.botomodel import client_loader, service_model
 
 
-def warm(backend: str, region: str, admin: Iterable[str], services: Iterable[str]) -> None:
-    """Ready a run on `backend` in `region` that seeds through the administrator's clients of `admin` and
-    whose steps call `services`. Only what such a run loads anyway is loaded: moto's side of a step's
-    service is left alone (the enforcer may deny every call to it, and moto never sees them). On another
-    backend than moto in this process, only imports and models (its clients name its address)."""
+def warm(
+    backend: str, region: str, admin: Iterable[str], services: Iterable[str], seeded: Iterable[str] = ()
+) -> None:
+    """Ready a run on `backend` in `region` that seeds through the administrator's clients of `admin` (and
+    on moto in this process, in moto's backends of `seeded` directly) and whose steps call `services`.
+    Only what such a run loads anyway is loaded: moto's side of a step's service is left alone (the
+    enforcer may deny every call to it, and moto never sees them). On another backend than moto in this
+    process, only imports and models (its clients name its address)."""
     in_process = backend == "moto"
     if in_process:
         from moto import mock_aws  # noqa: F401 - botocore's request stubber and moto's core, imported once
@@ -34,6 +37,9 @@ def warm(backend: str, region: str, admin: Iterable[str], services: Iterable[str
             clients(name)
             with contextlib.suppress(Exception):
                 _warm_moto(name)
+        for name in seeded:
+            with contextlib.suppress(Exception):
+                _moto_backend(name)
     loader = client_loader()
     for name in services:
         # Each part on its own: a service a workload names wrongly is reported by the run, not here.
@@ -46,8 +52,14 @@ def warm(backend: str, region: str, admin: Iterable[str], services: Iterable[str
 
 def _warm_moto(service: str) -> None:
     """moto's module for the service, its copy of the model and its request router (each cached by moto)."""
-    from moto.backends import get_backend
     from moto.core.routing import get_service_router
 
-    get_backend(service)  # type: ignore[call-overload]
+    _moto_backend(service)
     get_service_router(service)
+
+
+def _moto_backend(service: str) -> None:
+    """moto's module for the service (imported once)."""
+    from moto.backends import get_backend
+
+    get_backend(service)  # type: ignore[call-overload]

@@ -244,13 +244,16 @@ def policy_names(names: Sequence[str], count: int) -> list[str]:
 
 # The administrator's clients every run makes: seeding (s3, logs, iam) and the service's AssumeRole (sts).
 ADMIN_SERVICES = ("s3", "logs", "iam", "sts")
+# The services seeded in moto's backends directly when moto runs in this process (seed_log_groups).
+MOTO_SEEDED = ("logs",)
 
 
 def ready(workload: Workload, backend: str = "moto") -> None:
     """Fill this process's caches for a run of `workload` before it is asked for (checker/emulate/warm.py)."""
     from checker.emulate.warm import warm
 
-    warm(backend, workload.region, ADMIN_SERVICES, dict.fromkeys(step.service for step in workload.steps))
+    admin = ADMIN_SERVICES if backend != "moto" else tuple(s for s in ADMIN_SERVICES if s not in MOTO_SEEDED)
+    warm(backend, workload.region, admin, dict.fromkeys(step.service for step in workload.steps), MOTO_SEEDED)
 
 
 def seed_objects(backend: Backend, region: str, objects: Mapping[str, Mapping[str, bytes]]) -> None:
@@ -292,6 +295,35 @@ def seed_tables(backend: Backend, tables: Mapping[str, Table]) -> None:
             dynamodb.put_item(TableName=name, Item={k: {"S": v} for k, v in item.items()})
 
 
+def seed_log_groups(backend: Backend, region: str, groups: Sequence[str]) -> None:
+    """The lab's CloudWatch Logs groups, created by the administrator.
+
+    On moto in this process they are created by moto's own backend method, with the arguments its
+    CreateLogGroup handler passes for such a call (name, no tags, no KMS key): the same log groups,
+    without building an administrator's Logs client that nothing else in the run uses (a tenth of a
+    cold live worker's set-up). A refusal is the same error the call would have raised.
+    """
+    if not groups:
+        return
+    if backend.endpoint_url is None and backend.name == "moto":
+        from moto.core.exceptions import JsonRESTError
+        from moto.logs.models import logs_backends
+
+        logs_backend = logs_backends[backend.account][region]
+        for group in groups:
+            try:
+                # The handler passes the absent `tags` and `kmsKeyId` as None (moto's annotation says a dict).
+                logs_backend.create_log_group(group, None, kmsKeyId=None)  # type: ignore[arg-type]
+            except JsonRESTError as exc:
+                raise ClientError(
+                    {"Error": {"Code": exc.error_type, "Message": exc.message}}, "CreateLogGroup"
+                ) from None
+        return
+    logs = backend.admin_client("logs")
+    for group in groups:
+        logs.create_log_group(logGroupName=group)
+
+
 def _seed(
     backend: Backend,
     workload: Workload,
@@ -301,9 +333,7 @@ def _seed(
 ) -> None:
     seed_objects(backend, workload.region, workload.objects)
     seed_tables(backend, workload.tables)
-    logs = backend.admin_client("logs")
-    for group in workload.log_groups:
-        logs.create_log_group(logGroupName=group)
+    seed_log_groups(backend, workload.region, workload.log_groups)
     iam = backend.admin_client("iam")
     tags = [{"Key": k, "Value": v} for k, v in workload.role_tags.items()]
     trust = json.dumps(ADMIN_TRUST)

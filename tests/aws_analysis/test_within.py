@@ -492,3 +492,21 @@ def test_a_proof_over_many_long_patterns_ends_within_its_budget() -> None:
     assert result.status is not WithinStatus.PROVED
     if result.status is WithinStatus.COUNTEREXAMPLE:
         check_counterexamples(p, e, result)
+
+
+def test_lowercase_preimages_are_every_character_that_lowercases_to_another() -> None:
+    """StringEqualsIgnoreCase is proved with the characters whose str.lower() is a given character; the
+    table is built block by block, and must be exactly the one a character-by-character scan gives, in
+    the same order (KELVIN SIGN lowercases to k, so a policy's "k" also admits it)."""
+    from checker.aws.analyze.condition_encoding import _lowercase_preimages
+
+    expected: dict[str, list[str]] = {}
+    for code in range(0x30000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        if char.lower() != char and len(char.lower()) == 1:
+            expected.setdefault(char.lower(), []).append(char)
+    table = _lowercase_preimages()
+    assert list(table.items()) == [(key, tuple(chars)) for key, chars in expected.items()]
+    assert table["k"] == ("K", "\u212a") and "i" in table and "\u0130" not in table["i"]

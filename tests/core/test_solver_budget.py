@@ -5,9 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+import weakref
 
+import pytest
 import z3
 
+from checker.core import solver_budget
 from checker.core.solver_budget import BudgetedSolver, set_budget, why_unknown
 
 
@@ -76,3 +79,27 @@ def test_a_forked_worker_keeps_the_budget() -> None:
     verdict, cpu = queue.get(timeout=60)
     child.join()
     assert verdict == "unknown" and cpu < 1.0
+
+
+def test_the_wall_clock_guard_stops_a_check_far_inside_its_cpu_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hang guard is a wall-clock deadline far beyond the budget: with the guard made short, a check
+    far inside its CPU budget is stopped by it (and worded as the budget)."""
+    monkeypatch.setattr(solver_budget, "WALL_GUARD_MIN_MS", 300)
+    monkeypatch.setattr(solver_budget, "WALL_GUARD_FACTOR", 0)
+    solver = BudgetedSolver(60_000)
+    _hard(solver)
+    started = time.monotonic()
+    assert solver.check() == z3.unknown
+    assert 0.3 <= time.monotonic() - started < 5
+    assert why_unknown(solver) == "the question needed more solver time than the prover's budget allows"
+
+
+def test_the_watchdog_never_keeps_a_solver_alive() -> None:
+    """A solver freed by the watchdog thread would be freed while this thread may be inside z3 (a crash:
+    a segmentation fault, seen when a watch held its solver): once the caller drops it, nothing may hold it."""
+    solver = BudgetedSolver(100)
+    _hard(solver)
+    assert solver.check() == z3.unknown  # the watchdog polled, and stopped it
+    gone = weakref.ref(solver)
+    del solver
+    assert gone() is None

@@ -59,3 +59,28 @@ def test_published_models_are_botocores_without_a_session() -> None:
         assert model.metadata == published.metadata
         for name in model.operation_names:
             assert model.operation_model(name).http == published.operation_model(name).http, (service, name)
+
+
+def test_a_model_read_again_is_a_new_copy_equal_to_the_first_parse() -> None:
+    """A service model read by a second loader is copied from the first parse (marshal): it must hold
+    the same data in the same order, and be a separate object, so that a change one reader makes (a
+    client strips S3's `/{Bucket}` from request URIs) never reaches another (an answer shared wrongly)."""
+    first = QuickLoader().load_service_model("sagemaker", "service-2")
+    first["operations"]["CreateTrainingJob"]["http"]["requestUri"] = "/changed-by-one-reader"
+    first["metadata"]["changed"] = True
+    again = QuickLoader().load_service_model("sagemaker", "service-2")
+    published = botocore.loaders.Loader().load_service_model("sagemaker", "service-2")
+    assert again is not first and again["operations"] is not first["operations"]
+    assert again["operations"]["CreateTrainingJob"]["http"]["requestUri"] == "/"
+    assert "changed" not in again["metadata"]
+    assert _same_in_order(again, json.loads(json.dumps(published))) and again == published
+
+
+def test_different_files_never_share_a_copy() -> None:
+    """The copies are kept by the file's whole path: another service or API version is its own file."""
+    loader = QuickLoader()
+    for _ in range(2):  # the second round reads every one from the copies
+        s3 = loader.load_service_model("s3", "service-2")
+        iam = QuickLoader().load_service_model("iam", "service-2")
+        assert s3["metadata"]["serviceId"] == "S3" and iam["metadata"]["serviceId"] == "IAM"
+        loader = QuickLoader()

@@ -202,3 +202,40 @@ def test_a_step_client_kept_for_the_next_run_gives_each_run_its_own_answer() -> 
     # The runs in a row shared their clients: one s3 and one iam client, given back after each run.
     assert sorted(key[3] for key, free in kept._free.items() if free) == ["iam", "s3"]
     assert all(len(free) == 1 for free in kept._free.values())
+
+
+def _log_groups_seeded(seed: Any, groups: tuple[str, ...]) -> list[dict[str, Any]]:
+    from checker.emulate.backends import moto_in_process
+
+    with moto_in_process("eu-west-1", "123456789012") as backend:
+        seed(backend, groups)
+        described = backend.admin_client("logs").describe_log_groups()["logGroups"]
+    return [{k: v for k, v in group.items() if k != "creationTime"} for group in described]
+
+
+def test_log_groups_seeded_in_moto_directly_are_the_ones_the_api_call_makes() -> None:
+    """On moto in this process the lab's log groups are made by moto's backend method, not through an
+    administrator's CreateLogGroup call: moto must then hold exactly the same log groups (every field it
+    describes but the creation time), and a refusal must be the same error."""
+    from botocore.exceptions import ClientError
+
+    from checker.emulate.workload import seed_log_groups
+
+    groups = ("/aws/sagemaker/TrainingJobs", "/ml/other")
+
+    def by_api(backend: Any, names: tuple[str, ...]) -> None:
+        for name in names:
+            backend.admin_client("logs").create_log_group(logGroupName=name)
+
+    def directly(backend: Any, names: tuple[str, ...]) -> None:
+        seed_log_groups(backend, backend.region, names)
+
+    direct = _log_groups_seeded(directly, groups)
+    assert direct == _log_groups_seeded(by_api, groups)
+    assert [group["logGroupName"] for group in direct] == sorted(groups)
+    with pytest.raises(ClientError) as refused:
+        _log_groups_seeded(directly, ("/twice", "/twice"))
+    with pytest.raises(ClientError) as refused_by_api:
+        _log_groups_seeded(by_api, ("/twice", "/twice"))
+    assert refused.value.response["Error"]["Code"] == refused_by_api.value.response["Error"]["Code"]
+    assert refused.value.response["Error"]["Message"] == refused_by_api.value.response["Error"]["Message"]

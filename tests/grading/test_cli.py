@@ -272,3 +272,24 @@ def test_reset_keeps_a_timestamped_backup_ignored_by_git(
     assert (lab_dir / "aws" / "trust.json").is_file()
     ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().split()
     assert ".iamlab-backups/" in ignored
+
+
+def test_a_command_imports_only_its_own_module_and_every_command_is_still_listed() -> None:
+    """`iamlab check` registers only check's options (a cold check forks its live worker sooner); the
+    help still lists every command, and each command still parses its own options."""
+    script = (
+        "import sys\n"
+        "from checker.cli.main import COMMANDS, build_parser, named_command\n"
+        "parser = build_parser(only=named_command(['check', '01']))\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('checker.cli.') and m != 'checker.cli.main')\n"
+        "print(loaded)\n"
+        "print(all(name in parser.format_help() for name, _, _ in COMMANDS))\n"
+        "print(parser.parse_args(['check', '01', '--cloud', 'aws']).cloud)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:3] == ["['checker.cli.check', 'checker.cli.options']", "True", "aws"]
+    from checker.cli.main import build_parser, named_command
+
+    assert named_command(["--version"]) is None and named_command([]) is None and named_command(["chek"]) is None
+    args = build_parser(only=named_command(["simulate", "aws", "x.json"])).parse_args(["simulate", "aws", "x.json"])
+    assert args._module == "simulate"

@@ -206,8 +206,15 @@ def test_what_the_first_learner_loaded_is_kept_out_of_later_collections(
 
     folder = _learners_with_one_trust_policy(tmp_path, solution_dir)
     frozen: list[int] = []
-    before = gc.get_freeze_count()
-    report = grade_class(load_lab(course / "labs" / "01-fixture-train"), "aws", folder, lambda _: frozen.append(gc.get_freeze_count()))
+    young: list[int] = []
+    before, thresholds = gc.get_freeze_count(), gc.get_threshold()
+
+    def seen(_: object) -> None:
+        frozen.append(gc.get_freeze_count())
+        young.append(gc.get_threshold()[0])
+
+    report = grade_class(load_lab(course / "labs" / "01-fixture-train"), "aws", folder, seen)
     assert all(learner.result is not None for learner in report.learners)
     assert frozen[0] == before and all(count > before for count in frozen[1:])
-    assert gc.get_freeze_count() == before
+    assert young[0] == thresholds[0] and all(t >= 20_000 for t in young[1:])  # young objects collected less often
+    assert gc.get_freeze_count() == before and gc.get_threshold() == thresholds

@@ -206,17 +206,27 @@ def _relation(name: str) -> Callable[[z3.ArithRef, z3.ArithRef], z3.BoolRef]:
     return relations[suffix]
 
 
+_BLOCK = 256
+
+
 @cache
 def _lowercase_preimages() -> dict[str, tuple[str, ...]]:
-    """For each character, the other characters whose str.lower() is that character (e.g. KELVIN SIGN -> k)."""
+    """For each character, the other characters whose str.lower() is that character (e.g. KELVIN SIGN -> k).
+
+    Most of these code points have no case: a block of them that lowercases to itself as one string
+    holds no character that changes (a lowercase is never empty, so a block with one change differs), and
+    only the other blocks are looked at character by character, in the same order."""
     result: dict[str, list[str]] = {}
-    for code in range(0x30000):
-        if 0xD800 <= code <= 0xDFFF:
+    for start in range(0, 0x30000, _BLOCK):
+        if 0xD800 <= start <= 0xDFFF:
+            continue  # the surrogates fill whole blocks
+        block = "".join(map(chr, range(start, start + _BLOCK)))
+        if block.lower() == block:
             continue
-        char = chr(code)
-        lowered = char.lower()
-        if lowered != char and len(lowered) == 1:
-            result.setdefault(lowered, []).append(char)
+        for char in block:
+            lowered = char.lower()
+            if lowered != char and len(lowered) == 1:
+                result.setdefault(lowered, []).append(char)
     return {k: tuple(v) for k, v in result.items()}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -74,16 +75,33 @@ class ServiceNames(Sequence[str]):
         return len(self._all())
 
 
+# A service model file as parsed once in this process, by path (marshal bytes): each loader reads its own
+# copy of the same model (the clients', moto's, the published one), and a copy from these bytes costs a
+# third of decompressing and parsing the file again. Only models are kept: other files are read once.
+_PARSED_MODELS: dict[str, bytes] = {}
+_MODEL_FILES = ("service-2.json", "service-2.json.gz")
+
+
 class PlainJSONFiles(botocore.loaders.JSONFileLoader):
     """botocore's model files read into plain dicts rather than OrderedDicts: the same keys in the same
     order (dicts keep insertion order) and equal values, parsed in half the time by the C decoder (the
-    models are most of a live check's set-up). Should botocore rename the method, its own runs."""
+    models are most of a live check's set-up). Should botocore rename the method, its own runs.
+
+    Every read returns a new object, as botocore's own loader does (clients change the model they were
+    given: S3's request URIs), so no loader ever sees another's changes; a service model read again is
+    copied from its first parse (marshal keeps every JSON value exactly: order, floats, big integers)."""
 
     def _load_file(self, full_path: str, open_method: Callable[..., Any]) -> Any:
         if not os.path.isfile(full_path):
             return None
+        kept = _PARSED_MODELS.get(full_path)
+        if kept is not None:
+            return marshal.loads(kept)
         with open_method(full_path, "rb") as handle:
-            return json.loads(handle.read().decode("utf-8"))
+            data = json.loads(handle.read().decode("utf-8"))
+        if full_path.endswith(_MODEL_FILES):
+            _PARSED_MODELS[full_path] = marshal.dumps(data)
+        return data
 
 
 class QuickLoader(botocore.loaders.Loader):
