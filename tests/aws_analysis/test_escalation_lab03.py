@@ -135,16 +135,21 @@ def _caller(*statements: dict[str, Any], boundary: list[dict[str, Any]] | None =
     return Caller(f"arn:aws:sts::{ACCOUNT}:assumed-role/admin/s", ACCOUNT, (identity,), bound, True, tags=(("team", "risk"),))
 
 
-def test_a_clause_false_on_a_key_the_question_fixes_asks_no_prover() -> None:
-    """CreateRole without a boundary, where every Allow requires iam:PermissionsBoundary: no context helps."""
-    caller = _caller(
+def _with_boundary(action: str) -> Caller:
+    """A caller allowed `action` on its team's roles only with team-boundary as iam:PermissionsBoundary."""
+    return _caller(
         {
             "Effect": "Allow",
-            "Action": "iam:CreateRole",
+            "Action": action,
             "Resource": f"arn:aws:iam::{ACCOUNT}:role/teams/risk/*",
             "Condition": {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}},
         }
     )
+
+
+def test_a_clause_false_on_a_key_the_question_fixes_asks_no_prover() -> None:
+    """CreateRole without a boundary, where every Allow requires iam:PermissionsBoundary: no context helps."""
+    caller = _with_boundary("iam:CreateRole")
     access = Access()
     pattern = f"arn:aws:iam::{ACCOUNT}:role/*"
     assert access.permits(caller, "iam:CreateRole", pattern, where={"Null": {"iam:PermissionsBoundary": "true"}}) is None
@@ -155,14 +160,7 @@ def test_a_clause_false_on_a_key_the_question_fixes_asks_no_prover() -> None:
 
 
 def test_a_conditional_allow_on_another_resource_asks_no_prover() -> None:
-    caller = _caller(
-        {
-            "Effect": "Allow",
-            "Action": "iam:PutRolePolicy",
-            "Resource": f"arn:aws:iam::{ACCOUNT}:role/teams/risk/*",
-            "Condition": {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}},
-        }
-    )
+    caller = _with_boundary("iam:PutRolePolicy")
     access = Access()
     assert access.permits(caller, "iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/ml-platform-orchestrator") is None
     assert access.questions == 0

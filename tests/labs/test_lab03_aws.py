@@ -363,6 +363,10 @@ CREATE_WITH_BOUNDARY = (
 )
 
 
+def allow(sid_: str, actions: list[str], resource: str) -> Doc:
+    return {"Sid": sid_, "Effect": "Allow", "Action": actions, "Resource": resource}
+
+
 def in_both(statement: Doc) -> Callable[[Docs], None]:
     """The same statement added to the admin policy and to the boundary (both must allow a call)."""
 
@@ -394,14 +398,8 @@ def _any_customer_boundary(docs: Docs) -> None:
 def _policy_versions(docs: Docs) -> None:
     """Admins may version "their" team-* policies; team-boundary is one of them."""
     never_loosen_without("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion")(docs)
-    in_both(
-        {
-            "Sid": "TeamPolicyVersions",
-            "Effect": "Allow",
-            "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion"],
-            "Resource": f"arn:aws:iam::{ACCOUNT}:policy/team-*",
-        }
-    )(docs)
+    versions = ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion"]
+    in_both(allow("TeamPolicyVersions", versions, f"arn:aws:iam::{ACCOUNT}:policy/team-*"))(docs)
 
 
 def _boundary_swap(docs: Docs) -> None:
@@ -409,26 +407,14 @@ def _boundary_swap(docs: Docs) -> None:
     never_loosen_without(
         "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"
     )(docs)
-    in_both(
-        {
-            "Sid": "FixRoleBoundaries",
-            "Effect": "Allow",
-            "Action": ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"],
-            "Resource": TEAM_ROLES,
-        }
-    )(docs)
+    changes = ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"]
+    in_both(allow("FixRoleBoundaries", changes, TEAM_ROLES))(docs)
 
 
 def _trust_rewrite(docs: Docs) -> None:
     """ "Debug access" to team roles written without the team variable: any team's role's trust policy."""
-    in_both(
-        {
-            "Sid": "DebugTeamRoles",
-            "Effect": "Allow",
-            "Action": ["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
-            "Resource": f"arn:aws:iam::{ACCOUNT}:role/teams/*",
-        }
-    )(docs)
+    debug = ["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]
+    in_both(allow("DebugTeamRoles", debug, f"arn:aws:iam::{ACCOUNT}:role/teams/*"))(docs)
 
 
 def _lambda_unbounded(docs: Docs) -> None:
@@ -443,36 +429,17 @@ def _lambda_unbounded(docs: Docs) -> None:
             "sagemaker.amazonaws.com",
             "lambda.amazonaws.com",
         ]
-    in_both(
-        {
-            "Sid": "TeamFunctions",
-            "Effect": "Allow",
-            "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"],
-            "Resource": f"arn:aws:lambda:*:{ACCOUNT}:function:${{aws:PrincipalTag/team}}-*",
-        }
-    )(docs)
+    functions = f"arn:aws:lambda:*:{ACCOUNT}:function:${{aws:PrincipalTag/team}}-*"
+    in_both(allow("TeamFunctions", ["lambda:CreateFunction", "lambda:InvokeFunction"], functions))(docs)
 
 
 def _session_may_rewrite_boundary(docs: Docs) -> None:
     """The job session template lets a job manage policies (a "self-service" job) and the boundary's
     Deny forgets CreatePolicyVersion: a compromised job rewrites the boundary of every team role."""
     never_loosen_without("iam:CreatePolicyVersion")(docs)
-    docs["team-boundary.json"]["Statement"].append(
-        {
-            "Sid": "JobsManagePolicies",
-            "Effect": "Allow",
-            "Action": "iam:CreatePolicyVersion",
-            "Resource": f"arn:aws:iam::{ACCOUNT}:policy/*",
-        }
-    )
-    docs["job-session-policy.json"]["Statement"].append(
-        {
-            "Sid": "SelfService",
-            "Effect": "Allow",
-            "Action": "iam:CreatePolicyVersion",
-            "Resource": f"arn:aws:iam::{ACCOUNT}:policy/*",
-        }
-    )
+    policies = f"arn:aws:iam::{ACCOUNT}:policy/*"
+    docs["team-boundary.json"]["Statement"].append(allow("JobsManagePolicies", ["iam:CreatePolicyVersion"], policies))
+    docs["job-session-policy.json"]["Statement"].append(allow("SelfService", ["iam:CreatePolicyVersion"], policies))
 
 
 ESCALATION = "no-escalation-path"
@@ -606,15 +573,9 @@ def test_undecidable_step_fails_escalation_naming_the_construct(tmp_path: Path) 
     """ "unknown" is never a pass: a role-creation Allow the prover cannot decide fails the escalation check."""
 
     def binary(docs: Docs) -> None:
-        in_both(
-            {
-                "Sid": "Odd",
-                "Effect": "Allow",
-                "Action": "iam:CreateRole",
-                "Resource": TEAM_ROLES,
-                "Condition": {"BinaryEquals": {"iam:ResourceTag/x": "QmluYXJ5"}},
-            }
-        )(docs)
+        odd = allow("Odd", ["iam:CreateRole"], TEAM_ROLES)
+        odd["Condition"] = {"BinaryEquals": {"iam:ResourceTag/x": "QmluYXJ5"}}
+        in_both(odd)(docs)
 
     result = submit(tmp_path, binary)
     assert failing(result) == {ESCALATION}
