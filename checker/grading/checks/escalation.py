@@ -11,7 +11,11 @@ reads them) and the analysis searches, from each, for a way to reach a permissio
 passing a role to a service, taking over a principal, rewriting a policy. `hand_offs` lists, per identity,
 the roles it is meant to hand to a service (train passes fraud-training-role to SageMaker): a one-step
 path to one of them is the stage's job, not an escalation. Each identity is one case; a failure shows the
-path.
+path. A platform the snapshot already holds (lab 03) names instead, in `managed`, which of its managed
+policies are the learner's files (every principal attached to or bounded by one then holds the learner's
+version); an identity that is a role session is the snapshot's role with the session policy and tags of
+the setting's `roles` entry; `beyond: boundary` counts only a way past the start's permissions boundary.
+A step the prover cannot decide fails the case, naming it: "unknown" is never a pass.
 
 A question about a planted account (`ask`, an interview or answers.yaml):
 
