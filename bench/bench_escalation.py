@@ -11,6 +11,10 @@ only actions allowed on Resource "*", so it is also run on the policy with every
 (its best case; the catalogs' setups name the role or resource).
 
 Target (issue 16): >= 95% detected, 0 false alarms. Run: `python bench/bench_escalation.py [--quiet]`.
+
+`python bench/bench_escalation.py --lab03 [--against REF | --no-peer] [--runs N]` instead measures lab 03's
+escalation check cold (issue 19, target under 10 CPU seconds) against a peer revision in the same run:
+see bench/escalation_lab03.py.
 """
 
 from __future__ import annotations
@@ -154,5 +158,22 @@ def main(quiet: bool = False) -> dict[str, Any]:
     return summary
 
 
+def lab03(argv: list[str]) -> None:
+    import argparse
+
+    import escalation_lab03
+
+    parser = argparse.ArgumentParser(prog="bench_escalation.py --lab03")
+    parser.add_argument("--lab03", action="store_true")
+    parser.add_argument("--against", default=escalation_lab03.BEFORE, help="the peer revision (before)")
+    parser.add_argument("--no-peer", action="store_true", help="measure this tree only")
+    parser.add_argument("--runs", type=int, default=1, help="fresh processes per figure (the least CPU shown)")
+    args = parser.parse_args(argv)
+    escalation_lab03.measure(None if args.no_peer else args.against, args.runs)
+
+
 if __name__ == "__main__":
-    main(quiet="--quiet" in sys.argv)
+    if "--lab03" in sys.argv:
+        lab03(sys.argv[1:])
+    else:
+        main(quiet="--quiet" in sys.argv)

@@ -94,7 +94,7 @@ WRONG: list[tuple[str, Callable[[Docs], None], set[str]]] = [
     (
         "role creation without the iam:PermissionsBoundary condition",
         boundary(lambda b: sid(b, "RolesOnlyUnderOwnPathWithThisBoundary").pop("Condition")),
-        {"roles-only-with-boundary"},
+        {"roles-only-with-boundary", "no-escalation-path"},
     ),
     (
         "roles under every team's path",
@@ -110,7 +110,7 @@ WRONG: list[tuple[str, Callable[[Docs], None], set[str]]] = [
         boundary(
             lambda b: (sid(b, "ManageOwnRoles").update(Action="iam:*"), drop(b, "NeverLoosenTheBoundary"))
         ),
-        {"roles-only-with-boundary", "boundary-cannot-be-loosened", "pass-only-own-roles"},
+        {"roles-only-with-boundary", "boundary-cannot-be-loosened", "pass-only-own-roles", "no-escalation-path"},
     ),
     (
         "new roles need not carry their own team's tag",
@@ -125,7 +125,7 @@ WRONG: list[tuple[str, Callable[[Docs], None], set[str]]] = [
     (
         "PassRole on every role",
         boundary(lambda b: sid(b, "PassOnlyOwnRolesToSageMaker").update(Resource="*")),
-        {"tenant-isolation", "pass-only-own-roles"},
+        {"tenant-isolation", "pass-only-own-roles", "no-escalation-path"},
     ),
     (
         "session template for the whole team, not the job",
@@ -354,6 +354,159 @@ def _named_approvers(docs: Docs) -> None:
     statement["Condition"].pop("ArnLike")
 
 
+# --- the boundary cannot be escaped: wrong answers the escalation check (no-escalation-path) finds ------
+ACCOUNT = "111122223333"
+TEAM_ROLES = f"arn:aws:iam::{ACCOUNT}:role/teams/${{aws:PrincipalTag/team}}/*"
+CREATE_WITH_BOUNDARY = (
+    ("team-boundary.json", "RolesOnlyUnderOwnPathWithThisBoundary"),
+    ("team-admin-policy.json", "CreateJobRolesWithTheBoundary"),
+)
+
+
+def allow(sid_: str, actions: list[str], resource: str) -> Doc:
+    return {"Sid": sid_, "Effect": "Allow", "Action": actions, "Resource": resource}
+
+
+def in_both(statement: Doc) -> Callable[[Docs], None]:
+    """The same statement added to the admin policy and to the boundary (both must allow a call)."""
+
+    def change(docs: Docs) -> None:
+        for name in ("team-boundary.json", "team-admin-policy.json"):
+            docs[name]["Statement"].append(copy.deepcopy(statement))
+
+    return change
+
+
+def never_loosen_without(*actions: str) -> Callable[[Docs], None]:
+    def change(docs: Docs) -> None:
+        statement = sid(docs["team-boundary.json"], "NeverLoosenTheBoundary")
+        statement["Action"] = [a for a in statement["Action"] if a not in actions]
+
+    return change
+
+
+def _any_customer_boundary(docs: Docs) -> None:
+    """ "Any boundary of ours": StringLike on every customer managed policy of the account. A role created
+    with policy/team-admin as its boundary is not held to team-boundary's Denies. The requests of
+    roles-only-with-boundary (no boundary, an AWS managed one) are still refused."""
+    for name, statement in CREATE_WITH_BOUNDARY:
+        sid(docs[name], statement)["Condition"] = {
+            "StringLike": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/*"}
+        }
+
+
+def _policy_versions(docs: Docs) -> None:
+    """Admins may version "their" team-* policies; team-boundary is one of them."""
+    never_loosen_without("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion")(docs)
+    versions = ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion"]
+    in_both(allow("TeamPolicyVersions", versions, f"arn:aws:iam::{ACCOUNT}:policy/team-*"))(docs)
+
+
+def _boundary_swap(docs: Docs) -> None:
+    """Admins may fix the boundaries of their own roles: Put/DeleteRolePermissionsBoundary."""
+    never_loosen_without(
+        "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"
+    )(docs)
+    changes = ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"]
+    in_both(allow("FixRoleBoundaries", changes, TEAM_ROLES))(docs)
+
+
+def _trust_rewrite(docs: Docs) -> None:
+    """ "Debug access" to team roles written without the team variable: any team's role's trust policy."""
+    debug = ["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]
+    in_both(allow("DebugTeamRoles", debug, f"arn:aws:iam::{ACCOUNT}:role/teams/*"))(docs)
+
+
+def _lambda_unbounded(docs: Docs) -> None:
+    """Jobs on Lambda too, and the boundary condition dropped "because PassRole is scoped anyway"."""
+    for name, statement in CREATE_WITH_BOUNDARY:
+        sid(docs[name], statement).pop("Condition")
+    for name, statement in (
+        ("team-boundary.json", "PassOnlyOwnRolesToSageMaker"),
+        ("team-admin-policy.json", "PassTeamRolesToSageMaker"),
+    ):
+        sid(docs[name], statement)["Condition"]["StringEquals"]["iam:PassedToService"] = [
+            "sagemaker.amazonaws.com",
+            "lambda.amazonaws.com",
+        ]
+    functions = f"arn:aws:lambda:*:{ACCOUNT}:function:${{aws:PrincipalTag/team}}-*"
+    in_both(allow("TeamFunctions", ["lambda:CreateFunction", "lambda:InvokeFunction"], functions))(docs)
+
+
+def _session_may_rewrite_boundary(docs: Docs) -> None:
+    """The job session template lets a job manage policies (a "self-service" job) and the boundary's
+    Deny forgets CreatePolicyVersion: a compromised job rewrites the boundary of every team role."""
+    never_loosen_without("iam:CreatePolicyVersion")(docs)
+    policies = f"arn:aws:iam::{ACCOUNT}:policy/*"
+    docs["team-boundary.json"]["Statement"].append(allow("JobsManagePolicies", ["iam:CreatePolicyVersion"], policies))
+    docs["job-session-policy.json"]["Statement"].append(allow("SelfService", ["iam:CreatePolicyVersion"], policies))
+
+
+ESCALATION = "no-escalation-path"
+ESCALATION_WRONG: list[tuple[str, Callable[[Docs], None], set[str], str]] = [
+    # (name, change, exactly the checks that fail, a text the path shows)
+    ("boundary condition accepts any customer managed policy", _any_customer_boundary, {ESCALATION}, "policy/team-admin as its boundary"),
+    (
+        "admins may create versions of team-* policies",
+        _policy_versions,
+        {"boundary-cannot-be-loosened", ESCALATION},
+        "[iam-001]",
+    ),
+    (
+        "admins may put or delete their roles' boundaries",
+        _boundary_swap,
+        {"boundary-cannot-be-loosened", ESCALATION},
+        "RolePermissionsBoundary",
+    ),
+    (
+        "trust policies of every team's roles may be rewritten",
+        _trust_rewrite,
+        {"tenant-isolation", ESCALATION},
+        "role/teams/growth/growth-admin",
+    ),
+    (
+        "roles created without the boundary, passed to Lambda",
+        _lambda_unbounded,
+        {"roles-only-with-boundary", "pass-only-own-roles", ESCALATION},
+        "without a permissions boundary",
+    ),
+    (
+        "a job's session may create policy versions",
+        _session_may_rewrite_boundary,
+        {"job-credentials-confined", ESCALATION},
+        "assumed-role/risk-job-runner/train-001 reaches",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected", "shows"), ESCALATION_WRONG, ids=[w[0] for w in ESCALATION_WRONG]
+)
+def test_escalation_wrong_answer_shows_its_path(
+    tmp_path: Path, name: str, change: Callable[[Docs], None], expected: set[str], shows: str
+) -> None:
+    result = submit(tmp_path, change)
+    assert failing(result) == expected
+    check = next(c for c in result.checks if c.id == ESCALATION)
+    assert "step(s):" in check.message and shows in check.message, check.message
+
+
+def _arn_equals_boundary(docs: Docs) -> None:
+    """The boundary condition written with ArnEquals instead of StringEquals, in both files."""
+    for name, statement in CREATE_WITH_BOUNDARY:
+        condition = sid(docs[name], statement)["Condition"]
+        condition["ArnEquals"] = condition.pop("StringEquals")
+
+
+def _conditions_reordered(docs: Docs) -> None:
+    """Statements and condition blocks in another order (the meaning is the same)."""
+    for name in ("team-boundary.json", "team-admin-policy.json"):
+        docs[name]["Statement"].reverse()
+        for statement in docs[name]["Statement"]:
+            if "Condition" in statement:
+                statement["Condition"] = dict(reversed(list(statement["Condition"].items())))
+
+
 RIGHT: list[tuple[str, Callable[[Docs], None]]] = [
     ("session template with session-tag variables only", _variables_only),
     ("boundary guard written as a Deny", _deny_style_boundary_guard),
@@ -363,6 +516,8 @@ RIGHT: list[tuple[str, Callable[[Docs], None]]] = [
         "a shorter elevated session",
         lambda docs: docs["elevation-role-request.json"].update(MaxSessionDuration=1800),
     ),
+    ("boundary condition written with ArnEquals", _arn_equals_boundary),
+    ("statements and conditions in another order", _conditions_reordered),
 ]
 
 
@@ -412,3 +567,18 @@ def test_an_unknown_isolation_answer_is_never_handed_to_another_learner(tmp_path
         messages.append(next(c for c in result.checks if c.id == "tenant-isolation").message)
     assert "/ann/" in messages[0] and "/ben/" not in messages[0], messages[0]
     assert "/ben/" in messages[1] and "/ann/" not in messages[1], messages[1]
+
+
+def test_undecidable_step_fails_escalation_naming_the_construct(tmp_path: Path) -> None:
+    """ "unknown" is never a pass: a role-creation Allow the prover cannot decide fails the escalation check."""
+
+    def binary(docs: Docs) -> None:
+        odd = allow("Odd", ["iam:CreateRole"], TEAM_ROLES)
+        odd["Condition"] = {"BinaryEquals": {"iam:ResourceTag/x": "QmluYXJ5"}}
+        in_both(odd)(docs)
+
+    result = submit(tmp_path, binary)
+    assert failing(result) == {ESCALATION}
+    check = next(c for c in result.checks if c.id == ESCALATION)
+    assert "could not decide" in check.message and "BinaryEquals" in check.message
+    assert "team-boundary.json" in check.message

@@ -11,6 +11,7 @@ when a policy write gives a holder every action ("admin").
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from checker.aws.analyze.techniques import (
     creation_techniques,
 )
 from checker.aws.analyze.within import within
-from checker.aws.evaluate import PolicySet, evaluate
+from checker.aws.evaluate import evaluate
 from checker.aws.policy import Policy, PolicyKind, parse_policy
 from checker.aws.request import Request
 from checker.core.engine import WithinStatus
@@ -58,13 +59,36 @@ class Holder:
     boundary: Policy | None
     label: str
     rewritten: tuple[str, ...] = ()  # managed policies whose content the attacker has written
+    session: Session | None = None  # a session of the role minted with a session policy and tags
+
+    @property
+    def limits(self) -> tuple[Policy, ...]:
+        """The policy types besides its identity policies that must each allow (AWS intersects them)."""
+        session = (self.session.policy,) if self.session is not None and self.session.policy else ()
+        return ((self.boundary,) if self.boundary else ()) + session
 
     def caller(self, account: str) -> Caller:
-        tags = tuple(sorted(self.principal.tags.items()))
+        tags = dict(self.principal.tags)
+        if self.session is not None:
+            tags.update(self.session.tags)  # session tags override the role's tags of the same key
+        ordered = tuple(sorted(tags.items()))
         if self.principal.kind == "role":
-            arn = f"arn:aws:sts::{account}:assumed-role/{self.principal.name}/escalation"
-            return Caller(arn, account, self.policies, self.boundary, True, tags=tags)
-        return Caller(self.principal.arn, account, self.policies, self.boundary, False, tags=tags)
+            name = self.session.name if self.session is not None else "escalation"
+            arn = f"arn:aws:sts::{account}:assumed-role/{self.principal.name}/{name}"
+            policy = self.session.policy if self.session is not None else None
+            return Caller(arn, account, self.policies, self.boundary, True, tags=ordered, session_policy=policy)
+        return Caller(self.principal.arn, account, self.policies, self.boundary, False, tags=ordered)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A role session minted for a start: its name, session policy and session tags ("Session policies
+    limit the permissions ... The resulting session's permissions are the intersection of the role's
+    identity-based policies and the session policies", IAM User Guide, Session policies)."""
+
+    name: str
+    policy: Policy | None
+    tags: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -134,8 +158,10 @@ class Path:
                 lines.append(f"       {request.action} on {request.resource}{context}")
             lines.append(f"       -> {step.grants}")
         if self.example is not None and not self.admin:
+            context = f" with {_context_text(self.example.context)}" if self.example.context else ""
             lines.append(
-                f"  for example {self.example.action} on {self.example.resource}, which {_short(self.start)} cannot do"
+                f"  for example {self.example.action} on {self.example.resource}{context}, which "
+                f"{_short(self.start)} cannot do"
             )
         return "\n".join(lines)
 
@@ -190,6 +216,26 @@ class Account:
             principal.arn,
         )
 
+    def session_holder(self, arn: str, session: Session) -> Holder | None:
+        """A session of a snapshot role, with its session policy and tags (variables on them filled)."""
+        fields = arn.split(":", 5)
+        parts = fields[5].split("/") if len(fields) == 6 else []
+        if len(parts) != 3 or parts[0] != "assumed-role":
+            return None
+        role = self.snapshot.role(parts[1])
+        if role is None:
+            return None
+        tagged = dataclasses.replace(role, tags={**role.tags, **session.tags})
+        policy = self.resolved(tagged, (session.policy,))[0] if session.policy else None
+        return Holder(
+            arn,
+            tagged,
+            self.resolved(tagged, tagged.policies),
+            self.bound(tagged),
+            arn,
+            session=Session(parts[2], policy, dict(session.tags)),
+        )
+
     def resolved(self, principal: Principal, policies: Sequence[Policy]) -> tuple[Policy, ...]:
         """The policies with variables on the principal's own tags filled, as AWS resolves them."""
         if not principal.tags:
@@ -215,10 +261,10 @@ class Account:
         return self.resolved(principal, (principal.boundary,))[0] if principal.boundary else None
 
     def is_admin(self, holder: Holder) -> bool:
-        key = tuple(id(p) for p in holder.policies + ((holder.boundary,) if holder.boundary else ()))
+        key = tuple(id(p) for p in holder.policies + holder.limits)
         if key not in self._admin:
             everything = parse_policy(EVERYTHING, name="every request", kind=PolicyKind.IDENTITY)
-            sides = [list(holder.policies)] + ([[holder.boundary]] if holder.boundary else [])
+            sides = [list(holder.policies)] + [[p] for p in holder.limits]
             self._admin[key] = bool(holder.policies) and all(
                 within(everything, side, limit=1).status is WithinStatus.PROVED for side in sides
             )
@@ -229,14 +275,16 @@ class Account:
 
         Candidates are requests every policy type of `end` allows (its policies and its boundary) and one
         side of `start` does not; each is confirmed with the evaluator on both, boundaries included."""
-        if end.policies == start.policies and end.boundary == start.boundary:
+        if end.policies == start.policies and end.limits == start.limits:
             return None
         account = self.snapshot.account
         # The end's policy types each allow (AWS intersects them); the start lacks one of its own.
-        layers = [list(end.policies)] + ([[end.boundary]] if end.boundary else [])
-        start_sides = [list(start.policies)] + ([[start.boundary]] if start.boundary else [])
+        layers = [list(end.policies)] + [[p] for p in end.limits]
+        start_sides = [list(start.policies)] + [[p] for p in start.limits]
         for outside in start_sides:
             result = Question([], outside, None, layers=layers).differences(3)
+            if result.status is WithinStatus.UNKNOWN:
+                self.access.unknown.append(f"what {_short(end.label)} may do beyond {_short(start.label)}: {result.reason}")
             if result.status is not WithinStatus.COUNTEREXAMPLE:
                 continue
             for example in result.examples:
@@ -248,7 +296,7 @@ class Account:
         caller = holder.caller(account)
         context = {**dict(example.context), **caller.tag_context()}
         request = Request(caller.arn, example.action, example.resource, account, context)
-        return evaluate(request, PolicySet(identity=list(holder.policies), boundary=holder.boundary)).allowed
+        return evaluate(request, caller.policy_set()).allowed
 
     # --- one permission ------------------------------------------------------------------------------
     def permits(
@@ -282,10 +330,15 @@ class Account:
     def possible(self, holder: Holder, technique: Technique) -> bool:
         """Every action the technique needs is named by some Allow of the holder (cheap, before asking);
         sts:AssumeRole aside, which a trust policy naming the caller allows by itself."""
-        key = (tuple(id(p) for p in holder.policies), technique.id)
+        key = (tuple(id(p) for p in holder.policies + holder.limits), technique.id)
         if key not in self._possible:
+            # Every policy type must allow (its boundary and session policy too): one that names none of an
+            # action's Allows never allows it.
             self._possible[key] = all(
-                names_action(holder.policies, a) for a in technique.actions if a.lower() != "sts:assumerole"
+                names_action(layer, a)
+                for a in technique.actions
+                if a.lower() != "sts:assumerole"
+                for layer in (holder.policies, *((p,) for p in holder.limits))
             )
         return self._possible[key]
 
@@ -771,18 +824,23 @@ def escalation_paths(
     starts: Sequence[str] | None = None,
     account: Account | None = None,
     beyond: str = "permissions",
+    sessions: Mapping[str, Session] | None = None,
 ) -> list[Path]:
     """For each start: the shortest path to every holder with a permission the start lacks, and to admin.
 
     `beyond="boundary"` counts only permissions beyond the start's permissions boundary (the most the
     platform lets it have: a team admin creating a role with more than itself but inside the boundary is
-    the boundary's purpose, not an escalation); a start without a boundary is judged by its permissions."""
+    the boundary's purpose, not an escalation); a start without a boundary is judged by its permissions.
+    `sessions` gives starts that are role sessions (arn:aws:sts::ACCOUNT:assumed-role/ROLE/NAME): the role
+    of the snapshot with that session's policy and tags."""
     account = account or Account(snapshot)
     principals = {p.arn: p for p in snapshot.principals}
     paths: list[Path] = []
     for start_arn in starts or list(principals):
-        if start_arn in principals:
-            start = account.holder(principals[start_arn])
+        session = (sessions or {}).get(start_arn)
+        start_holder = account.session_holder(start_arn, session) if session is not None else None
+        if start_arn in principals or start_holder is not None:
+            start = start_holder or account.holder(principals[start_arn])
             ceiling = start
             if beyond == "boundary" and start.boundary is not None:
                 ceiling = Holder(

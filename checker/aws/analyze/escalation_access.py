@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from checker.aws import catalog
+from checker.aws.analyze.fixed_keys import decided_by_fixed_keys
 from checker.aws.analyze.inclusion import CallerSetting, Question
 from checker.aws.analyze.keys import ALWAYS_PRESENT, single_valued_keys
 from checker.aws.analyze.public import OWNER_ONLY_KEYS
@@ -74,9 +75,23 @@ class Caller:
     session: bool  # temporary credentials (a role session)
     anyone: bool = False  # the linter's caller: who it is (aws:PrincipalArn, ...) is left to the solver
     tags: tuple[tuple[str, str], ...] = ()  # its principal tags, in every request as aws:PrincipalTag/<key>
+    session_policy: Policy | None = None  # the policy its session was created with (a per-job template)
 
     def tag_context(self) -> dict[str, str]:
         return {f"aws:PrincipalTag/{key}": value for key, value in self.tags}
+
+    @property
+    def limits(self) -> tuple[Policy, ...]:
+        """The policy types besides the identity policies that must each allow: boundary, session policy."""
+        return tuple(p for p in (self.boundary, self.session_policy) if p is not None)
+
+    def policy_set(self, resource_policy: Policy | None = None) -> PolicySet:
+        return PolicySet(
+            identity=list(self.policies),
+            boundary=self.boundary,
+            session=self.session_policy,
+            resource=resource_policy,
+        )
 
 
 def new_resource_pattern(action: str, account: str) -> str:
@@ -139,8 +154,8 @@ class Access:
 
     def __init__(self) -> None:
         self._answers: dict[tuple[Any, ...], Granted | None] = {}
-        # policy id -> (the policy, kept alive so the id stays its own; its unconditional Allow statements)
-        self._plain: dict[int, tuple[Policy, Policy]] = {}
+        self.questions = 0  # prover questions asked (the bench counts them)
+        self.unknown: list[str] = []  # questions the prover could not decide, with why
 
     def permits(
         self,
@@ -154,7 +169,7 @@ class Access:
         """`where` narrows the request looked for with a policy Condition block (a request whose
         iam:PermissionsBoundary is absent, say); without it any context the attacker controls counts."""
         # Policies are compared by identity: they live as long as the snapshot that holds them.
-        policies = tuple(id(p) for p in (*caller.policies, caller.boundary, resource_policy))
+        policies = tuple(id(p) for p in (*caller.policies, caller.boundary, caller.session_policy, resource_policy))
         shape = json.dumps(where, sort_keys=True) if where else ""
         key = (
             caller.arn,
@@ -194,38 +209,61 @@ class Access:
             wanted, caller, action, example, base
         ):
             return Granted(action, example, _shown(base, caller, resource_policy))
-        sides = [list(caller.policies)] + ([[caller.boundary]] if caller.boundary else [])
+        sides = [list(caller.policies)] + [[p] for p in caller.limits]
         if resource_policy is not None:
             sides = [[_as_identity(resource_policy, caller.arn)]] + sides
         if concrete and not where and not any(_conditional(side, action) for side in sides + [deciding]):
             return None  # the evaluator's answer did not depend on the context
-        if concrete and resource_policy is None and any(self._never_allows(side, caller, action, resource) for side in sides):
+        known = self._known(caller, fixed, where)
+        if any(self._never_allows(side, caller, action, resource if concrete else None, known) for side in sides):
             return None  # one policy type allows it in no context: the prover would find nothing
-        for side in sides:
-            found = self._solve(caller, side, action, resource, fixed, resource_policy, wanted)
-            if found is not None:
-                return found
-        return None
+        return self._solve(caller, sides, action, resource, fixed, resource_policy, wanted)
 
-    def _never_allows(self, side: Sequence[Policy], caller: Caller, action: str, resource: str) -> bool:
-        """No context makes `side` allow the request: no Allow statement admitting the action has a
-        condition or a variable in its resource, and the unconditional ones do not name the resource
-        (a Deny's condition only ever takes access away)."""
+    def _known(self, caller: Caller, fixed: Mapping[str, str], where: Mapping[str, Any]) -> dict[str, object]:
+        """Context keys with one value (None: absent) in every request the question is about."""
+        known: dict[str, object] = {} if caller.anyone else dict(principal_context(caller.arn))
+        known.update({k.lower(): v for k, v in caller.tag_context().items()})
+        known.update({k.lower(): v for k, v in fixed.items()})
+        known.update({k: None for k in NEVER_SENT if k not in known})
+        known.update(_determined_by(where))
+        # Principal tag keys a policy reads that the caller lacks are absent from its requests.
+        policies = [*caller.policies, *caller.limits]
+        known.update({k: None for k in _missing_tags(policies, known)})
+        return known
+
+    def _never_allows(
+        self,
+        side: Sequence[Policy],
+        caller: Caller,
+        action: str,
+        resource: str | None,
+        known: Mapping[str, object],
+    ) -> bool:
+        """No context makes `side` allow the request (`resource` None: some resource of a pattern).
+
+        Conditions only ever narrow a statement, and a Deny only takes access away, so the side is
+        widened to its Allow statements that admit the action, less those with a clause already false on
+        a key the question fixes (the caller's names and tags, a key never sent, a value the request looked
+        for carries; decided by the evaluator's own clause test, fixed_keys.py), without their other
+        conditions. When even that widened side allows no such request, nothing can."""
         lowered = action.lower()
-        plain: list[Policy] = []
+        widened: list[Policy] = []
         for policy in side:
+            kept: list[Statement] = []
             for statement in policy.statements_for(lowered):
-                if statement.effect is Effect.ALLOW and (statement.conditions or _has_variables(statement)):
-                    return False
-            if id(policy) not in self._plain:
-                allows = tuple(
-                    st for st in policy.statements if st.effect is Effect.ALLOW and not st.conditions
-                )
-                self._plain[id(policy)] = (policy, replace(policy, statements=allows, _by_action={}))
-            plain.append(self._plain[id(policy)][1])
+                if statement.effect is not Effect.ALLOW:
+                    continue
+                if any(decided_by_fixed_keys(clause, known) is False for clause in statement.conditions):
+                    continue
+                if resource is None or _has_variables(statement):
+                    return False  # some resource of the pattern, or a resource named by a variable: may match
+                kept.append(replace(statement, conditions=()))
+            widened.append(replace(policy, statements=tuple(kept), _by_action={}))
+        if resource is None:
+            return True  # no Allow statement admits the action
         request = Request(caller.arn, action, resource, caller.account, caller.tag_context())
         try:
-            return not evaluate(request, PolicySet(identity=plain)).allowed
+            return not evaluate(request, PolicySet(identity=widened)).allowed
         except InputError:
             return False
 
@@ -240,9 +278,7 @@ class Access:
         request = Request(
             caller.arn, action, resource, caller.account, {**dict(context), **caller.tag_context()}
         )
-        policies = PolicySet(
-            identity=list(caller.policies), boundary=caller.boundary, resource=resource_policy
-        )
+        policies = caller.policy_set(resource_policy)
         try:
             return evaluate(request, policies).allowed
         except InputError:
@@ -251,18 +287,21 @@ class Access:
     def _solve(
         self,
         caller: Caller,
-        side: list[Policy],
+        sides: list[list[Policy]],
         action: str,
         resource: str,
         fixed: Mapping[str, str],
         resource_policy: Policy | None,
         wanted: Policy,
     ) -> Granted | None:
-        """A context the attacker can produce in which `side` allows the request; confirmed in full."""
+        """A context the attacker can produce in which every policy type allows the request (one layer per
+        type, intersected as AWS does), confirmed by the evaluator in full; None when the prover proves
+        there is none. An undecided question is kept in `unknown` (never read as a denial by a gate)."""
         known = {} if caller.anyone else dict(principal_context(caller.arn))
         known.update({k.lower(): v for k, v in caller.tag_context().items()})
         known.update({k.lower(): v for k, v in fixed.items()})
-        absent = tuple(k for k in NEVER_SENT if k not in known) + _missing_tags(side, known)
+        policies = [p for side in sides for p in side]
+        absent = tuple(k for k in NEVER_SENT if k not in known) + _missing_tags(policies, known)
         present: tuple[str, ...] = (TOKEN_ISSUE_TIME,) if caller.session else ()
         if caller.anyone:
             present += ALWAYS_PRESENT
@@ -276,9 +315,12 @@ class Access:
             ) and _is_looked_for(wanted, caller, example.action, example.resource, context)
 
         # A request carries one value of a single-valued key (iam:PermissionsBoundary, a request tag).
-        single = single_valued_keys([*side, wanted])
+        single = single_valued_keys([*policies, wanted])
         setting = CallerSetting(known, absent, confirm, single_valued=single, present=present)
-        result = Question(side, [wanted], caller.arn, caller=setting).differences(1)
+        self.questions += 1
+        result = Question([], [wanted], caller.arn, caller=setting, layers=sides).differences(1)
+        if result.status is WithinStatus.UNKNOWN:
+            self.unknown.append(f"{action} on {resource} as {caller.arn}: {result.reason}")
         if result.status is not WithinStatus.COUNTEREXAMPLE:
             return None
         example = result.examples[0]
@@ -309,6 +351,19 @@ def _is_looked_for(
         return not evaluate(request, PolicySet(identity=[wanted])).allowed
     except InputError:
         return False
+
+
+def _determined_by(where: Mapping[str, Any]) -> dict[str, object]:
+    """Keys a `where` block gives one value: {"Null": {key: "true"}} (absent, None) or an equality with a
+    single value (ArnEquals, StringEquals); other shapes determine nothing."""
+    found: dict[str, object] = {}
+    for operator, clauses in where.items():
+        for key, value in clauses.items():
+            if operator == "Null" and value == "true":
+                found[key.lower()] = None
+            elif operator in ("ArnEquals", "StringEquals") and isinstance(value, str):
+                found[key.lower()] = value
+    return found
 
 
 def _has_variables(statement: Statement) -> bool:
@@ -377,7 +432,7 @@ def _example_of(pattern: str) -> str:
 
 def _shown(context: Mapping[str, Any], caller: Caller, resource_policy: Policy | None) -> dict[str, Any]:
     """The context without aws:TokenIssueTime when no condition reads it (every session sends it)."""
-    policies = [*caller.policies, caller.boundary, resource_policy]
+    policies = [*caller.policies, *caller.limits, resource_policy]
     read = any(
         clause.key_lower == TOKEN_ISSUE_TIME
         for policy in policies

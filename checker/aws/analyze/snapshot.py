@@ -21,6 +21,7 @@ Every element is checked; an unknown field or a missing reference is an InputErr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,30 @@ class Snapshot:
 
     def of_kind(self, key: str) -> list[Resource]:
         return [r for r in self.resources if r.kind.key == key]
+
+
+def with_managed(snapshot: Snapshot, contents: Mapping[str, Policy]) -> Snapshot:
+    """The snapshot with these managed policies' contents replaced (a lab's platform with the learner's
+    boundary and admin policy): every principal and group that attaches one, or is bounded by one, then
+    holds the new content."""
+    swap = {id(snapshot.managed[name]): policy for name, policy in contents.items()}
+
+    def new(policy: Policy) -> Policy:
+        return swap.get(id(policy), policy)
+
+    principals = [
+        dataclasses.replace(
+            p, policies=[new(q) for q in p.policies], boundary=None if p.boundary is None else new(p.boundary)
+        )
+        for p in snapshot.principals
+    ]
+    return dataclasses.replace(
+        snapshot,
+        principals=principals,
+        managed={name: new(policy) for name, policy in snapshot.managed.items()},
+        group_policies={g: [new(q) for q in qs] for g, qs in snapshot.group_policies.items()},
+        _by_arn={},
+    )
 
 
 def load_snapshot(document: LoadedDocument) -> Snapshot:

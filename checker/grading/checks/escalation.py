@@ -11,7 +11,11 @@ reads them) and the analysis searches, from each, for a way to reach a permissio
 passing a role to a service, taking over a principal, rewriting a policy. `hand_offs` lists, per identity,
 the roles it is meant to hand to a service (train passes fraud-training-role to SageMaker): a one-step
 path to one of them is the stage's job, not an escalation. Each identity is one case; a failure shows the
-path.
+path. A platform the snapshot already holds (lab 03) names instead, in `managed`, which of its managed
+policies are the learner's files (every principal attached to or bounded by one then holds the learner's
+version); an identity that is a role session is the snapshot's role with the session policy and tags of
+the setting's `roles` entry; `beyond: boundary` counts only a way past the start's permissions boundary.
+A step the prover cannot decide fails the case, naming it: "unknown" is never a pass.
 
 A question about a planted account (`ask`, an interview or answers.yaml):
 
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from checker.core.source import LoadedDocument, pointer_join
@@ -39,10 +43,12 @@ from checker.grading.checks.memo import InputMemo
 from checker.grading.located import Node, relative_path
 
 if TYPE_CHECKING:
-    from checker.aws.analyze.escalation import Path
+    from checker.aws.analyze.escalation import Path, Session
+    from checker.aws.analyze.snapshot import Snapshot
 
 KIND = "escalation"
-FIELDS = frozenset({"snapshot", "start", "ask", "question", "identities", "hand_offs"})
+FIELDS = frozenset({"snapshot", "start", "ask", "question", "identities", "hand_offs", "managed", "beyond"})
+BEYOND = ("permissions", "boundary")
 ASKS = ("path", "principals")
 AWS_ONLY = "escalation checks use the AWS escalation analysis (an AWS account snapshot): AWS versions only"
 
@@ -72,6 +78,8 @@ class GateBody:
     identities: tuple[str, ...]
     hand_offs: dict[str, tuple[str, ...]]
     node: Node
+    managed: dict[str, str] = field(default_factory=dict)  # snapshot managed policy -> submission file
+    beyond: str = "permissions"  # "boundary": only a way past the start's permissions boundary counts
 
 
 EscalationBody = QuestionBody | GateBody
@@ -82,7 +90,7 @@ def parse(node: Node, where: ParseContext) -> EscalationBody:
         raise node.field("kind").error(AWS_ONLY)
     snapshot = relative_path(node.field("snapshot"))
     if node.has("ask"):
-        for extra in ("identities", "hand_offs"):
+        for extra in ("identities", "hand_offs", "managed", "beyond"):
             if node.has(extra):
                 raise node.field(extra).error(f"`{extra}` belongs to the gate form; a check with `ask` asks a question")
         ask = node.choice("ask", ASKS)
@@ -102,7 +110,12 @@ def parse(node: Node, where: ParseContext) -> EscalationBody:
         for identity, roles in node.field("hand_offs").entries():
             roles.expect(list)
             hand_offs[identity] = tuple(str(role.value) for role in roles.items())
-    return GateBody(snapshot, identities, hand_offs, node.field("snapshot"))
+    managed: dict[str, str] = {}
+    if node.has("managed"):
+        for name, logical in node.field("managed").entries():
+            managed[name] = str(logical.value)
+    beyond = node.choice("beyond", BEYOND) if node.has("beyond") else "permissions"
+    return GateBody(snapshot, identities, hand_offs, node.field("snapshot"), managed, beyond)
 
 
 def run(body: EscalationBody, context: RunContext) -> Outcome:
@@ -115,22 +128,15 @@ def run(body: EscalationBody, context: RunContext) -> Outcome:
 
 
 def _run_gate(body: GateBody, context: RunContext) -> Outcome:
-    from checker.aws.analyze.escalation import escalation_paths  # the prover loads only when asked
-    from checker.aws.analyze.snapshot import Principal, load_snapshot
+    from checker.aws.analyze.escalation import Account, escalation_paths  # the prover loads only when asked
 
-    snapshot = copy.copy(load_snapshot(context.load_lab_file(body.node, body.snapshot)))
-    snapshot.principals = list(snapshot.principals)
-    for identity in body.identities:
-        if ":role/" not in identity:
-            raise body.node.error(f"escalation checks start from roles; {identity} is not a role ARN")
-        model = context.about(identity).submission.model
-        name = identity.rsplit("/", 1)[-1]
-        snapshot.principals = [p for p in snapshot.principals if p.arn != identity]
-        snapshot.principals.append(Principal(
-            identity, "role", name, list(model.identity), model.boundary, model.trust, instance_profile=False))
-    snapshot._by_arn = {}  # the lookup cache is rebuilt for the changed principals
+    snapshot, sessions = _gate_account(body, context)
     outcome = Outcome(total_cases=len(body.identities))
-    paths = escalation_paths(snapshot, starts=list(body.identities))
+    account = Account(snapshot)
+    paths = escalation_paths(
+        snapshot, starts=list(body.identities), account=account, beyond=body.beyond, sessions=sessions
+    )
+    undecided = account.access.unknown
     for identity in body.identities:
         allowed = set(body.hand_offs.get(identity, ()))
         found = [p for p in paths if p.start == identity and not _hand_off(p, allowed)]
@@ -138,9 +144,53 @@ def _run_gate(body: GateBody, context: RunContext) -> Outcome:
             shortest = min(found, key=lambda p: (not p.admin, len(p.steps)))  # a way to admin first
             outcome.failed.append(shortest.describe())
             outcome.counterexample = outcome.counterexample or shortest.example
+        elif undecided:
+            # "unknown" is never a pass: a step the prover could not decide may be the way out.
+            outcome.failed.append(
+                f"{identity}: the analysis could not decide every step ({undecided[0]}); simplify the conditions it names"
+            )
         else:
             outcome.passed_notes.append(f"{identity}: no escalation path")
     return outcome
+
+
+def _gate_account(body: GateBody, context: RunContext) -> tuple[Snapshot, dict[str, Session]]:
+    """The lab's account with the learner's files in it: `managed` policies replaced by the submitted ones,
+    each identity the snapshot lacks added with the learner's policies for it, and each role session the
+    lab's platform mints (setting `roles`) given its session policy and tags."""
+    from checker.aws.analyze.escalation import Session
+    from checker.aws.analyze.snapshot import Principal, load_snapshot, with_managed
+    from checker.aws.policy import PolicyKind, parse_policy
+
+    document = context.load_lab_file(body.node, body.snapshot)
+    snapshot = load_snapshot(document)
+    contents = {}
+    for name, logical in body.managed.items():
+        if name not in snapshot.managed:
+            raise body.node.field("managed").error(f"{name!r} is not a managed policy of {body.snapshot}")
+        if logical not in context.submission.files:
+            raise body.node.field("managed").error(f"{logical!r} is not one of this lab's files")
+        submitted = context.submission.files[logical]
+        contents[name] = parse_policy(submitted, name=submitted.path, kind=PolicyKind.IDENTITY)
+    snapshot = with_managed(snapshot, contents) if contents else copy.copy(snapshot)
+    snapshot.principals = list(snapshot.principals)
+    sessions: dict[str, Session] = {}
+    for identity in body.identities:
+        if snapshot.by_arn(identity) is not None and body.managed:
+            continue  # the platform's own principal, holding the learner's managed policies
+        entry = context.submission.model.role_for(identity) if ":assumed-role/" in identity else None
+        if entry is not None:
+            sessions[identity] = Session(identity.rsplit("/", 1)[-1], entry.session, dict(entry.tags))
+            continue
+        if ":role/" not in identity:
+            raise body.node.error(f"escalation checks start from roles or the lab's role sessions; {identity} is neither")
+        model = context.about(identity).submission.model
+        name = identity.rsplit("/", 1)[-1]
+        snapshot.principals = [p for p in snapshot.principals if p.arn != identity]
+        snapshot.principals.append(Principal(
+            identity, "role", name, list(model.identity), model.boundary, model.trust, instance_profile=False))
+    snapshot._by_arn = {}  # the lookup cache is rebuilt for the changed principals
+    return snapshot, sessions
 
 
 def _hand_off(path: Path, allowed: set[str]) -> bool:
