@@ -582,3 +582,21 @@ def test_undecidable_step_fails_escalation_naming_the_construct(tmp_path: Path) 
     check = next(c for c in result.checks if c.id == ESCALATION)
     assert "could not decide" in check.message and "BinaryEquals" in check.message
     assert "team-boundary.json" in check.message
+
+
+def _boundary_swap_blocked_by_an_scp(docs: Docs) -> None:
+    """The admin policy and boundary allow Put/DeleteRolePermissionsBoundary (as `_boundary_swap`), but the
+    organization SCP denies both to every principal except the platform's orchestrator. An SCP's Deny holds
+    whatever the boundary allows ("How SCPs work": an action must be allowed at every level and denied at
+    none), so no team principal can swap a boundary: a right answer written with the SCP."""
+    _boundary_swap(docs)
+    docs["scps/organization.json"]["Statement"].append({
+        "Sid": "OnlyThePlatformChangesBoundaries", "Effect": "Deny",
+        "Action": ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"], "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/ml-platform-orchestrator"}},
+    })
+
+
+def test_an_escalation_the_scps_block_is_no_escalation(tmp_path: Path) -> None:
+    result = submit(tmp_path, _boundary_swap_blocked_by_an_scp)
+    assert failing(result) == set(), {c.id: c.message[:300] for c in result.checks if not c.passed}

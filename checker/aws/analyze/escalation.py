@@ -67,7 +67,7 @@ class Holder:
         session = (self.session.policy,) if self.session is not None and self.session.policy else ()
         return ((self.boundary,) if self.boundary else ()) + session
 
-    def caller(self, account: str) -> Caller:
+    def caller(self, account: str, scps: tuple[tuple[Policy, ...], ...] = ()) -> Caller:
         tags = dict(self.principal.tags)
         if self.session is not None:
             tags.update(self.session.tags)  # session tags override the role's tags of the same key
@@ -76,8 +76,9 @@ class Holder:
             name = self.session.name if self.session is not None else "escalation"
             arn = f"arn:aws:sts::{account}:assumed-role/{self.principal.name}/{name}"
             policy = self.session.policy if self.session is not None else None
-            return Caller(arn, account, self.policies, self.boundary, True, tags=ordered, session_policy=policy)
-        return Caller(self.principal.arn, account, self.policies, self.boundary, False, tags=ordered)
+            return Caller(arn, account, self.policies, self.boundary, True, tags=ordered, session_policy=policy,
+                          scps=scps)
+        return Caller(self.principal.arn, account, self.policies, self.boundary, False, tags=ordered, scps=scps)
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,8 @@ class Account:
     snapshot: Snapshot
     access: Access = field(default_factory=Access)
     techniques: tuple[Technique, ...] = field(default_factory=all_techniques)
+    # The organization's SCP levels over the account (root first); every principal's requests pass them.
+    scps: tuple[tuple[Policy, ...], ...] = ()
 
     def __post_init__(self) -> None:
         self._service_trust: dict[tuple[str, str], bool] = {}
@@ -279,7 +282,7 @@ class Account:
             return None
         account = self.snapshot.account
         # The end's policy types each allow (AWS intersects them); the start lacks one of its own.
-        layers = [list(end.policies)] + [[p] for p in end.limits]
+        layers = [list(end.policies)] + [[p] for p in end.limits] + [list(level) for level in self.scps]
         start_sides = [list(start.policies)] + [[p] for p in start.limits]
         for outside in start_sides:
             result = Question([], outside, None, layers=layers).differences(3)
@@ -293,7 +296,7 @@ class Account:
         return None
 
     def _decides(self, holder: Holder, example: Counterexample, account: str) -> bool:
-        caller = holder.caller(account)
+        caller = holder.caller(account, self.scps)
         context = {**dict(example.context), **caller.tag_context()}
         request = Request(caller.arn, example.action, example.resource, account, context)
         return evaluate(request, caller.policy_set()).allowed
@@ -302,7 +305,7 @@ class Account:
     def permits(
         self, holder: Holder, need: Need, resource: str, fixed: dict[str, str] | None = None
     ) -> Granted | None:
-        return self.access.permits(holder.caller(self.snapshot.account), need.action, resource, fixed)
+        return self.access.permits(holder.caller(self.snapshot.account, self.scps), need.action, resource, fixed)
 
     def all_of(
         self, holder: Holder, wanted: Sequence[tuple[Need, str, dict[str, str] | None]]
@@ -429,7 +432,7 @@ class Account:
         return tuple(found)
 
     def _target_need(self, holder: Holder, need: Need, target: Principal) -> Granted | None:
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         if need.on == "policy":
             for name in target.attached_names:
                 granted = self.access.permits(caller, need.action, self.snapshot.policy_arn(name))
@@ -442,12 +445,12 @@ class Account:
 
     def _rewritten_trust_lets_in(self, holder: Holder, role: Principal) -> bool:
         """After UpdateAssumeRolePolicy names the caller, its own policies must still allow AssumeRole."""
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         opened = _trust_naming(holder, "rewritten trust policy")
         return self.access.permits(caller, "sts:AssumeRole", role.arn, resource_policy=opened) is not None
 
     def _pass_role_moves(self, holder: Holder) -> Iterator[_Move]:
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         if not names_action(holder.policies, "iam:PassRole"):
             return
         for role in self.snapshot.principals:
@@ -496,7 +499,7 @@ class Account:
         return not (req.get("clusters") and not self.snapshot.of_kind("ecs_clusters"))
 
     def _takeover_moves(self, holder: Holder) -> Iterator[_Move]:
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         found: dict[str, list[Step]] = {}
         for technique in self.techniques:
             if (
@@ -588,7 +591,7 @@ class Account:
     def _write_moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
         """Policy writes, group joins and boundary removals on the holder or on a principal already reached."""
         targets = list(dict.fromkeys(h.principal.arn for h in [holder, *reached]))
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         for technique in self.techniques:
             if technique.kind != "write" or _uses_target(technique) or not self.possible(holder, technique):
                 continue
@@ -662,7 +665,7 @@ class Account:
     def _boundary_rewrite_moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
         """A new default version of the customer managed policy that is a principal's boundary: the
         principal (and every other one it bounds) is then held to whatever the attacker wrote."""
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         technique = self.boundary_rewrite
         for arn in dict.fromkeys(h.principal.arn for h in [holder, *reached]):
             target = self.snapshot.by_arn(arn)
@@ -719,7 +722,7 @@ class Account:
         it to a service. The new role is held to the boundary its CreateRole request carries."""
         if not names_action(holder.policies, "iam:CreateRole"):
             return
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         pattern = f"arn:aws:iam::{self.snapshot.account}:role/*"
         for bounded, where, boundary in self._boundary_choices(holder):
             created = self.access.permits(caller, "iam:CreateRole", pattern, where=where)
@@ -775,7 +778,7 @@ class Account:
 
     def _use_created(self, holder: Holder, role: Principal) -> tuple[str, tuple[Granted, ...]] | None:
         """Assume the new role (its trust policy names the holder), or pass it to a service (it trusts it)."""
-        caller = holder.caller(self.snapshot.account)
+        caller = holder.caller(self.snapshot.account, self.scps)
         trust = _trust_naming(holder, "the trust policy the creator writes")
         assumed = self.access.permits(caller, "sts:AssumeRole", role.arn, resource_policy=trust)
         if assumed is not None:

@@ -76,6 +76,9 @@ class Caller:
     anyone: bool = False  # the linter's caller: who it is (aws:PrincipalArn, ...) is left to the solver
     tags: tuple[tuple[str, str], ...] = ()  # its principal tags, in every request as aws:PrincipalTag/<key>
     session_policy: Policy | None = None  # the policy its session was created with (a per-job template)
+    # The organization's SCPs over its account, root level first: each level must allow, any Deny denies
+    # ("How SCPs work": "permissions ... must be allowed by every SCP from the root through each OU").
+    scps: tuple[tuple[Policy, ...], ...] = ()
 
     def tag_context(self) -> dict[str, str]:
         return {f"aws:PrincipalTag/{key}": value for key, value in self.tags}
@@ -85,12 +88,18 @@ class Caller:
         """The policy types besides the identity policies that must each allow: boundary, session policy."""
         return tuple(p for p in (self.boundary, self.session_policy) if p is not None)
 
+    @property
+    def sides(self) -> list[list[Policy]]:
+        """One prover layer per policy type that must allow: identity, boundary, session, each SCP level."""
+        return [list(self.policies), *([p] for p in self.limits), *(list(level) for level in self.scps)]
+
     def policy_set(self, resource_policy: Policy | None = None) -> PolicySet:
         return PolicySet(
             identity=list(self.policies),
             boundary=self.boundary,
             session=self.session_policy,
             resource=resource_policy,
+            scps=[list(level) for level in self.scps],
         )
 
 
@@ -169,7 +178,8 @@ class Access:
         """`where` narrows the request looked for with a policy Condition block (a request whose
         iam:PermissionsBoundary is absent, say); without it any context the attacker controls counts."""
         # Policies are compared by identity: they live as long as the snapshot that holds them.
-        policies = tuple(id(p) for p in (*caller.policies, caller.boundary, caller.session_policy, resource_policy))
+        policies = tuple(id(p) for p in (*caller.policies, caller.boundary, caller.session_policy, resource_policy,
+                                          *(p for level in caller.scps for p in level)))
         shape = json.dumps(where, sort_keys=True) if where else ""
         key = (
             caller.arn,
@@ -209,7 +219,7 @@ class Access:
             wanted, caller, action, example, base
         ):
             return Granted(action, example, _shown(base, caller, resource_policy))
-        sides = [list(caller.policies)] + [[p] for p in caller.limits]
+        sides = caller.sides
         if resource_policy is not None:
             sides = [[_as_identity(resource_policy, caller.arn)]] + sides
         if concrete and not where and not any(_conditional(side, action) for side in sides + [deciding]):
@@ -227,7 +237,7 @@ class Access:
         known.update({k: None for k in NEVER_SENT if k not in known})
         known.update(_determined_by(where))
         # Principal tag keys a policy reads that the caller lacks are absent from its requests.
-        policies = [*caller.policies, *caller.limits]
+        policies = [p for side in caller.sides for p in side]
         known.update({k: None for k in _missing_tags(policies, known)})
         return known
 

@@ -132,7 +132,9 @@ def _run_gate(body: GateBody, context: RunContext) -> Outcome:
 
     snapshot, sessions = _gate_account(body, context)
     outcome = Outcome(total_cases=len(body.identities))
-    account = Account(snapshot)
+    # The lab's organization (setting `scps`, the learner's own SCPs at their level): every request passes it.
+    scps = tuple(tuple(level) for level in getattr(context.submission.model, "scps", ()) or ())
+    account = Account(snapshot, scps=scps)
     paths = escalation_paths(
         snapshot, starts=list(body.identities), account=account, beyond=body.beyond, sessions=sessions
     )
