@@ -147,6 +147,9 @@ WRONG: list[tuple[str, list[Edit], set[str]]] = [
     ("the lint job only prints the command",
      [("mlops.yml", "      - run: iamlab lint", "      - run: echo iamlab lint")], {"lint-can-fail"}),
     ("lint without the guardrails", [("mlops.yml", " --rules aws/guardrails", "")], {"lint-can-fail"}),
+    ("the lint job on a Windows runner, whose default shell (pwsh) goes on after a failing program",
+     [("mlops.yml", "    # Needs no cloud identity: it reads the roles as code and the guardrails from the repository.\n"
+       "    runs-on: ubuntu-latest", "    runs-on: windows-latest")], {"lint-can-fail"}),
     ("the lint step continues on error",
      [("mlops.yml", "      - run: iamlab lint", "      - continue-on-error: true\n        run: iamlab lint")], {"lint-can-fail"}),
     ("guardrails without the PassRole rule",
@@ -185,6 +188,10 @@ RIGHT: list[tuple[str, list[Edit]]] = [
      [("mlops.yml", "      - run: iamlab lint aws/ --rules aws/guardrails --fail-on security",
        "      - run: |\n          set -euo pipefail\n          pipx run iamlab lint aws/ \\\n            --rules=aws/guardrails"
        " --fail-on security | tee lint.txt\n          echo linted")]),
+    ("the lint job on Windows with shell: bash on the step",
+     [("mlops.yml", "    # Needs no cloud identity: it reads the roles as code and the guardrails from the repository.\n"
+       "    runs-on: ubuntu-latest", "    runs-on: windows-latest"),
+      ("mlops.yml", "      - run: iamlab lint aws/", "      - shell: bash\n        run: iamlab lint aws/")]),
     ("no workflow-level permissions at all", [("mlops.yml", "permissions:\n  contents: read\n\njobs:", "permissions: {}\n\njobs:")]),
     ("an action listed twice", [("roles.tf", 'Action = [\n          "ecr:BatchCheckLayerAvailability",',
                                           'Action = [\n          "ecr:BatchCheckLayerAvailability",\n          "ecr:PutImage",')]),

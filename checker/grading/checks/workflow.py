@@ -179,7 +179,7 @@ def _can_fail(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcome:
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         if not isinstance(step, dict) or not isinstance(step.get("run"), str):
             continue
-        problem = _step_problem(body, job.job_id, index, step, _default_shell(raw, raw_job))
+        problem = _step_problem(body, job.job_id, index, step, _default_shell(raw, raw_job), _may_run_on_windows(raw_job))
         if problem is None:
             return outcome
         if problem:
@@ -192,14 +192,20 @@ def _can_fail(body: WorkflowBody, jobs: dict[str, Any], data: Any) -> Outcome:
     return outcome
 
 
-def _step_problem(body: WorkflowBody, job_id: str, index: int, step: dict[str, Any], default_shell: Any) -> str | None:
+def _step_problem(body: WorkflowBody, job_id: str, index: int, step: dict[str, Any], default_shell: Any,
+                  windows: str | None) -> str | None:
     """None when this step runs the command and its failure fails the job; "" when it does not run it; else why
     the command's failure would not fail the job."""
     from checker.iac.step_status import failure_fails_step, shell_mode
 
     shell = step.get("shell", default_shell)
-    mode = shell_mode(None if shell is None else str(shell))
     step_at = f"job {job_id} step {index + 1}"
+    if shell is None and windows is not None and _mentions(step["run"], body.command):
+        # "Workflow syntax for GitHub Actions", shell: on Windows the unspecified shell is pwsh, which goes on
+        # after a failing program and ends with the last one's exit code.
+        return (f"{step_at} names no shell and its job runs on {windows}, which may be a Windows runner whose "
+                "default shell is pwsh; set `shell: bash` on the step")
+    mode = shell_mode(None if shell is None else str(shell))
     if isinstance(mode, str):
         return f"{step_at}: {mode}" if _mentions(step["run"], body.command) else ""
     verdict = failure_fails_step(step["run"], mode, lambda words: _runs(words, body.command))
@@ -212,6 +218,19 @@ def _step_problem(body: WorkflowBody, job_id: str, index: int, step: dict[str, A
         return f"{step_at} has `if: {condition}`, so it can be skipped and the job still succeeds"
     if not verdict.fails_step:
         return f"{step_at} runs `{' '.join(body.command)}`, but {verdict.reason}"
+    return None
+
+
+def _may_run_on_windows(job: Any) -> str | None:
+    """The job's `runs-on` when it names a Windows runner or is chosen by an expression (a matrix may pick one)."""
+    runs_on = job.get("runs-on") if isinstance(job, dict) else None
+    labels = runs_on if isinstance(runs_on, list) else [runs_on]
+    if isinstance(runs_on, dict):  # group/labels form
+        found = runs_on.get("labels")
+        labels = found if isinstance(found, list) else [found]
+    texts = [str(label) for label in labels if label is not None]
+    if any("windows" in text.lower() or "${{" in text for text in texts):
+        return "runs-on: " + ", ".join(texts)
     return None
 
 
