@@ -59,7 +59,7 @@ def run(body: GuardrailsBody, context: RunContext) -> Outcome:
     guardrails = Guardrails(rules_folder)
     corpus = _corpus(body, context)
     outcome = Outcome(total_cases=len(corpus))
-    for _stem, relative in corpus:
+    for relative in corpus:
         document = context.load_lab_file(body.node, relative)
         kind = AZURE_KIND if context.cloud == "azure" else INPUT_KINDS.get(context.cloud, "identity")
         neutral = _neutral(document)
@@ -79,11 +79,11 @@ def _neutral(document: LoadedDocument) -> LoadedDocument:
     return LoadedDocument(f"{NEUTRAL_NAME}.json", document.data, positions)
 
 
-def _corpus(body: GuardrailsBody, context: RunContext) -> list[tuple[str, str]]:
+def _corpus(body: GuardrailsBody, context: RunContext) -> list[str]:
     folder = inside(context.lab.folder, body.corpus, "lab folder")
     if not folder.is_dir():
         raise body.node.error(f"corpus folder {body.corpus!r} does not exist next to lab.yaml")
     files = sorted(p for p in folder.iterdir() if p.suffix in CORPUS_SUFFIXES and p.is_file())
     if not files:
         raise body.node.error(f"corpus folder {body.corpus!r} holds no policies")
-    return [(p.stem, f"{body.corpus}/{p.name}") for p in files]
+    return [f"{body.corpus}/{p.name}" for p in files]

@@ -209,8 +209,8 @@ def _step_problem(body: WorkflowBody, job_id: str, index: int, step: dict[str, A
     if isinstance(mode, str):
         return f"{step_at}: {mode}" if _mentions(step["run"], body.command) else ""
     verdict = failure_fails_step(step["run"], mode, lambda words: _runs(words, body.command))
-    if not verdict.found:
-        return ""
+    if not verdict.found or not verdict.fails_step and not _mentions(step["run"], body.command):
+        return ""  # "cannot tell" about a step that never names the command is not about the lint
     if step.get("continue-on-error") not in (False, None):
         return f"{step_at} has continue-on-error: {step.get('continue-on-error')}, so its failure never fails the run"
     condition = step.get("if")
