@@ -77,3 +77,27 @@ def test_the_backend_names_the_partition_key_and_forgets_a_deleted_table(moto_ba
                        KeySchema=[{"AttributeName": "customer", "KeyType": "HASH"}])
     state.note_call("dynamodb", "CreateTable")
     assert state.dynamodb_partition_key(TABLE) == "customer"
+
+
+@pytest.mark.parametrize(
+    ("label", "call"),
+    [
+        # moto read partition case-2 for each of these while the gateway saw no partition value (a
+        # ForAllValues condition then holds vacuously): each is now refused by the gateway.
+        ("a second equality after AND(", lambda ddb: ddb.query(
+            TableName="fraud-cases", KeyConditionExpression="caseId = :c AND(caseId = :c)",
+            ExpressionAttributeValues={":c": {"S": "case-2"}})),
+        ("a value with two types", lambda ddb: ddb.query(
+            TableName="fraud-cases", KeyConditionExpression="caseId = :c",
+            ExpressionAttributeValues={":c": {"S": "case-2", "N": "1"}})),
+        ("a key with two types", lambda ddb: ddb.get_item(
+            TableName="fraud-cases", Key={"caseId": {"S": "case-2", "N": "1"}})),
+        ("a NULL key", lambda ddb: ddb.get_item(TableName="fraud-cases", Key={"caseId": {"NULL": True}})),
+        ("a batch with one readable and one two-typed key", lambda ddb: ddb.batch_get_item(RequestItems={
+            "fraud-cases": {"Keys": [{"caseId": {"S": "case-1"}}, {"caseId": {"S": "case-2", "N": "1"}}]}})),
+    ],
+)
+def test_a_partition_value_the_gateway_cannot_read_is_refused(moto_backend: Backend, label: str, call: Any) -> None:
+    ddb = _session_with(moto_backend, "ForAllValues")
+    message = _denied(lambda: call(ddb))
+    assert "cannot tell which partition" in message, label

@@ -632,8 +632,14 @@ VECTORS: list[tuple[str, ApiCall, list[tuple[str, str, dict[str, Any]]]]] = [
     (DDB_SAR, call("dynamodb", "DeleteItem", TableName="fraud-cases", Key={}), [("dynamodb:DeleteItem", CASES, {})]),
     (
         DDB_SAR,
-        call("dynamodb", "Query", TableName="fraud-cases", Select="COUNT"),
-        [("dynamodb:Query", CASES, {"dynamodb:Select": "COUNT"})],
+        call("dynamodb", "Query", TableName="fraud-cases", Select="COUNT", KeyConditionExpression="caseId = :c",
+             ExpressionAttributeValues={":c": {"S": "case-1"}}),
+        [("dynamodb:Query", CASES, {"dynamodb:Select": "COUNT", "dynamodb:LeadingKeys": ["case-1"]})],
+    ),
+    (
+        DDB_SAR + " (a table the backend does not know: no partition key to read)",
+        call("dynamodb", "Query", TableName="payments", Select="COUNT"),
+        [("dynamodb:Query", CASES.replace("fraud-cases", "payments"), {"dynamodb:Select": "COUNT"})],
     ),
     (
         DDB_INDEX,

@@ -13,19 +13,21 @@ partition key values of the items a request names: `Key` (GetItem, UpdateItem, D
 (PutItem), each key or put/delete request of a batch call for its table, and the partition key's equality
 in a table Query's `KeyConditionExpression` (or legacy `KeyConditions`). The partition key's name comes
 from the backend (DescribeTable); when the table is unknown, and for a Scan or an index Query, the key is
-not supplied. `dynamodb:Attributes` is not supplied (it needs every expression parsed): a policy
+not supplied. A value the gateway cannot read strictly (dynamodb_keys.py: a table Query whose key condition
+does not name exactly one partition value, a key attribute with two types) refuses the call: with no value,
+a `ForAllValues` condition would let the request reach any partition. `dynamodb:Attributes` is not supplied (it needs every expression parsed): a policy
 conditioned on it is decided as if the request carried no such key.
 """
 
 from __future__ import annotations
 
-import base64
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from checker.emulate.mapping.call import ApiCall, AuthorizationCheck, UnmappedOperation
 from checker.emulate.mapping.rules import Rule, check, custom, present, required, rule
+from checker.emulate.mapping.services.dynamodb_keys import UnreadableKey, item_partition, queried_partition
 
 _REQUEST_KEYS = present(
     {
@@ -42,56 +44,28 @@ def _table_arn(call: ApiCall, table: str) -> str:
     return f"arn:{call.partition}:dynamodb:{call.region}:{call.account}:table/{table}"
 
 
-_EQUALITY = re.compile(r"^\(*\s*([#\w.]+|:\w+)\s*=\s*([#\w.]+|:\w+)\s*\)*$")
-
-
-def _key_text(value: Any) -> str | None:
-    """A key attribute's value as IAM compares it: S and N as written, B base64-encoded."""
-    if not isinstance(value, Mapping) or len(value) != 1:
-        return None
-    (kind, raw), = value.items()
-    if kind in ("S", "N") and isinstance(raw, str):
-        return raw
-    if kind == "B" and isinstance(raw, bytes | bytearray):
-        return base64.b64encode(bytes(raw)).decode("ascii")
-    return None
-
-
 def _leading_keys(call: ApiCall, table_arn: str, items: list[Any]) -> dict[str, Any]:
     """{"dynamodb:LeadingKeys": [...]} for the partition key values of `items` (key or item maps)."""
     partition = call.lookups.dynamodb_partition_key(table_arn)
     if partition is None:
         return {}
-    values = [_key_text(item.get(partition)) for item in items if isinstance(item, Mapping)]
-    found = [v for v in values if v is not None]
-    return {"dynamodb:LeadingKeys": sorted(set(found))} if found else {}
+    with _refused_when_unreadable(call):
+        values = {item_partition(item, partition) for item in items}
+    found = sorted(v for v in values if v is not None)
+    return {"dynamodb:LeadingKeys": found} if found else {}
 
 
-def _queried_partition(call: ApiCall, partition: str) -> Any:
-    """The partition key's value in a Query's key condition, or None."""
-    legacy = call.params.get("KeyConditions")
-    if isinstance(legacy, Mapping):
-        condition = legacy.get(partition)
-        if isinstance(condition, Mapping) and condition.get("ComparisonOperator") == "EQ":
-            listed = condition.get("AttributeValueList")
-            return listed[0] if isinstance(listed, list) and len(listed) == 1 else None
-        return None
-    expression = call.params.get("KeyConditionExpression")
-    if not isinstance(expression, str):
-        return None
-    names = call.params.get("ExpressionAttributeNames") or {}
-    values = call.params.get("ExpressionAttributeValues") or {}
-    for part in re.split(r"\s+and\s+", expression, flags=re.IGNORECASE):
-        match = _EQUALITY.match(part.strip())
-        if match is None:
-            continue
-        left, right = match.groups()
-        name, placeholder = (left, right) if right.startswith(":") else (right, left)
-        if not placeholder.startswith(":") or name.startswith(":"):
-            continue
-        if (names.get(name) if name.startswith("#") else name) == partition:
-            return values.get(placeholder)
-    return None
+@contextmanager
+def _refused_when_unreadable(call: ApiCall) -> Iterator[None]:
+    """A partition value that cannot be read refuses the call (fail closed): see dynamodb_keys.py."""
+    try:
+        yield
+    except UnreadableKey as exc:
+        raise UnmappedOperation(
+            call.service,
+            call.operation,
+            f"{exc}, so the gateway cannot tell which partition the request reaches (dynamodb:LeadingKeys)",
+        ) from None
 
 
 def _on_item(action: str, field: str) -> Rule:
@@ -119,8 +93,10 @@ def _on_table_or_index(action: str) -> Rule:
             arn = f"{arn}/index/{index}"
         elif action == "dynamodb:Query":
             partition = call.lookups.dynamodb_partition_key(arn)
-            value = _queried_partition(call, partition) if partition is not None else None
-            context = {**context, **_leading_keys(call, arn, [{partition: value}] if partition else [])}
+            if partition is not None:
+                with _refused_when_unreadable(call):
+                    value = queried_partition(call.params, partition)
+                context = {**context, "dynamodb:LeadingKeys": [value]}
         return [AuthorizationCheck(action, arn, context)]
 
     return custom(expand, note="a Query or Scan of an index is authorized on the index's ARN")
