@@ -152,3 +152,56 @@ def test_passing_the_other_teams_role_is_a_path_when_pass_role_is_open() -> None
     boundary["Statement"][2]["Resource"] = "*"
     found = _paths(_account(boundary))
     assert any(s.target.endswith("role/teams/growth/growth-training") for p in found for s in p.steps)
+
+
+def _delegated_admin_account(admin_boundary: str | None) -> dict[str, Any]:
+    """A delegated admin that may write policies only to roles that carry team-boundary (itself among them
+    when it carries it), next to an orchestrator role that can do everything."""
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    people = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}],
+    }
+    delegated = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOnlyRolesHeldToTheBoundary",
+                "Effect": "Allow",
+                "Action": ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRolePermissionsBoundary"],
+                "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
+                "Condition": {"ArnEquals": {"iam:PermissionsBoundary": BOUNDARY_ARN}},
+            }
+        ],
+    }
+    admin: dict[str, Any] = {
+        "name": "risk-admin", "path": "/teams/risk/", "trust": people, "attached": ["delegated"],
+        "tags": {"team": "risk"}, "instance_profile": False,
+    }
+    if admin_boundary:
+        admin["boundary"] = admin_boundary
+    return {
+        "account": ACCOUNT,
+        "policies": {"team-boundary": everything, "delegated": delegated, "any": everything, "other": everything},
+        "roles": [
+            admin,
+            {
+                "name": "ml-platform-orchestrator", "path": "/", "trust": people, "attached": ["any"],
+                "tags": {}, "instance_profile": False,
+            },
+        ],
+    }
+
+
+def test_iam_permissions_boundary_on_a_write_to_an_existing_role_is_the_boundary_it_has() -> None:
+    # Service Authorization Reference, IAM condition keys: iam:PermissionsBoundary "Filters access if the
+    # specified policy is set as the permissions boundary on the IAM entity (user or role)". PutRolePolicy on
+    # a role without a boundary (or with another one) carries no team-boundary: the delegated admin cannot
+    # write to it, and the analysis must not let the attacker choose the key's value.
+    assert _paths(_delegated_admin_account(None), beyond="permissions") == []
+    assert _paths(_delegated_admin_account("other"), beyond="permissions") == []
+    # Held to team-boundary itself, the same admin may write every action to its own role.
+    found = _paths(_delegated_admin_account("team-boundary"), beyond="permissions")
+    assert found
+    requests = [r for p in found for s in p.steps for r in s.requests]
+    assert any(r.context.get("iam:PermissionsBoundary") == BOUNDARY_ARN for r in requests)

@@ -47,6 +47,9 @@ class FakeBackendFacts:
     def dynamodb_partition_key(self, table_arn: str) -> str | None:
         return "caseId" if table_arn == CASES else None
 
+    def iam_boundary(self, kind: str, name: str) -> str | None:
+        return BOUNDARY if name in ("trainer", "alice") else None
+
 
 def call(service: str, operation: str, caller: str | None = None, **params: Any) -> ApiCall:
     return ApiCall(service, operation, params, REGION, ACCOUNT, caller_arn=caller, lookups=FakeBackendFacts())
@@ -57,6 +60,11 @@ def checks(api_call: ApiCall) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 B = "arn:aws:s3:::data"
+BOUNDARY = "arn:aws:iam::111122223333:policy/team-boundary"
+BOUNDARY_KEY_PAGE = (
+    "SAR, IAM condition keys: iam:PermissionsBoundary 'Filters access if the specified policy is set as the "
+    "permissions boundary on the IAM entity (user or role)'"
+)
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ml-train"
 
 # Bedrock: the lab 04 names, in the caller's Region (REGION).
@@ -276,9 +284,9 @@ VECTORS: list[tuple[str, ApiCall, list[tuple[str, str, dict[str, Any]]]]] = [
         [("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/mallory", {})],
     ),
     (
-        SAR + ": IAM role ARNs include the path",
+        SAR + ": IAM role ARNs include the path (GetRole lists iam:PermissionsBoundary: the role's own)",
         call("iam", "GetRole", RoleName="trainer"),
-        [("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer", {})],
+        [("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer", {"iam:PermissionsBoundary": BOUNDARY})],
     ),
     (
         SAR + ": IAM CreateRole (aws:RequestTag, iam:PermissionsBoundary)",
@@ -320,6 +328,41 @@ VECTORS: list[tuple[str, ApiCall, list[tuple[str, str, dict[str, Any]]]]] = [
         SAR,
         call("iam", "PutRolePolicy", RoleName="r", PolicyName="p", PolicyDocument="{}"),
         [("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/r", {})],
+    ),
+    (
+        BOUNDARY_KEY_PAGE + " (the role's own boundary, from the backend)",
+        call("iam", "PutRolePolicy", RoleName="trainer", PolicyName="p", PolicyDocument="{}"),
+        [("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer", {"iam:PermissionsBoundary": BOUNDARY})],
+    ),
+    (
+        BOUNDARY_KEY_PAGE,
+        call("iam", "AttachRolePolicy", RoleName="trainer", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        [("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer",
+          {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess", "iam:PermissionsBoundary": BOUNDARY})],
+    ),
+    (
+        BOUNDARY_KEY_PAGE,
+        call("iam", "DeleteRolePermissionsBoundary", RoleName="trainer"),
+        [("iam:DeleteRolePermissionsBoundary", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer",
+          {"iam:PermissionsBoundary": BOUNDARY})],
+    ),
+    (
+        BOUNDARY_KEY_PAGE + " (the calling user's own boundary)",
+        call("iam", "PutUserPolicy", caller=f"arn:aws:iam::{ACCOUNT}:user/dev/alice", PolicyName="p",
+             PolicyDocument="{}"),
+        [("iam:PutUserPolicy", f"arn:aws:iam::{ACCOUNT}:user/dev/alice", {"iam:PermissionsBoundary": BOUNDARY})],
+    ),
+    (
+        BOUNDARY_KEY_PAGE + " (a request that sets a boundary carries the one it sets)",
+        call("iam", "PutRolePermissionsBoundary", RoleName="trainer",
+             PermissionsBoundary="arn:aws:iam::111122223333:policy/other"),
+        [("iam:PutRolePermissionsBoundary", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer",
+          {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/other"})],
+    ),
+    (
+        BOUNDARY_KEY_PAGE + " (an action that does not list the key gets none)",
+        call("iam", "TagRole", RoleName="trainer", Tags=[]),
+        [("iam:TagRole", f"arn:aws:iam::{ACCOUNT}:role/ml/trainer", {})],
     ),
     (
         "IAM API Reference CreateAccessKey: without UserName, the calling user",

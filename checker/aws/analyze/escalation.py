@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.aws import catalog
 from checker.aws.analyze.escalation_access import (
     Access,
     Caller,
@@ -47,6 +48,11 @@ BOUNDARY_KEY = "iam:PermissionsBoundary"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ACCESS_ACTIONS = ("sts:assumerole", "iam:createaccesskey", "iam:updateassumerolepolicy")
+# Requests that set a boundary carry the one they set (the caller's choice); every other action that lists
+# iam:PermissionsBoundary carries the boundary its user or role already has (see _entity_boundary).
+SETS_BOUNDARY = frozenset(
+    {"iam:createrole", "iam:createuser", "iam:putrolepermissionsboundary", "iam:putuserpermissionsboundary"}
+)
 
 
 @dataclass(frozen=True)
@@ -352,7 +358,7 @@ class Account:
 
     # --- moves ---------------------------------------------------------------------------------------
     def moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
-        yield from self._principal_moves(holder)
+        yield from self._principal_moves(holder, reached)
         yield from self._pass_role_moves(holder)
         yield from self._takeover_moves(holder)
         yield from self._write_moves(holder, reached)
@@ -380,7 +386,7 @@ class Account:
             f"{_short(holder.label)} {how}",
         )
 
-    def _principal_moves(self, holder: Holder) -> Iterator[_Move]:
+    def _principal_moves(self, holder: Holder, reached: Sequence[Holder]) -> Iterator[_Move]:
         for technique in self.techniques:
             if technique.kind != "principal" and not (technique.kind == "write" and _uses_target(technique)):
                 continue
@@ -389,14 +395,12 @@ class Account:
             for target in self.snapshot.principals:
                 if target.arn == holder.principal.arn or not self._target_fits(technique, target):
                     continue
-                requests = self._target_requests(holder, technique, target)
+                requests = self._target_requests(holder, technique, target, reached)
                 if requests is None:
                     continue
                 if technique.gives == "write":
-                    reached, grants, written = self.written(target)
-                    yield _Move(
-                        self._step(holder, technique, requests, reached, grants, target=target.arn), written
-                    )
+                    end, grants, written = self.written(target)
+                    yield _Move(self._step(holder, technique, requests, end, grants, target=target.arn), written)
                 else:
                     step = self._step(
                         holder,
@@ -419,11 +423,11 @@ class Account:
         return not (req.get("boundary") and target.boundary is None)
 
     def _target_requests(
-        self, holder: Holder, technique: Technique, target: Principal
+        self, holder: Holder, technique: Technique, target: Principal, reached: Sequence[Holder]
     ) -> tuple[Granted, ...] | None:
         found: list[Granted] = []
         for need in technique.needs:
-            granted = self._target_need(holder, need, target)
+            granted = self._target_need(holder, need, target, reached)
             if granted is None:
                 return None
             found.append(granted)
@@ -431,7 +435,9 @@ class Account:
             return None
         return tuple(found)
 
-    def _target_need(self, holder: Holder, need: Need, target: Principal) -> Granted | None:
+    def _target_need(
+        self, holder: Holder, need: Need, target: Principal, reached: Sequence[Holder]
+    ) -> Granted | None:
         caller = holder.caller(self.snapshot.account, self.scps)
         if need.on == "policy":
             for name in target.attached_names:
@@ -441,7 +447,31 @@ class Account:
             return None
         if need.action.lower() == "sts:assumerole":
             return self.access.permits(caller, need.action, target.arn, resource_policy=target.trust)
-        return self.access.permits(caller, need.action, target.arn)
+        fixed, where = self._entity_boundary(need.action, target, reached)
+        return self.access.permits(caller, need.action, target.arn, fixed, where=where)
+
+    def _entity_boundary(
+        self, action: str, target: Principal, reached: Sequence[Holder]
+    ) -> tuple[dict[str, str] | None, dict[str, Any] | None]:
+        """iam:PermissionsBoundary on a request about an existing user or role, as (fixed, where).
+
+        The key "Filters access if the specified policy is set as the permissions boundary on the IAM
+        entity (user or role)" (Service Authorization Reference, IAM condition keys): on PutRolePolicy,
+        AttachRolePolicy, DeleteRolePermissionsBoundary and the other actions that list it, it is the
+        boundary the target has, or absent; the caller does not choose it. When the path may already have
+        removed or replaced the target's boundary, either value is possible, so it is left free."""
+        lowered = action.lower()
+        info = catalog.action_info(action)
+        if lowered in SETS_BOUNDARY or info is None or BOUNDARY_KEY not in info.condition_keys:
+            return None, None
+        if any(h.principal.arn == target.arn and h.key.endswith("#unbounded") for h in reached):
+            return None, None
+        if target.boundary is None:
+            return None, {"Null": {BOUNDARY_KEY: "true"}}
+        name = next((n for n, p in self.snapshot.managed.items() if p is target.boundary), None)
+        if name is None:
+            return None, None
+        return {BOUNDARY_KEY: self.snapshot.policy_arn(name)}, None
 
     def _rewritten_trust_lets_in(self, holder: Holder, role: Principal) -> bool:
         """After UpdateAssumeRolePolicy names the caller, its own policies must still allow AssumeRole."""
@@ -602,7 +632,7 @@ class Account:
                 if technique.gives in ("group",) or technique.requires.get("member"):
                     yield from self._group_moves(holder, caller, technique, target)
                     continue
-                requests = self._target_requests(holder, technique, target)
+                requests = self._target_requests(holder, technique, target, reached)
                 if requests is None:
                     continue
                 if technique.gives == "unbounded":

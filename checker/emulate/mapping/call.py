@@ -38,6 +38,11 @@ class Lookups(Protocol):
         """The attribute name of a DynamoDB table's partition key, or None when the table is unknown."""
         ...
 
+    def iam_boundary(self, kind: str, name: str) -> str | None:
+        """The ARN of the permissions boundary an existing IAM user or role has; None when it has none or
+        is unknown (a request about an unknown entity fails at the backend)."""
+        ...
+
 
 class NoLookups:
     """Used when no backend is at hand: paths default to "/", aliases and org ids stay unresolved."""
@@ -58,6 +63,9 @@ class NoLookups:
         return None
 
     def dynamodb_partition_key(self, table_arn: str) -> str | None:
+        return None
+
+    def iam_boundary(self, kind: str, name: str) -> str | None:
         return None
 
 

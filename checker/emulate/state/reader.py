@@ -265,6 +265,11 @@ class BackendState:
     def iam_path(self, kind: str, name: str) -> str | None:
         return self.snapshot().path_of(kind, name)
 
+    def iam_boundary(self, kind: str, name: str) -> str | None:
+        table = {"user": self.snapshot().users, "role": self.snapshot().roles}.get(kind, {})
+        entity = table.get(name)
+        return entity.boundary_arn if entity is not None else None
+
     def note_inference_profile(self, profile_arn: str, model_arns: tuple[str, ...]) -> None:
         """What GetInferenceProfile answers for a profile, told by the run that seeds it: moto implements
         no inference profiles, and the mapping needs the models a profile call is also authorized on."""
