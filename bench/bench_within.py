@@ -7,7 +7,7 @@ Targets (issue 24): median < 20 ms and worst < 100 ms over the lab policies (iss
 Lab policies are every identity policy under labs/*/aws, labs/*/.starter/aws and solutions/*/aws, plus
 the trap corpus in tests/aws_analysis/data/corpus (the learner mistakes of the within tests), each
 checked against labs/<lab>/envelope-aws.json (the corpus against lab 01's envelope). The catalog load
-(about half a second, once per process) is measured apart. Times are CPU time of this process, so that
+(the action index and every service's action details, read once per process) is measured apart. Times are CPU time of this process, so that
 other work on a shared machine does not change them.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from checker.aws import catalog  # noqa: E402
 from checker.aws.analyze import within  # noqa: E402
 from checker.aws.analyze.actions import action_catalog  # noqa: E402
 from checker.aws.policy import Policy, PolicyKind, parse_policy  # noqa: E402
@@ -74,7 +75,12 @@ def timed(policy: Policy, envelope: Policy) -> tuple[float, str, int]:
 def main() -> None:
     start = time.perf_counter()
     action_catalog()
-    print(f"catalog load (once per process): {(time.perf_counter() - start) * 1000:.0f} ms")
+    index = time.perf_counter() - start
+    # Every service's action details (access levels, resource types), which a proof reads lazily the first time
+    # it names an action of that service: part of the catalog load, not of the first proof that happens to ask.
+    catalog.all_actions()
+    whole = time.perf_counter() - start
+    print(f"catalog load (once per process): {whole * 1000:.0f} ms (action index {index * 1000:.0f} ms)")
     timed(*cases()[0][1:])  # warm caches that every run shares (z3 import, pattern tables)
     rows = []
     for name, policy, envelope in cases():

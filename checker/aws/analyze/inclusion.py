@@ -222,7 +222,7 @@ class Question:
             k for k in space.keys.values() if k.name not in self.fixed and k.name not in ALWAYS_PRESENT
         ]
         shown = [k for k in space.keys.values() if k.name not in self.fixed]
-        tiers = self._danger_tiers()
+        tiers = [z3.Or([space.action == number for number in tier]) for tier in self._danger_tiers()]
         while len(found) < limit:
             # The most dangerous kind of action first (checker/core/danger.py): escalation, writes, policy
             # changes, reads, metadata. A tier is kept for this example only while the solver finds one in it.
@@ -272,14 +272,23 @@ class Question:
         # The last tier needs no preference: it is what the solver finds anyway.
         return [by_rank[r] for r in sorted(by_rank)][:-1]
 
-    def _enter_most_dangerous(self, solver: z3.Solver, tiers: list[list[int]]) -> bool:
-        """Push a constraint to the most dangerous tier that still has a counterexample; False if none."""
-        for tier in tiers:
+    def _enter_most_dangerous(self, solver: z3.Solver, tiers: list[z3.BoolRef]) -> bool:
+        """Push a constraint to the most dangerous tier that still has a counterexample; False if none.
+
+        A tier found empty is dropped from `tiers`: between calls the question only gains constraints (each
+        class found is excluded), so it stays empty. A tier the solver could not decide is kept."""
+        still_open: list[z3.BoolRef] = []
+        for position, tier in enumerate(tiers):
             solver.push()
-            solver.add(z3.Or([self.space.action == number for number in tier]))
-            if solver.check() == z3.sat:
+            solver.add(tier)
+            verdict = solver.check()
+            if verdict == z3.sat:
+                tiers[:] = still_open + tiers[position:]
                 return True
             solver.pop()
+            if verdict != z3.unsat:
+                still_open.append(tier)
+        tiers[:] = still_open
         solver.check()  # restore a model of the unrestricted question
         return False
 
