@@ -113,7 +113,7 @@ class Authorizer:
         except UnmappedOperation as exc:
             message = (
                 f"User: {principal} is not authorized to perform: {call.service}:{call.operation} "
-                f"because the lab gateway cannot map this operation to IAM actions ({exc.why}), so it denies it"
+                f"because the lab gateway cannot tell which IAM permission this call needs ({exc.why}), so it denies it"
             )
             return Verdict(False, principal, call, None, (), message, exc)
         outcomes: list[CheckOutcome] = []

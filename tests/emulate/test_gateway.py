@@ -212,7 +212,7 @@ def test_unsigned_and_unmappable_requests_are_refused(gateway: GatewayServer) ->
             OutputSerialization={"CSV": {}},
         )
     message = raised.value.response["Error"]["Message"]
-    assert "s3:SelectObjectContent" in message and "cannot map" in message
+    assert "s3:SelectObjectContent" in message and "cannot tell which IAM permission" in message
 
 
 def test_every_decision_lands_in_the_audit_log(gateway: GatewayServer) -> None:

@@ -145,4 +145,4 @@ def test_unmappable_operation_is_refused_not_forwarded(backend: Backend) -> None
     recorder = Recorder()
     reply = GatewayCore(backend, recorder).handle(request)  # type: ignore[arg-type]
     assert reply.status == 403 and recorder.sent == []
-    assert b"s3:GetObjectTorrent" in reply.body and b"cannot map" in reply.body
+    assert b"s3:GetObjectTorrent" in reply.body and b"cannot tell which IAM permission" in reply.body
