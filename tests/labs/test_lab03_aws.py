@@ -411,6 +411,16 @@ def _boundary_swap(docs: Docs) -> None:
     in_both(allow("FixRoleBoundaries", changes, TEAM_ROLES))(docs)
 
 
+def _detach_when_bounded(docs: Docs) -> None:
+    """DeleteRolePermissionsBoundary put with the role writes "because the boundary condition guards it": but a
+    request about a role carries the boundary the role has (iam:PermissionsBoundary "Filters access if the
+    specified policy is set as the permissions boundary on the IAM entity", Service Authorization
+    Reference), so every bounded team role can have its boundary removed."""
+    never_loosen_without("iam:DeleteRolePermissionsBoundary")(docs)
+    for name, statement in CREATE_WITH_BOUNDARY:
+        sid(docs[name], statement)["Action"].append("iam:DeleteRolePermissionsBoundary")
+
+
 def _trust_rewrite(docs: Docs) -> None:
     """ "Debug access" to team roles written without the team variable: any team's role's trust policy."""
     debug = ["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]
@@ -457,6 +467,12 @@ ESCALATION_WRONG: list[tuple[str, Callable[[Docs], None], set[str], str]] = [
         _boundary_swap,
         {"boundary-cannot-be-loosened", ESCALATION},
         "RolePermissionsBoundary",
+    ),
+    (
+        "boundary removal allowed on roles that carry the boundary",
+        _detach_when_bounded,
+        {"boundary-cannot-be-loosened", ESCALATION},
+        "DeleteRolePermissionsBoundary",
     ),
     (
         "trust policies of every team's roles may be rewritten",
@@ -507,7 +523,31 @@ def _conditions_reordered(docs: Docs) -> None:
                 statement["Condition"] = dict(reversed(list(statement["Condition"].items())))
 
 
+def _writes_by_team_tag(docs: Docs) -> None:
+    """ABAC: the admin writes policies to any role that carries the boundary and its own team's tag, rather
+    than to roles under its path (a request about a role carries the role's tags, aws:ResourceTag/team)."""
+    admin = docs["team-admin-policy.json"]
+    statement = sid(admin, "CreateJobRolesWithTheBoundary")
+    writes = [a for a in statement["Action"] if a != "iam:CreateRole"]
+    statement["Action"] = ["iam:CreateRole"]
+    admin["Statement"].append(
+        {
+            "Sid": "WriteOwnTeamsBoundedRoles",
+            "Effect": "Allow",
+            "Action": writes,
+            "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
+            "Condition": {
+                "StringEquals": {
+                    "iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/team-boundary",
+                    "aws:ResourceTag/team": "${aws:PrincipalTag/team}",
+                }
+            },
+        }
+    )
+
+
 RIGHT: list[tuple[str, Callable[[Docs], None]]] = [
+    ("policy writes scoped by the role's team tag (ABAC)", _writes_by_team_tag),
     ("session template with session-tag variables only", _variables_only),
     ("boundary guard written as a Deny", _deny_style_boundary_guard),
     ("SCPs merged and the exemption with StringNotLike", _scp_variants),
