@@ -80,3 +80,20 @@ def seed_training_world(backend: Backend) -> None:
     iam = backend.admin_client("iam")
     iam.create_role(RoleName="ml-train", AssumeRolePolicyDocument=doc(TRUST_ANY_IN_ACCOUNT))
     iam.put_role_policy(RoleName="ml-train", PolicyName="training", PolicyDocument=doc(TRAINING_POLICY))
+
+
+def enforced_role_client(backend: Backend, role_arn: str, service: str, session_name: str = "agent") -> Any:
+    """A client of `service` signed with a session of `role_arn`, every call decided by the project's engine
+    (the in-process enforcer; the account's admin assumes the role)."""
+    from checker.emulate.hook import InProcessEnforcer
+
+    enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, None)
+    admin = enforcer.session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    creds = admin.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    session = enforcer.session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
+    return session.client(service)

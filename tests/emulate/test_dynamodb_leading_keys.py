@@ -11,8 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from checker.emulate.backends import Backend
-from checker.emulate.hook import InProcessEnforcer
-from tests.emulate.conftest import doc
+from tests.emulate.conftest import doc, enforced_role_client
 
 ACCOUNT = "123456789012"
 TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/fraud-cases"
@@ -33,12 +32,7 @@ def _session_with(backend: Backend, operator: str) -> Any:
         "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], "Resource": TABLE,
         "Condition": {f"{operator}:StringEquals": {"dynamodb:LeadingKeys": ["case-1"]}}}]}
     iam.put_role_policy(RoleName="case-reader", PolicyName="one-case", PolicyDocument=doc(policy))
-    enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, None)
-    admin = enforcer.session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
-    creds = admin.client("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/case-reader",
-                                            RoleSessionName="agent")["Credentials"]
-    return enforcer.session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"], region_name="us-east-1").client("dynamodb")
+    return enforced_role_client(backend, f"arn:aws:iam::{ACCOUNT}:role/case-reader", "dynamodb", "agent")
 
 
 def _denied(call: Any) -> str:

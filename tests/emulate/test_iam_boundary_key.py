@@ -11,8 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from checker.emulate.backends import Backend
-from checker.emulate.hook import InProcessEnforcer
-from tests.emulate.conftest import doc
+from tests.emulate.conftest import doc, enforced_role_client
 
 ACCOUNT = "123456789012"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/team-boundary"
@@ -32,12 +31,7 @@ def _delegated_admin(backend: Backend) -> Any:
         "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
         "Condition": {"ArnEquals": {"iam:PermissionsBoundary": BOUNDARY}}}]}
     iam.put_role_policy(RoleName="delegated-admin", PolicyName="only-bounded", PolicyDocument=doc(policy))
-    enforcer = InProcessEnforcer(backend.authorizer, backend.credentials, None)
-    admin = enforcer.session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
-    creds = admin.client("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/delegated-admin",
-                                            RoleSessionName="delegate")["Credentials"]
-    return enforcer.session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"], region_name="us-east-1").client("iam")
+    return enforced_role_client(backend, f"arn:aws:iam::{ACCOUNT}:role/delegated-admin", "iam", "delegate")
 
 
 def test_a_write_is_allowed_only_on_the_role_that_carries_the_boundary(moto_backend: Backend) -> None:
