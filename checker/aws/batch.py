@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import marshal
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import Policy, PolicyKind, parse_policy
+from checker.aws.policy import Policy, PolicyKind, parse_batch_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
+from checker.core.source import colon_weight
 from checker.core.suggest import did_you_mean
 from checker.core.valuekey import CANONICAL_FORMAT
 
@@ -48,12 +48,18 @@ IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # label
 
 _CACHE_SIZE = 2048
 # Parsed policies by content, kind and the field that names them (an SCP repeated at every level of
-# thousands of cases is one entry per place, each already carrying its name).
-_parsed: OrderedDict[tuple[bytes, str, str], Policy] = OrderedDict()
+# thousands of cases is one entry per place, each already carrying its name), each with its content's
+# `colon_weight` (the batch proves a line free of duplicate keys with it: checker/core/source.py).
+_parsed: OrderedDict[tuple[bytes, str, str], tuple[Policy, int]] = OrderedDict()
 
 
 def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
+    return _weighed_policy(raw, field, kind)[0]
+
+
+def _weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]:
+    """The parsed policy and the `colon_weight` of its content."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
     try:
@@ -65,30 +71,33 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     if cached is not None:
         _parsed.move_to_end(key)
         return cached
-    policy = _parsed[key] = _parse(raw, field, kind)
+    entry = _parsed[key] = _parse(raw, field, kind)
     if len(_parsed) > _CACHE_SIZE:
         _parsed.popitem(last=False)
-    return policy
+    return entry
 
 
-def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> Policy:
+def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> tuple[Policy, int]:
     # The document came from JSON text: its statements may be reused from other cases.
-    return parse_policy(raw, name=field, kind=kind, size_limit=10**7, reuse_statements=True)
+    return parse_batch_policy(raw, field, kind, size_limit=10**7)
 
 
 # Whole SCP and RCP hierarchies by content and field: an organization's levels repeat in case after case,
-# and one key for all of them costs less than one per policy. Only hierarchies read without an error are kept.
-_parsed_levels: OrderedDict[tuple[bytes, str], tuple[tuple[Policy, ...], ...]] = OrderedDict()
+# and one key for all of them costs less than one per policy. Only hierarchies read without an error are kept,
+# each with its content's `colon_weight`.
+_parsed_levels: OrderedDict[tuple[bytes, str], tuple[tuple[tuple[Policy, ...], ...], int]] = OrderedDict()
 _LEVEL_ENTRIES = 1024
+_NO_LEVELS: tuple[tuple[tuple[Policy, ...], ...], int] = ((), 0)
 
 
-def _levels(raw: Any, field: str, kind: PolicyKind) -> Sequence[Sequence[Policy]]:
+def _levels(raw: Any, field: str, kind: PolicyKind) -> tuple[tuple[tuple[Policy, ...], ...], int]:
+    """The levels of policies (root first) and the `colon_weight` of `raw`."""
     if raw is None:
-        return ()
+        return _NO_LEVELS
     if not isinstance(raw, list):
         raise InputError(f"{field} must be a list of levels (root, OUs, account), each a list of policies")
     if not raw:
-        return ()
+        return _NO_LEVELS
     try:
         key: tuple[bytes, str] | None = (marshal.dumps(raw, CANONICAL_FORMAT), field)
     except ValueError:
@@ -105,7 +114,7 @@ def _levels(raw: Any, field: str, kind: PolicyKind) -> Sequence[Sequence[Policy]
         if not isinstance(level, list):
             raise InputError(f"{field}[{index}] must be a list of policies")
         levels.append(tuple(_policy(p, f"{field}[{index}][{j}]", kind) for j, p in enumerate(level)))
-    parsed = tuple(levels)
+    parsed = (tuple(levels), colon_weight(raw))
     if key is not None:
         _parsed_levels[key] = parsed
         if len(_parsed_levels) > _LEVEL_ENTRIES:
@@ -115,6 +124,8 @@ def _levels(raw: Any, field: str, kind: PolicyKind) -> Sequence[Sequence[Policy]
 
 _KNOWN_FIELDS = frozenset(CASE_FIELDS + IGNORED_FIELDS)
 _IDENTITY_NAMES = tuple(f"identity_policies[{i}]" for i in range(16))
+# Fields whose value is a policy, with the policy kind it is read as (resource_policy's depends on the action).
+_POLICY_FIELDS = (("permissions_boundary", PolicyKind.BOUNDARY), ("session_policy", PolicyKind.SESSION))
 
 
 def _identity_name(index: int) -> str:
@@ -137,6 +148,12 @@ def _string(case: dict[str, Any], field: str, required: bool = True) -> str | No
 
 
 def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
+    request, policies, _weight = weighed_case(case)
+    return request, policies
+
+
+def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
+    """The request, its policies and the case's `colon_weight` (what proves its line had no duplicate key)."""
     if not case.keys() <= _KNOWN_FIELDS:
         key = next(k for k in case if k not in _KNOWN_FIELDS)
         guess = did_you_mean(key, CASE_FIELDS)
@@ -147,37 +164,74 @@ def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
     context = case.get("context") or {}
     if not isinstance(context, dict):
         raise InputError("context must be an object of condition keys")
+    # Field names hold no colon: each member of the case weighs 1 plus its value's weight. Policies and
+    # hierarchies bring theirs from the cache; the context and the other fields are counted here.
+    weight = len(case)
+    if context:
+        weight += len(context)
     for key, value in context.items():
         # (plain loops: a generator per key cost a batch more than the check is worth)
-        if isinstance(value, dict) or (isinstance(value, list) and not all(_context_scalar(v) for v in value)):
+        weight += key.count(":")
+        if type(value) is str:
+            weight += value.count(":")
+        elif isinstance(value, dict) or (isinstance(value, list) and not all(_context_scalar(v) for v in value)):
             raise InputError(f"context key {key!r} must be a string, number, boolean or a list of those")
+        elif type(value) is list:
+            weight += colon_weight(value)
     identity_raw = case.get("identity_policies") or []
     if not isinstance(identity_raw, list):
         raise InputError("identity_policies must be a list of policies")
-    identity = [_policy(p, _identity_name(i), PolicyKind.IDENTITY) for i, p in enumerate(identity_raw)]
+    identity = []
+    for index, raw in enumerate(identity_raw):
+        policy, policy_weight = _weighed_policy(raw, _identity_name(index), PolicyKind.IDENTITY)
+        identity.append(policy)
+        weight += policy_weight
     # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
     resource_kind = PolicyKind.TRUST if is_trust_action((action or "").lower()) else PolicyKind.RESOURCE
-
-    def optional(field: str, kind: PolicyKind) -> Policy | None:
+    optional: dict[str, Policy | None] = {}
+    for field, kind in (("resource_policy", resource_kind), *_POLICY_FIELDS):
         raw = case.get(field)
-        return None if raw is None else _policy(raw, field, kind)
-
+        if raw is None:
+            optional[field] = None
+        else:
+            optional[field], policy_weight = _weighed_policy(raw, field, kind)
+            weight += policy_weight
+    scps, scps_weight = _levels(case.get("scps"), "scps", PolicyKind.SCP)
+    rcps, rcps_weight = _levels(case.get("rcps"), "rcps", PolicyKind.RCP)
+    weight += scps_weight + rcps_weight
+    for field, value in case.items():
+        if type(value) is str:
+            weight += value.count(":")
+        elif field not in _WEIGHED_FIELDS and field != "context" and type(value) is not bool:
+            weight += colon_weight(value)  # an id or a label: any JSON value
     policies = PolicySet(
         identity=identity,
-        resource=optional("resource_policy", resource_kind),
-        boundary=optional("permissions_boundary", PolicyKind.BOUNDARY),
-        session=optional("session_policy", PolicyKind.SESSION),
-        scps=_levels(case.get("scps"), "scps", PolicyKind.SCP),
-        rcps=_levels(case.get("rcps"), "rcps", PolicyKind.RCP),
+        resource=optional["resource_policy"],
+        boundary=optional["permissions_boundary"],
+        session=optional["session_policy"],
+        scps=scps,
+        rcps=rcps,
         restrict_public_buckets=bool(case.get("restrict_public_buckets", False)),
     )
     account = _string(case, "resource_account", required=False)
     assert principal is not None and action is not None
-    return Request(principal, action, resource, account, context), policies
+    return Request(principal, action, resource, account, context), policies, weight
+
+
+# The fields whose weight comes with their parse (a string among them weighs its colons: one refused later).
+_WEIGHED_FIELDS = frozenset(
+    ("identity_policies", "resource_policy", "permissions_boundary", "session_policy", "scps", "rcps")
+)
 
 
 def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
-    request, policies = case_to_request(case)
+    return decide_weighed_case(case, explain)[0]
+
+
+def decide_weighed_case(case: dict[str, Any], explain: bool) -> tuple[dict[str, Any], int]:
+    """`decide_case`, and the case's `colon_weight`: with it `simulate` proves that the line it decoded without
+    the duplicate-key hook had no duplicate key (checker/core/source.py, `json_data_unproved`)."""
+    request, policies, weight = weighed_case(case)
     decision = evaluate(request, policies, explain=explain)
     result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
     if explain:
@@ -185,7 +239,7 @@ def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
         warnings = request_warnings(request, policies)
         if warnings:
             result["explain"]["warnings"] = warnings
-    return result
+    return result, weight
 
 
 def request_warnings(request: Request, policies: PolicySet) -> list[str]:
