@@ -50,7 +50,11 @@ _CACHE_SIZE = 2048
 # Parsed policies by content, kind and the field that names them (an SCP repeated at every level of
 # thousands of cases is one entry per place, each already carrying its name), each with its content's
 # `colon_weight` (the batch proves a line free of duplicate keys with it: checker/core/source.py).
+# Identity policies are kept apart from the other kinds: a batch whose identity policies rarely repeat (each
+# case's copy with Sids of its own) would otherwise push out the resource policies, boundaries and session
+# policies that do.
 _parsed: OrderedDict[tuple[bytes, str, str], tuple[Policy, int]] = OrderedDict()
+_parsed_identity: OrderedDict[tuple[bytes, str, str], tuple[Policy, int]] = OrderedDict()
 
 
 def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
@@ -67,13 +71,14 @@ def _weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int
     except ValueError:
         return _parse(raw, field, kind)
     key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
-    cached = _parsed.get(key)
+    parsed = _parsed_identity if kind is PolicyKind.IDENTITY else _parsed
+    cached = parsed.get(key)
     if cached is not None:
-        _parsed.move_to_end(key)
+        parsed.move_to_end(key)
         return cached
-    entry = _parsed[key] = _parse(raw, field, kind)
-    if len(_parsed) > _CACHE_SIZE:
-        _parsed.popitem(last=False)
+    entry = parsed[key] = _parse(raw, field, kind)
+    if len(parsed) > _CACHE_SIZE:
+        parsed.popitem(last=False)
     return entry
 
 
