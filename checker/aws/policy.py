@@ -172,8 +172,12 @@ class Policy:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     # Statements whose Action / NotAction admit an action, by lowercased action name. Requests repeat their
-    # actions far more than their resources, so this turns most action matching into one dict lookup.
-    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # actions far more than their resources, so this turns most action matching into one dict lookup. Not an
+    # __init__ argument: a copy made with dataclasses.replace (other statements) starts with its own, empty.
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # The evaluator's outcome of this policy by lowercased action, for actions whose admitting statements
+    # apply to every request (no Condition, a "*" Resource); False for the others (checker/aws/evaluate.py).
+    _fixed_outcomes: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def variables_enabled(self) -> bool:
@@ -305,7 +309,7 @@ def _reassembled(
     policy = object.__new__(Policy)  # the frozen dataclass's __init__ sets the same fields, several times slower
     policy.__dict__.update(
         name=name, kind=kind, version=version, id=policy_id, statements=tuple(statements),
-        document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={},
+        document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={}, _fixed_outcomes={},
     )
     return policy, weight
 
@@ -401,7 +405,7 @@ class _Parser:
         policy = object.__new__(Policy)  # as Statement above: the same fields, without the frozen __init__
         policy.__dict__.update(
             name=self.name, kind=self.kind, version=version, id=policy_id, statements=statements,
-            document=self.document, size=size, warnings=(), _by_action={},
+            document=self.document, size=size, warnings=(), _by_action={}, _fixed_outcomes={},
         )
         return policy
 
