@@ -327,6 +327,8 @@ _UNIQUE_SID_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSIO
 _SID_MEMBER = 7
 _STATEMENT_TEXT_LENGTH = 4096
 _statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int, int]] = OrderedDict()
+
+
 class _Parser:
     def __init__(
         self,
@@ -691,7 +693,8 @@ class _Parser:
                 prepared = tuple(_prepared(operator, tok) for tok in tokens)
             except ValueError as exc:
                 raise self.error(pointer, f"{op_text}: {exc}", operator.value_hint) from None
-        return ConditionClause(
+        clause = object.__new__(ConditionClause)  # as statements are built: every field, without the frozen __init__
+        clause.__dict__.update(
             operator_text=op_text,
             operator=operator,
             set_operator=set_operator,
@@ -703,6 +706,7 @@ class _Parser:
             pointer=pointer,
             prepared=prepared,
         )
+        return clause
 
 
 # A statement's Action, Resource and Condition values, parsed, by what their parse depends on: the element, its
