@@ -20,6 +20,7 @@ from checker.aws.batch import decide_weighed_case
 from checker.cli.simulate import run_batch
 from checker.core.errors import InputError
 from checker.core.source import colon_weight, parse_json_data
+from tests.json_values import objects
 
 from ..differential.generate import generate
 
@@ -33,23 +34,10 @@ def _answers(lines: list[str], explain: bool = False) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-def _objects(value: Any) -> list[dict[str, Any]]:
-    found = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            found.append(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
 def _with_duplicate(case: dict[str, Any], which: int) -> str:
     """The case as one line whose `which`-th object repeats its first key (with the same value) at its end."""
     changed = copy.deepcopy(case)
-    target = [o for o in _objects(changed) if o][which]
+    target = [o for o in objects(changed) if o][which]
     key = next(iter(target))
     target["\u0000marker"] = True
     text = json.dumps(changed)
@@ -65,7 +53,7 @@ def _located_error(line: str) -> str:
 @pytest.mark.parametrize("case", CASES[:40], ids=lambda c: str(c["id"]))
 def test_a_duplicate_key_in_any_object_is_refused_with_its_position(case: dict[str, Any]) -> None:
     clean = json.dumps(case)
-    for which in range(len([o for o in _objects(case) if o])):
+    for which in range(len([o for o in objects(case) if o])):
         line = _with_duplicate(case, which)
         expected = _located_error(line)
         assert "duplicate key" in expected and expected.startswith("cases.jsonl line 2:1:"), expected

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from checker.core.errors import InputError
 from checker.core.source import MAX_NESTING, colon_weight, json_data_unproved, parse_json_data
+from tests.json_values import objects
 
 # Keys and strings full of the characters that matter here: colons, quotes, backslashes, non-ASCII.
 TEXT = st.text(alphabet=':"\\ab é\u2028\t', max_size=6)
@@ -46,22 +47,9 @@ def test_the_colons_of_a_text_without_duplicates_are_its_weight(value: Any, spel
     assert colons == colon_weight(data) == colon_weight(value)
 
 
-def _objects(value: Any) -> list[dict[str, Any]]:
-    found = []
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            found.append(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
 def _with_duplicate(value: Any, which: int, kept: Any) -> str:
     """`value` as JSON text with one more member in its `which`-th object: a key it already has, first."""
-    target = _objects(value)[which]
+    target = objects(value)[which]
     key = next(iter(target))
     marker = {"\u0000marker": True}
     target["\u0000marker"] = True
@@ -77,10 +65,10 @@ def test_any_duplicate_key_makes_the_counts_differ(value: Any, which: int, kept:
     """A duplicate key anywhere, whatever the value it held (the same value, a colon-free one, nothing but
     a colon in its key), leaves the decoded value lighter than the text's colons; the line is then read
     by the located parser, which names the duplicate."""
-    objects = _objects(value)
-    if not any(objects):
+    found = objects(value)
+    if not any(found):
         return
-    nonempty = [i for i, o in enumerate(objects) if o]
+    nonempty = [i for i, o in enumerate(found) if o]
     text = _with_duplicate(value, nonempty[which % len(nonempty)], kept)
     unproved = json_data_unproved(text)
     assert unproved is not None
