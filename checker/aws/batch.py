@@ -129,8 +129,6 @@ def _levels(raw: Any, field: str, kind: PolicyKind) -> tuple[tuple[tuple[Policy,
 
 _KNOWN_FIELDS = frozenset(CASE_FIELDS + IGNORED_FIELDS)
 _IDENTITY_NAMES = tuple(f"identity_policies[{i}]" for i in range(16))
-# Fields whose value is a policy, with the policy kind it is read as (resource_policy's depends on the action).
-_POLICY_FIELDS = (("permissions_boundary", PolicyKind.BOUNDARY), ("session_policy", PolicyKind.SESSION))
 
 
 def _identity_name(index: int) -> str:
@@ -165,13 +163,19 @@ def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
         raise InputError(f"unknown field {key!r}" + (f"; did you mean {guess!r}?" if guess else ""))
     principal = _string(case, "principal")
     action = _string(case, "action")
-    resource = _string(case, "resource", required=False) or "*"
+    resource = _string(case, "resource", required=False)
+    assert principal is not None and action is not None
+    # Field names hold no colon: each member of the case weighs 1 plus its value's weight. Policies and
+    # hierarchies bring theirs from the cache; the strings, the context and the other fields are counted here.
+    weight = len(case) + principal.count(":") + action.count(":")
+    if resource:
+        weight += resource.count(":")
+    for field in case.keys() - _COUNTED_FIELDS:  # the id, labels, restrict_public_buckets: any JSON value
+        value = case[field]
+        weight += value.count(":") if type(value) is str else colon_weight(value)
     context = case.get("context") or {}
     if not isinstance(context, dict):
         raise InputError("context must be an object of condition keys")
-    # Field names hold no colon: each member of the case weighs 1 plus its value's weight. Policies and
-    # hierarchies bring theirs from the cache; the context and the other fields are counted here.
-    weight = len(case)
     if context:
         weight += len(context)
     for key, value in context.items():
@@ -191,41 +195,43 @@ def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
         policy, policy_weight = _weighed_policy(raw, _identity_name(index), PolicyKind.IDENTITY)
         identity.append(policy)
         weight += policy_weight
-    # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
-    resource_kind = PolicyKind.TRUST if is_trust_action((action or "").lower()) else PolicyKind.RESOURCE
-    optional: dict[str, Policy | None] = {}
-    for field, kind in (("resource_policy", resource_kind), *_POLICY_FIELDS):
-        raw = case.get(field)
-        if raw is None:
-            optional[field] = None
-        else:
-            optional[field], policy_weight = _weighed_policy(raw, field, kind)
-            weight += policy_weight
+    resource_policy = boundary = session = None
+    raw = case.get("resource_policy")
+    if raw is not None:
+        # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
+        kind = PolicyKind.TRUST if is_trust_action(action.lower()) else PolicyKind.RESOURCE
+        resource_policy, policy_weight = _weighed_policy(raw, "resource_policy", kind)
+        weight += policy_weight
+    raw = case.get("permissions_boundary")
+    if raw is not None:
+        boundary, policy_weight = _weighed_policy(raw, "permissions_boundary", PolicyKind.BOUNDARY)
+        weight += policy_weight
+    raw = case.get("session_policy")
+    if raw is not None:
+        session, policy_weight = _weighed_policy(raw, "session_policy", PolicyKind.SESSION)
+        weight += policy_weight
     scps, scps_weight = _levels(case.get("scps"), "scps", PolicyKind.SCP)
     rcps, rcps_weight = _levels(case.get("rcps"), "rcps", PolicyKind.RCP)
     weight += scps_weight + rcps_weight
-    for field, value in case.items():
-        if type(value) is str:
-            weight += value.count(":")
-        elif field not in _WEIGHED_FIELDS and field != "context" and type(value) is not bool:
-            weight += colon_weight(value)  # an id or a label: any JSON value
     policies = PolicySet(
         identity=identity,
-        resource=optional["resource_policy"],
-        boundary=optional["permissions_boundary"],
-        session=optional["session_policy"],
+        resource=resource_policy,
+        boundary=boundary,
+        session=session,
         scps=scps,
         rcps=rcps,
         restrict_public_buckets=bool(case.get("restrict_public_buckets", False)),
     )
-    account = _string(case, "resource_account", required=False)
-    assert principal is not None and action is not None
-    return Request(principal, action, resource, account, context), policies, weight
+    account = _string(case, "resource_account", required=False)  # (checked last, as it always was)
+    if account:
+        weight += account.count(":")
+    return Request(principal, action, resource or "*", account, context), policies, weight
 
 
-# The fields whose weight comes with their parse (a string among them weighs its colons: one refused later).
-_WEIGHED_FIELDS = frozenset(
-    ("identity_policies", "resource_policy", "permissions_boundary", "session_policy", "scps", "rcps")
+# The fields `weighed_case` weighs one by one (the policies with their parse); the others are weighed whole.
+_COUNTED_FIELDS = frozenset(
+    ("principal", "action", "resource", "resource_account", "context", "identity_policies", "resource_policy",
+     "permissions_boundary", "session_policy", "scps", "rcps")
 )
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import copy
 import io
 import json
+from random import Random
 from typing import Any
 
 import pytest
 
-from checker.aws.batch import decide_weighed_case
+from checker.aws.batch import decide_case, decide_weighed_case
 from checker.cli.simulate import run_batch
 from checker.core.errors import InputError
 from checker.core.source import colon_weight, parse_json_data
@@ -117,3 +118,52 @@ def test_an_escaped_colon_is_decided_as_the_colon_it_stands_for() -> None:
     plain = json.dumps(case)
     escaped = plain.replace("arn:aws:s3:::bucket/key", "arn\\u003aaws:s3:::bucket/key")
     assert _answers([plain, escaped]) == [{"id": "c", "decision": "allow"}] * 2
+
+
+WRONG_VALUES = [None, 1, "x:y", [], {}, [1], {"a:b": 1}, True, [{}], [[{}]], {"Version": "2012-10-17"}, "", 0]
+FIELDS = ["id", "principal", "action", "resource", "resource_account", "context", "identity_policies",
+          "resource_policy", "permissions_boundary", "session_policy", "scps", "rcps", "restrict_public_buckets",
+          "name", "note", "bogus"]
+
+
+def test_every_line_is_answered_as_the_located_decoder_would_have_it() -> None:
+    """Cases with one to three fields of the wrong shape, decided by the batch's fast path and by reading the
+    line with the located decoder and `decide_case`: the same answer, error or decision, word for word."""
+    rng = Random(20261205)
+    lines = []
+    for case in CASES:
+        for _ in range(4):
+            changed = dict(case)
+            for field in rng.sample(FIELDS, rng.randint(1, 3)):
+                changed[field] = rng.choice(WRONG_VALUES)
+            lines.append(json.dumps(changed))
+    expected = []
+    for line in lines:
+        case: Any = None
+        try:
+            case = parse_json_data(line, "cases.jsonl line 1")
+            assert isinstance(case, dict)
+            expected.append(decide_case(case, False))
+        except InputError as exc:
+            expected.append({"id": case.get("id") if isinstance(case, dict) else None, "error": str(exc)})
+    assert any("error" in answer for answer in expected) and any("decision" in answer for answer in expected)
+    for line, answer in zip(lines, expected, strict=True):
+        assert _answers([line]) == [answer]
+
+
+# The order a case's fields are checked in (the first wrong one is reported), as the batch always read them.
+CHECK_ORDER = [("principal", 1), ("action", 1), ("resource", 1), ("context", "x"), ("identity_policies", "x"),
+               ("resource_policy", "x"), ("permissions_boundary", "x"), ("session_policy", "x"), ("scps", "x"),
+               ("rcps", "x"), ("resource_account", 1)]
+
+
+@pytest.mark.parametrize("first", range(len(CHECK_ORDER) - 1))
+def test_of_two_wrong_fields_the_first_checked_is_reported(first: int) -> None:
+    for later in range(first + 1, len(CHECK_ORDER)):
+        alone, both = dict(CASES[0]), dict(CASES[0])
+        field, wrong = CHECK_ORDER[first]
+        alone[field] = both[field] = wrong
+        both[CHECK_ORDER[later][0]] = CHECK_ORDER[later][1]
+        expected = _answers([json.dumps(alone)])
+        assert "error" in expected[0]
+        assert _answers([json.dumps(both)]) == expected, (field, CHECK_ORDER[later][0])
