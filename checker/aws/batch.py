@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import marshal
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
-from checker.aws.policy import Policy, PolicyKind, parse_policy
+from checker.aws.policy import Policy, PolicyKind, parse_batch_policy
 from checker.aws.request import Request
 from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
+from checker.core.source import colon_weight
 from checker.core.suggest import did_you_mean
 from checker.core.valuekey import CANONICAL_FORMAT
 
@@ -48,12 +48,22 @@ IGNORED_FIELDS = ("comment", "description", "expected", "name", "note")  # label
 
 _CACHE_SIZE = 2048
 # Parsed policies by content, kind and the field that names them (an SCP repeated at every level of
-# thousands of cases is one entry per place, each already carrying its name).
-_parsed: OrderedDict[tuple[bytes, str, str], Policy] = OrderedDict()
+# thousands of cases is one entry per place, each already carrying its name), each with its content's
+# `colon_weight` (the batch proves a line free of duplicate keys with it: checker/core/source.py).
+# Identity policies are kept apart from the other kinds: a batch whose identity policies rarely repeat (each
+# case's copy with Sids of its own) would otherwise push out the resource policies, boundaries and session
+# policies that do.
+_parsed: OrderedDict[tuple[bytes, str, str], tuple[Policy, int]] = OrderedDict()
+_parsed_identity: OrderedDict[tuple[bytes, str, str], tuple[Policy, int]] = OrderedDict()
 
 
 def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
+    return _weighed_policy(raw, field, kind)[0]
+
+
+def _weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]:
+    """The parsed policy and the `colon_weight` of its content."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
     try:
@@ -61,34 +71,38 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     except ValueError:
         return _parse(raw, field, kind)
     key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
-    cached = _parsed.get(key)
+    parsed = _parsed_identity if kind is PolicyKind.IDENTITY else _parsed
+    cached = parsed.get(key)
     if cached is not None:
-        _parsed.move_to_end(key)
+        parsed.move_to_end(key)
         return cached
-    policy = _parsed[key] = _parse(raw, field, kind)
-    if len(_parsed) > _CACHE_SIZE:
-        _parsed.popitem(last=False)
-    return policy
+    entry = parsed[key] = _parse(raw, field, kind)
+    if len(parsed) > _CACHE_SIZE:
+        parsed.popitem(last=False)
+    return entry
 
 
-def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> Policy:
+def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> tuple[Policy, int]:
     # The document came from JSON text: its statements may be reused from other cases.
-    return parse_policy(raw, name=field, kind=kind, size_limit=10**7, reuse_statements=True)
+    return parse_batch_policy(raw, field, kind, size_limit=10**7)
 
 
 # Whole SCP and RCP hierarchies by content and field: an organization's levels repeat in case after case,
-# and one key for all of them costs less than one per policy. Only hierarchies read without an error are kept.
-_parsed_levels: OrderedDict[tuple[bytes, str], tuple[tuple[Policy, ...], ...]] = OrderedDict()
+# and one key for all of them costs less than one per policy. Only hierarchies read without an error are kept,
+# each with its content's `colon_weight`.
+_parsed_levels: OrderedDict[tuple[bytes, str], tuple[tuple[tuple[Policy, ...], ...], int]] = OrderedDict()
 _LEVEL_ENTRIES = 1024
+_NO_LEVELS: tuple[tuple[tuple[Policy, ...], ...], int] = ((), 0)
 
 
-def _levels(raw: Any, field: str, kind: PolicyKind) -> Sequence[Sequence[Policy]]:
+def _levels(raw: Any, field: str, kind: PolicyKind) -> tuple[tuple[tuple[Policy, ...], ...], int]:
+    """The levels of policies (root first) and the `colon_weight` of `raw`."""
     if raw is None:
-        return ()
+        return _NO_LEVELS
     if not isinstance(raw, list):
         raise InputError(f"{field} must be a list of levels (root, OUs, account), each a list of policies")
     if not raw:
-        return ()
+        return _NO_LEVELS
     try:
         key: tuple[bytes, str] | None = (marshal.dumps(raw, CANONICAL_FORMAT), field)
     except ValueError:
@@ -105,7 +119,7 @@ def _levels(raw: Any, field: str, kind: PolicyKind) -> Sequence[Sequence[Policy]
         if not isinstance(level, list):
             raise InputError(f"{field}[{index}] must be a list of policies")
         levels.append(tuple(_policy(p, f"{field}[{index}][{j}]", kind) for j, p in enumerate(level)))
-    parsed = tuple(levels)
+    parsed = (tuple(levels), colon_weight(raw))
     if key is not None:
         _parsed_levels[key] = parsed
         if len(_parsed_levels) > _LEVEL_ENTRIES:
@@ -137,47 +151,98 @@ def _string(case: dict[str, Any], field: str, required: bool = True) -> str | No
 
 
 def case_to_request(case: dict[str, Any]) -> tuple[Request, PolicySet]:
+    request, policies, _weight = weighed_case(case)
+    return request, policies
+
+
+def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
+    """The request, its policies and the case's `colon_weight` (what proves its line had no duplicate key)."""
     if not case.keys() <= _KNOWN_FIELDS:
         key = next(k for k in case if k not in _KNOWN_FIELDS)
         guess = did_you_mean(key, CASE_FIELDS)
         raise InputError(f"unknown field {key!r}" + (f"; did you mean {guess!r}?" if guess else ""))
     principal = _string(case, "principal")
     action = _string(case, "action")
-    resource = _string(case, "resource", required=False) or "*"
+    resource = _string(case, "resource", required=False)
+    assert principal is not None and action is not None
+    # Field names hold no colon: each member of the case weighs 1 plus its value's weight. Policies and
+    # hierarchies bring theirs from the cache; the strings, the context and the other fields are counted here.
+    weight = len(case) + principal.count(":") + action.count(":")
+    if resource:
+        weight += resource.count(":")
+    for field in case.keys() - _COUNTED_FIELDS:  # the id, labels, restrict_public_buckets: any JSON value
+        value = case[field]
+        weight += value.count(":") if type(value) is str else colon_weight(value)
     context = case.get("context") or {}
     if not isinstance(context, dict):
         raise InputError("context must be an object of condition keys")
+    if context:
+        weight += len(context)
     for key, value in context.items():
         # (plain loops: a generator per key cost a batch more than the check is worth)
-        if isinstance(value, dict) or (isinstance(value, list) and not all(_context_scalar(v) for v in value)):
+        weight += key.count(":")
+        if type(value) is str:
+            weight += value.count(":")
+        elif isinstance(value, dict) or (isinstance(value, list) and not all(_context_scalar(v) for v in value)):
             raise InputError(f"context key {key!r} must be a string, number, boolean or a list of those")
+        elif type(value) is list:
+            weight += colon_weight(value)
     identity_raw = case.get("identity_policies") or []
     if not isinstance(identity_raw, list):
         raise InputError("identity_policies must be a list of policies")
-    identity = [_policy(p, _identity_name(i), PolicyKind.IDENTITY) for i, p in enumerate(identity_raw)]
-    # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
-    resource_kind = PolicyKind.TRUST if is_trust_action((action or "").lower()) else PolicyKind.RESOURCE
-
-    def optional(field: str, kind: PolicyKind) -> Policy | None:
-        raw = case.get(field)
-        return None if raw is None else _policy(raw, field, kind)
-
+    identity = []
+    for index, raw in enumerate(identity_raw):
+        policy, policy_weight = _weighed_policy(raw, _identity_name(index), PolicyKind.IDENTITY)
+        identity.append(policy)
+        weight += policy_weight
+    resource_policy = boundary = session = None
+    raw = case.get("resource_policy")
+    if raw is not None:
+        # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
+        kind = PolicyKind.TRUST if is_trust_action(action.lower()) else PolicyKind.RESOURCE
+        resource_policy, policy_weight = _weighed_policy(raw, "resource_policy", kind)
+        weight += policy_weight
+    raw = case.get("permissions_boundary")
+    if raw is not None:
+        boundary, policy_weight = _weighed_policy(raw, "permissions_boundary", PolicyKind.BOUNDARY)
+        weight += policy_weight
+    raw = case.get("session_policy")
+    if raw is not None:
+        session, policy_weight = _weighed_policy(raw, "session_policy", PolicyKind.SESSION)
+        weight += policy_weight
+    scps, scps_weight = _levels(case.get("scps"), "scps", PolicyKind.SCP)
+    rcps, rcps_weight = _levels(case.get("rcps"), "rcps", PolicyKind.RCP)
+    weight += scps_weight + rcps_weight
     policies = PolicySet(
         identity=identity,
-        resource=optional("resource_policy", resource_kind),
-        boundary=optional("permissions_boundary", PolicyKind.BOUNDARY),
-        session=optional("session_policy", PolicyKind.SESSION),
-        scps=_levels(case.get("scps"), "scps", PolicyKind.SCP),
-        rcps=_levels(case.get("rcps"), "rcps", PolicyKind.RCP),
+        resource=resource_policy,
+        boundary=boundary,
+        session=session,
+        scps=scps,
+        rcps=rcps,
         restrict_public_buckets=bool(case.get("restrict_public_buckets", False)),
     )
-    account = _string(case, "resource_account", required=False)
-    assert principal is not None and action is not None
-    return Request(principal, action, resource, account, context), policies
+    account = _string(case, "resource_account", required=False)  # (checked last, as it always was)
+    if account:
+        weight += account.count(":")
+    return Request(principal, action, resource or "*", account, context), policies, weight
+
+
+# The fields `weighed_case` weighs one by one (the policies with their parse); the others are weighed whole.
+_COUNTED_FIELDS = frozenset(
+    ("principal", "action", "resource", "resource_account", "context", "identity_policies", "resource_policy",
+     "permissions_boundary", "session_policy", "scps", "rcps")
+)
 
 
 def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
-    request, policies = case_to_request(case)
+    return decide_weighed_case(case, explain)[0]
+
+
+def decide_weighed_case(case: dict[str, Any], explain: bool) -> tuple[dict[str, Any], int]:
+    """`decide_case`, and the case's `colon_weight`: with it `simulate` proves that the line it decoded without
+    the duplicate-key hook had no duplicate key (checker/core/source.py, `json_data_unproved`)."""
+    request, policies, weight = weighed_case(case)
     decision = evaluate(request, policies, explain=explain)
     result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
     if explain:
@@ -185,7 +250,7 @@ def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
         warnings = request_warnings(request, policies)
         if warnings:
             result["explain"]["warnings"] = warnings
-    return result
+    return result, weight
 
 
 def request_warnings(request: Request, policies: PolicySet) -> list[str]:

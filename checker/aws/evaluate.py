@@ -290,6 +290,12 @@ class _Evaluator:
         return _Outcome(tuple(allows), tuple(denies))
 
     def outcome(self, policy: Policy, with_principal: bool = False) -> _Outcome:
+        if not self.trace.explain and not with_principal:
+            fixed = policy._fixed_outcomes.get(self.request.action_lower)
+            if fixed:
+                return fixed  # type: ignore[no-any-return]
+            if fixed is None:
+                return self.fixed_outcome(policy)
         if not self.trace.explain:
             # Fast path: only statements whose Action / NotAction admit this action can apply, and most
             # policies have none or one that applies, so tuples are grown only when one does.
@@ -317,6 +323,31 @@ class _Evaluator:
             else:
                 self.trace.add(policy, statement, "not applicable", self.describe(failure))
         return _Outcome(tuple(allows), tuple(denies))
+
+    def fixed_outcome(self, policy: Policy) -> _Outcome:
+        """The outcome of a policy without its Principal read, kept for the action when every statement that
+        admits the action applies to any request (no Condition, no NotResource, a "*" Resource or none):
+        nothing else of the request can change it. SCPs repeat in case after case of a batch."""
+        action = self.request.action_lower
+        statements = policy.statements_for(action)
+        fixed = True
+        for statement in statements:
+            if statement.conditions or statement.not_resources is not None or (
+                statement.resources is not None and not any(r.universal for r in statement.resources)
+            ):
+                fixed = False
+                break
+        cache = policy._fixed_outcomes
+        if len(cache) >= 512:
+            cache.clear()
+        if not fixed:
+            cache[action] = False
+            return self.outcome(policy)
+        found = cache[action] = _Outcome(
+            tuple([(policy, s) for s in statements if s.effect is _ALLOW]),
+            tuple([(policy, s) for s in statements if s.effect is not _ALLOW]),
+        ) if statements else _NOTHING_APPLIES
+        return found
 
     def mismatch(self, policy: Policy, statement: Statement, with_principal: bool) -> str | ConditionClause | None:
         """None when a statement whose Action / NotAction admits the action applies; otherwise the part that

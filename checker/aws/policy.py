@@ -20,7 +20,7 @@ from checker.aws.conditions import Operator, lookup_operator, operator_names
 from checker.aws.variables import Token, Variable, VariableSyntaxError, tokenize
 from checker.aws.wildcard import Glob, compile_glob, compile_pieces
 from checker.core.errors import InputError, Where
-from checker.core.source import LoadedDocument, parse_json, pointer_join
+from checker.core.source import LoadedDocument, colon_weight, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
 from checker.core.valuekey import CANONICAL_FORMAT as _CANONICAL
 from checker.core.valuekey import canonical_key
@@ -146,10 +146,17 @@ class Statement:
 
     def admits_action(self, action_lower: str) -> bool:
         """True when Action lists the action, or NotAction does not."""
-        if self.actions is not None:
-            return any(p.glob.matches(action_lower) for p in self.actions)
+        # (plain loops: a generator per call cost a batch more than the matching)
+        actions = self.actions
+        if actions is not None:
+            for pattern in actions:  # noqa: SIM110 (any() with a generator is the slower form here)
+                if pattern.glob.matches(action_lower):
+                    return True
+            return False
         if self.not_actions is not None:
-            return not any(p.glob.matches(action_lower) for p in self.not_actions)
+            for pattern in self.not_actions:
+                if pattern.glob.matches(action_lower):
+                    return False
         return True
 
 
@@ -165,8 +172,12 @@ class Policy:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     # Statements whose Action / NotAction admit an action, by lowercased action name. Requests repeat their
-    # actions far more than their resources, so this turns most action matching into one dict lookup.
-    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # actions far more than their resources, so this turns most action matching into one dict lookup. Not an
+    # __init__ argument: a copy made with dataclasses.replace (other statements) starts with its own, empty.
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # The evaluator's outcome of this policy by lowercased action, for actions whose admitting statements
+    # apply to every request (no Condition, a "*" Resource); False for the others (checker/aws/evaluate.py).
+    _fixed_outcomes: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def variables_enabled(self) -> bool:
@@ -175,7 +186,7 @@ class Policy:
     def statements_for(self, action_lower: str) -> tuple[Statement, ...]:
         found = self._by_action.get(action_lower)
         if found is None:
-            found = tuple(s for s in self.statements if s.admits_action(action_lower))
+            found = tuple([s for s in self.statements if s.admits_action(action_lower)])
             if len(self._by_action) >= 512:
                 self._by_action.clear()
             self._by_action[action_lower] = found
@@ -204,13 +215,31 @@ def parse_policy(
         if reuse_statements and compact_size is None and type(source) is dict:
             reused = _reassembled(source, name, kind, size_limit)
             if reused is not None:
-                return reused
+                return reused[0]
         document = LoadedDocument(name, source, {})
     return _Parser(document, name, kind, size_limit, reuse_statements).parse(compact_size)
 
 
-def _reassembled(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None) -> Policy | None:
-    """The policy built from statements parsed before, or None when any part needs the parser.
+def parse_batch_policy(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None) -> tuple[Policy, int]:
+    """`parse_policy(data, reuse_statements=True)` for a batch, and the `colon_weight` of `data` (with which the
+    batch proves its line had no duplicate key: checker/core/source.py), added up from its statements' when
+    they were parsed before."""
+    reused = _reassembled(data, name, kind, size_limit)
+    if reused is not None:
+        return reused
+    parser = _Parser(LoadedDocument(name, data, {}), name, kind, size_limit, True)
+    policy = parser.parse()
+    if parser.statement_sizes is None:  # a statement was parsed without being kept: weigh the whole document
+        return policy, colon_weight(data)
+    # As `_reassembled` adds it up: the policy's members, its Id's colons (both Versions are colon-free dates).
+    return policy, len(data) + (policy.id.count(":") if policy.id is not None else 0) + parser.statements_weight
+
+
+def _reassembled(
+    data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None
+) -> tuple[Policy, int] | None:
+    """The policy built from statements parsed before, and its `colon_weight`; None when any part needs the
+    parser.
 
     A batch repeats statements in policies of their own (each case's copy with its own Sids), and the
     parser's generality cost a batch more than deciding. Only a document whose every statement is in
@@ -238,8 +267,11 @@ def _reassembled(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: 
     else:
         return None
     statements: list[Statement] = []
-    sizes: list[int] = []
-    sids: list[str] = []
+    size = 0
+    # Members of the policy and of each statement, plus colons in strings (core/source.py, colon_weight); both
+    # Versions read here are colon-free dates.
+    weight = len(data) + (policy_id.count(":") if policy_id is not None else 0)
+    named: list[str] = []
     for index, item in enumerate(items):
         if type(item) is not dict:
             return None
@@ -258,26 +290,28 @@ def _reassembled(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: 
         entry = _statements.get((kind, version, pointer, text))
         if entry is None:
             return None
-        found, size = entry
+        found, statement_size, statement_weight = entry
         if sid is None:
             statements.append(found)
-            sizes.append(size)
+            size += statement_size
+            weight += statement_weight
         else:
             statements.append(_with_sid(found, sid))
-            sizes.append(size + _SID_MEMBER + len(encode_basestring(sid)))
-            sids.append(sid)
-    if len(sids) > 1 and len(set(sids)) < len(sids) and kind in _UNIQUE_SID_KINDS:
+            size += statement_size + _SID_MEMBER + len(encode_basestring(sid))
+            weight += statement_weight + 1 + sid.count(":")
+            named.append(sid)
+    if len(named) > 1 and len(set(named)) < len(named) and kind in _UNIQUE_SID_KINDS:
         return None
-    size = _assembled_length(data, sizes, listed)
+    size = _assembled_length(data, size, len(statements), listed)
     limit = size_limit if size_limit is not None else SIZE_LIMITS[kind][0]
     if size > limit:
         return None
     policy = object.__new__(Policy)  # the frozen dataclass's __init__ sets the same fields, several times slower
     policy.__dict__.update(
         name=name, kind=kind, version=version, id=policy_id, statements=tuple(statements),
-        document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={},
+        document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={}, _fixed_outcomes={},
     )
-    return policy
+    return policy, weight
 
 
 # Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's
@@ -285,14 +319,14 @@ def _reassembled(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: 
 # core/valuekey.py spells it (unlike JSON text, it tells 1 from "1" and 1.0 from 1, whatever loader made the
 # values; a value it cannot spell is parsed afresh). Each is kept with the length of its compact JSON without
 # the Sid, from which the policy's size is added up (writing every policy out as JSON cost a batch more than
-# parsing it). Statements are frozen; invalid ones raise and are never kept.
+# parsing it), and its `colon_weight`. Statements are frozen; invalid ones raise and are never kept.
 _STATEMENT_ENTRIES = 4096
 # Policy kinds whose Sids must be unique within the policy.
 _UNIQUE_SID_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
 # len('"Sid":') plus the comma before the member: what a Sid adds to a statement's compact JSON besides its value.
 _SID_MEMBER = 7
 _STATEMENT_TEXT_LENGTH = 4096
-_statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int]] = OrderedDict()
+_statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int, int]] = OrderedDict()
 
 
 class _Parser:
@@ -313,6 +347,8 @@ class _Parser:
         # With reuse, the compact JSON length of each statement in turn (kept with the reused statement), so
         # that the policy's size is added up rather than written out; None once a statement was not reused.
         self.statement_sizes: list[int] | None = [] if reuse_statements else None
+        # With reuse, the statements' `colon_weight` added up (valid while statement_sizes is not None).
+        self.statements_weight = 0
 
     def error(self, pointer: str, message: str, hint: str | None = None) -> InputError:
         where = self.document.locate(pointer)
@@ -364,11 +400,16 @@ class _Parser:
         if compact_size is not None:
             size = compact_size
         elif self.statement_sizes is not None:
-            size = _assembled_length(data, self.statement_sizes, isinstance(raw, list))
+            size = _assembled_length(data, sum(self.statement_sizes), len(self.statement_sizes), isinstance(raw, list))
         else:
             size = len(compact_json(data))
         self.check_size(size)
-        return Policy(self.name, self.kind, version, policy_id, statements, self.document, size)
+        policy = object.__new__(Policy)  # as Statement above: the same fields, without the frozen __init__
+        policy.__dict__.update(
+            name=self.name, kind=self.kind, version=version, id=policy_id, statements=statements,
+            document=self.document, size=size, warnings=(), _by_action={}, _fixed_outcomes={},
+        )
+        return policy
 
     def check_size(self, size: int) -> None:
         if self.size_limit is not None:
@@ -408,12 +449,16 @@ class _Parser:
         key = (self.kind, self.version, pointer, text)  # the pointer holds the index; kind is its str value
         entry = _statements.get(key)
         if entry is None:
-            entry = _statements[key] = (self.statement_body(index, pointer, raw, None), len(compact_json(rest)))
+            compact = compact_json(rest)
+            # Compact JSON escapes no colon: its colons are the statement's `colon_weight`.
+            entry = _statements[key] = (self.statement_body(index, pointer, raw, None), len(compact), compact.count(":"))
             if len(_statements) > _STATEMENT_ENTRIES:
                 _statements.popitem(last=False)
-        found, size = entry
+        found, size, weight = entry
         if self.statement_sizes is not None:
             self.statement_sizes.append(size if rest is raw else size + 1 + _member_length("Sid", raw["Sid"]))
+            # (a "Sid": null member weighs 1 too)
+            self.statements_weight += weight if rest is raw else weight + 1 + (sid.count(":") if sid else 0)
         return found if sid is None else _with_sid(found, sid)
 
     def statement_body(self, index: int, pointer: str, raw: dict[str, Any], sid: str | None) -> Statement:
@@ -444,7 +489,10 @@ class _Parser:
         if resources[0] is None and resources[1] is None and self.kind != PolicyKind.TRUST:
             raise self.error(pointer, "the statement has no Resource or NotResource", 'use "Resource": "..."')
         conditions = self.conditions(raw.get("Condition"), pointer + "/Condition") if "Condition" in raw else ()
-        return Statement(
+        # The frozen dataclass's __init__ sets each field through object.__setattr__, several times slower
+        # than filling its __dict__ (the same fields, all of them): a batch builds thousands of statements.
+        statement = object.__new__(Statement)
+        statement.__dict__.update(
             index=index,
             sid=sid,
             effect=effect,
@@ -457,6 +505,7 @@ class _Parser:
             conditions=conditions,
             pointer=pointer,
         )
+        return statement
 
     def pair(
         self, raw: dict[str, Any], pointer: str, name: str, not_name: str, parse: Any, required: bool = True
@@ -467,10 +516,11 @@ class _Parser:
                 f"a statement cannot have both {name} and {not_name}",
                 f"keep one of them; {not_name} means 'everything except'",
             )
+        # (element names hold no "~" or "/": joined as pointer_join would, without its escaping)
         if name in raw:
-            return parse(raw[name], pointer_join(pointer, name)), None
+            return parse(raw[name], pointer + "/" + name), None
         if not_name in raw:
-            return None, parse(raw[not_name], pointer_join(pointer, not_name))
+            return None, parse(raw[not_name], pointer + "/" + not_name)
         if required:
             raise self.error(pointer, f"the statement has no {name} or {not_name}", f'add "{name}": [...]')
         return None, None
@@ -643,7 +693,8 @@ class _Parser:
                 prepared = tuple(_prepared(operator, tok) for tok in tokens)
             except ValueError as exc:
                 raise self.error(pointer, f"{op_text}: {exc}", operator.value_hint) from None
-        return ConditionClause(
+        clause = object.__new__(ConditionClause)  # as statements are built: every field, without the frozen __init__
+        clause.__dict__.update(
             operator_text=op_text,
             operator=operator,
             set_operator=set_operator,
@@ -655,6 +706,7 @@ class _Parser:
             pointer=pointer,
             prepared=prepared,
         )
+        return clause
 
 
 # A statement's Action, Resource and Condition values, parsed, by what their parse depends on: the element, its
@@ -793,10 +845,11 @@ def _value_length(value: Any) -> int:
     return 4 if value is None else len(compact_json(value))
 
 
-def _assembled_length(data: dict[str, Any], statement_sizes: list[int], listed: bool) -> int:
-    """len(compact_json(data)) from the compact lengths of its statements: an object is its members joined
-    by commas inside braces, a list its items; the other members (Version, Id) are short scalars."""
-    statements = sum(statement_sizes) + max(len(statement_sizes) - 1, 0) + (2 if listed else 0)
+def _assembled_length(data: dict[str, Any], statements_size: int, count: int, listed: bool) -> int:
+    """len(compact_json(data)) from the compact lengths of its `count` statements (`statements_size` together):
+    an object is its members joined by commas inside braces, a list its items; the other members (Version, Id)
+    are short scalars."""
+    statements = statements_size + max(count - 1, 0) + (2 if listed else 0)
     size = 2 + max(len(data) - 1, 0)
     for key, value in data.items():
         if key == "Statement":

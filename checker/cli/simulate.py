@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checker.core.errors import InputError
-from checker.core.source import load_document, parse_json_data, regular_file_handle
+from checker.core.source import json_data_unproved, load_document, parse_json_data, regular_file_handle
 
 CLOUDS = ("aws", "azure", "gcp")
 # Nothing to clean up when this command ends (no files, threads or workers): `iamlab` may end the process
@@ -84,11 +84,31 @@ def run_batch(
     An engine's batch module may offer `batch_scope()`, a context the whole run is decided in (Azure keeps
     the role catalog present when the run started)."""
     decide = _decider(cloud)
-    scope: Callable[[], AbstractContextManager[object]] = getattr(
-        importlib.import_module(f"checker.{cloud}.batch"), "batch_scope", nullcontext
-    )
+    module = importlib.import_module(f"checker.{cloud}.batch")
+    scope: Callable[[], AbstractContextManager[object]] = getattr(module, "batch_scope", nullcontext)
+    weighed: _Weighed | None = getattr(module, "decide_weighed_case", None)
     with _few_collections(), scope():
-        return _decide_lines(lines, decide, explain, out, source)
+        return _decide_lines(lines, decide, explain, out, source, weighed)
+
+
+# An engine's `decide_weighed_case(case, explain)`: the answer and the case's `colon_weight`.
+_Weighed = Callable[[dict[str, Any], bool], tuple[dict[str, Any], int]]
+
+
+def _quick_answer(line: str, weighed: _Weighed, explain: bool) -> dict[str, Any] | None:
+    """The answer for a line decoded without the duplicate-key hook, when the case's weight proves that the
+    line had no duplicate key (checker/core/source.py, `json_data_unproved`); None when it cannot be proved
+    or the line has any error: then the line is read and decided again as every line once was, so that its
+    answer (the located duplicate-key error first of all) is word for word what it always was."""
+    unproved = json_data_unproved(line)
+    if unproved is None or type(unproved[0]) is not dict:
+        return None
+    case, colons = unproved
+    try:
+        result, weight = weighed(case, explain)
+    except (InputError, RecursionError):
+        return None
+    return result if weight == colons else None
 
 
 def _decide_lines(
@@ -97,6 +117,7 @@ def _decide_lines(
     explain: bool,
     out: TextIO,
     source: str,
+    weighed: _Weighed | None = None,
 ) -> int:
     all_decided = True
     encode = _encode_answer
@@ -106,6 +127,10 @@ def _decide_lines(
         try:
             line = _text_of(raw, source, number)
             if not line or line.isspace():  # (strip() would copy every line)
+                continue
+            quick = _quick_answer(line, weighed, explain) if weighed is not None else None
+            if quick is not None:
+                write(encode(quick) + "\n")
                 continue
             case = parse_json_data(line, f"{source} line {number}")
             if not isinstance(case, dict):

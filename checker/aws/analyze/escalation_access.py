@@ -268,7 +268,7 @@ class Access:
                 if resource is None or _has_variables(statement):
                     return False  # some resource of the pattern, or a resource named by a variable: may match
                 kept.append(replace(statement, conditions=()))
-            widened.append(replace(policy, statements=tuple(kept), _by_action={}))
+            widened.append(replace(policy, statements=tuple(kept)))
         if resource is None:
             return True  # no Allow statement admits the action
         request = Request(caller.arn, action, resource, caller.account, caller.tag_context())

@@ -42,7 +42,7 @@ def example_value(key: str) -> str:
 def substitute(policy: Policy, values: Mapping[str, str]) -> Policy:
     statements = tuple(_statement(s, values) for s in policy.statements)
     # A fresh statements-by-action cache: the original's holds the statements with the variables unfilled.
-    return replace(policy, statements=statements, _by_action={})
+    return replace(policy, statements=statements)
 
 
 def _statement_tokens(statement: Statement) -> Iterable[tuple[Token, ...]]:
