@@ -9,6 +9,7 @@ import pty
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,6 +94,9 @@ def test_watch_redraws_the_terminal_with_a_timestamp(real_course: Path) -> None:
     env.pop("NO_COLOR", None)
     pid, fd = pty.fork()
     if pid == 0:  # the child: iamlab in the terminal
+        # Ctrl-C must reach it even when this test runs in the background (a shell starts background jobs
+        # with SIGINT ignored, and exec keeps an ignored signal ignored): the test stops it with SIGINT.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execve(sys.executable, [sys.executable, "-m", "checker.cli.main", "check", "01", "--watch"], env)
     screen = b""
     try:

@@ -42,6 +42,8 @@ def test_watch_regrades_on_save_and_stops_on_ctrl_c(course: Path, lab_dir: Path,
     process = subprocess.Popen(
         [sys.executable, "-m", "checker.cli.main", "check", "01", "--watch", "--root", str(course)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        # Ctrl-C must reach it even when the tests run in the background (SIGINT ignored, kept across exec).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen: list[str] = []
     lines = _reader(process)
