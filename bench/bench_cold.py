@@ -1,8 +1,9 @@
-"""Cold `iamlab check` (figures, not pass/fail tests): labs 01 and 02 on each cloud, from an empty cache.
+"""Cold `iamlab check` (figures, not pass/fail tests): labs 01, 02 and 03 on each cloud, from an empty cache.
 
 Run: `python bench/bench_cold.py [--runs N] [--baseline origin/main]`.
 
-Targets (issues 24 and 18): `iamlab check 01` median under 1.0 s; `iamlab check 02 --cloud aws` under 2 s.
+Targets (issues 24, 18 and 19): `iamlab check 01` median under 1.0 s; `iamlab check 02 --cloud aws` under 2 s;
+`iamlab check 03 --cloud aws` under 3 s.
 Each figure is a whole `iamlab check LAB --cloud CLOUD` process grading the lab's reference solution
 (`--submission solutions/LAB/CLOUD`, which records no progress), as a learner waits for it: wall clock
 from start to exit, with a new empty cache folder every run (`IAMLAB_CACHE_DIR`: the AWS action index is
@@ -34,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LABS = {"01": "01-training-job", "02": "02-mlops-pipeline"}
-TARGETS = {("01", None): 1.0, ("02", "aws"): 2.0}  # seconds of median wall clock (None: every cloud)
+LABS = {"01": "01-training-job", "02": "02-mlops-pipeline", "03": "03-multi-tenant-platform"}
+TARGETS = {("01", None): 1.0, ("02", "aws"): 2.0, ("03", "aws"): 3.0}  # seconds of median wall clock (None: every cloud)
 PEER = [sys.executable, "-c", "import botocore.session"]
 
 

@@ -23,6 +23,7 @@ from checker.aws.analyze.fixed_keys import decided_by_fixed_keys
 from checker.aws.analyze.globs import Unsupported, arn_matches, arn_pieces, glob_matches, literal
 from checker.aws.analyze.keys import FAMILY_OF_OPERATOR, KeyModel, Slot
 from checker.aws.analyze.regions import Item, items_of
+from checker.aws.analyze.terms import all_of, any_of
 from checker.aws.conditions.arn import split_pieces
 from checker.aws.policy import ConditionClause
 from checker.aws.variables import Variable
@@ -41,7 +42,7 @@ def encode_clause(clause: ConditionClause, space: RequestSpace) -> z3.BoolRef:
     name = clause.operator.name
     if name == "Null":
         wanted = clause.prepared or ()
-        return z3.Or(*[z3.Not(key.present) if absent else key.present for absent in wanted])
+        return any_of([z3.Not(key.present) if absent else key.present for absent in wanted])
     family = FAMILY_OF_OPERATOR[name]
     if family == "binary":
         raise Unsupported(f"{clause.operator_text} on {clause.key} (binary values)")
@@ -56,9 +57,9 @@ def encode_clause(clause: ConditionClause, space: RequestSpace) -> z3.BoolRef:
 
     slots = key.slots
     if clause.set_operator == "ForAllValues" or (clause.set_operator is None and negated):
-        when_present = z3.And(*[z3.Implies(s.used, holds(s)) for s in slots])
+        when_present = all_of([z3.Implies(s.used, holds(s)) for s in slots])
     else:
-        when_present = z3.Or(*[z3.And(s.used, holds(s)) for s in slots])
+        when_present = any_of([all_of([s.used, holds(s)]) for s in slots])
     if clause.if_exists or clause.set_operator == "ForAllValues":
         when_absent: bool = True
     elif clause.set_operator == "ForAnyValue":
@@ -176,7 +177,7 @@ def _region_hit(clause: ConditionClause, key: KeyModel) -> Hit:
 
     def region_hit(slot: Slot) -> z3.BoolRef:
         assert slot.region is not None
-        return z3.Or(*[domain.matches(slot.region, items) for items in patterns])
+        return any_of([domain.matches(slot.region, items) for items in patterns])
 
     return region_hit
 

@@ -17,6 +17,7 @@ from checker.aws.analyze.globs import Unsupported
 from checker.aws.analyze.keys import ALWAYS_PRESENT, KeyModel
 from checker.aws.analyze.substitute import example_value, substitute, variable_keys
 from checker.aws.analyze.symbolic import Encoder, RequestSpace, new_space
+from checker.aws.analyze.terms import assert_all
 from checker.aws.policy import Policy, PolicyKind
 from checker.aws.wildcard import STAR
 from checker.core.danger import rank
@@ -206,9 +207,9 @@ class Question:
             self.space = self._new_space(strings_by_solver=True)
             return self._solve(limit)
         solver = BudgetedSolver(self.timeout_ms)
-        solver.add(*space.constraints)
-        solver.add(*rules)
-        solver.add(inside_allows, z3.Not(outside_allows))
+        assert_all(solver, space.constraints)
+        assert_all(solver, rules)
+        assert_all(solver, [inside_allows, z3.Not(outside_allows)])
         verdict = solver.check()
         if verdict == z3.unsat:
             return Difference(WithinStatus.PROVED)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import z3
 
 from checker.aws.analyze.globs import FIELD_CHAR, FIELD_STAR, Unsupported
+from checker.aws.analyze.terms import any_of, int_is
 from checker.aws.wildcard import QUESTION, STAR
 
 Item = tuple[str, frozenset[str]]
@@ -312,7 +313,7 @@ class Domain:
         def region_is(variable: z3.ArithRef, j: int) -> z3.BoolRef:
             key = (variable.get_id(), j)
             if key not in terms:
-                terms[key] = variable == j
+                terms[key] = int_is(variable, j)
             return terms[key]
 
         hits_of = [
@@ -321,7 +322,7 @@ class Domain:
         for variable, index, flag in self._uses:
             hits = hits_of[index]
             constraints.append(
-                flag == (z3.Or(*[region_is(variable, j) for j in hits]) if hits else z3.BoolVal(False))
+                flag == (any_of([region_is(variable, j) for j in hits]) if hits else z3.BoolVal(False))
             )
         return constraints
 

@@ -33,6 +33,7 @@ from checker.aws.analyze.globs import (
 )
 from checker.aws.analyze.keys import KeyModel, Slot, build_keys, key_usage
 from checker.aws.analyze.regions import Domain, items_of
+from checker.aws.analyze.terms import all_of, any_of, int_is
 from checker.aws.policy import Effect, Policy, ResourcePattern, Statement
 from checker.aws.variables import Token, Variable
 from checker.aws.wildcard import STAR
@@ -157,7 +158,7 @@ class RequestSpace:
     def action_is(self, class_id: int) -> z3.BoolRef:
         term = self._action_terms.get(class_id)
         if term is None:
-            term = self.action == class_id
+            term = int_is(self.action, class_id)
             self._action_terms[class_id] = term
         return term
 
@@ -166,10 +167,8 @@ class RequestSpace:
             return z3.BoolVal(False)
         if len(class_ids) > len(self.classes.classes) // 2:
             others = set(range(len(self.classes.classes))) - set(class_ids)
-            return (
-                z3.And(*[z3.Not(self.action_is(k)) for k in sorted(others)]) if others else z3.BoolVal(True)
-            )
-        return z3.Or(*[self.action_is(k) for k in sorted(class_ids)])
+            return all_of([z3.Not(self.action_is(k)) for k in sorted(others)]) if others else z3.BoolVal(True)
+        return any_of([self.action_is(k) for k in sorted(class_ids)])
 
 
 def new_space(
@@ -228,15 +227,15 @@ class Encoder:
                     allows.append(self.applies(policy, statement, widen=widen))
                 else:
                     denies.append(self.applies(policy, statement, widen=not widen))
-        return z3.And(z3.Or(*allows), z3.Not(z3.Or(*denies)))
+        return all_of([any_of(allows), z3.Not(any_of(denies))])
 
     def applies(self, policy: Policy, statement: Statement, *, widen: bool) -> z3.BoolRef:
         """The statement applies; `widen` says which way to approximate an undecided part."""
         parts = [self.action_part(statement)]
         if statement.resources is not None:
             parts.append(
-                z3.Or(
-                    *[
+                any_of(
+                    [
                         self.guarded(lambda p=p: self.resource_match(p), widen, policy, statement)
                         for p in statement.resources
                     ]
@@ -245,8 +244,8 @@ class Encoder:
         elif statement.not_resources is not None:
             parts.append(
                 z3.Not(
-                    z3.Or(
-                        *[
+                    any_of(
+                        [
                             self.guarded(lambda p=p: self.resource_match(p), not widen, policy, statement)
                             for p in statement.not_resources
                         ]
@@ -257,7 +256,7 @@ class Encoder:
             parts.append(
                 self.guarded(lambda c=clause: encode_clause(c, self.space), widen, policy, statement)
             )
-        return z3.And(*parts)
+        return all_of(parts)
 
     def guarded(self, build: Any, fallback: bool, policy: Policy, statement: Statement) -> z3.BoolRef:
         try:
