@@ -14,7 +14,15 @@ from checker.core.decision import Decision
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, load_document
 from checker.grading.checks import KINDS
-from checker.grading.checks.base import CheckKind, CheckSpec, EarlyPrepare, EarlyStart, Outcome, RunContext
+from checker.grading.checks.base import (
+    CheckKind,
+    CheckSpec,
+    EarlyBegin,
+    EarlyPrepare,
+    EarlyStart,
+    Outcome,
+    RunContext,
+)
 from checker.grading.engines import engine_for
 from checker.grading.iac_files import load_files
 from checker.grading.located import Node, inside, relative_path
@@ -69,6 +77,8 @@ def _grade(
         engine, parsed = _loaded(spec, files, setting)
         context = RunContext(spec.cloud, engine, parsed, lab, answers, lab_files.load, started, backend, folder)
         context = _Focus(context, files_of, setting).context
+        if early:
+            started.update(_begin_early(spec, context))  # context.started is this dict
         checks = tuple(_run_check(check, _context_for(check, context)) for check in spec.checks)
     finally:
         for handle in started.values():
@@ -231,6 +241,24 @@ def _start_early(
             handle.close()
         raise
     return started
+
+
+def _begin_early(spec: CloudSpec, context: RunContext) -> dict[str, Any]:
+    """Workers forked, once the submission is loaded, for kinds whose slow part needs it (`begin`)."""
+    begun: dict[str, Any] = {}
+    try:
+        for check in spec.checks:
+            if check.hidden:
+                continue
+            begin: EarlyBegin | None = getattr(importlib.import_module(KINDS[check.kind]), "begin", None)
+            handle = begin(check.body, _context_for(check, context)) if begin is not None else None
+            if handle is not None:
+                begun[check.pointer] = handle
+    except BaseException:
+        for handle in begun.values():
+            handle.close()
+        raise
+    return begun
 
 
 def _is_code(path: Path) -> bool:

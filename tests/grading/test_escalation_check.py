@@ -7,9 +7,13 @@ the service" - so iam:PassRole on an admin role plus a call that launches work a
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
@@ -54,7 +58,8 @@ LAB = dedent(f"""\
     """)
 
 
-def _grade(tmp_path: Path, *statements: dict[str, object], lab: str = LAB) -> CheckResult:
+def _write(tmp_path: Path, *statements: dict[str, object], lab: str = LAB) -> tuple[Path, Path]:
+    """The lab folder and the learner's submission folder."""
     folder = tmp_path / "labs" / "09-paths"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "lab.yaml").write_text(lab)
@@ -62,6 +67,11 @@ def _grade(tmp_path: Path, *statements: dict[str, object], lab: str = LAB) -> Ch
     submission = tmp_path / "submission"
     submission.mkdir(exist_ok=True)
     (submission / "permissions.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+    return folder, submission
+
+
+def _grade(tmp_path: Path, *statements: dict[str, object], lab: str = LAB) -> CheckResult:
+    folder, submission = _write(tmp_path, *statements, lab=lab)
     return grade(load_lab(folder), "aws", submission).checks[0]
 
 
@@ -94,3 +104,78 @@ def test_escalation_is_aws_only(tmp_path: Path) -> None:
     lab = LAB.replace("  aws:\n", "  gcp:\n")
     with pytest.raises(InputError, match="escalation checks use the AWS escalation analysis"):
         _grade(tmp_path, START_JOBS, lab=lab)
+
+
+# --- `iamlab check`: the gate forked as soon as the submission is loaded (checks/escalation.begin) ---------
+# A fork needs a process without other threads; this one has the prover's watchdog thread once any proof ran,
+# so each run is a fresh process, as `iamlab check` is.
+
+FRESH = """
+import dataclasses, functools, json, os, sys
+from pathlib import Path
+import checker.grading.checks.escalation as kind
+from checker.core.errors import InputError
+from checker.grading.early import Early
+from checker.grading.runner import grade
+from checker.grading.spec import load_lab
+searched_here = []
+search = kind._run_gate
+def recorded(body, context):
+    searched_here.append(os.getpid())  # in the worker this lands in the worker's own memory
+    return search(body, context)
+kind._run_gate = recorded
+if sys.argv[3] == "dies":
+    kind.begin = lambda body, context: Early(functools.partial(os._exit, 3))
+try:
+    check = dataclasses.asdict(grade(load_lab(Path(sys.argv[1])), "aws", Path(sys.argv[2]), early=True).checks[0])
+except InputError as exc:
+    check = {"error": str(exc)}
+print(json.dumps({"check": check, "searched_here": len(searched_here)}, default=str))
+"""
+
+
+def _forked(folder: Path, submission: Path, how: str = "forked") -> dict[str, Any]:
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH, str(folder), str(submission), how],
+        capture_output=True, text=True, cwd=repo, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def _as_json(check: CheckResult) -> dict[str, Any]:
+    shown: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(check), default=str))
+    return shown
+
+
+@pytest.mark.parametrize("role", [TRAINING_ROLE, "arn:aws:iam::111122223333:role/*"], ids=["hand-off", "any-role"])
+def test_the_forked_gate_gives_the_in_process_answer(tmp_path: Path, role: str) -> None:
+    """The whole result (points, message with the path, counterexample, notes) is the one-process result, and
+    the search ran in the worker only."""
+    folder, submission = _write(tmp_path, START_JOBS, _pass(role))
+    forked = _forked(folder, submission)
+    here = grade(load_lab(folder), "aws", submission).checks[0]
+    assert forked["check"] == _as_json(here)
+    assert forked["searched_here"] == 0
+    assert here.passed is (role == TRAINING_ROLE)
+
+
+def test_a_gate_worker_that_dies_is_searched_again_here(tmp_path: Path) -> None:
+    folder, submission = _write(tmp_path, START_JOBS, _pass("arn:aws:iam::111122223333:role/*"))
+    died = _forked(folder, submission, "dies")
+    assert died["check"] == _as_json(grade(load_lab(folder), "aws", submission).checks[0])
+    assert died["searched_here"] == 1
+
+
+def test_a_lab_error_in_the_gate_worker_is_the_same_located_error(tmp_path: Path) -> None:
+    lab = LAB.replace("        hand_offs:", "        managed: {NoSuchPolicy: permissions}\n        hand_offs:")
+    assert lab != LAB
+    folder, submission = _write(tmp_path, START_JOBS, lab=lab)
+    forked = _forked(folder, submission)
+    with pytest.raises(InputError) as here:
+        grade(load_lab(folder), "aws", submission)
+    assert forked["check"] == {"error": str(here.value)}
+    assert "'NoSuchPolicy' is not a managed policy" in str(here.value) and "lab.yaml" in str(here.value)
+    assert forked["searched_here"] == 0

@@ -112,6 +112,17 @@ class EarlyStart(Protocol):
     ) -> Any: ...
 
 
+class EarlyBegin(Protocol):
+    """A kind whose slow part needs the loaded submission: `begin` (optional in a kind module).
+
+    Called once the submission is loaded and before any check runs (`iamlab check`), it returns a handle
+    (with `close()`) the kind's `run` finds in `context.started` under the check's pointer, or None to run
+    the usual way. The work must be exactly what `run` would compute in this process.
+    """
+
+    def __call__(self, body: Any, context: RunContext) -> Any: ...
+
+
 class EarlyPrepare(Protocol):
     """A kind that can begin even before the learner's files are read: `prepare` (optional in a kind module).
 

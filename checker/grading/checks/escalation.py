@@ -32,6 +32,7 @@ Failures of a question never reveal the expected answer.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -40,11 +41,13 @@ from checker.core.source import LoadedDocument, pointer_join
 from checker.grading.checks.answer import given_answer
 from checker.grading.checks.base import Outcome, ParseContext, RunContext
 from checker.grading.checks.memo import InputMemo
+from checker.grading.early import WorkerFailed
 from checker.grading.located import Node, relative_path
 
 if TYPE_CHECKING:
     from checker.aws.analyze.escalation import Path, Session
     from checker.aws.analyze.snapshot import Snapshot
+    from checker.grading.early import Early
 
 KIND = "escalation"
 FIELDS = frozenset({"snapshot", "start", "ask", "question", "identities", "hand_offs", "managed", "beyond"})
@@ -80,6 +83,7 @@ class GateBody:
     node: Node
     managed: dict[str, str] = field(default_factory=dict)  # snapshot managed policy -> submission file
     beyond: str = "permissions"  # "boundary": only a way past the start's permissions boundary counts
+    pointer: str = ""  # the check's place in lab.yaml: where `begin`'s worker is found in `context.started`
 
 
 EscalationBody = QuestionBody | GateBody
@@ -115,13 +119,42 @@ def parse(node: Node, where: ParseContext) -> EscalationBody:
         for name, logical in node.field("managed").entries():
             managed[name] = str(logical.value)
     beyond = node.choice("beyond", BEYOND) if node.has("beyond") else "permissions"
-    return GateBody(snapshot, identities, hand_offs, node.field("snapshot"), managed, beyond)
+    return GateBody(snapshot, identities, hand_offs, node.field("snapshot"), managed, beyond, node.pointer)
 
 
 def run(body: EscalationBody, context: RunContext) -> Outcome:
     if isinstance(body, GateBody):
+        early: Early | None = context.started.get(body.pointer) if body.pointer else None
+        if early is not None:
+            try:
+                outcome: Outcome = early.result()
+                return outcome
+            except WorkerFailed:
+                pass  # the worker died or missed its deadline: the same search here gives the same answer
         return _run_gate(body, context)
     return _run_question(body, context)
+
+
+def begin(body: EscalationBody, context: RunContext) -> Early | None:
+    """`iamlab check`: the gate's search, the slowest check of lab 03, forked as soon as the submission is
+    loaded, so that it runs on the second core while this process runs the other checks. The worker runs
+    `_run_gate` on the same context (inherited through fork, nothing pickled on the way in); its Outcome
+    comes back pickled, an InputError as the same error. None (run in turn) when forking is not safe."""
+    from checker.grading.early import Early, can_fork
+
+    if not isinstance(body, GateBody) or not body.pointer or not can_fork():
+        return None
+    # What the worker and this process both use is made once, before the fork: the prover (z3) imported,
+    # and the catalog's action index read (or, with an empty cache, built) for every proof of either.
+    import checker.aws.analyze.escalation  # noqa: F401
+    from checker.aws.analyze.actions import action_catalog
+
+    action_catalog()
+
+    try:
+        return Early(functools.partial(_run_gate, body, context))
+    except OSError:  # no process could be started (a limit reached): run() does it here
+        return None
 
 
 # --- the gate: the learner's roles added to the account -------------------------------------------------
