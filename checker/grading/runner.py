@@ -203,62 +203,49 @@ def _left_out(spec: CloudSpec, name: str, path: Path) -> bool:
 
 def _prepare_early(lab: LabSpec, spec: CloudSpec, backend: str) -> dict[str, Any]:
     """Workers forked for kinds that can prepare before the learner's files are read (`prepare`)."""
-    prepared: dict[str, Any] = {}
-    try:
-        for check in spec.checks:
-            if check.hidden:
-                continue
-            prepare: EarlyPrepare | None = getattr(importlib.import_module(KINDS[check.kind]), "prepare", None)
-            handle = prepare(check.body, lab, backend) if prepare is not None else None
-            if handle is not None:
-                prepared[check.pointer] = handle
-    except BaseException:
-        for handle in prepared.values():
-            handle.close()
-        raise
-    return prepared
+
+    def prepare(hook: EarlyPrepare, check: CheckSpec) -> Any:
+        return hook(check.body, lab, backend)
+
+    return _early_handles(spec, "prepare", prepare)
 
 
 def _start_early(
     lab: LabSpec, spec: CloudSpec, files: Mapping[str, LoadedDocument], backend: str,
     files_of: Callable[[str], Mapping[str, LoadedDocument]], prepared: Mapping[str, Any],
 ) -> dict[str, Any]:
-    started: dict[str, Any] = {}
-    try:
-        for check in spec.checks:
-            if check.hidden:
-                continue
-            start: EarlyStart | None = getattr(importlib.import_module(KINDS[check.kind]), "start", None)
-            handle = (
-                start(check.body, lab, files, backend, files_of, prepared=prepared.get(check.pointer))
-                if start is not None
-                else None
-            )
-            if handle is not None:
-                started[check.pointer] = handle
-    except BaseException:
-        for handle in started.values():
-            handle.close()
-        raise
-    return started
+    def start(hook: EarlyStart, check: CheckSpec) -> Any:
+        return hook(check.body, lab, files, backend, files_of, prepared=prepared.get(check.pointer))
+
+    return _early_handles(spec, "start", start)
 
 
 def _begin_early(spec: CloudSpec, context: RunContext) -> dict[str, Any]:
     """Workers forked, once the submission is loaded, for kinds whose slow part needs it (`begin`)."""
-    begun: dict[str, Any] = {}
+
+    def begin(hook: EarlyBegin, check: CheckSpec) -> Any:
+        return hook(check.body, _context_for(check, context))
+
+    return _early_handles(spec, "begin", begin)
+
+
+def _early_handles(spec: CloudSpec, name: str, call: Callable[[Any, CheckSpec], Any]) -> dict[str, Any]:
+    """`call(hook, check)` for each public check whose kind module has the hook `name`: the handles it
+    returns, by the check's pointer. On any failure the handles already made are stopped."""
+    handles: dict[str, Any] = {}
     try:
         for check in spec.checks:
             if check.hidden:
                 continue
-            begin: EarlyBegin | None = getattr(importlib.import_module(KINDS[check.kind]), "begin", None)
-            handle = begin(check.body, _context_for(check, context)) if begin is not None else None
+            hook = getattr(importlib.import_module(KINDS[check.kind]), name, None)
+            handle = call(hook, check) if hook is not None else None
             if handle is not None:
-                begun[check.pointer] = handle
+                handles[check.pointer] = handle
     except BaseException:
-        for handle in begun.values():
+        for handle in handles.values():
             handle.close()
         raise
-    return begun
+    return handles
 
 
 def _is_code(path: Path) -> bool:
