@@ -110,6 +110,8 @@ def test_escalation_is_aws_only(tmp_path: Path) -> None:
 # A fork needs a process without other threads; this one has the prover's watchdog thread once any proof ran,
 # so each run is a fresh process, as `iamlab check` is.
 
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="iamlab check forks its workers on Linux only")
+
 FRESH = """
 import dataclasses, functools, json, os, sys
 from pathlib import Path
@@ -150,6 +152,7 @@ def _as_json(check: CheckResult) -> dict[str, Any]:
     return shown
 
 
+@linux_only
 @pytest.mark.parametrize("role", [TRAINING_ROLE, "arn:aws:iam::111122223333:role/*"], ids=["hand-off", "any-role"])
 def test_the_forked_gate_gives_the_in_process_answer(tmp_path: Path, role: str) -> None:
     """The whole result (points, message with the path, counterexample, notes) is the one-process result, and
@@ -162,6 +165,7 @@ def test_the_forked_gate_gives_the_in_process_answer(tmp_path: Path, role: str) 
     assert here.passed is (role == TRAINING_ROLE)
 
 
+@linux_only
 def test_a_gate_worker_that_dies_is_searched_again_here(tmp_path: Path) -> None:
     folder, submission = _write(tmp_path, START_JOBS, _pass("arn:aws:iam::111122223333:role/*"))
     died = _forked(folder, submission, "dies")
@@ -169,6 +173,7 @@ def test_a_gate_worker_that_dies_is_searched_again_here(tmp_path: Path) -> None:
     assert died["searched_here"] == 1
 
 
+@linux_only
 def test_a_lab_error_in_the_gate_worker_is_the_same_located_error(tmp_path: Path) -> None:
     lab = LAB.replace("        hand_offs:", "        managed: {NoSuchPolicy: permissions}\n        hand_offs:")
     assert lab != LAB
