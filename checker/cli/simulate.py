@@ -2,7 +2,8 @@
 
 Batch contract (fixed): one JSON case per input line; one JSON object per output line in input order,
 `{"id", "decision"}` (plus `explain` with --explain) or `{"id", "error"}`; exit 0 when every line was
-decided, 2 otherwise. Each engine supplies `checker.<cloud>.batch.decide_case(case, explain)`.
+decided, 2 otherwise. Each engine supplies `checker.<cloud>.batch.decide_case(case, explain)`. A large batch
+is decided on every usable core (`--jobs`, checker/cli/batch_workers.py) with the same answers, byte for byte.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore
 from pathlib import Path
 from typing import Any, TextIO
 
+from checker.cli.batch_workers import LINES_PER_WORKER, decide_batch
 from checker.core.errors import InputError
 from checker.core.source import json_data_unproved, load_document, parse_json_data, regular_file_handle
 
 CLOUDS = ("aws", "azure", "gcp")
-# Nothing to clean up when this command ends (no files, threads or workers): `iamlab` may end the process
+# Nothing to clean up when this command ends (no files or threads; batch workers are reaped before it returns):
+# `iamlab` may end the process
 # without freeing a batch's caches object by object (checker/cli/main.py, `entry`).
 QUICK_EXIT = True
 
@@ -32,6 +35,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("request", nargs="?", help="a JSON file holding one request case")
     parser.add_argument("--batch", metavar="FILE", help="JSON lines, one case per line ('-' reads stdin)")
     parser.add_argument("--explain", action="store_true", help="add the reasons for each decision")
+    parser.add_argument(
+        "--jobs", type=int, metavar="N",
+        help="decide a --batch in N processes (default: one per usable CPU core once the batch has "
+        f"{2 * LINES_PER_WORKER:,} lines or more, at least {LINES_PER_WORKER:,} lines each; 1: in this process "
+        "only, answering line by line as the input is read). The answers are the same in every case",
+    )
 
 
 def _decider(cloud: str) -> Callable[[dict[str, Any], bool], dict[str, Any]]:
@@ -77,18 +86,32 @@ def _few_collections() -> Iterator[None]:
 
 
 def run_batch(
-    lines: Iterable[str | bytes], cloud: str, explain: bool, out: TextIO, source: str = "<stdin>"
+    lines: Iterable[str | bytes], cloud: str, explain: bool, out: TextIO, source: str = "<stdin>",
+    jobs: int | None = 1,
 ) -> int:
     """Decide each line on its own: a line that cannot be read or decided gets an error line, no more.
 
     An engine's batch module may offer `batch_scope()`, a context the whole run is decided in (Azure keeps
-    the role catalog present when the run started)."""
+    the role catalog present when the run started). With `jobs` other than 1 (None: automatic) the lines may
+    be decided in worker processes forked inside that scope, so each worker decides inside it too."""
     decide = _decider(cloud)
     module = importlib.import_module(f"checker.{cloud}.batch")
     scope: Callable[[], AbstractContextManager[object]] = getattr(module, "batch_scope", nullcontext)
     weighed: _Weighed | None = getattr(module, "decide_weighed_case", None)
+
+    def decide_run(run: Iterable[str | bytes], first: int, run_out: TextIO) -> int:
+        return _decide_lines(run, decide, explain, run_out, source, weighed, first)
+
+    def lost_line(raw: str | bytes, number: int, why: str, run_out: TextIO) -> None:
+        try:
+            if _is_blank(_text_of(raw, source, number)):
+                return  # a blank line has no answer line, decided or not
+        except InputError:
+            pass
+        run_out.write(_encode_answer({"id": None, "error": f"{source} line {number}: not decided: {why}"}) + "\n")
+
     with _few_collections(), scope():
-        return _decide_lines(lines, decide, explain, out, source, weighed)
+        return decide_batch(lines, jobs, decide_run, lost_line, out, source)
 
 
 # An engine's `decide_weighed_case(case, explain)`: the answer and the case's `colon_weight`.
@@ -118,15 +141,17 @@ def _decide_lines(
     out: TextIO,
     source: str,
     weighed: _Weighed | None = None,
+    first: int = 1,
 ) -> int:
+    """Answer each line (the first being line number `first` of the input); 0 when all were decided, else 2."""
     all_decided = True
     encode = _encode_answer
     write = out.write
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first):
         case_id: Any = None
         try:
             line = _text_of(raw, source, number)
-            if not line or line.isspace():  # (strip() would copy every line)
+            if _is_blank(line):
                 continue
             quick = _quick_answer(line, weighed, explain) if weighed is not None else None
             if quick is not None:
@@ -148,6 +173,10 @@ def _decide_lines(
     return 0 if all_decided else 2
 
 
+def _is_blank(line: str) -> bool:
+    return not line or line.isspace()  # (strip() would copy every line)
+
+
 def _text_of(raw: str | bytes, source: str, number: int) -> str:
     """One batch line as text; a line that is not UTF-8 is an error for that line only."""
     if isinstance(raw, str):
@@ -162,12 +191,18 @@ def _text_of(raw: str | bytes, source: str, number: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    jobs: int | None = args.jobs
+    if jobs is not None and jobs < 1:
+        raise InputError("--jobs must be 1 or more")
     if args.batch:
         if args.batch == "-":
-            return run_batch(getattr(sys.stdin, "buffer", sys.stdin), args.cloud, args.explain, sys.stdout)
+            stdin = getattr(sys.stdin, "buffer", sys.stdin)
+            return run_batch(stdin, args.cloud, args.explain, sys.stdout, jobs=jobs)
         # A FIFO or device could block forever: a pipe is read as '-' (stdin), where the user chose to wait.
         with regular_file_handle(Path(args.batch), "batch file") as handle:
-            return run_batch(handle, args.cloud, args.explain, sys.stdout, args.batch)
+            return run_batch(handle, args.cloud, args.explain, sys.stdout, args.batch, jobs)
+    if jobs is not None:
+        raise InputError("--jobs applies to --batch only (a single request is decided in this process)")
     if not args.request:
         raise InputError("give a request file, or --batch FILE for JSON lines")
     case = load_document(args.request).data

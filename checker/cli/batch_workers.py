@@ -1,0 +1,187 @@
+"""One large `simulate --batch` decided on every usable core, its answers written as one process writes them.
+
+A batch's cases are independent, and one process decides them on one core (about 185 µs of Python per AWS
+case, with no single-process lever left). A large batch is therefore cut into contiguous runs of lines: this
+process decides the first run itself and forks one worker per other run, after the engine is imported and
+the batch's scope entered (a forked worker inherits both, so it decides inside the same `batch_scope` and
+loads nothing again). Each worker writes its answers to a temporary file of its own (no pipe can fill up and
+block it) and says through its exit status whether every line was decided. The answers are then written in
+input order; line numbers in error texts stay the input's own, since each run knows where it starts.
+
+A worker that ends any other way (killed, or an error that is not a line's) is not trusted with any line of
+its run: each non-blank line of that run gets an error line naming the worker's end, the run's lines are
+named on stderr, and the exit status is 2. No line is lost silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import IO, TextIO
+
+from checker.core.errors import InputError
+
+# Decides `lines` (the first of them being line number `first` of the input) into `out`: the exit status,
+# 0 when every line was decided, 2 otherwise.
+DecideRun = Callable[[Iterable[str | bytes], int, TextIO], int]
+# Writes the answer line of one line that was not decided (its number and why not) into `out`.
+LostLine = Callable[[str | bytes, int, str, TextIO], None]
+
+# The fewest lines worth a process of their own: forking, a worker's own cache warm-up and copying its answers
+# cost about what deciding this many lines costs (measured with bench/bench_batch.py; see docs/architecture.md).
+LINES_PER_WORKER = 500
+# A worker's exit status when something other than a line failed (it said what on stderr).
+_WORKER_FAILED = 70
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on (its affinity mask, as `taskset` or a container sets it)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else 1
+
+
+def can_fork() -> bool:
+    """Workers are forked copies of this process: Linux only (fork without exec is unsafe on macOS)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def worker_count(requested: int | None, lines: int) -> int:
+    """How many processes decide `lines` lines: `requested` (None: automatic), never more than one per
+    line; automatic takes every usable core once each gets LINES_PER_WORKER lines."""
+    if not can_fork():
+        return 1
+    if requested is None:
+        return max(1, min(usable_cpus(), lines // LINES_PER_WORKER))
+    if requested < 1:
+        raise InputError("--jobs must be 1 or more")
+    return max(1, min(requested, lines))
+
+
+def decide_batch(lines: Iterable[str | bytes], jobs: int | None, decide: DecideRun, lost: LostLine,
+                 out: TextIO, source: str) -> int:
+    """Decide every line, in `jobs` processes (None: automatic); the exit status of the whole batch."""
+    if jobs == 1 or not can_fork():
+        return decide(lines, 1, out)  # streamed: no line is kept once answered
+    pending = iter(lines)
+    read = list(islice(pending, 2 * LINES_PER_WORKER)) if jobs is None else list(pending)
+    if jobs is None and len(read) == 2 * LINES_PER_WORKER:
+        read.extend(pending)  # enough to split: the rest is read now (a run needs to know where it starts)
+    runs = _runs(len(read), worker_count(jobs, len(read)))
+    if len(runs) == 1:
+        return decide(read, 1, out)
+    return _decide_forked(read, runs, decide, lost, out, source)
+
+
+def _runs(count: int, parts: int) -> list[range]:
+    """`count` line indexes cut into `parts` contiguous runs whose sizes differ by one at most."""
+    size, extra = divmod(count, parts)
+    runs, start = [], 0
+    for part in range(parts):
+        end = start + size + (part < extra)
+        runs.append(range(start, end))
+        start = end
+    return runs
+
+
+@dataclass
+class _Worker:
+    pid: int
+    run: range  # the indexes of its lines
+    answers: IO[bytes]  # the temporary file it writes its answers to
+    status: int | None = None  # its exit status once it ended (negative: the signal that ended it)
+
+
+def _decide_forked(lines: Sequence[str | bytes], runs: list[range], decide: DecideRun, lost: LostLine,
+                   out: TextIO, source: str) -> int:
+    out.flush()  # nothing written so far may be written again by a worker
+    sys.stderr.flush()
+    workers: list[_Worker] = []
+    try:
+        try:
+            for run in runs[1:]:
+                workers.append(_fork(lines, run, decide))
+        except OSError:  # no temporary file or no process to be had: the batch is decided here alone
+            _end(workers)
+            return decide(lines, 1, out)
+        all_decided = decide(lines[runs[0].start:runs[0].stop], 1, out) == 0
+        for worker in workers:
+            all_decided &= _hand_over(worker, lines, lost, out, source)
+    finally:
+        _end(workers)
+    out.flush()
+    return 0 if all_decided else 2
+
+
+def _fork(lines: Sequence[str | bytes], run: range, decide: DecideRun) -> _Worker:
+    answers = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _end once the worker is handed over
+    try:
+        pid = os.fork()
+    except OSError:
+        answers.close()
+        raise
+    if pid:
+        return _Worker(pid, run, answers)
+    code = _WORKER_FAILED  # the child: it never returns from here
+    try:
+        with io.TextIOWrapper(answers, encoding="utf-8", newline="", write_through=False) as text:
+            code = decide(lines[run.start:run.stop], run.start + 1, text)
+            text.flush()
+    except KeyboardInterrupt:
+        code = 128 + signal.SIGINT
+    except BaseException as exc:  # noqa: BLE001 - not a line's own error: said, and the run is lost
+        print(f"error: the worker deciding lines {run.start + 1}-{run.stop} failed: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        code = _WORKER_FAILED
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)  # no clean-up of the parent's state (its open files, atexit handlers) in a copy
+
+
+def _hand_over(worker: _Worker, lines: Sequence[str | bytes], lost: LostLine, out: TextIO, source: str) -> bool:
+    """Write a worker's answers once it ended; whether it decided every line of its run."""
+    _, status = os.waitpid(worker.pid, 0)
+    worker.status = os.waitstatus_to_exitcode(status)
+    if worker.status in (0, 2):
+        worker.answers.seek(0)
+        with io.TextIOWrapper(worker.answers, encoding="utf-8", newline="") as text:
+            while block := text.read(1 << 20):
+                out.write(block)
+        return worker.status == 0
+    first, last = worker.run.start + 1, worker.run.stop
+    why = f"the worker process deciding lines {first}-{last} {_ending(worker.status)}"
+    print(f"error: lines {first}-{last} of {source} were not decided: {why}; each has an error line",
+          file=sys.stderr)
+    for index in worker.run:
+        lost(lines[index], index + 1, why, out)
+    return False
+
+
+def _ending(status: int) -> str:
+    if status == _WORKER_FAILED:
+        return "failed (what failed is said on stderr)"
+    if status >= 0:
+        return f"ended with exit status {status} before it finished"
+    try:
+        return f"was killed by signal {-status} ({signal.Signals(-status).name}) before it finished"
+    except ValueError:
+        return f"was killed by signal {-status} before it finished"
+
+
+def _end(workers: list[_Worker]) -> None:
+    """Stop and reap every worker not handed over (this process is failing or was interrupted)."""
+    for worker in workers:
+        if worker.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+            worker.status = os.waitstatus_to_exitcode(os.waitpid(worker.pid, 0)[1])
+        worker.answers.close()
+
