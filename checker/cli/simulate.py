@@ -3,7 +3,7 @@
 Batch contract (fixed): one JSON case per input line; one JSON object per output line in input order,
 `{"id", "decision"}` (plus `explain` with --explain) or `{"id", "error"}`; exit 0 when every line was
 decided, 2 otherwise. Each engine supplies `checker.<cloud>.batch.decide_case(case, explain)`. A large batch
-is decided on every usable core (`--jobs`, checker/cli/batch_workers.py) with the same answers, byte for byte.
+is decided on every usable core (`--jobs`, checker/core/forked_runs.py) with the same answers, byte for byte.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore
 from pathlib import Path
 from typing import Any, TextIO
 
-from checker.cli.batch_workers import LINES_PER_WORKER, decide_batch
 from checker.core.errors import InputError
+from checker.core.forked_runs import LINES_PER_WORKER, decide_batch
 from checker.core.source import json_data_unproved, load_document, parse_json_data, regular_file_handle
 
 CLOUDS = ("aws", "azure", "gcp")

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from checker.cli.batch_workers import LINES_PER_WORKER, can_fork, usable_cpus, worker_count
+from checker.core.forked_runs import LINES_PER_WORKER, can_fork, usable_cpus, worker_count
 from tests.azure.helpers import BLOB_WRITE, CONTAINER, assign
 from tests.azure.helpers import case as azure_case
 from tests.gcp.helpers import BUCKET, SA, allow, grant

@@ -18,11 +18,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from itertools import islice
 from typing import IO, TextIO
 
@@ -90,12 +87,16 @@ def _runs(count: int, parts: int) -> list[range]:
     return runs
 
 
-@dataclass
 class _Worker:
-    pid: int
-    run: range  # the indexes of its lines
-    answers: IO[bytes]  # the temporary file it writes its answers to
-    status: int | None = None  # its exit status once it ended (negative: the signal that ended it)
+    """A forked worker: its pid, the indexes of its lines, the temporary file it writes its answers to, and
+    its exit status once it ended (negative: the signal that ended it). (A plain class: a dataclass costs
+    every `simulate` run a millisecond or two to create.)"""
+
+    __slots__ = ("answers", "pid", "run", "status")
+
+    def __init__(self, pid: int, run: range, answers: IO[bytes]) -> None:
+        self.pid, self.run, self.answers = pid, run, answers
+        self.status: int | None = None
 
 
 def _decide_forked(lines: Sequence[str | bytes], runs: list[range], decide: DecideRun, lost: LostLine,
@@ -120,6 +121,9 @@ def _decide_forked(lines: Sequence[str | bytes], runs: list[range], decide: Deci
 
 
 def _fork(lines: Sequence[str | bytes], run: range, decide: DecideRun) -> _Worker:
+    import signal  # (here: a batch decided in one process does not pay for importing them)
+    import tempfile
+
     answers = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _end once the worker is handed over
     try:
         pid = os.fork()
@@ -166,6 +170,8 @@ def _hand_over(worker: _Worker, lines: Sequence[str | bytes], lost: LostLine, ou
 
 
 def _ending(status: int) -> str:
+    import signal
+
     if status == _WORKER_FAILED:
         return "failed (what failed is said on stderr)"
     if status >= 0:
@@ -178,6 +184,8 @@ def _ending(status: int) -> str:
 
 def _end(workers: list[_Worker]) -> None:
     """Stop and reap every worker not handed over (this process is failing or was interrupted)."""
+    import signal
+
     for worker in workers:
         if worker.status is None:
             with contextlib.suppress(ProcessLookupError):
