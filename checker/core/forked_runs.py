@@ -31,9 +31,12 @@ DecideRun = Callable[[Iterable[str | bytes], int, TextIO], int]
 # Writes the answer line of one line that was not decided (its number and why not) into `out`.
 LostLine = Callable[[str | bytes, int, str, TextIO], None]
 
-# The fewest lines worth a process of their own: forking, a worker's own cache warm-up and copying its answers
-# cost about what deciding this many lines costs (measured with bench/bench_batch.py; see docs/architecture.md).
-LINES_PER_WORKER = 500
+# The fewest lines worth a process of their own. Each worker warms its own caches (ARN and action patterns,
+# parsed statements), so a split costs CPU; measured on 2 idle cores with the AWS cases of bench/bench_batch.py
+# (`iamlab simulate aws --batch FILE --jobs 1` against `--jobs 2`, median of 7): 250 lines 0.16 -> 0.13 s wall
+# for 0.15 -> 0.18 s CPU; 500 lines 0.22 -> 0.16 s wall for 0.22 -> 0.23 s CPU; 1,000 lines 0.33 -> 0.24 s wall
+# for 0.32 -> 0.38 s CPU. From 500 lines the wall time saved clearly outweighs the CPU added.
+LINES_PER_WORKER = 250
 # A worker's exit status when something other than a line failed (it said what on stderr).
 _WORKER_FAILED = 70
 
