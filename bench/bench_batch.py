@@ -13,8 +13,8 @@ ratio theirs/ours. Target: >= 10x.
 Peak memory, each command started from a small launcher so that this process's memory is not counted (wall
 times include the launcher's start):
 - `largest`: the largest peak RSS of one process of the command's tree (wait4's ru_maxrss, exact);
-- `tree`: the command's own peak RSS plus each worker's (VmHWM, read every 10 ms while each runs, so a growth
-  in a process's last 10 ms is missed): what the brief asked for, an upper estimate of the memory the tree
+- `tree`: the command's own peak RSS plus each worker's (VmHWM, read every 10 ms while each runs, in one more
+  run than the timed ones, so a growth in a process's last 10 ms is missed): what the brief asked for, an upper estimate of the memory the tree
   held at once, since peaks need not coincide and pages a worker shares with its parent (copy-on-write after
   fork) count in both;
 - `tree PSS`: the largest sum of the tree's proportional set sizes (a shared page counts 1/n in each of its n
@@ -76,7 +76,8 @@ def shaped(cases: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
 # Spawns the measured command and reports its CPU seconds and peak memory (see the module docstring). A process
 # forked from this one would count this process's memory (the generated cases) as its own peak until it executes
 # the command, so the command is started from this small launcher instead. Its sampling of /proc every 10 ms
-# costs a few percent of one core, the same for every command measured.
+# takes a few percent of a core, which two busy workers on two cores would feel: the timed runs are not sampled,
+# one more run is (argv[2] "sample" or "time").
 _LAUNCHER = """
 import os, sys, time
 def kib(pid, path, field):
@@ -92,9 +93,9 @@ def tree(pid):
     except OSError:
         return [pid]
     return [pid] + [each for child in children for each in tree(child)]
-pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+pid = os.posix_spawnp(sys.argv[3], sys.argv[3:], os.environ)
 high, pss_peak = {}, 0
-while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+while sys.argv[2] == "sample" and os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
     pss = 0
     for each in tree(pid):
         high[each] = max(high.get(each, 0), kib(each, "status", "VmHWM:"))
@@ -119,11 +120,12 @@ class Run:
         self.largest, self.tree, self.pss = int(largest) / 1024, int(tree) / 1024, int(pss) / 1024
 
 
-def timed(command: list[str], stdin_path: Path) -> Run:
+def timed(command: list[str], stdin_path: Path, sample: bool = False) -> Run:
     with open(stdin_path, "rb") as stdin, tempfile.TemporaryFile() as stdout, \
             tempfile.NamedTemporaryFile(mode="r") as report:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _LAUNCHER, report.name, *command], stdin=stdin, stdout=stdout,
+        subprocess.run([sys.executable, "-c", _LAUNCHER, report.name, "sample" if sample else "time", *command],
+                       stdin=stdin, stdout=stdout,
                        stderr=subprocess.DEVNULL, cwd=ROOT, check=False)
         wall = time.perf_counter() - started
         stdout.seek(0)
@@ -133,11 +135,12 @@ def timed(command: list[str], stdin_path: Path) -> Run:
 def measure(label: str, command: list[str], stdin_path: Path, runs: int) -> tuple[float, float, list[str]]:
     timed(command, stdin_path)  # warm-up: file system cache, node's compile cache
     done = [timed(command, stdin_path) for _ in range(runs)]
+    sampled = timed(command, stdin_path, sample=True)
     wall_m, cpu_m = statistics.median(r.wall for r in done), statistics.median(r.cpu for r in done)
-    workers = f", {max(r.workers for r in done)} worker(s)" if any(r.workers for r in done) else ""
+    workers = f", {sampled.workers} worker(s)" if sampled.workers else ""
     print(f"{label:<34} wall {wall_m:6.2f} s   cpu {cpu_m:6.2f} s   peak memory: largest "
-          f"{max(r.largest for r in done):5.1f} MiB, tree {max(r.tree for r in done):5.1f} MiB, tree PSS "
-          f"{max(r.pss for r in done):5.1f} MiB{workers}")
+          f"{max(r.largest for r in [*done, sampled]):5.1f} MiB, tree {sampled.tree:5.1f} MiB, tree PSS "
+          f"{sampled.pss:5.1f} MiB{workers}")
     return wall_m, cpu_m, done[-1].lines
 
 
