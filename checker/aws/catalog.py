@@ -85,6 +85,24 @@ def action_info(action: str) -> ActionInfo | None:
     )
 
 
+# Requests that set a boundary carry the one they set (from the request's PermissionsBoundary parameter).
+_SETS_BOUNDARY = frozenset(
+    {"iam:createrole", "iam:createuser", "iam:putrolepermissionsboundary", "iam:putuserpermissionsboundary"}
+)
+
+
+@cache
+def carries_entity_boundary(action: str) -> bool:
+    """Whether a request for `action` carries iam:PermissionsBoundary as the boundary its user or role already
+    has: the key "Filters access if the specified policy is set as the permissions boundary on the IAM entity
+    (user or role)" (Service Authorization Reference, IAM condition keys), on every action that lists it except
+    those that set a boundary."""
+    if action.lower() in _SETS_BOUNDARY:
+        return False
+    info = action_info(action)
+    return info is not None and "iam:PermissionsBoundary" in info.condition_keys
+
+
 def resource_types_of(action: str) -> list[tuple[str, bool]]:
     """(resource type, required) for one concrete action, as the Service Authorization Reference lists them."""
     service, _, name = action.partition(":")

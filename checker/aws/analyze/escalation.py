@@ -48,11 +48,6 @@ BOUNDARY_KEY = "iam:PermissionsBoundary"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 ACCESS_ACTIONS = ("sts:assumerole", "iam:createaccesskey", "iam:updateassumerolepolicy")
-# Requests that set a boundary carry the one they set (the caller's choice); every other action that lists
-# iam:PermissionsBoundary carries the boundary its user or role already has (see _entity_boundary).
-SETS_BOUNDARY = frozenset(
-    {"iam:createrole", "iam:createuser", "iam:putrolepermissionsboundary", "iam:putuserpermissionsboundary"}
-)
 
 
 @dataclass(frozen=True)
@@ -82,9 +77,19 @@ class Holder:
             name = self.session.name if self.session is not None else "escalation"
             arn = f"arn:aws:sts::{account}:assumed-role/{self.principal.name}/{name}"
             policy = self.session.policy if self.session is not None else None
-            return Caller(arn, account, self.policies, self.boundary, True, tags=ordered, session_policy=policy,
-                          scps=scps)
-        return Caller(self.principal.arn, account, self.policies, self.boundary, False, tags=ordered, scps=scps)
+            return Caller(
+                arn,
+                account,
+                self.policies,
+                self.boundary,
+                True,
+                tags=ordered,
+                session_policy=policy,
+                scps=scps,
+            )
+        return Caller(
+            self.principal.arn, account, self.policies, self.boundary, False, tags=ordered, scps=scps
+        )
 
 
 @dataclass(frozen=True)
@@ -293,7 +298,9 @@ class Account:
         for outside in start_sides:
             result = Question([], outside, None, layers=layers).differences(3)
             if result.status is WithinStatus.UNKNOWN:
-                self.access.unknown.append(f"what {_short(end.label)} may do beyond {_short(start.label)}: {result.reason}")
+                self.access.unknown.append(
+                    f"what {_short(end.label)} may do beyond {_short(start.label)}: {result.reason}"
+                )
             if result.status is not WithinStatus.COUNTEREXAMPLE:
                 continue
             for example in result.examples:
@@ -311,7 +318,9 @@ class Account:
     def permits(
         self, holder: Holder, need: Need, resource: str, fixed: dict[str, str] | None = None
     ) -> Granted | None:
-        return self.access.permits(holder.caller(self.snapshot.account, self.scps), need.action, resource, fixed)
+        return self.access.permits(
+            holder.caller(self.snapshot.account, self.scps), need.action, resource, fixed
+        )
 
     def all_of(
         self, holder: Holder, wanted: Sequence[tuple[Need, str, dict[str, str] | None]]
@@ -400,7 +409,9 @@ class Account:
                     continue
                 if technique.gives == "write":
                     end, grants, written = self.written(target)
-                    yield _Move(self._step(holder, technique, requests, end, grants, target=target.arn), written)
+                    yield _Move(
+                        self._step(holder, technique, requests, end, grants, target=target.arn), written
+                    )
                 else:
                     step = self._step(
                         holder,
@@ -460,9 +471,7 @@ class Account:
         AttachRolePolicy, DeleteRolePermissionsBoundary and the other actions that list it, it is the
         boundary the target has, or absent; the caller does not choose it. When the path may already have
         removed or replaced the target's boundary, either value is possible, so it is left free."""
-        lowered = action.lower()
-        info = catalog.action_info(action)
-        if lowered in SETS_BOUNDARY or info is None or BOUNDARY_KEY not in info.condition_keys:
+        if not catalog.carries_entity_boundary(action):
             return None, None
         if any(h.principal.arn == target.arn and h.key.endswith("#unbounded") for h in reached):
             return None, None

@@ -8,10 +8,9 @@ Calls that omit UserName act on the calling user (GetUser, CreateAccessKey, List
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from checker.aws.catalog import action_info
+from checker.aws.catalog import carries_entity_boundary
 from checker.emulate.mapping.call import ApiCall, AuthorizationCheck, UnmappedOperation
 from checker.emulate.mapping.rules import (
     ContextBuilder,
@@ -79,12 +78,6 @@ def _role(action: str, context: Any = None, create: bool = False) -> Rule:
     return rule(check(action, "role", context=context, RoleNameWithPath=_entity("role", "RoleName", create)))
 
 
-# Requests that set a boundary carry the one they set, from the request (see _boundary_context).
-_SETS_BOUNDARY = frozenset(
-    {"iam:CreateRole", "iam:CreateUser", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"}
-)
-
-
 def _with_entity_boundary(
     action: str, kind: str, name_of: Callable[[ApiCall], str], context: ContextBuilder | None
 ) -> ContextBuilder | None:
@@ -92,24 +85,16 @@ def _with_entity_boundary(
     key and does not set a boundary: the key "Filters access if the specified policy is set as the
     permissions boundary on the IAM entity (user or role)" (Service Authorization Reference, IAM condition
     keys). The boundary comes from the backend; an entity without one sends no key."""
-    if action in _SETS_BOUNDARY:
-        return context
 
     def with_boundary(call: ApiCall) -> dict[str, Any]:
         found = dict(context(call)) if context is not None else {}
-        if _lists_boundary_key(action):
+        if carries_entity_boundary(action):  # read when first asked: no catalog file at import
             boundary = call.lookups.iam_boundary(kind, name_of(call))
             if boundary is not None:
                 found["iam:PermissionsBoundary"] = boundary
         return found
 
     return with_boundary
-
-
-@cache
-def _lists_boundary_key(action: str) -> bool:
-    info = action_info(action)  # read when first asked: the catalog's IAM file is not loaded at import
-    return info is not None and "iam:PermissionsBoundary" in info.condition_keys
 
 
 def _group(action: str, context: Any = None, create: bool = False) -> Rule:
