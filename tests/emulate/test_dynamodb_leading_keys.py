@@ -95,3 +95,25 @@ def test_a_partition_value_the_gateway_cannot_read_is_refused(moto_backend: Back
     ddb = _session_with(moto_backend, "ForAllValues")
     message = _denied(lambda: call(ddb))
     assert "cannot tell which partition" in message, label
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "caseId\u00a0=\u00a0:d",  # unusual whitespace: read as the backend reads it, case-2, and denied
+        "caseId\t=\t:d",
+        ":d = caseId",
+        "caseId = :c AND begins_with(caseId, :d)",  # a second condition on the partition key
+        "caseId = :c and caseId = :d",
+        "caseId = :c AND caseId BETWEEN :c AND :d",
+        "#a = :c AND #b = :d",  # two names for the partition key
+        "caseId = :c AND",
+        "caseId = :c AND case\uff29d = :d",  # a look-alike attribute name
+    ],
+)
+def test_no_key_condition_reaches_another_partition(moto_backend: Backend, expression: str) -> None:
+    ddb = _session_with(moto_backend, "ForAllValues")
+    _denied(lambda: ddb.query(
+        TableName="fraud-cases", KeyConditionExpression=expression,
+        ExpressionAttributeValues={":c": {"S": "case-1"}, ":d": {"S": "case-2"}},
+        **({"ExpressionAttributeNames": {"#a": "caseId", "#b": "caseId"}} if "#" in expression else {})))
