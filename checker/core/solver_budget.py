@@ -63,25 +63,24 @@ class _Watchdog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
-        self._watched: dict[int, tuple[int, float, Any]] = {}  # thread id -> (CPU clock, deadline, context)
+        self._watched: dict[int, _Watch] = {}  # thread id -> the check it is running
         self._thread: threading.Thread | None = None
 
     def watching(self, solver: z3.Solver, budget_ms: int) -> _Watch:
-        return _Watch(self, solver, budget_ms)
+        return _Watch(self, solver.ctx, budget_ms)
 
-    def start(self, solver: z3.Solver, budget_ms: int) -> None:
-        ident = threading.get_ident()
-        clock = time.pthread_getcpuclockid(ident)
+    def start(self, watch: _Watch) -> None:
         with self._lock:
-            self._watched[ident] = (clock, time.clock_gettime(clock) + budget_ms / 1000, solver.ctx)
+            self._watched[threading.get_ident()] = watch
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="solver-budget", daemon=True)
                 self._thread.start()
             self._work.notify()
 
-    def stop(self) -> None:
+    def stop(self, watch: _Watch) -> None:
         with self._lock:
-            self._watched.pop(threading.get_ident(), None)
+            if self._watched.get(threading.get_ident()) is watch:
+                del self._watched[threading.get_ident()]
 
     def _run(self) -> None:
         while True:
@@ -89,28 +88,48 @@ class _Watchdog:
                 while not self._watched:
                     self._work.wait()
                 watched = list(self._watched.items())
-            for ident, (clock, deadline, context) in watched:
+            for ident, watch in watched:
                 try:
-                    spent = time.clock_gettime(clock) >= deadline
+                    spent = time.clock_gettime(watch.clock) >= watch.deadline
                 except OSError:  # the thread ended between the copy and the read
                     continue
                 if spent:
                     with self._lock:
-                        if self._watched.get(ident, (None,))[0] == clock:
+                        # The same watch, not merely the same thread: the check may have ended and the
+                        # thread started its next one (same CPU clock) since the copy.
+                        if self._watched.get(ident) is watch:
                             del self._watched[ident]
-                            context.interrupt()
+                            watch.interrupted = True
+                            watch.context.interrupt()
             time.sleep(POLL_SECONDS)
 
 
 class _Watch:
-    def __init__(self, watchdog: _Watchdog, solver: z3.Solver, budget_ms: int) -> None:
-        self._watchdog, self._solver, self._budget_ms = watchdog, solver, budget_ms
+    """One watched `check()`: the asking thread's CPU clock, its deadline, and whether it was interrupted."""
+
+    def __init__(self, watchdog: _Watchdog, context: z3.Context, budget_ms: int) -> None:
+        # The context only, never the solver: a solver freed by the watchdog thread crashes z3.
+        self._watchdog, self.context, self._budget_ms = watchdog, context, budget_ms
+        self.clock = 0
+        self.deadline = 0.0
+        self.interrupted = False
 
     def __enter__(self) -> None:
-        self._watchdog.start(self._solver, self._budget_ms)
+        self.clock = time.pthread_getcpuclockid(threading.get_ident())
+        self.deadline = time.clock_gettime(self.clock) + self._budget_ms / 1000
+        self._watchdog.start(self)
 
     def __exit__(self, *_: object) -> None:
-        self._watchdog.stop()
+        self._watchdog.stop(self)  # after this, the watchdog cannot interrupt this check any more
+        if self.interrupted:
+            _clear_interrupt(self.context)
+
+
+def _clear_interrupt(context: z3.Context) -> None:
+    """An interrupt that lands after z3 finished the check (the thread is back in Python, not yet out
+    of the watch) stays pending in the context, and the context's next push, pop or assert fails with
+    "canceled" although no check is running. A check clears it; an empty solver's costs nothing."""
+    z3.Solver(ctx=context).check()
 
 
 _watchdog = _Watchdog()
