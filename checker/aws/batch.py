@@ -66,13 +66,18 @@ def _weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int
     """The parsed policy and the `colon_weight` of its content."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
+    identity = kind is PolicyKind.IDENTITY
+    if identity and not _identity_reuse.worth_asking():
+        return _parse(raw, field, kind)
     try:
         content = marshal.dumps(raw, CANONICAL_FORMAT)  # as valuekey.canonical_key, without its call
     except ValueError:
         return _parse(raw, field, kind)
     key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
-    parsed = _parsed_identity if kind is PolicyKind.IDENTITY else _parsed
+    parsed = _parsed_identity if identity else _parsed
     cached = parsed.get(key)
+    if identity:
+        _identity_reuse.answered(cached is not None)
     if cached is not None:
         parsed.move_to_end(key)
         return cached
@@ -80,6 +85,34 @@ def _weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int
     if len(parsed) > _CACHE_SIZE:
         parsed.popitem(last=False)
     return entry
+
+
+class _ReuseRate:
+    """Whether looking a document up is worth its key: a batch whose identity policies never repeat (each
+    case's copy with Sids of its own) paid for a key and an entry per policy and found nothing. After
+    `_PROBE` lookups with fewer than one in `_WORTH` found, the next `_REST` documents are parsed without
+    asking; then it probes again. Only time depends on it: a found document is the one the parser returns."""
+
+    def __init__(self) -> None:
+        self.asked = self.found = self.resting = 0
+
+    def worth_asking(self) -> bool:
+        if self.resting:
+            self.resting -= 1
+            return False
+        return True
+
+    def answered(self, found: bool) -> None:
+        self.asked += 1
+        self.found += found
+        if self.asked == _PROBE:
+            if self.found * _WORTH < self.asked:
+                self.resting = _REST
+            self.asked = self.found = 0
+
+
+_PROBE, _WORTH, _REST = 64, 8, 2048
+_identity_reuse = _ReuseRate()
 
 
 def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> tuple[Policy, int]:
