@@ -272,6 +272,7 @@ def _reassembled(
     # Versions read here are colon-free dates.
     weight = len(data) + (policy_id.count(":") if policy_id is not None else 0)
     named: list[str] = []
+    parser: _Parser | None = None  # made for the first statement not seen before
     for index, item in enumerate(items):
         if type(item) is not dict:
             return None
@@ -287,9 +288,20 @@ def _reassembled(
         except ValueError:
             return None
         pointer = (_STATEMENT_POINTERS[index] if index < 64 else _statement_pointer(index)) if listed else "/Statement"
-        entry = _statements.get((kind, version, pointer, text))
+        key = (kind, version, pointer, text)
+        entry = _statements.get(key)
         if entry is None:
-            return None
+            # A statement not seen before is parsed and kept here, as the parser would; anything it refuses
+            # sends the whole policy to the parser, which words the error where its reading finds it first.
+            if len(text) > _STATEMENT_TEXT_LENGTH or not item.keys() <= _STATEMENT_ELEMENT_SET:
+                return None
+            if parser is None:
+                parser = _Parser(LoadedDocument(name, data, {}), name, kind, size_limit, True)
+                parser.version = version
+            try:
+                entry = parser.keep_statement(key, index, pointer, rest)
+            except InputError:
+                return None
         found, statement_size, statement_weight = entry
         if sid is None:
             statements.append(found)
@@ -449,17 +461,24 @@ class _Parser:
         key = (self.kind, self.version, pointer, text)  # the pointer holds the index; kind is its str value
         entry = _statements.get(key)
         if entry is None:
-            compact = compact_json(rest)
-            # Compact JSON escapes no colon: its colons are the statement's `colon_weight`.
-            entry = _statements[key] = (self.statement_body(index, pointer, raw, None), len(compact), compact.count(":"))
-            if len(_statements) > _STATEMENT_ENTRIES:
-                _statements.popitem(last=False)
+            entry = self.keep_statement(key, index, pointer, rest)
         found, size, weight = entry
         if self.statement_sizes is not None:
             self.statement_sizes.append(size if rest is raw else size + 1 + _member_length("Sid", raw["Sid"]))
             # (a "Sid": null member weighs 1 too)
             self.statements_weight += weight if rest is raw else weight + 1 + (sid.count(":") if sid else 0)
         return found if sid is None else _with_sid(found, sid)
+
+    def keep_statement(
+        self, key: tuple[str, str, str, bytes], index: int, pointer: str, rest: dict[str, Any]
+    ) -> tuple[Statement, int, int]:
+        """Parse a statement without its Sid (`rest`) and keep it in `_statements` under `key`, with the length of
+        its compact JSON and its `colon_weight` (compact JSON escapes no colon: its colons are that weight)."""
+        compact = compact_json(rest)
+        entry = _statements[key] = (self.statement_body(index, pointer, rest, None), len(compact), compact.count(":"))
+        if len(_statements) > _STATEMENT_ENTRIES:
+            _statements.popitem(last=False)
+        return entry
 
     def statement_body(self, index: int, pointer: str, raw: dict[str, Any], sid: str | None) -> Statement:
         if "Effect" not in raw:

@@ -132,3 +132,72 @@ def test_the_same_statement_is_reused_whatever_else_shares_its_strings() -> None
     also_held = [shared["Effect"], shared["Action"]]  # another reference, as a repeated decoded string has
     second = reused(document(shared))
     assert also_held and second.statements[0] is first.statements[0]
+
+
+def test_a_policy_with_statements_not_seen_before_is_the_parsers_policy() -> None:
+    """A batch parses a new statement of a policy next to the ones it knows (no second pass by the parser):
+    the statements, Sids, size and weight are what a fresh parse gives."""
+    known = dict(ALLOW_GET, Sid="Known")
+    reused(document(known))
+    new = {"Sid": "New", "Effect": "Deny", "Action": ["s3:PutObject", "s3:Delete*"],
+           "Resource": "arn:aws:s3:::other-bucket-for-this-test/*",
+           "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": ["a", "b"]}}}
+    data = document(known, new)
+    mixed = reused(data)
+    fresh = parse_policy(data, name="p")
+    assert mixed.statements == fresh.statements
+    assert [s.sid for s in mixed.statements] == ["Known", "New"]
+    assert mixed.size == fresh.size == len(compact_json(data))
+    policy, weight = batch._weighed_policy(document(dict(known, Sid="K:2"), dict(new, Sid="N")), "p", PolicyKind.IDENTITY)
+    assert weight == compact_json(document(dict(known, Sid="K:2"), dict(new, Sid="N"))).count(":")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message", "pointer"),
+    [
+        ({"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"}, "has no service prefix", "/Statement/1/Action"),
+        ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Conditon": {}},
+         "unknown statement element 'Conditon'", "/Statement/1/Conditon"),
+        ({"Effect": "Allow", "Action": "s3:GetObject"}, "has no Resource or NotResource", "/Statement/1"),
+    ],
+)
+def test_a_new_statement_the_parser_refuses_is_refused_in_its_words(bad: dict[str, Any], message: str,
+                                                                    pointer: str) -> None:
+    """After a known statement, a new invalid one: the error is the parser's, at the place it names."""
+    reused(document(ALLOW_GET))
+    with pytest.raises(InputError, match=message) as raised:
+        reused(document(ALLOW_GET, bad))
+    with pytest.raises(InputError) as fresh:
+        parse_policy(document(ALLOW_GET, bad), name="p")
+    assert str(raised.value) == str(fresh.value)
+    assert raised.value.where is not None and raised.value.where.pointer == pointer
+
+
+def test_identity_policies_that_never_repeat_are_not_looked_up_yet_decide_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch whose identity policies never repeat (each case's copy with Sids of its own) stops paying for
+    a key per policy after a probe; a policy that then repeats is parsed again, to the same answer."""
+    rate = batch._ReuseRate()
+    for _ in range(batch._PROBE):
+        assert rate.worth_asking()
+        rate.answered(False)
+    assert not any(rate.worth_asking() for _ in range(batch._REST))
+    assert rate.worth_asking()  # it probes again
+    found = batch._ReuseRate()
+    for index in range(3 * batch._PROBE):
+        assert found.worth_asking()
+        found.answered(index % 4 == 0)  # one in four found: worth it
+
+    def case(number: int) -> dict[str, Any]:
+        return {"id": number, "principal": "arn:aws:iam::111122223333:role/r", "action": "s3:GetObject",
+                "resource": "arn:aws:s3:::b/r/k",
+                "identity_policies": [document(dict(ALLOW_GET, Resource="arn:aws:s3:::b/*", Sid=f"Case{number}"))]}
+
+    cases = [case(n) for n in range(batch._PROBE + 5)] + [case(0)]
+    monkeypatch.setattr(batch, "_identity_reuse", batch._ReuseRate())
+    answers = [batch.decide_weighed_case(c, True) for c in cases]
+    assert batch._identity_reuse.resting == batch._REST - 5 - 1
+    monkeypatch.setattr(batch, "_identity_reuse", batch._ReuseRate())
+    monkeypatch.setattr(batch, "_PROBE", 10**9)  # never rests: every policy looked up
+    assert [batch.decide_weighed_case(c, True) for c in cases] == answers
+    assert answers[-1] == answers[0] and answers[0][0]["decision"] == "allow"
