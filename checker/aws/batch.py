@@ -246,7 +246,10 @@ def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
     scps, scps_weight = _levels(case.get("scps"), "scps", PolicyKind.SCP)
     rcps, rcps_weight = _levels(case.get("rcps"), "rcps", PolicyKind.RCP)
     weight += scps_weight + rcps_weight
-    policies = PolicySet(
+    # Both built as Policy is (checker/aws/policy.py): every field, without the frozen dataclass's __init__,
+    # which sets each through object.__setattr__ (a batch builds two per case).
+    policies = object.__new__(PolicySet)
+    policies.__dict__.update(
         identity=identity,
         resource=resource_policy,
         boundary=boundary,
@@ -258,7 +261,11 @@ def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
     account = _string(case, "resource_account", required=False)  # (checked last, as it always was)
     if account:
         weight += account.count(":")
-    return Request(principal, action, resource or "*", account, context), policies, weight
+    request = object.__new__(Request)
+    request.__dict__.update(
+        principal=principal, action=action, resource=resource or "*", resource_account=account, context=context
+    )
+    return request, policies, weight
 
 
 # The fields `weighed_case` weighs one by one (the policies with their parse); the others are weighed whole.

@@ -95,6 +95,24 @@ class _Outcome:
 
 _NOTHING_APPLIES = _Outcome((), ())
 
+# An organization level's outcome by action, when each of its policies' outcomes is kept for the action
+# (`fixed_outcome`: nothing else of the request can change it). A batch's SCP levels are the same objects in
+# case after case (checker/aws/batch.py keeps them by content), so they are found by identity; each entry holds
+# its level, so that no other object can take its id while it is kept.
+_level_outcomes: dict[int, tuple[Sequence[Policy], dict[str, _Outcome]]] = {}
+_LEVEL_OUTCOME_ENTRIES = 1024
+
+
+def _keep_level_outcome(level: Sequence[Policy], action: str, outcome: _Outcome) -> None:
+    kept = _level_outcomes.get(id(level))
+    if kept is None or kept[0] is not level:
+        if len(_level_outcomes) >= _LEVEL_OUTCOME_ENTRIES:
+            _level_outcomes.clear()
+        kept = _level_outcomes[id(level)] = (level, {})
+    if len(kept[1]) >= 512:
+        kept[1].clear()
+    kept[1][action] = outcome
+
 
 def _first_deny(outcomes: Sequence[_Outcome | None]) -> tuple[Policy, Statement] | None:
     """The first denying statement among the outcomes, in order."""
@@ -281,13 +299,24 @@ class _Evaluator:
     # Statement matching --------------------------------------------------------------------------
 
     def outcome_of_all(self, level: Sequence[Policy]) -> _Outcome:
+        action = self.request.action_lower
+        kept = _level_outcomes.get(id(level))
+        if kept is not None and kept[0] is level and not self.trace.explain:
+            found = kept[1].get(action)
+            if found is not None:
+                return found
         allows: list[tuple[Policy, Statement]] = []
         denies: list[tuple[Policy, Statement]] = []
+        fixed = not self.trace.explain and type(level) is tuple  # (a list could change after it was kept)
         for policy in level:
             outcome = self.outcome(policy, with_principal=policy.kind is PolicyKind.RCP)
             allows.extend(outcome.allows)
             denies.extend(outcome.denies)
-        return _Outcome(tuple(allows), tuple(denies))
+            fixed = fixed and policy.kind is not PolicyKind.RCP and bool(policy._fixed_outcomes.get(action))
+        found = _Outcome(tuple(allows), tuple(denies))
+        if fixed:
+            _keep_level_outcome(level, action, found)
+        return found
 
     def outcome(self, policy: Policy, with_principal: bool = False) -> _Outcome:
         if not self.trace.explain and not with_principal:

@@ -168,3 +168,63 @@ def test_a_condition_block_seen_at_another_statement_keeps_its_own_place() -> No
     ]
     assert parsed[0].statements[0].conditions[0].pointer == "/Statement/0/Condition/StringEquals/aws:PrincipalTag~1team"
     assert parsed[1].statements[1].conditions[0].pointer == "/Statement/1/Condition/StringEquals/aws:PrincipalTag~1team"
+
+
+REGION_GUARD = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+    {"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+     "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}}]}
+ROOT_ALLOW = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+S3_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+
+
+def test_an_organization_level_whose_outcome_depends_on_the_request_is_decided_case_by_case() -> None:
+    """The same SCP levels in case after case: a level kept by action (its policies' outcomes need nothing
+    else of the request) must never answer for a level with a condition, nor for another action."""
+    allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    cases = []
+    for region, action in [("eu-west-1", "s3:GetObject"), ("us-east-1", "s3:GetObject"),
+                           ("us-east-1", "iam:GetRole"), ("eu-west-1", "ec2:RunInstances")]:
+        case = _case(allow_all, action=action, context={"aws:RequestedRegion": region})
+        case["scps"] = [[ROOT_ALLOW], [ROOT_ALLOW, REGION_GUARD], [S3_ONLY]]
+        cases.append(case)
+    answers = [a["decision"] for a in _decide_in_turn(cases)]
+    # AWS Organizations User Guide, "SCP evaluation": every level from the root to the account must allow;
+    # an explicit Deny in any level wins.
+    assert answers == ["allow", "explicit_deny", "implicit_deny", "implicit_deny"]
+
+
+def test_a_level_given_as_a_list_that_changes_is_read_again() -> None:
+    """Levels are kept by action only when they cannot change (tuples, as a batch builds them); a caller's
+    list may gain a policy between two requests."""
+    from checker.aws.evaluate import PolicySet, evaluate
+    from checker.aws.request import Request
+
+    identity = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                            name="identity")
+    level = [parse_policy(ROOT_ALLOW, name="root", kind=PolicyKind.SCP)]
+    policies = PolicySet(identity=[identity], scps=[level])
+    request = Request(ROLE, "s3:GetObject", "arn:aws:s3:::b/k")
+    assert evaluate(request, policies).kind.value == "allow"
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}
+    level.append(parse_policy(deny, name="deny", kind=PolicyKind.SCP))
+    assert evaluate(request, policies).kind.value == "explicit_deny"
+
+
+def test_a_batch_builds_the_request_and_policies_its_types_would() -> None:
+    """The batch fills Request and PolicySet without their constructors: every field, the same values."""
+    from dataclasses import fields
+
+    from checker.aws import batch
+    from checker.aws.evaluate import PolicySet
+    from checker.aws.request import Request
+
+    case = _case(ALLOW_TEAM, resource_account="111122223333", restrict_public_buckets=True)
+    case["scps"] = [[ROOT_ALLOW]]
+    request, policies = batch.case_to_request(case)
+    assert set(vars(request)) == {f.name for f in fields(Request)}
+    assert set(vars(policies)) == {f.name for f in fields(PolicySet)}
+    assert request == Request(ROLE, "s3:GetObject", "arn:aws:s3:::acme-ml-datasets/train.csv", "111122223333",
+                              {"aws:PrincipalTag/team": "ml"})
+    assert policies == PolicySet(identity=list(policies.identity), scps=policies.scps, restrict_public_buckets=True)
+    assert hash(request.principal) and policies.restrict_public_buckets is True
