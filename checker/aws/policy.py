@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from json.encoder import encode_basestring
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from checker.aws.conditions import Operator, lookup_operator, operator_names
@@ -474,7 +474,7 @@ class _Parser:
     ) -> tuple[Statement, int, int]:
         """Parse a statement without its Sid (`rest`) and keep it in `_statements` under `key`, with the length of
         its compact JSON and its `colon_weight` (compact JSON escapes no colon: its colons are that weight)."""
-        compact = compact_json(rest)
+        compact = _compact_decoded(rest)
         entry = _statements[key] = (self.statement_body(index, pointer, rest, None), len(compact), compact.count(":"))
         if len(_statements) > _STATEMENT_ENTRIES:
             _statements.popitem(last=False)
@@ -853,6 +853,21 @@ def compact_json(data: Any) -> str:
     return _COMPACT.encode(data)
 
 
+# `_COMPACT`'s C encoder, made once (`encode` makes one per call, as json.dumps does), without the check for
+# values that contain themselves, which data decoded from JSON text cannot (a batch's statements).
+_C_COMPACT = (
+    None if c_make_encoder is None
+    else c_make_encoder(None, _COMPACT.default, encode_basestring, None, ":", ",", False, False, True)
+)
+
+
+def _compact_decoded(data: Any) -> str:
+    """`compact_json` of data decoded from JSON text."""
+    if _C_COMPACT is None:
+        return compact_json(data)
+    return "".join(_C_COMPACT(data, 0))
+
+
 def _member_length(key: str, value: Any) -> int:
     """The length of `"key":value` in compact JSON."""
     return len(encode_basestring(key)) + 1 + _value_length(value)
@@ -866,27 +881,21 @@ def _value_length(value: Any) -> int:
 
 def _assembled_length(data: dict[str, Any], statements_size: int, count: int, listed: bool) -> int:
     """len(compact_json(data)) from the compact lengths of its `count` statements (`statements_size` together):
-    an object is its members joined by commas inside braces, a list its items; the other members (Version, Id)
-    are short scalars."""
-    statements = statements_size + max(count - 1, 0) + (2 if listed else 0)
-    size = 2 + max(len(data) - 1, 0)
-    for key, value in data.items():
-        if key == "Statement":
-            size += _STATEMENT_MEMBER + statements
-        elif type(value) is str and len(value) <= _CACHED_TEXT_LENGTH:
-            size += _text_member_length(key, value)
-        else:
-            size += _member_length(key, value)
+    an object is its members joined by commas inside braces, a list its items. `data` is a policy whose
+    elements were read: Statement, and Version and Id each absent, null or a string."""
+    size = 1 + len(data) + _STATEMENT_MEMBER + statements_size + max(count - 1, 0) + (2 if listed else 0)
+    if "Version" in data:
+        version = data["Version"]
+        size += _VERSION_MEMBER + (4 if version is None else len(encode_basestring(version)))
+    if "Id" in data:
+        policy_id = data["Id"]
+        size += _ID_MEMBER + (4 if policy_id is None else len(encode_basestring(policy_id)))
     return size
 
 
 _STATEMENT_MEMBER = len('"Statement":')
-
-
-@lru_cache(maxsize=_CACHE_ENTRIES)
-def _text_member_length(key: str, value: str) -> int:
-    """`_member_length` of a string member (Version, Id): a batch repeats the same few."""
-    return _member_length(key, value)
+_VERSION_MEMBER = len('"Version":')
+_ID_MEMBER = len('"Id":')
 
 
 def _has_var(tokens: tuple[Token, ...]) -> bool:

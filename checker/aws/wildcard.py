@@ -114,6 +114,13 @@ class Glob:
 
 def compile_pieces(pieces: Iterable[Piece]) -> Glob:
     """Compile a sequence of literal strings and STAR/QUESTION markers."""
+    key = tuple(pieces)
+    if len(key) == 1 and type(key[0]) is str and len(key[0]) <= _CACHED_PATTERN_LENGTH:
+        return _compile_cached(key)  # plain text, as most ARN fields are ("aws", "s3", an account id)
+    return _compile(key)
+
+
+def _compile(pieces: tuple[Piece, ...]) -> Glob:
     segments: list[_Segment] = []
     text: list[str] = []
     holes: list[int] = []
@@ -148,7 +155,7 @@ def compile_filled(pieces: list[Piece]) -> Glob:
     """
     key = tuple(pieces)
     if sum(len(p) for p in key if isinstance(p, str)) > _CACHED_PATTERN_LENGTH:
-        return compile_pieces(key)
+        return _compile(key)
     return _compile_cached(key)
 
 
@@ -157,7 +164,7 @@ _CACHED_PATTERN_LENGTH = 256
 
 @lru_cache(maxsize=2048)
 def _compile_cached(pieces: tuple[Piece, ...]) -> Glob:
-    return compile_pieces(pieces)
+    return _compile(pieces)
 
 
 def compile_glob(pattern: str, *, lowercase: bool = False) -> Glob:

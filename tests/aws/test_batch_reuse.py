@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.aws import batch
-from checker.aws.policy import PolicyKind, compact_json, parse_policy
+from checker.aws.policy import PolicyKind, _compact_decoded, compact_json, parse_policy
 from checker.core.errors import InputError
 
 ALLOW_GET = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
@@ -201,3 +203,17 @@ def test_identity_policies_that_never_repeat_are_not_looked_up_yet_decide_the_sa
     monkeypatch.setattr(batch, "_PROBE", 10**9)  # never rests: every policy looked up
     assert [batch.decide_weighed_case(c, True) for c in cases] == answers
     assert answers[-1] == answers[0] and answers[0][0]["decision"] == "allow"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON_VALUES)
+def test_a_new_statement_is_measured_as_compact_json_measures_it(value: Any) -> None:
+    """The batch sizes new statements with an encoder made once: the very text `compact_json` writes."""
+    assert _compact_decoded(value) == compact_json(value)
