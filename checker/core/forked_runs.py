@@ -1,7 +1,8 @@
 """One large `simulate --batch` decided on every usable core, its answers written as one process writes them.
 
-A batch's cases are independent, and one process decides them on one core (about 185 µs of Python per AWS
-case, with no single-process lever left). A large batch is therefore cut into contiguous runs of lines: this
+A batch's cases are independent, and one process decides them on one core (about 170 µs of Python per AWS
+case). A large batch is read a chunk at a time (memory stays bounded whatever its size) and each chunk is
+cut into contiguous runs of lines: this
 process decides the first run itself and forks one worker per other run, after the engine is imported and
 the batch's scope entered (a forked worker inherits both, so it decides inside the same `batch_scope` and
 loads nothing again). Each worker writes its answers to a temporary file of its own (no pipe can fill up and
@@ -19,8 +20,7 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TextIO
 
 from checker.core.errors import InputError
@@ -66,17 +66,41 @@ def worker_count(requested: int | None, lines: int) -> int:
 
 def decide_batch(lines: Iterable[str | bytes], jobs: int | None, decide: DecideRun, lost: LostLine,
                  out: TextIO, source: str) -> int:
-    """Decide every line, in `jobs` processes (None: automatic); the exit status of the whole batch."""
+    """Decide every line, in `jobs` processes (None: automatic); the exit status of the whole batch.
+
+    The input is read a chunk at a time (`CHUNK_LINES` lines or `CHUNK_SIZE` characters, whichever comes
+    first), each chunk split over the workers and answered before the next is read: a batch of any size is
+    held in memory a chunk at most."""
     if jobs == 1 or not can_fork():
         return decide(lines, 1, out)  # streamed: no line is kept once answered
     pending = iter(lines)
-    read = list(islice(pending, 2 * LINES_PER_WORKER)) if jobs is None else list(pending)
-    if jobs is None and len(read) == 2 * LINES_PER_WORKER:
-        read.extend(pending)  # enough to split: the rest is read now (a run needs to know where it starts)
-    runs = _runs(len(read), worker_count(jobs, len(read)))
-    if len(runs) == 1:
-        return decide(read, 1, out)
-    return _decide_forked(read, runs, decide, lost, out, source)
+    status, first = 0, 1
+    while chunk := _chunk(pending):
+        runs = _runs(len(chunk), worker_count(jobs, len(chunk)))
+        if len(runs) == 1:
+            code = decide(chunk, first, out)
+        else:
+            code = _decide_forked(chunk, first, runs, decide, lost, out, source)
+        status = max(status, code)
+        first += len(chunk)
+    return status
+
+
+# The most of a batch held at once. A chunk of 100,000 AWS cases of bench/bench_batch.py is about 180 MB of
+# text; forking workers once per chunk costs milliseconds.
+CHUNK_LINES = 100_000
+CHUNK_SIZE = 64 << 20
+
+
+def _chunk(pending: Iterator[str | bytes]) -> list[str | bytes]:
+    chunk: list[str | bytes] = []
+    size = 0
+    for line in pending:
+        chunk.append(line)
+        size += len(line)
+        if len(chunk) >= CHUNK_LINES or size >= CHUNK_SIZE:
+            break
+    return chunk
 
 
 def _runs(count: int, parts: int) -> list[range]:
@@ -102,28 +126,29 @@ class _Worker:
         self.status: int | None = None
 
 
-def _decide_forked(lines: Sequence[str | bytes], runs: list[range], decide: DecideRun, lost: LostLine,
+def _decide_forked(lines: Sequence[str | bytes], first: int, runs: list[range], decide: DecideRun, lost: LostLine,
                    out: TextIO, source: str) -> int:
+    """Decide `lines` (the first being line number `first` of the input) in one process per run."""
     out.flush()  # nothing written so far may be written again by a worker
     sys.stderr.flush()
     workers: list[_Worker] = []
     try:
         try:
             for run in runs[1:]:
-                workers.append(_fork(lines, run, decide))
+                workers.append(_fork(lines, first, run, decide))
         except OSError:  # no temporary file or no process to be had: the batch is decided here alone
             _end(workers)
-            return decide(lines, 1, out)
-        all_decided = decide(lines[runs[0].start:runs[0].stop], 1, out) == 0
+            return decide(lines, first, out)
+        all_decided = decide(lines[runs[0].start:runs[0].stop], first + runs[0].start, out) == 0
         for worker in workers:
-            all_decided &= _hand_over(worker, lines, lost, out, source)
+            all_decided &= _hand_over(worker, lines, first, lost, out, source)
     finally:
         _end(workers)
     out.flush()
     return 0 if all_decided else 2
 
 
-def _fork(lines: Sequence[str | bytes], run: range, decide: DecideRun) -> _Worker:
+def _fork(lines: Sequence[str | bytes], first: int, run: range, decide: DecideRun) -> _Worker:
     import signal  # (here: a batch decided in one process does not pay for importing them)
     import tempfile
 
@@ -138,12 +163,13 @@ def _fork(lines: Sequence[str | bytes], run: range, decide: DecideRun) -> _Worke
     code = _WORKER_FAILED  # the child: it never returns from here
     try:
         with io.TextIOWrapper(answers, encoding="utf-8", newline="", write_through=False) as text:
-            code = decide(lines[run.start:run.stop], run.start + 1, text)
+            code = decide(lines[run.start:run.stop], first + run.start, text)
             text.flush()
     except KeyboardInterrupt:
         code = 128 + signal.SIGINT
     except BaseException as exc:  # noqa: BLE001 - not a line's own error: said, and the run is lost
-        print(f"error: the worker deciding lines {run.start + 1}-{run.stop} failed: {type(exc).__name__}: {exc}",
+        print(f"error: the worker deciding lines {first + run.start}-{first + run.stop - 1} failed: "
+              f"{type(exc).__name__}: {exc}",
               file=sys.stderr)
         code = _WORKER_FAILED
     finally:
@@ -153,7 +179,8 @@ def _fork(lines: Sequence[str | bytes], run: range, decide: DecideRun) -> _Worke
             os._exit(code)  # no clean-up of the parent's state (its open files, atexit handlers) in a copy
 
 
-def _hand_over(worker: _Worker, lines: Sequence[str | bytes], lost: LostLine, out: TextIO, source: str) -> bool:
+def _hand_over(worker: _Worker, lines: Sequence[str | bytes], first: int, lost: LostLine, out: TextIO,
+               source: str) -> bool:
     """Write a worker's answers once it ended; whether it decided every line of its run."""
     _, status = os.waitpid(worker.pid, 0)
     worker.status = os.waitstatus_to_exitcode(status)
@@ -163,12 +190,12 @@ def _hand_over(worker: _Worker, lines: Sequence[str | bytes], lost: LostLine, ou
             while block := text.read(1 << 20):
                 out.write(block)
         return worker.status == 0
-    first, last = worker.run.start + 1, worker.run.stop
-    why = f"the worker process deciding lines {first}-{last} {_ending(worker.status)}"
-    print(f"error: lines {first}-{last} of {source} were not decided: {why}; each has an error line",
+    start, last = first + worker.run.start, first + worker.run.stop - 1
+    why = f"the worker process deciding lines {start}-{last} {_ending(worker.status)}"
+    print(f"error: lines {start}-{last} of {source} were not decided: {why}; each has an error line",
           file=sys.stderr)
     for index in worker.run:
-        lost(lines[index], index + 1, why, out)
+        lost(lines[index], first + index, why, out)
     return False
 
 

@@ -253,3 +253,46 @@ def test_wrong_jobs_are_refused(options: list[str], message: str) -> None:
     done = subprocess.run([sys.executable, "-m", "checker.cli.main", "simulate", "aws", *options], input=b"",
                           capture_output=True, timeout=60, cwd=REPO, check=False)
     assert done.returncode == 2 and done.stderr.decode().startswith(message)
+
+
+# `iamlab simulate` with the input's chunk made small (argv[1] lines, argv[2] characters), in a process of its own.
+CHUNKED = ("import sys\nimport checker.core.forked_runs as runs\n"
+           "runs.CHUNK_LINES, runs.CHUNK_SIZE = int(sys.argv[1]), int(sys.argv[2])\n"
+           "from checker.cli.main import main\nraise SystemExit(main(sys.argv[3:]))")
+
+
+def chunked(lines: int, size: int, cloud: str, batch: Path, *options: str,
+            **popen: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-c", CHUNKED, str(lines), str(size), "simulate", cloud, "--batch",
+                           str(batch), *options], capture_output=True, timeout=120, cwd=REPO, check=False, **popen)
+
+
+@pytest.mark.parametrize(("lines", "size"), [(7, 10**9), (10**9, 900)], ids=["by-lines", "by-size"])
+def test_a_batch_read_chunk_by_chunk_answers_as_one_process(tmp_path: Path, lines: int, size: int) -> None:
+    """A batch is held in memory a chunk at a time (a batch of gigabytes must not be read whole to be split);
+    across chunk boundaries the answers, their order and the line numbers in error texts are the input's."""
+    batch = tmp_path / "cases.jsonl"
+    batch.write_bytes(mixed_batch("aws"))
+    alone = simulate("aws", batch, "--jobs", "1")
+    for jobs in (["--jobs", "2"], ["--jobs", "3"], []):
+        done = chunked(lines, size, "aws", batch, *jobs)
+        assert (done.returncode, done.stderr) == (2, b""), jobs
+        assert done.stdout == alone.stdout, jobs
+
+
+def test_a_lost_run_in_a_later_chunk_names_its_own_lines(tmp_path: Path) -> None:
+    """The failing worker of `test_a_failing_worker_loses_no_line_silently`, with the batch read in two chunks
+    of 30 lines: the second chunk's last run is lines 51-60, and is named so."""
+    batch = failure_batch(tmp_path, 20)
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256, 256))
+
+    done = chunked(30, 10**9, "aws", batch, "--jobs", "3", preexec_fn=limit_file_size)
+    assert done.returncode == 2
+    why = "the worker process deciding lines 51-60 failed (what failed is said on stderr)"
+    assert f"error: lines 51-60 of {batch} were not decided: {why}" in done.stderr.decode()
+    assert "error: the worker deciding lines 51-60 failed: OSError" in done.stderr.decode()
+    out = answers(done)
+    assert len(out) == 57 and out[-1] == {"id": None, "error": f"{batch} line 60: not decided: {why}"}
+    assert all("decision" in answer for answer in out[:9])  # lines 1-10 (one blank), decided in this process
