@@ -101,6 +101,7 @@ _NOTHING_APPLIES = _Outcome((), ())
 # its level, so that no other object can take its id while it is kept.
 _level_outcomes: dict[int, tuple[Sequence[Policy], dict[str, _Outcome]]] = {}
 _LEVEL_OUTCOME_ENTRIES = 1024
+_ACTIONS_KEPT = 512  # outcomes kept per policy or level, whatever actions the input invents
 
 
 def _keep_level_outcome(level: Sequence[Policy], action: str, outcome: _Outcome) -> None:
@@ -109,7 +110,7 @@ def _keep_level_outcome(level: Sequence[Policy], action: str, outcome: _Outcome)
         if len(_level_outcomes) >= _LEVEL_OUTCOME_ENTRIES:
             _level_outcomes.clear()
         kept = _level_outcomes[id(level)] = (level, {})
-    if len(kept[1]) >= 512:
+    if len(kept[1]) >= _ACTIONS_KEPT:
         kept[1].clear()
     kept[1][action] = outcome
 
@@ -367,7 +368,7 @@ class _Evaluator:
                 fixed = False
                 break
         cache = policy._fixed_outcomes
-        if len(cache) >= 512:
+        if len(cache) >= _ACTIONS_KEPT:
             cache.clear()
         if not fixed:
             cache[action] = False

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from checker.aws.conditions import Operator, lookup_operator, operator_names
 from checker.aws.variables import Token, Variable, VariableSyntaxError, tokenize
 from checker.aws.wildcard import Glob, compile_glob, compile_pieces
+from checker.core.compact_json import compact_writer
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, colon_weight, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
@@ -242,10 +243,11 @@ def _reassembled(
     parser.
 
     A batch repeats statements in policies of their own (each case's copy with its own Sids), and the
-    parser's generality cost a batch more than deciding. Only a document whose every statement is in
-    `_statements` is built here, by the rules `_Parser.parse` applies to it: the same Version default, Id,
-    Sid and size checks; whatever they refuse, and every statement not seen before, goes to the parser, which
-    words the error or parses (and keeps) the statement.
+    parser's generality cost a batch more than deciding. The document is built here by the rules
+    `_Parser.parse` applies to it: the same Version default, Id, Sid and size checks; its statements are taken
+    from `_statements`, and one not seen before is parsed and kept there (`_Parser.keep_statement`). Whatever
+    those rules or that parse refuse goes to the parser, which reads the document from the start and words the
+    error where it finds it first.
     """
     if not data.keys() <= _POLICY_ELEMENT_SET:
         return None
@@ -853,19 +855,8 @@ def compact_json(data: Any) -> str:
     return _COMPACT.encode(data)
 
 
-# `_COMPACT`'s C encoder, made once (`encode` makes one per call, as json.dumps does), without the check for
-# values that contain themselves, which data decoded from JSON text cannot (a batch's statements).
-_C_COMPACT = (
-    None if c_make_encoder is None
-    else c_make_encoder(None, _COMPACT.default, encode_basestring, None, ":", ",", False, False, True)
-)
-
-
-def _compact_decoded(data: Any) -> str:
-    """`compact_json` of data decoded from JSON text."""
-    if _C_COMPACT is None:
-        return compact_json(data)
-    return "".join(_C_COMPACT(data, 0))
+# `compact_json` of data decoded from JSON text (a batch's statements): an encoder made once.
+_compact_decoded = compact_writer(ascii_only=False)
 
 
 def _member_length(key: str, value: Any) -> int:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, TextIO
 
+from checker.core.compact_json import compact_writer
 from checker.core.errors import InputError
 from checker.core.forked_runs import LINES_PER_WORKER, decide_batch
 from checker.core.source import json_data_unproved, load_document, parse_json_data, regular_file_handle
@@ -49,21 +48,8 @@ def _decider(cloud: str) -> Callable[[dict[str, Any], bool], dict[str, Any]]:
     return decide
 
 
-# One encoder for every answer line (json.dumps with options builds a new one per call, and so does
-# JSONEncoder.encode underneath: the C encoder it makes is made here once, as encode would make it, without
-# the check for circular values, which the answers built here cannot hold).
-_ANSWER = json.JSONEncoder(separators=(",", ":"))
-_C_ANSWER = (
-    None
-    if c_make_encoder is None
-    else c_make_encoder(None, _ANSWER.default, encode_basestring_ascii, None, ":", ",", False, False, True)
-)
-
-
-def _encode_answer(result: dict[str, Any]) -> str:
-    if _C_ANSWER is None:
-        return _ANSWER.encode(result)
-    return "".join(_C_ANSWER(result, 0))
+# Every answer line is written by one encoder made once (checker/core/compact_json.py).
+_encode_answer = compact_writer(ascii_only=True)
 
 
 @contextmanager

@@ -228,3 +228,21 @@ def test_a_batch_builds_the_request_and_policies_its_types_would() -> None:
                               {"aws:PrincipalTag/team": "ml"})
     assert policies == PolicySet(identity=list(policies.identity), scps=policies.scps, restrict_public_buckets=True)
     assert hash(request.principal) and policies.restrict_public_buckets is True
+
+
+def test_a_guardrail_that_exempts_one_role_is_read_for_each_caller() -> None:
+    """The common SCP guardrail "deny tag changes except by the platform role" (an ArnNotLike on
+    aws:PrincipalArn): a level the platform role passed must not let a team role through in a later case of the
+    same batch, nor the other way round."""
+    guard = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": ["sagemaker:AddTags", "sagemaker:DeleteTags"], "Resource": "*",
+         "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ml-platform-orchestrator"}}}]}
+    allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    cases = []
+    for role in ("ml-platform-orchestrator", "team-risk-admin", "ml-platform-orchestrator-copy"):
+        case = _case(allow_all, principal=f"arn:aws:iam::111122223333:role/{role}", action="sagemaker:AddTags",
+                     resource="arn:aws:sagemaker:us-east-1:111122223333:training-job/risk-train-001", context={})
+        case["scps"] = [[ROOT_ALLOW], [guard]]
+        cases.append(case)
+    assert [a["decision"] for a in _decide_in_turn(cases)] == ["allow", "explicit_deny", "explicit_deny"]
