@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import marshal
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from checker.aws.evaluate import PolicySet, evaluate
@@ -59,10 +60,10 @@ _parsed_identity: OrderedDict[tuple[bytes, str, str], tuple[Policy, int]] = Orde
 
 def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     """Parse a policy from a case, reusing the parse when the same document appears again."""
-    return _weighed_policy(raw, field, kind)[0]
+    return weighed_policy(raw, field, kind)[0]
 
 
-def _weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]:
+def weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]:
     """The parsed policy and the `colon_weight` of its content."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
@@ -128,7 +129,7 @@ _LEVEL_ENTRIES = 1024
 _NO_LEVELS: tuple[tuple[tuple[Policy, ...], ...], int] = ((), 0)
 
 
-def _levels(raw: Any, field: str, kind: PolicyKind) -> tuple[tuple[tuple[Policy, ...], ...], int]:
+def weighed_levels(raw: Any, field: str, kind: PolicyKind) -> tuple[tuple[tuple[Policy, ...], ...], int]:
     """The levels of policies (root first) and the `colon_weight` of `raw`."""
     if raw is None:
         return _NO_LEVELS
@@ -206,11 +207,37 @@ def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
     for field in case.keys() - _COUNTED_FIELDS:  # the id, labels, restrict_public_buckets: any JSON value
         value = case[field]
         weight += value.count(":") if type(value) is str else colon_weight(value)
-    context = case.get("context") or {}
+    context, context_weight = weighed_context(case.get("context"))
+    identity, identity_weight = weighed_identity_policies(case.get("identity_policies"))
+    resource_policy, resource_weight = weighed_resource_policy(case.get("resource_policy"), action)
+    boundary, boundary_weight = weighed_optional_policy(
+        case.get("permissions_boundary"), "permissions_boundary", PolicyKind.BOUNDARY
+    )
+    session, session_weight = weighed_optional_policy(case.get("session_policy"), "session_policy", PolicyKind.SESSION)
+    scps, scps_weight = weighed_levels(case.get("scps"), "scps", PolicyKind.SCP)
+    rcps, rcps_weight = weighed_levels(case.get("rcps"), "rcps", PolicyKind.RCP)
+    weight += (
+        context_weight + identity_weight + resource_weight + boundary_weight + session_weight + scps_weight
+        + rcps_weight
+    )
+    policies = policy_set(
+        identity, resource_policy, boundary, session, scps, rcps, bool(case.get("restrict_public_buckets", False))
+    )
+    account = _string(case, "resource_account", required=False)  # (checked last, as it always was)
+    if account:
+        weight += account.count(":")
+    return request(principal, action, resource, account, context), policies, weight
+
+
+# The parts of a case, each with its `colon_weight`; each raises InputError as `weighed_case` words it. A
+# batch line decided from its text (checker/aws/batch_lines.py) reads its parts with these same functions.
+
+def weighed_context(raw: Any) -> tuple[dict[str, Any], int]:
+    """The `context` field (absent, null or empty: no keys)."""
+    context = raw or {}
     if not isinstance(context, dict):
         raise InputError("context must be an object of condition keys")
-    if context:
-        weight += len(context)
+    weight = len(context)
     for key, value in context.items():
         # (plain loops: a generator per key cost a batch more than the check is worth)
         weight += key.count(":")
@@ -220,52 +247,67 @@ def weighed_case(case: dict[str, Any]) -> tuple[Request, PolicySet, int]:
             raise InputError(f"context key {key!r} must be a string, number, boolean or a list of those")
         elif type(value) is list:
             weight += colon_weight(value)
-    identity_raw = case.get("identity_policies") or []
-    if not isinstance(identity_raw, list):
+    return context, weight
+
+
+def weighed_identity_policies(raw: Any) -> tuple[list[Policy], int]:
+    """The `identity_policies` field (absent, null or empty: none)."""
+    items = raw or []
+    if not isinstance(items, list):
         raise InputError("identity_policies must be a list of policies")
     identity = []
-    for index, raw in enumerate(identity_raw):
-        policy, policy_weight = _weighed_policy(raw, _identity_name(index), PolicyKind.IDENTITY)
+    weight = 0
+    for index, item in enumerate(items):
+        policy, policy_weight = weighed_policy(item, _identity_name(index), PolicyKind.IDENTITY)
         identity.append(policy)
         weight += policy_weight
-    resource_policy = boundary = session = None
-    raw = case.get("resource_policy")
-    if raw is not None:
-        # Every action authorized against a role's trust policy reads resource_policy as that trust policy.
-        kind = PolicyKind.TRUST if is_trust_action(action.lower()) else PolicyKind.RESOURCE
-        resource_policy, policy_weight = _weighed_policy(raw, "resource_policy", kind)
-        weight += policy_weight
-    raw = case.get("permissions_boundary")
-    if raw is not None:
-        boundary, policy_weight = _weighed_policy(raw, "permissions_boundary", PolicyKind.BOUNDARY)
-        weight += policy_weight
-    raw = case.get("session_policy")
-    if raw is not None:
-        session, policy_weight = _weighed_policy(raw, "session_policy", PolicyKind.SESSION)
-        weight += policy_weight
-    scps, scps_weight = _levels(case.get("scps"), "scps", PolicyKind.SCP)
-    rcps, rcps_weight = _levels(case.get("rcps"), "rcps", PolicyKind.RCP)
-    weight += scps_weight + rcps_weight
-    # Both built as Policy is (checker/aws/policy.py): every field, without the frozen dataclass's __init__,
-    # which sets each through object.__setattr__ (a batch builds two per case).
+    return identity, weight
+
+
+def weighed_resource_policy(raw: Any, action: str) -> tuple[Policy | None, int]:
+    """The `resource_policy` field: read as the role's trust policy for every action authorized against one."""
+    if raw is None:
+        return None, 0
+    return weighed_policy(raw, "resource_policy", resource_policy_kind(action))
+
+
+def resource_policy_kind(action: str) -> PolicyKind:
+    return PolicyKind.TRUST if is_trust_action(action.lower()) else PolicyKind.RESOURCE
+
+
+def weighed_optional_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy | None, int]:
+    """`permissions_boundary` or `session_policy`: null or absent is none."""
+    if raw is None:
+        return None, 0
+    return weighed_policy(raw, field, kind)
+
+
+def policy_set(
+    identity: list[Policy], resource: Policy | None, boundary: Policy | None, session: Policy | None,
+    scps: tuple[tuple[Policy, ...], ...], rcps: tuple[tuple[Policy, ...], ...], restrict_public_buckets: bool,
+) -> PolicySet:
+    # Built as Policy is (checker/aws/policy.py): every field, without the frozen dataclass's __init__, which
+    # sets each through object.__setattr__ (a batch builds one per case).
     policies = object.__new__(PolicySet)
     policies.__dict__.update(
         identity=identity,
-        resource=resource_policy,
+        resource=resource,
         boundary=boundary,
         session=session,
         scps=scps,
         rcps=rcps,
-        restrict_public_buckets=bool(case.get("restrict_public_buckets", False)),
+        restrict_public_buckets=restrict_public_buckets,
     )
-    account = _string(case, "resource_account", required=False)  # (checked last, as it always was)
-    if account:
-        weight += account.count(":")
-    request = object.__new__(Request)
-    request.__dict__.update(
+    return policies
+
+
+def request(principal: str, action: str, resource: str | None, account: str | None, context: dict[str, Any]) -> Request:
+    """The request of a case (an empty or absent resource is `*`), built as `policy_set` builds its policies."""
+    built = object.__new__(Request)
+    built.__dict__.update(
         principal=principal, action=action, resource=resource or "*", resource_account=account, context=context
     )
-    return request, policies, weight
+    return built
 
 
 # The fields `weighed_case` weighs one by one (the policies with their parse); the others are weighed whole.
@@ -282,15 +324,20 @@ def decide_case(case: dict[str, Any], explain: bool) -> dict[str, Any]:
 def decide_weighed_case(case: dict[str, Any], explain: bool) -> tuple[dict[str, Any], int]:
     """`decide_case`, and the case's `colon_weight`: with it `simulate` proves that the line it decoded without
     the duplicate-key hook had no duplicate key (checker/core/source.py, `json_data_unproved`)."""
-    request, policies, weight = weighed_case(case)
-    decision = evaluate(request, policies, explain=explain)
-    result: dict[str, Any] = {"id": case.get("id"), "decision": decision.kind.value}
+    built, policies, weight = weighed_case(case)
+    return answer(built, policies, case.get("id"), explain), weight
+
+
+def answer(built: Request, policies: PolicySet, case_id: Any, explain: bool) -> dict[str, Any]:
+    """A case's answer line: its id and the decision, with the reasons and warnings when asked."""
+    decision = evaluate(built, policies, explain=explain)
+    result: dict[str, Any] = {"id": case_id, "decision": decision.kind.value}
     if explain:
         result["explain"] = decision.to_json()
-        warnings = request_warnings(request, policies)
+        warnings = request_warnings(built, policies)
         if warnings:
             result["explain"]["warnings"] = warnings
-    return result, weight
+    return result
 
 
 def request_warnings(request: Request, policies: PolicySet) -> list[str]:
@@ -315,3 +362,11 @@ def request_warnings(request: Request, policies: PolicySet) -> list[str]:
             where = finding.where.pointer if finding.where else ""
             warnings.append(f"{policy.name} {where}: {finding.message}" + (f" ({finding.hint})" if finding.hint else ""))
     return warnings
+
+
+def line_decider() -> Callable[[str, bool], dict[str, Any] | None]:
+    """`simulate`'s reader of a batch line from its text (checker/aws/batch_lines.py): the answer, or None when
+    the line must be decoded and decided as `decide_case` is given it."""
+    from checker.aws.batch_lines import decide_line
+
+    return decide_line

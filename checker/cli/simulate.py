@@ -84,9 +84,11 @@ def run_batch(
     module = importlib.import_module(f"checker.{cloud}.batch")
     scope: Callable[[], AbstractContextManager[object]] = getattr(module, "batch_scope", nullcontext)
     weighed: _Weighed | None = getattr(module, "decide_weighed_case", None)
+    line_decider: Callable[[], _LineDecider] | None = getattr(module, "line_decider", None)
+    decide_line = line_decider() if line_decider is not None else None
 
     def decide_run(run: Iterable[str | bytes], first: int, run_out: TextIO) -> int:
-        return _decide_lines(run, decide, explain, run_out, source, weighed, first)
+        return _decide_lines(run, decide, explain, run_out, source, weighed, first, decide_line)
 
     def lost_line(raw: str | bytes, number: int, why: str, run_out: TextIO) -> None:
         try:
@@ -102,6 +104,9 @@ def run_batch(
 
 # An engine's `decide_weighed_case(case, explain)`: the answer and the case's `colon_weight`.
 _Weighed = Callable[[dict[str, Any], bool], tuple[dict[str, Any], int]]
+# What an engine's `line_decider()` gives: the answer for a line's text, or None when the line must be decoded
+# and decided as `decide_case` is given it (then it is, as below).
+_LineDecider = Callable[[str, bool], dict[str, Any] | None]
 
 
 def _quick_answer(line: str, weighed: _Weighed, explain: bool) -> dict[str, Any] | None:
@@ -128,6 +133,7 @@ def _decide_lines(
     source: str,
     weighed: _Weighed | None = None,
     first: int = 1,
+    decide_line: _LineDecider | None = None,
 ) -> int:
     """Answer each line (the first being line number `first` of the input); 0 when all were decided, else 2."""
     all_decided = True
@@ -139,7 +145,10 @@ def _decide_lines(
             line = _text_of(raw, source, number)
             if _is_blank(line):
                 continue
-            quick = _quick_answer(line, weighed, explain) if weighed is not None else None
+            if decide_line is not None:
+                quick = decide_line(line, explain)
+            else:
+                quick = _quick_answer(line, weighed, explain) if weighed is not None else None
             if quick is not None:
                 write(encode(quick) + "\n")
                 continue

@@ -150,7 +150,7 @@ def test_a_policy_with_statements_not_seen_before_is_the_parsers_policy() -> Non
     assert mixed.statements == fresh.statements
     assert [s.sid for s in mixed.statements] == ["Known", "New"]
     assert mixed.size == fresh.size == len(compact_json(data))
-    policy, weight = batch._weighed_policy(document(dict(known, Sid="K:2"), dict(new, Sid="N")), "p", PolicyKind.IDENTITY)
+    policy, weight = batch.weighed_policy(document(dict(known, Sid="K:2"), dict(new, Sid="N")), "p", PolicyKind.IDENTITY)
     assert weight == compact_json(document(dict(known, Sid="K:2"), dict(new, Sid="N"))).count(":")
 
 
