@@ -69,7 +69,7 @@ def weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
     identity = kind is PolicyKind.IDENTITY
     if identity and not _identity_reuse.worth_asking():
-        return _parse(raw, field, kind)
+        return _parse(raw, field, kind, decided_once=True)  # not kept: decided for this case only
     try:
         content = marshal.dumps(raw, CANONICAL_FORMAT)  # as valuekey.canonical_key, without its call
     except ValueError:
@@ -116,9 +116,9 @@ _PROBE, _WORTH, _REST = 64, 8, 2048
 _identity_reuse = _ReuseRate()
 
 
-def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> tuple[Policy, int]:
+def _parse(raw: dict[str, Any], field: str, kind: PolicyKind, decided_once: bool = False) -> tuple[Policy, int]:
     # The document came from JSON text: its statements may be reused from other cases.
-    return parse_batch_policy(raw, field, kind, size_limit=10**7)
+    return parse_batch_policy(raw, field, kind, size_limit=10**7, decided_once=decided_once)
 
 
 # Whole SCP and RCP hierarchies by content and field: an organization's levels repeat in case after case,

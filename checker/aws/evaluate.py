@@ -313,15 +313,17 @@ class _Evaluator:
             outcome = self.outcome(policy, with_principal=policy.kind is PolicyKind.RCP)
             allows.extend(outcome.allows)
             denies.extend(outcome.denies)
-            fixed = fixed and policy.kind is not PolicyKind.RCP and bool(policy._fixed_outcomes.get(action))
+            own = policy._fixed_outcomes
+            fixed = fixed and policy.kind is not PolicyKind.RCP and own is not None and bool(own.get(action))
         found = _Outcome(tuple(allows), tuple(denies))
         if fixed:
             _keep_level_outcome(level, action, found)
         return found
 
     def outcome(self, policy: Policy, with_principal: bool = False) -> _Outcome:
-        if not self.trace.explain and not with_principal:
-            fixed = policy._fixed_outcomes.get(self.request.action_lower)
+        kept = policy._fixed_outcomes  # None: a policy decided once, whose outcomes are not kept
+        if kept is not None and not self.trace.explain and not with_principal:
+            fixed = kept.get(self.request.action_lower)
             if fixed:
                 return fixed  # type: ignore[no-any-return]
             if fixed is None:
@@ -368,6 +370,7 @@ class _Evaluator:
                 fixed = False
                 break
         cache = policy._fixed_outcomes
+        assert cache is not None  # (`outcome` asks only for policies that keep their outcomes)
         if len(cache) >= _ACTIONS_KEPT:
             cache.clear()
         if not fixed:

@@ -178,7 +178,9 @@ class Policy:
     _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
     # The evaluator's outcome of this policy by lowercased action, for actions whose admitting statements
     # apply to every request (no Condition, a "*" Resource); False for the others (checker/aws/evaluate.py).
-    _fixed_outcomes: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # None for a policy decided once (a batch's identity policy that is not kept): an outcome names its
+    # policy, so keeping one would tie the policy to itself in a cycle that only the garbage collector frees.
+    _fixed_outcomes: dict[str, Any] | None = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def variables_enabled(self) -> bool:
@@ -221,15 +223,21 @@ def parse_policy(
     return _Parser(document, name, kind, size_limit, reuse_statements).parse(compact_size)
 
 
-def parse_batch_policy(data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None) -> tuple[Policy, int]:
+def parse_batch_policy(
+    data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None, decided_once: bool = False
+) -> tuple[Policy, int]:
     """`parse_policy(data, reuse_statements=True)` for a batch, and the `colon_weight` of `data` (with which the
     batch proves its line had no duplicate key: checker/core/source.py), added up from its statements' when
-    they were parsed before."""
+    they were parsed before. A policy `decided_once` keeps no outcomes (Policy._fixed_outcomes)."""
     reused = _reassembled(data, name, kind, size_limit)
     if reused is not None:
+        if decided_once:
+            reused[0].__dict__["_fixed_outcomes"] = None  # (a new object: nothing else holds it yet)
         return reused
     parser = _Parser(LoadedDocument(name, data, {}), name, kind, size_limit, True)
     policy = parser.parse()
+    if decided_once:
+        policy.__dict__["_fixed_outcomes"] = None
     if parser.statement_sizes is None:  # a statement was parsed without being kept: weigh the whole document
         return policy, colon_weight(data)
     # As `_reassembled` adds it up: the policy's members, its Id's colons (both Versions are colon-free dates).
