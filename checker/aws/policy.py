@@ -78,6 +78,9 @@ class Effect(StrEnum):
     DENY = "Deny"
 
 
+_EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}  # Effect(text), without the enum's call
+
+
 @dataclass(frozen=True)
 class ActionPattern:
     text: str
@@ -498,7 +501,7 @@ class _Parser:
             raise self.error(
                 pointer + "/Effect", f'Effect must be "Allow" or "Deny" (case-sensitive), not {effect_text!r}'
             )
-        effect = Effect(effect_text)
+        effect = _EFFECTS[effect_text]
         actions = self.pair(raw, pointer, "Action", "NotAction", self.actions)
         resources = self.pair(raw, pointer, "Resource", "NotResource", self.resources, required=False)
         principals = self.pair(raw, pointer, "Principal", "NotPrincipal", self.principal, required=False)
@@ -702,7 +705,9 @@ class _Parser:
             raise self.error(pointer, f"condition key {key!r} has an empty list of values")
         texts = []
         for i, item in enumerate(values):
-            if isinstance(item, bool):
+            if type(item) is str:
+                texts.append(item)
+            elif isinstance(item, bool):
                 texts.append("true" if item else "false")
             elif isinstance(item, (int, float, str)):
                 texts.append(str(item))
@@ -710,16 +715,23 @@ class _Parser:
                 item_pointer = pointer_join(pointer, i) if isinstance(raw_values, list) else pointer
                 raise self.error(item_pointer, f"condition values must be strings, numbers or booleans, not {_json_type(item)}")
         variables = self.version == VERSION_CURRENT and operator.variables
+        wildcards = operator.wildcards
         tokens = []
+        with_variable = False  # (without variables read, no value holds one)
         for text in texts:
             try:
-                tokens.append(_tokens(text, variables, operator.wildcards))
+                value_tokens = _tokens(text, variables, wildcards)
             except VariableSyntaxError as exc:
                 raise self.error(pointer, f"bad policy variable in {text!r}: {exc}") from None
+            tokens.append(value_tokens)
+            if variables and not with_variable:
+                with_variable = _has_var(value_tokens)
         prepared: tuple[Any, ...] | None = None
-        if not any(_has_var(tok) for tok in tokens):
+        if not with_variable:  # values are prepared once, unless a variable is filled from each request
             try:
-                prepared = tuple(_prepared(operator, tok) for tok in tokens)
+                prepared = tuple(
+                    [_prepared(operator, value_tokens, text) for value_tokens, text in zip(tokens, texts, strict=True)]
+                )
             except ValueError as exc:
                 raise self.error(pointer, f"{op_text}: {exc}", operator.value_hint) from None
         clause = object.__new__(ConditionClause)  # as statements are built: every field, without the frozen __init__
@@ -795,9 +807,10 @@ def _cached_prepared(operator: Operator, tokens: tuple[Token, ...]) -> Any:
     return operator.prepare(list(tokens))
 
 
-def _prepared(operator: Operator, tokens: tuple[Token, ...]) -> Any:
-    """The operator's comparable form of a value; a ValueError (invalid value) is raised, never cached."""
-    if sum(len(t) for t in tokens if isinstance(t, str)) > _CACHED_TEXT_LENGTH:
+def _prepared(operator: Operator, tokens: tuple[Token, ...], text: str) -> Any:
+    """The operator's comparable form of a value (`tokens` of its `text`); a ValueError (invalid value) is
+    raised, never cached."""
+    if len(text) > _CACHED_TEXT_LENGTH:
         return operator.prepare(list(tokens))
     return _cached_prepared(operator, tokens)
 
@@ -827,15 +840,22 @@ def _compile_resource(text: str, variables: bool) -> ResourcePattern:
         raise ValueError(
             f"resource {text!r} is not a complete ARN: it has {len(parts)} of the 6 colon-separated fields"
         )
-    fields = tuple(tokenize(part, variables=variables, wildcards=True) for part in parts)
+    # (the fields' texts repeat from ARN to ARN: "arn", "aws", "s3", "", an account, a region)
+    fields = tuple([_tokens(part, variables, True) for part in parts])
     compiled = None
     head = tail = None
-    if not any(_has_var(f) for f in fields):
-        compiled = tuple(compile_pieces(list(f)) for f in fields)
-        if all(glob.exact is not None for glob in compiled[:5]):
-            head = ":".join(glob.exact for glob in compiled[:5] if glob.exact is not None)
+    if not any([_has_var(f) for f in fields]):
+        compiled = tuple([compile_pieces(f) for f in fields])
+        if all([glob.exact is not None for glob in compiled[:5]]):
+            head = ":".join([glob.exact for glob in compiled[:5] if glob.exact is not None])
             tail = compiled[5]
-    return ResourcePattern(text, False, fields, whole, compiled, head, tail)
+    # Built as statements are (the frozen dataclass's __init__ sets each field through object.__setattr__): a
+    # batch compiles every Resource it has not seen.
+    pattern = object.__new__(ResourcePattern)
+    pattern.__dict__.update(
+        text=text, universal=False, fields=fields, whole=whole, compiled=compiled, head=head, tail=tail
+    )
+    return pattern
 
 
 _STATEMENT_POINTERS = tuple(pointer_join("/Statement", i) for i in range(64))
@@ -898,7 +918,10 @@ _ID_MEMBER = len('"Id":')
 
 
 def _has_var(tokens: tuple[Token, ...]) -> bool:
-    return any(isinstance(t, Variable) for t in tokens)
+    for token in tokens:  # noqa: SIM110 (a loop: any() with a generator costs a new statement more)
+        if type(token) is Variable:
+            return True
+    return False
 
 
 def _split_set_operator(text: str) -> tuple[str | None, str]:

@@ -130,7 +130,7 @@ def _compile(pieces: tuple[Piece, ...]) -> Glob:
     for piece in pieces:
         if piece is STAR:
             has_star = True
-            segments.append(_Segment("".join(text), frozenset(holes)))
+            segments.append(_segment("".join(text), frozenset(holes)))
             text, holes, length = [], [], 0
         elif piece is QUESTION:
             has_question = True
@@ -141,10 +141,23 @@ def _compile(pieces: tuple[Piece, ...]) -> Glob:
             assert isinstance(piece, str)
             text.append(piece)
             length += len(piece)
-    segments.append(_Segment("".join(text), frozenset(holes)))
+    segments.append(_segment("".join(text), frozenset(holes)))
     exact = segments[0].text if not has_star and not has_question else None
     prefix = segments[0].text if len(segments) == 2 and not segments[1].text and not has_question else None
-    return Glob(tuple(segments), has_star, exact, sum(len(s.text) for s in segments), prefix)
+    # Built without the frozen dataclasses' __init__ (each field set through object.__setattr__): a batch
+    # compiles every pattern it has not seen.
+    glob = object.__new__(Glob)
+    glob.__dict__.update(
+        segments=tuple(segments), has_star=has_star, exact=exact, min_length=sum([len(s.text) for s in segments]),
+        prefix=prefix,
+    )
+    return glob
+
+
+def _segment(text: str, holes: frozenset[int]) -> _Segment:
+    segment = object.__new__(_Segment)
+    segment.__dict__.update(text=text, holes=holes)
+    return segment
 
 
 def compile_filled(pieces: list[Piece]) -> Glob:

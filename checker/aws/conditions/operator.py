@@ -10,7 +10,7 @@ from typing import Any
 from checker.aws.wildcard import Piece
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # registry singletons: identity is equality, and hashing is cheap
 class Operator:
     name: str
     negated: bool  # StringNotEquals, NotIpAddress, ...: true when the key matches none of the values
