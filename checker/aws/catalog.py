@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from checker.aws.wildcard import compile_glob
@@ -154,6 +153,8 @@ OIDC_GENERIC_KEYS = frozenset({"amr", "aud", "azp", "email", "oaud", "sub"})
 
 @cache
 def _global_keys() -> tuple[str, ...]:
+    from importlib import resources  # (here: importing it costs a batch that only asks which services take RCPs)
+
     text = resources.files("checker.aws").joinpath("data/global_condition_keys.json").read_text("utf-8")
     return tuple(json.loads(text)["keys"])
 
