@@ -153,7 +153,8 @@ OIDC_GENERIC_KEYS = frozenset({"amr", "aud", "azp", "email", "oaud", "sub"})
 
 @cache
 def _global_keys() -> tuple[str, ...]:
-    from importlib import resources  # (here: importing it costs a batch that only asks which services take RCPs)
+    # (imported here: a batch that only asks which services take RCPs would pay for it)
+    from importlib import resources
 
     text = resources.files("checker.aws").joinpath("data/global_condition_keys.json").read_text("utf-8")
     return tuple(json.loads(text)["keys"])
