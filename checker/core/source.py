@@ -266,7 +266,7 @@ def _refuse_constant(_name: str) -> Any:
 _CHECKED = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_refuse_constant)
 
 
-def deeper_than(data: Any, limit: int) -> bool:
+def _deeper_than(data: Any, limit: int) -> bool:
     """Whether containers nest more than `limit` levels (the located parser's MAX_NESTING rule)."""
     stack = [(data, 1)]
     while stack:
@@ -295,7 +295,7 @@ def parse_json_data(text: str, path: str = "<input>", limit: int = MAX_DOCUMENT_
     except (ValueError, _NeedsPositions, RecursionError):
         return parse_json(text, path, limit).data
     nested = isinstance(data, (dict, list))
-    if nested and body.count("{") + body.count("[") > MAX_NESTING and deeper_than(data, MAX_NESTING):
+    if nested and body.count("{") + body.count("[") > MAX_NESTING and _deeper_than(data, MAX_NESTING):
         return parse_json(text, path, limit).data
     return data
 
@@ -325,7 +325,7 @@ def json_data_unproved(text: str, limit: int = MAX_DOCUMENT_BYTES) -> tuple[Any,
         data = _UNHOOKED.decode(body)
     except (ValueError, _NeedsPositions, RecursionError):
         return None
-    if isinstance(data, (dict, list)) and body.count("{") + body.count("[") > MAX_NESTING and deeper_than(
+    if isinstance(data, (dict, list)) and body.count("{") + body.count("[") > MAX_NESTING and _deeper_than(
         data, MAX_NESTING
     ):
         return None

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.cli.main import main
 from checker.cli.simulate import run_batch
@@ -164,3 +166,18 @@ def test_the_program_ends_a_batch_with_every_answer_written_and_its_exit_code(tm
     assert done.returncode == 2
     assert [a["id"] for a in answers[:-1]] == [f"case-{i}" for i in range(3000)]
     assert "error" in answers[-1] and all("decision" in a for a in answers[:-1])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(st.text(), st.integers(), st.none(), st.floats(allow_nan=False), st.booleans()),
+    st.sampled_from(["allow", "explicit_deny", "implicit_deny"]),
+)
+def test_an_answer_line_put_together_directly_is_the_encoders_text(case_id: object, decision: str) -> None:
+    """Issue 24: a decision whose id is a string is written without the encoder's call: the same characters,
+    non-ASCII and control characters escaped as the encoder escapes them."""
+    from checker.cli.simulate import _answer_line, _encode_answer
+
+    for answer in ({"id": case_id, "decision": decision}, {"decision": decision, "id": case_id},
+                   {"id": case_id, "decision": decision, "explain": {"summary": "s"}}, {"id": case_id, "error": "e"}):
+        assert _answer_line(answer) == _encode_answer(answer) + "\n"
