@@ -72,9 +72,11 @@ class _AnyOrderParser(argparse.ArgumentParser):
             self._inside = False
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, list_others: bool = True) -> argparse.ArgumentParser:
     """The whole command line, or with `only` the options of that one command (the others are listed with
-    their help but their modules are not imported: a run needs only its own command's)."""
+    their help but their modules are not imported: a run needs only its own command's). Without
+    `list_others` the other commands are left out altogether: for a run that prints no list of commands
+    (making their parsers cost `iamlab simulate` a few milliseconds of its start-up)."""
     parser = argparse.ArgumentParser(
         prog="iamlab",
         description="Hands-on least-privilege IAM labs for AI/ML workloads, graded offline.",
@@ -82,6 +84,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction, help="show the version and the AWS catalog version")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_AnyOrderParser)
     for name, module_name, help_text in COMMANDS:
+        if not list_others and name != only:
+            continue
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(_module=module_name)
         if only is None or name == only:
@@ -106,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         words = sys.argv[1:] if argv is None else list(argv)
         command = named_command(words)
-        parser = build_parser(only=command or "")  # "": no command named, none of their modules needed
+        # "": no command named, none of their modules needed. Commands are listed by the help asked for
+        # before the command's name (`iamlab -h simulate`); asked after it, the command's own help is printed.
+        listed = command is None or any(word in ("-h", "--help") for word in words[: words.index(command)])
+        parser = build_parser(only=command or "", list_others=listed)
         args = parser.parse_args(words)
         if not getattr(args, "command", None):
             parser.print_help()

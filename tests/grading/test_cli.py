@@ -293,3 +293,20 @@ def test_a_command_imports_only_its_own_module_and_every_command_is_still_listed
     assert named_command(["--version"]) is None and named_command([]) is None and named_command(["chek"]) is None
     args = build_parser(only=named_command(["simulate", "aws", "x.json"])).parse_args(["simulate", "aws", "x.json"])
     assert args._module == "simulate"
+
+
+def test_a_run_makes_only_its_own_parser_and_every_listing_still_names_every_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 24: `iamlab simulate ...` does not make the other commands' parsers (a few milliseconds of a
+    batch's start-up); the list of commands, printed by `iamlab -h` with or without a command after it, still
+    names every one."""
+    from checker.cli.main import COMMANDS, build_parser, main
+
+    alone = build_parser(only="simulate", list_others=False)
+    assert "simulate" in alone.format_help() and "grade-class" not in alone.format_help()
+    for words in (["-h"], ["-h", "simulate"], ["--help", "check", "01"]):
+        with pytest.raises(SystemExit):
+            main(words)
+        listing = capsys.readouterr().out
+        assert all(name in listing for name, _module, _help in COMMANDS), words
