@@ -296,3 +296,22 @@ def test_a_lost_run_in_a_later_chunk_names_its_own_lines(tmp_path: Path) -> None
     out = answers(done)
     assert len(out) == 57 and out[-1] == {"id": None, "error": f"{batch} line 60: not decided: {why}"}
     assert all("decision" in answer for answer in out[:9])  # lines 1-10 (one blank), decided in this process
+
+
+# `iamlab simulate` in a process where memfd_create fails, as a sandbox may make it fail.
+WITHOUT_MEMFD = ("import os, sys\n"
+                 "def refused(*args, **kwargs):\n    raise PermissionError(1, 'memfd_create refused')\n"
+                 "os.memfd_create = refused\n"
+                 "from checker.cli.main import main\nraise SystemExit(main(sys.argv[1:]))")
+
+
+def test_workers_write_to_a_temporary_file_where_no_memory_file_is_to_be_had(tmp_path: Path) -> None:
+    """Workers write their answers to an anonymous memory file (memfd); where creating one fails, to a
+    temporary file, with the same answers."""
+    batch = tmp_path / "cases.jsonl"
+    batch.write_bytes(mixed_batch("aws"))
+    alone = simulate("aws", batch, "--jobs", "1")
+    done = subprocess.run([sys.executable, "-c", WITHOUT_MEMFD, "simulate", "aws", "--batch", str(batch), "--jobs", "3"],
+                          capture_output=True, timeout=120, cwd=REPO, check=False)
+    assert (done.returncode, done.stderr) == (2, b"")
+    assert done.stdout == alone.stdout
