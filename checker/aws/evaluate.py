@@ -89,6 +89,8 @@ _SILENT = _Trace(False)
 
 @dataclass(slots=True)
 class _Outcome:
+    """The statements of one policy (or level) that apply to a request, by effect."""
+
     allows: tuple[tuple[Policy, Statement], ...]
     denies: tuple[tuple[Policy, Statement], ...]
 

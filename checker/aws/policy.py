@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -83,6 +83,8 @@ _EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}  # Effect(text), without
 
 @dataclass(frozen=True)
 class ActionPattern:
+    """An Action/NotAction value and its compiled glob."""
+
     text: str
     glob: Glob  # compiled lowercase: action names are case-insensitive
 
@@ -132,6 +134,8 @@ class ConditionClause:
 
 @dataclass(frozen=True)
 class Statement:
+    """One parsed statement: its place in the policy, Sid, Effect, and each element as read."""
+
     index: int
     sid: str | None
     effect: Effect
@@ -166,6 +170,8 @@ class Statement:
 
 @dataclass(frozen=True)
 class Policy:
+    """A parsed policy document of one kind, with its statements and its size as AWS counts it."""
+
     name: str
     kind: PolicyKind
     version: str
@@ -285,7 +291,6 @@ def _reassembled(
     # Versions read here are colon-free dates.
     weight = len(data) + (policy_id.count(":") if policy_id is not None else 0)
     named: list[str] = []
-    parser: _Parser | None = None  # made for the first statement not seen before
     for index, item in enumerate(items):
         if type(item) is not dict:
             return None
@@ -308,13 +313,10 @@ def _reassembled(
             # sends the whole policy to the parser, which words the error where its reading finds it first.
             if len(text) > _STATEMENT_TEXT_LENGTH or not item.keys() <= _STATEMENT_ELEMENT_SET:
                 return None
-            if parser is None:
-                parser = _Parser(LoadedDocument(name, data, {}), name, kind, size_limit, True)
-                parser.version = version
             try:
-                entry = parser.keep_statement(key, index, pointer, rest)
+                entry = _statement_parser(kind, version).keep_statement(key, index, pointer, rest)
             except InputError:
-                return None
+                return None  # (the message is the parser's to word, from the document's start)
         found, statement_size, statement_weight = entry
         if sid is None:
             statements.append(found)
@@ -337,6 +339,16 @@ def _reassembled(
         document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={}, _fixed_outcomes={},
     )
     return policy, weight
+
+
+@cache
+def _statement_parser(kind: PolicyKind, version: str) -> _Parser:
+    """A parser for `_reassembled`'s new statements of one kind and Version. Parsing a statement reads nothing
+    else of the parser (it keeps no state), and an error it raises is never shown: the document then goes to a
+    parser of its own, which words it. (One parser per policy cost a batch 2.5 µs per policy.)"""
+    parser = _Parser(LoadedDocument("", {}, {}), "", kind, None, True)
+    parser.version = version
+    return parser
 
 
 # Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's

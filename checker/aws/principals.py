@@ -31,6 +31,8 @@ AWS_KINDS = (CallerKind.ROOT, CallerKind.USER, CallerKind.ROLE, CallerKind.SESSI
 
 @dataclass(frozen=True)
 class Caller:
+    """The principal making a request, classified: its kind, account and ARNs."""
+
     arn: str
     kind: CallerKind
     account: str | None

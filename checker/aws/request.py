@@ -13,6 +13,8 @@ from checker.aws.principals import Caller, CallerKind, parse_caller
 
 @dataclass(frozen=True)
 class Request:
+    """A request as given: principal, action, resource, the resource's account and context keys."""
+
     principal: str
     action: str
     resource: str = "*"

@@ -24,6 +24,8 @@ ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 @dataclass(frozen=True)
 class Variable:
+    """A policy variable `${key}` (or `${key, 'default'}`) inside a policy value."""
+
     key: str  # lowercased context key
     default: str | None
 

@@ -39,6 +39,8 @@ _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 
 @dataclass(frozen=True)
 class Position:
+    """Where a value starts: line and column (1-based), and the file when it is not the document's own."""
+
     line: int
     column: int
     # Set when a value came from another file than the document's own (a Terraform local defined in
@@ -48,6 +50,8 @@ class Position:
 
 @dataclass(frozen=True)
 class SourceLocation:
+    """A place in a source file: its line and column, and the JSON pointer of the value found there."""
+
     file: str
     line: int
     column: int

@@ -12,6 +12,8 @@ from checker.aws.wildcard import Piece
 
 @dataclass(frozen=True, eq=False)  # registry singletons: identity is equality, and hashing is cheap
 class Operator:
+    """A condition operator: how it reads policy values and compares a request's value with them."""
+
     name: str
     negated: bool  # StringNotEquals, NotIpAddress, ...: true when the key matches none of the values
     wildcards: bool  # `*` and `?` in policy values are wildcards
