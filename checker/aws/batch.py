@@ -16,7 +16,6 @@ security credentials have no permissions"); only a resource-based policy naming 
 
 from __future__ import annotations
 
-import marshal
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +27,7 @@ from checker.aws.services.sts import is_trust_action
 from checker.core.errors import InputError
 from checker.core.source import colon_weight
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import CANONICAL_FORMAT
+from checker.core.valuekey import packed_key
 
 CASE_FIELDS = (
     "id",
@@ -70,9 +69,8 @@ def weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]
     identity = kind is PolicyKind.IDENTITY
     if identity and not _identity_reuse.worth_asking():
         return _parse(raw, field, kind, decided_once=True)  # not kept: decided for this case only
-    try:
-        content = marshal.dumps(raw, CANONICAL_FORMAT)  # as valuekey.canonical_key, without its call
-    except ValueError:
+    content = packed_key(raw)
+    if content is None:
         return _parse(raw, field, kind)
     key = (content, kind, field)  # the kind hashes as its str value (reading .value costs more)
     parsed = _parsed_identity if identity else _parsed
@@ -137,10 +135,8 @@ def weighed_levels(raw: Any, field: str, kind: PolicyKind) -> tuple[tuple[tuple[
         raise InputError(f"{field} must be a list of levels (root, OUs, account), each a list of policies")
     if not raw:
         return _NO_LEVELS
-    try:
-        key: tuple[bytes, str] | None = (marshal.dumps(raw, CANONICAL_FORMAT), field)
-    except ValueError:
-        key = None
+    content = packed_key(raw)
+    key = (content, field) if content is not None else None
     if key is not None:
         found = _parsed_levels.get(key)
         if found is not None:

@@ -24,7 +24,7 @@ from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, colon_weight, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
 from checker.core.valuekey import CANONICAL_FORMAT as _CANONICAL
-from checker.core.valuekey import canonical_key
+from checker.core.valuekey import packed_key
 
 VERSION_CURRENT = "2012-10-17"
 VERSION_OLD = "2008-10-17"
@@ -301,9 +301,8 @@ def _reassembled(
                 return None  # a Sid that is no string (or null) is the parser's to judge
             rest = item.copy()
             del rest["Sid"]
-        try:
-            text = marshal.dumps(rest, _CANONICAL)
-        except ValueError:
+        text = packed_key(rest)
+        if text is None:
             return None
         pointer = (_STATEMENT_POINTERS[index] if index < 64 else _statement_pointer(index)) if listed else "/Statement"
         key = (kind, version, pointer, text)
@@ -353,8 +352,8 @@ def _statement_parser(kind: PolicyKind, version: str) -> _Parser:
 
 # Statements already parsed, by all their parse depends on: the policy kind, its Version, the statement's
 # place and its content without the Sid (a batch gives each case's copy of a policy Sids of its own), as
-# core/valuekey.py spells it (unlike JSON text, it tells 1 from "1" and 1.0 from 1, whatever loader made the
-# values; a value it cannot spell is parsed afresh). Each is kept with the length of its compact JSON without
+# core/valuekey.py's `packed_key` spells decoded JSON (unlike JSON text, it tells 1 from "1" and 1.0 from 1;
+# a value it cannot spell is parsed afresh). Each is kept with the length of its compact JSON without
 # the Sid, from which the policy's size is added up (writing every policy out as JSON cost a batch more than
 # parsing it), and its `colon_weight`. Statements are frozen; invalid ones raise and are never kept.
 _STATEMENT_ENTRIES = 4096
@@ -479,7 +478,7 @@ class _Parser:
         if "Sid" in raw:
             rest = dict(raw)
             del rest["Sid"]
-        text = canonical_key(rest)
+        text = packed_key(rest)  # (as `_reassembled` keys them: only a batch reuses statements)
         if text is None or len(text) > _STATEMENT_TEXT_LENGTH:
             self.statement_sizes = None
             return self.statement_body(index, pointer, raw, sid)
