@@ -3,8 +3,9 @@
 A batch repeats its organization's SCP levels, its resource policies, boundaries and contexts in case after
 case. msgspec reads a line's scalar fields and leaves each of those parts as its raw JSON text (`msgspec.Raw`,
 checked for syntax but not decoded); a part is decoded and read (by checker/aws/batch.py's own functions)
-the first time its text is seen, then found by its text. The scalars and the other parts are decoded by
-msgspec, which reads a line in half the time of the standard library's decoder.
+the first time its text is seen, then found by its text. The scalars and the identity policies (each case's
+own, in a batch that copies them with Sids of their own) are decoded with the line, by msgspec, which reads
+JSON in half the time of the standard library's decoder.
 
 msgspec refuses everything the standard library's decoder refuses (and more: lone surrogates, numbers out of
 float range, over-long integers of either sign; tests/aws/test_batch_lines.py holds it to that), and it
@@ -33,8 +34,9 @@ _UNSET: Any = msgspec.UNSET
 
 
 class _Case(msgspec.Struct, forbid_unknown_fields=True):
-    """The fields of a case (checker/aws/batch.py, CASE_FIELDS and IGNORED_FIELDS): scalars decoded, the
-    policies, hierarchies and context left as raw JSON text. Absent is UNSET; null is None (or b"null")."""
+    """The fields of a case (checker/aws/batch.py, CASE_FIELDS and IGNORED_FIELDS): scalars and identity policies
+    decoded, the other policies, the hierarchies and the context left as raw JSON text. Absent is UNSET; null
+    is None (or b"null")."""
 
     id: Any = _UNSET
     principal: Any = _UNSET
@@ -43,7 +45,7 @@ class _Case(msgspec.Struct, forbid_unknown_fields=True):
     resource_account: Any = _UNSET
     restrict_public_buckets: Any = _UNSET
     context: msgspec.Raw = _UNSET
-    identity_policies: msgspec.Raw = _UNSET
+    identity_policies: Any = _UNSET  # (decoded with the line: a batch gives each case policies of its own)
     resource_policy: msgspec.Raw = _UNSET
     permissions_boundary: msgspec.Raw = _UNSET
     session_policy: msgspec.Raw = _UNSET
@@ -191,9 +193,9 @@ def _levels(value: Any, kind: PolicyKind, field: str) -> tuple[Any, int]:
     return batch.weighed_levels(value, field, kind)
 
 
-def _identity(raw: Any) -> tuple[list[Policy], int]:
-    """The identity policies: decoded each time (a batch gives each case its own), read by batch.py."""
-    if raw is _UNSET:
+def _identity(value: Any) -> tuple[list[Policy], int]:
+    """The identity policies, read by batch.py, and the weight of their member."""
+    if value is _UNSET:
         return [], 0
-    identity, weight = batch.weighed_identity_policies(_decoded(bytes(raw)))
+    identity, weight = batch.weighed_identity_policies(value)
     return identity, weight + 1
