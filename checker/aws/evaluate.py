@@ -336,7 +336,14 @@ class _Evaluator:
             allowing: tuple[tuple[Policy, Statement], ...] = ()
             denying: tuple[tuple[Policy, Statement], ...] = ()
             mismatch = self.mismatch
-            for statement in policy.statements_for(self.request.action_lower):
+            action = self.request.action_lower
+            # A policy decided once keeps nothing by action (Policy._fixed_outcomes): its statements are
+            # matched here, without the memo of those admitting the action.
+            admitting = (
+                policy.statements_for(action) if kept is not None
+                else [s for s in policy.statements if s.admits_action(action)]
+            )
+            for statement in admitting:
                 if mismatch(policy, statement, with_principal) is None:
                     if statement.effect is _ALLOW:
                         allowing += ((policy, statement),)

@@ -322,7 +322,11 @@ def _reassembled(
             size += statement_size
             weight += statement_weight
         else:
-            statements.append(_with_sid(found, sid))
+            copy = object.__new__(Statement)  # `_with_sid(found, sid)` without its call: one per Sid in a batch
+            fields = copy.__dict__
+            fields.update(found.__dict__)
+            fields["sid"] = sid
+            statements.append(copy)
             size += statement_size + _SID_MEMBER + len(encode_basestring(sid))
             weight += statement_weight + 1 + sid.count(":")
             named.append(sid)
