@@ -7,8 +7,9 @@ document), several SCP levels, condition blocks, cross-account resource policies
 differential test's documented rewrites) goes to @cloud-copilot/iam-simulate under node, whose driver also
 reads stdin and writes one line per case. Ours runs twice: `--jobs 1` (one process) and as a user runs it
 (automatic jobs: a batch this size is split over every usable core in forked workers). Each runs `--runs`
-times; the median wall and CPU times are printed (CPU of the command and of every worker it reaped), and the
-ratio theirs/ours. Target: >= 10x.
+times, the commands in rounds (one run of each per round, so that a machine whose speed drifts slows them alike);
+the median wall and CPU times are printed (CPU of the command and of every worker it reaped), and the ratio
+theirs/ours, of the medians and, by round, the median of each round's ratio. Target: >= 10x.
 
 Each command is started from a small launcher (a Python process), so that this process's memory is not counted.
 The wall time is the command's own: from just before the launcher starts it to its end (what a user running the
@@ -141,17 +142,44 @@ def timed(command: list[str], stdin_path: Path, sample: bool = False) -> Run:
         return Run(wall, report.read(), stdout.read().decode().splitlines())
 
 
-def measure(label: str, command: list[str], stdin_path: Path, runs: int) -> tuple[float, float, list[str]]:
-    timed(command, stdin_path)  # warm-up: file system cache, node's compile cache
-    done = [timed(command, stdin_path) for _ in range(runs)]
-    sampled = timed(command, stdin_path, sample=True)
-    wall_m, cpu_m = statistics.median(r.wall for r in done), statistics.median(r.cpu for r in done)
-    outer_m = statistics.median(r.outer for r in done)
-    workers = f", {sampled.workers} worker(s)" if sampled.workers else ""
-    print(f"{label:<34} wall {wall_m:6.2f} s ({outer_m:.2f} with the launcher)   cpu {cpu_m:6.2f} s   peak memory: largest "
-          f"{max(r.largest for r in [*done, sampled]):5.1f} MiB, tree {sampled.tree:5.1f} MiB, tree PSS "
-          f"{sampled.pss:5.1f} MiB{workers}")
-    return wall_m, cpu_m, done[-1].lines
+class Measured:
+    """A command's runs, taken in rounds with the others' (see `measure_all`)."""
+
+    def __init__(self, label: str, command: list[str], stdin_path: Path) -> None:
+        self.label, self.command, self.stdin_path = label, command, stdin_path
+        self.done: list[Run] = []
+
+    def wall(self) -> float:
+        return statistics.median(r.wall for r in self.done)
+
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.done)
+
+    def lines(self) -> list[str]:
+        return self.done[-1].lines
+
+
+def measure_all(commands: list[Measured], runs: int) -> None:
+    """Each command warmed up once (file system cache, node's compile cache), then run `runs` times in rounds,
+    one run of each command per round: a machine whose speed drifts over a minute (other tenants, memory
+    daemons) slows every command alike, rather than whichever ran at the time. Then one sampled run each."""
+    for each in commands:
+        timed(each.command, each.stdin_path)
+    for _ in range(runs):
+        for each in commands:
+            each.done.append(timed(each.command, each.stdin_path))
+    for each in commands:
+        sampled = timed(each.command, each.stdin_path, sample=True)
+        outer = statistics.median(r.outer for r in each.done)
+        workers = f", {sampled.workers} worker(s)" if sampled.workers else ""
+        print(f"{each.label:<34} wall {each.wall():6.2f} s ({outer:.2f} with the launcher)   cpu {each.cpu():6.2f} s   "
+              f"peak memory: largest {max(r.largest for r in [*each.done, sampled]):5.1f} MiB, tree "
+              f"{sampled.tree:5.1f} MiB, tree PSS {sampled.pss:5.1f} MiB{workers}")
+
+
+def round_ratio(theirs: Measured, ours: Measured) -> float:
+    """The median over rounds of theirs/ours wall times, each round's two runs taken side by side."""
+    return statistics.median(t.wall / o.wall for t, o in zip(theirs.done, ours.done, strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,14 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         # as on CI, the warm-up would not write them and every run would compile the checker from source.
         compileall.compile_dir(ROOT / "checker", quiet=1)
         iamlab = [sys.executable, "-m", "checker.cli.main", "simulate", "aws", "--batch", "-"]
-        one_wall, one_cpu, one = measure("ours  simulate --batch --jobs 1", [*iamlab, "--jobs", "1"], ours_input,
-                                         args.runs)
-        wall, cpu, ours = measure("ours  simulate --batch (automatic)", iamlab, ours_input, args.runs)
-        if ours != one:
-            print("error: the automatic jobs did not answer as --jobs 1")
-            return 1
-        figures = {"ours_jobs1_wall_s": one_wall, "ours_jobs1_cpu_s": one_cpu,
-                   "ours_wall_s": wall, "ours_cpu_s": cpu, "ours_per_s": len(cases) / wall}
+        one = Measured("ours  simulate --batch --jobs 1", [*iamlab, "--jobs", "1"], ours_input)
+        auto = Measured("ours  simulate --batch (automatic)", iamlab, ours_input)
+        commands = [one, auto]
+        theirs: Measured | None = None
         if not args.no_reference:
             reference = _load("reference")
             node = reference.node_executable()
@@ -196,18 +220,29 @@ def main(argv: list[str] | None = None) -> int:
                 theirs_input.write_text(
                     "".join(json.dumps(reference.for_reference(c)) + "\n" for c in cases), encoding="utf-8"
                 )
-                driver = [node, str(DIFFERENTIAL / "simulate.mjs")]
-                t_wall, t_cpu, theirs = measure("theirs iam-simulate (node)", driver, theirs_input, args.runs)
-                print(f"ratio theirs/ours --jobs 1:    wall {t_wall / one_wall:.1f}x, cpu {t_cpu / one_cpu:.1f}x")
-                agree = sum(json.loads(a).get("decision") == json.loads(b).get("decision")
-                            for a, b in zip(ours, theirs, strict=False))
-                print(f"ratio theirs/ours (automatic): wall {t_wall / wall:.1f}x, cpu {t_cpu / cpu:.1f}x "
-                      f"(target 10x); decisions agree on {agree} of {len(cases)} cases (informational: the added "
-                      "SCPs and policies reach families the differential test keeps apart, e.g. root users "
-                      "and service principals)")
-                figures.update({"theirs_wall_s": t_wall, "theirs_cpu_s": t_cpu,
-                                "ratio_jobs1_wall": t_wall / one_wall, "ratio_jobs1_cpu": t_cpu / one_cpu,
-                                "ratio_wall": t_wall / wall, "ratio_cpu": t_cpu / cpu})
+                theirs = Measured("theirs iam-simulate (node)", [node, str(DIFFERENTIAL / "simulate.mjs")],
+                                  theirs_input)
+                commands.append(theirs)
+        measure_all(commands, args.runs)
+        if auto.lines() != one.lines():
+            print("error: the automatic jobs did not answer as --jobs 1")
+            return 1
+        figures = {"ours_jobs1_wall_s": one.wall(), "ours_jobs1_cpu_s": one.cpu(),
+                   "ours_wall_s": auto.wall(), "ours_cpu_s": auto.cpu(), "ours_per_s": len(cases) / auto.wall()}
+        if theirs is not None:
+            t_wall, t_cpu = theirs.wall(), theirs.cpu()
+            print(f"ratio theirs/ours --jobs 1:    wall {t_wall / one.wall():.1f}x (by round {round_ratio(theirs, one):.1f}x), "
+                  f"cpu {t_cpu / one.cpu():.1f}x")
+            agree = sum(json.loads(a).get("decision") == json.loads(b).get("decision")
+                        for a, b in zip(auto.lines(), theirs.lines(), strict=False))
+            print(f"ratio theirs/ours (automatic): wall {t_wall / auto.wall():.1f}x (by round "
+                  f"{round_ratio(theirs, auto):.1f}x), cpu {t_cpu / auto.cpu():.1f}x (target 10x); decisions agree on "
+                  f"{agree} of {len(cases)} cases (informational: the added SCPs and policies reach families the "
+                  "differential test keeps apart, e.g. root users and service principals)")
+            figures.update({"theirs_wall_s": t_wall, "theirs_cpu_s": t_cpu,
+                            "ratio_jobs1_wall": t_wall / one.wall(), "ratio_jobs1_cpu": t_cpu / one.cpu(),
+                            "ratio_wall": t_wall / auto.wall(), "ratio_cpu": t_cpu / auto.cpu(),
+                            "ratio_wall_by_round": round_ratio(theirs, auto)})
     print(f"load after the runs {os.getloadavg()[0]:.1f}")
     print(json.dumps({key: round(value, 2) for key, value in figures.items()}))
     return 0
