@@ -68,8 +68,8 @@ _parts: OrderedDict[tuple[bytes, Any, str], tuple[Any, int]] = OrderedDict()
 
 
 class _Refused(Exception):
-    """A part this module does not read (an InputError, a refused or too deeply nested value): the line goes
-    to the exact path."""
+    """A value this module leaves to the exact path (one msgspec refuses, or a label or id that is an object or
+    a list): the line goes there."""
 
 
 def decide_line(line: str, explain: bool) -> dict[str, Any] | None:
