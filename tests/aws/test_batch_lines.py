@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import math
 from random import Random
 from typing import Any
 
@@ -28,6 +27,7 @@ from checker.aws.batch import decide_case, decide_weighed_case
 from checker.cli.simulate import _decide_lines, run_batch
 from checker.core.errors import InputError
 from checker.core.source import MAX_NESTING, parse_json_data
+from tests.json_values import strictly_equal
 
 from ..differential.generate import generate
 
@@ -38,19 +38,6 @@ SCP_REGIONS = {
     "Statement": [{"Sid": "Regions", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
                    "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}],
 }
-
-
-def _strictly_equal(a: Any, b: Any) -> bool:
-    """Equal values of equal types, objects with their keys in the same order, floats bit for bit."""
-    if type(a) is not type(b):
-        return False
-    if type(a) is dict:
-        return list(a) == list(b) and all(_strictly_equal(a[k], b[k]) for k in a)
-    if type(a) is list:
-        return len(a) == len(b) and all(_strictly_equal(x, y) for x, y in zip(a, b, strict=True))
-    if type(a) is float:
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    return bool(a == b)
 
 
 def _refuse(name: str) -> Any:
@@ -89,7 +76,7 @@ def test_msgspec_accepts_only_what_the_standard_decoder_accepts_and_reads_it_ali
         return  # refused: the exact path reads it
     accepted, expected = _standard(text)
     assert accepted, f"msgspec read {text[:200]!r}, which the standard decoder refuses"
-    assert _strictly_equal(value, expected), text[:200]
+    assert strictly_equal(value, expected), text[:200]
 
 
 @settings(max_examples=1500, deadline=None)
@@ -100,7 +87,7 @@ def test_numbers_are_read_to_the_same_value_digit_for_digit(text: str) -> None:
     except (msgspec.MsgspecError, ValueError):
         return
     accepted, expected = _standard(text)
-    assert accepted and _strictly_equal(value, expected), (text, value, expected)
+    assert accepted and strictly_equal(value, expected), (text, value, expected)
 
 
 @settings(max_examples=600, deadline=None)
@@ -121,7 +108,7 @@ def test_a_case_is_read_only_when_the_standard_decoder_reads_it_alike(keys: list
     assert accepted, f"the case reader read {text[:200]!r}, which the standard decoder refuses"
     for key, member in expected.items():
         read = parts[key] if key in parts else getattr(case, key)
-        assert _strictly_equal(read, member), (key, text[:200])
+        assert strictly_equal(read, member), (key, text[:200])
 
 
 def _cases() -> list[dict[str, Any]]:

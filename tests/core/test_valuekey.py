@@ -5,13 +5,13 @@ different statements sharing one would decide a request by the wrong one)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.core.valuekey import canonical_key, packed_key
+from tests.json_values import strictly_equal
 
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
            | st.floats(allow_nan=False) | st.text(max_size=5))
@@ -19,24 +19,12 @@ VALUES = st.recursive(SCALARS, lambda children: st.lists(children, max_size=3)
                       | st.dictionaries(st.text(max_size=3), children, max_size=3), max_leaves=12)
 
 
-def _same(a: Any, b: Any) -> bool:
-    if type(a) is not type(b):
-        return False
-    if type(a) is dict:
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if type(a) is list:
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if type(a) is float:
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    return bool(a == b)
-
-
 @settings(max_examples=2000, deadline=None)
 @given(VALUES, VALUES)
-def test_two_values_share_a_key_exactly_when_they_are_the_same(a: Any, b: Any) -> None:
-    assert (packed_key(a) == packed_key(b)) == _same(a, b)
+def test_two_values_share_a_key_exactly_when_they_are_thestrictly_equal(a: Any, b: Any) -> None:
+    assert (packed_key(a) == packed_key(b)) == strictly_equal(a, b)
     # the marshal key the other readers use draws the same lines
-    assert (canonical_key(a) == canonical_key(b)) == _same(a, b)
+    assert (canonical_key(a) == canonical_key(b)) == strictly_equal(a, b)
 
 
 def test_look_alike_values_have_keys_of_their_own() -> None:
