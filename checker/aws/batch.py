@@ -62,13 +62,15 @@ def _policy(raw: Any, field: str, kind: PolicyKind) -> Policy:
     return weighed_policy(raw, field, kind)[0]
 
 
-def weighed_policy(raw: Any, field: str, kind: PolicyKind) -> tuple[Policy, int]:
-    """The parsed policy and the `colon_weight` of its content."""
+def weighed_policy(raw: Any, field: str, kind: PolicyKind, measured: bool = True) -> tuple[Policy, int]:
+    """The parsed policy and the `colon_weight` of its content. Without `measured` (a line too short for its
+    policies to reach the batch's size limit) a policy decided for this case only is not measured."""
     if not isinstance(raw, dict):
         raise InputError(f"{field} must be a policy object, not {type(raw).__name__}")
     identity = kind is PolicyKind.IDENTITY
     if identity and not _identity_reuse.worth_asking():
-        return _parse(raw, field, kind, decided_once=True)  # not kept: decided for this case only
+        # not kept: decided for this case only
+        return parse_batch_policy(raw, field, kind, SIZE_LIMIT, decided_once=True, measured=measured)
     content = packed_key(raw)
     if content is None:
         return _parse(raw, field, kind)
@@ -114,9 +116,13 @@ _PROBE, _WORTH, _REST = 64, 8, 2048
 _identity_reuse = _ReuseRate()
 
 
-def _parse(raw: dict[str, Any], field: str, kind: PolicyKind, decided_once: bool = False) -> tuple[Policy, int]:
+def _parse(raw: dict[str, Any], field: str, kind: PolicyKind) -> tuple[Policy, int]:
     # The document came from JSON text: its statements may be reused from other cases.
-    return parse_batch_policy(raw, field, kind, size_limit=10**7, decided_once=decided_once)
+    return parse_batch_policy(raw, field, kind, size_limit=SIZE_LIMIT)
+
+
+# A batch reads a policy whatever AWS's quota for its kind, up to this many characters of compact JSON.
+SIZE_LIMIT = 10**7
 
 
 # Whole SCP and RCP hierarchies by content and field: an organization's levels repeat in case after case,
@@ -246,15 +252,15 @@ def weighed_context(raw: Any) -> tuple[dict[str, Any], int]:
     return context, weight
 
 
-def weighed_identity_policies(raw: Any) -> tuple[list[Policy], int]:
-    """The `identity_policies` field (absent, null or empty: none)."""
+def weighed_identity_policies(raw: Any, measured: bool = True) -> tuple[list[Policy], int]:
+    """The `identity_policies` field (absent, null or empty: none); `measured` as for `weighed_policy`."""
     items = raw or []
     if not isinstance(items, list):
         raise InputError("identity_policies must be a list of policies")
     identity = []
     weight = 0
     for index, item in enumerate(items):
-        policy, policy_weight = weighed_policy(item, _identity_name(index), PolicyKind.IDENTITY)
+        policy, policy_weight = weighed_policy(item, _identity_name(index), PolicyKind.IDENTITY, measured)
         identity.append(policy)
         weight += policy_weight
     return identity, weight

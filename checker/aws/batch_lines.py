@@ -26,7 +26,7 @@ from typing import Any
 import msgspec
 
 from checker.aws import batch
-from checker.aws.policy import Policy, PolicyKind
+from checker.aws.policy import MAX_EXPANSION, Policy, PolicyKind
 from checker.core.errors import InputError
 from checker.core.source import MAX_DOCUMENT_BYTES
 
@@ -83,12 +83,14 @@ def decide_line(line: str, explain: bool) -> dict[str, Any] | None:
     except _REFUSED:
         return None
     try:
-        return _decide(case, line.count(":"), explain)
+        # A line this short cannot hold a policy that reaches the batch's size limit: those read for this case
+        # only are not measured.
+        return _decide(case, line.count(":"), explain, len(line) * MAX_EXPANSION >= batch.SIZE_LIMIT)
     except (_Refused, InputError, RecursionError):
         return None
 
 
-def _decide(case: _Case, colons: int, explain: bool) -> dict[str, Any] | None:
+def _decide(case: _Case, colons: int, explain: bool, measured: bool) -> dict[str, Any] | None:
     principal, action = case.principal, case.action
     if type(principal) is not str or type(action) is not str:
         return None
@@ -106,7 +108,7 @@ def _decide(case: _Case, colons: int, explain: bool) -> dict[str, Any] | None:
             weight += 1 + _scalar_weight(value)
     context, part_weight = _part(case.context, None, "context", _context)
     weight += part_weight
-    identity, part_weight = _identity(case.identity_policies)
+    identity, part_weight = _identity(case.identity_policies, measured)
     weight += part_weight
     kind = batch.resource_policy_kind(action)
     resource_policy, part_weight = _part(case.resource_policy, kind, "resource_policy", _policy)
@@ -193,9 +195,9 @@ def _levels(value: Any, kind: PolicyKind, field: str) -> tuple[Any, int]:
     return batch.weighed_levels(value, field, kind)
 
 
-def _identity(value: Any) -> tuple[list[Policy], int]:
+def _identity(value: Any, measured: bool) -> tuple[list[Policy], int]:
     """The identity policies, read by batch.py, and the weight of their member."""
     if value is _UNSET:
         return [], 0
-    identity, weight = batch.weighed_identity_policies(value)
+    identity, weight = batch.weighed_identity_policies(value, measured)
     return identity, weight + 1

@@ -19,7 +19,7 @@ from typing import Any
 from checker.aws.conditions import Operator, lookup_operator, operator_names
 from checker.aws.variables import Token, Variable, VariableSyntaxError, tokenize
 from checker.aws.wildcard import Glob, compile_glob, compile_pieces
-from checker.core.compact_json import compact_writer
+from checker.core.compact_json import compact_colons, compact_writer
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, colon_weight, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
@@ -178,7 +178,9 @@ class Policy:
     id: str | None
     statements: tuple[Statement, ...]
     document: LoadedDocument
-    size: int = 0
+    # Its compact JSON length; None for a batch's policy that could not reach the batch's limit and was not
+    # measured (`parse_batch_policy(measured=False)`).
+    size: int | None = 0
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     # Statements whose Action / NotAction admit an action, by lowercased action name. Requests repeat their
@@ -233,12 +235,15 @@ def parse_policy(
 
 
 def parse_batch_policy(
-    data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None, decided_once: bool = False
+    data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None, decided_once: bool = False,
+    measured: bool = True,
 ) -> tuple[Policy, int]:
     """`parse_policy(data, reuse_statements=True)` for a batch, and the `colon_weight` of `data` (with which the
     batch proves its line had no duplicate key: checker/core/source.py), added up from its statements' when
-    they were parsed before. A policy `decided_once` keeps no outcomes (Policy._fixed_outcomes)."""
-    reused = _reassembled(data, name, kind, size_limit)
+    they were parsed before. A policy `decided_once` keeps no outcomes (Policy._fixed_outcomes). Without
+    `measured` its size is not added up (Policy.size is None): for a caller that knows the policy's compact JSON
+    cannot reach `size_limit` (its JSON text is shorter than `size_limit / MAX_EXPANSION`)."""
+    reused = _reassembled(data, name, kind, size_limit, measured)
     if reused is not None:
         if decided_once:
             reused[0].__dict__["_fixed_outcomes"] = None  # (a new object: nothing else holds it yet)
@@ -254,7 +259,7 @@ def parse_batch_policy(
 
 
 def _reassembled(
-    data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None
+    data: dict[str, Any], name: str, kind: PolicyKind, size_limit: int | None, measured: bool = True
 ) -> tuple[Policy, int] | None:
     """The policy built from statements parsed before, and its `colon_weight`; None when any part needs the
     parser.
@@ -313,13 +318,17 @@ def _reassembled(
             if len(text) > _STATEMENT_TEXT_LENGTH or not item.keys() <= _STATEMENT_ELEMENT_SET:
                 return None
             try:
-                entry = _statement_parser(kind, version).keep_statement(key, index, pointer, rest)
+                entry = _statement_parser(kind, version).keep_statement(key, index, pointer, rest, measured)
             except InputError:
                 return None  # (the message is the parser's to word, from the document's start)
         found, statement_size, statement_weight = entry
+        if measured:
+            if statement_size is None:  # kept unmeasured before
+                entry = _statements[key] = _measured(found, statement_weight, rest)
+                statement_size = entry[1]
+            size += statement_size if sid is None else statement_size + _SID_MEMBER + len(encode_basestring(sid))
         if sid is None:
             statements.append(found)
-            size += statement_size
             weight += statement_weight
         else:
             copy = object.__new__(Statement)  # `_with_sid(found, sid)` without its call: one per Sid in a batch
@@ -327,21 +336,34 @@ def _reassembled(
             fields.update(found.__dict__)
             fields["sid"] = sid
             statements.append(copy)
-            size += statement_size + _SID_MEMBER + len(encode_basestring(sid))
             weight += statement_weight + 1 + sid.count(":")
             named.append(sid)
     if len(named) > 1 and len(set(named)) < len(named) and kind in _UNIQUE_SID_KINDS:
         return None
-    size = _assembled_length(data, size, len(statements), listed)
-    limit = size_limit if size_limit is not None else SIZE_LIMITS[kind][0]
-    if size > limit:
-        return None
+    policy_size: int | None = None
+    if measured:
+        policy_size = _assembled_length(data, size, len(statements), listed)
+        limit = size_limit if size_limit is not None else SIZE_LIMITS[kind][0]
+        if policy_size > limit:
+            return None
     policy = object.__new__(Policy)  # the frozen dataclass's __init__ sets the same fields, several times slower
     policy.__dict__.update(
         name=name, kind=kind, version=version, id=policy_id, statements=tuple(statements),
-        document=LoadedDocument(name, data, {}), size=size, warnings=(), _by_action={}, _fixed_outcomes={},
+        document=LoadedDocument(name, data, {}), size=policy_size, warnings=(), _by_action={}, _fixed_outcomes={},
     )
     return policy, weight
+
+
+# How much longer than its JSON text the compact JSON of the same value can be: a string's characters are
+# written as short as JSON allows (never longer than they were written), an integer as its digits, and a
+# number written short may come back long: "1e15" is 1000000000000000.0, 4.5 times as long, the most
+# (tests/aws/test_policy_sizes.py). A policy whose text is shorter than a limit divided by this cannot reach it.
+MAX_EXPANSION = 5
+
+
+def _measured(statement: Statement, weight: int, rest: dict[str, Any]) -> tuple[Statement, int, int]:
+    """A statement kept unmeasured (`rest`, its content without the Sid), with the length of its compact JSON."""
+    return statement, len(_compact_decoded(rest)), weight
 
 
 @cache
@@ -366,7 +388,7 @@ _UNIQUE_SID_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSIO
 # len('"Sid":') plus the comma before the member: what a Sid adds to a statement's compact JSON besides its value.
 _SID_MEMBER = 7
 _STATEMENT_TEXT_LENGTH = 4096
-_statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int, int]] = OrderedDict()
+_statements: OrderedDict[tuple[str, str, str, bytes], tuple[Statement, int | None, int]] = OrderedDict()
 
 
 class _Parser:
@@ -491,6 +513,9 @@ class _Parser:
         if entry is None:
             entry = self.keep_statement(key, index, pointer, rest)
         found, size, weight = entry
+        if size is None:  # kept unmeasured before
+            entry = _statements[key] = _measured(found, weight, rest)
+            size = entry[1]
         if self.statement_sizes is not None:
             self.statement_sizes.append(size if rest is raw else size + 1 + _member_length("Sid", raw["Sid"]))
             # (a "Sid": null member weighs 1 too)
@@ -498,12 +523,18 @@ class _Parser:
         return found if sid is None else _with_sid(found, sid)
 
     def keep_statement(
-        self, key: tuple[str, str, str, bytes], index: int, pointer: str, rest: dict[str, Any]
-    ) -> tuple[Statement, int, int]:
+        self, key: tuple[str, str, str, bytes], index: int, pointer: str, rest: dict[str, Any], measured: bool = True
+    ) -> tuple[Statement, int | None, int]:
         """Parse a statement without its Sid (`rest`) and keep it in `_statements` under `key`, with the length of
-        its compact JSON and its `colon_weight` (compact JSON escapes no colon: its colons are that weight)."""
-        compact = _compact_decoded(rest)
-        entry = _statements[key] = (self.statement_body(index, pointer, rest, None), len(compact), compact.count(":"))
+        its compact JSON (None unless `measured`: measured when a later use needs it) and its `colon_weight`
+        (compact JSON escapes no colon: its colons are that weight)."""
+        statement = self.statement_body(index, pointer, rest, None)
+        if measured:
+            compact = _compact_decoded(rest)
+            entry: tuple[Statement, int | None, int] = (statement, len(compact), compact.count(":"))
+        else:
+            entry = (statement, None, compact_colons(rest))
+        _statements[key] = entry
         if len(_statements) > _STATEMENT_ENTRIES:
             _statements.popitem(last=False)
         return entry

@@ -25,3 +25,22 @@ def compact_writer(*, ascii_only: bool) -> Callable[[Any], str]:
         return "".join(encoder(value, 0))
 
     return write
+
+
+_fast_encode: Any = None  # msgspec's JSON encoder, made on first use (importing msgspec costs who never needs it)
+_standard = compact_writer(ascii_only=False)
+
+
+def compact_colons(value: Any) -> int:
+    """The colons of a decoded JSON value's compact JSON: one per object member, and those in its strings (no
+    encoder escapes a colon), i.e. its `colon_weight` (core/source.py). Written by msgspec, five times faster
+    than the standard library's encoder, which writes what msgspec cannot (a lone surrogate)."""
+    global _fast_encode
+    if _fast_encode is None:
+        import msgspec
+
+        _fast_encode = msgspec.json.Encoder().encode
+    try:
+        return _fast_encode(value).count(b":")  # type: ignore[no-any-return]
+    except (TypeError, ValueError, OverflowError):  # (UnicodeEncodeError is a ValueError)
+        return _standard(value).count(":")

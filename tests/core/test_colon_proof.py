@@ -99,3 +99,14 @@ def test_a_byte_order_mark_is_read_past_as_the_located_parser_does() -> None:
     unproved = json_data_unproved('\ufeff{"a": "b:c"}')
     assert unproved == ({"a": "b:c"}, 2)
     assert parse_json_data('\ufeff{"a": "b:c"}') == {"a": "b:c"}
+
+
+@settings(max_examples=800, deadline=None)
+@given(JSON_VALUES | st.text(alphabet="\ud800:a", max_size=4))
+def test_the_colons_msgspec_writes_are_the_weight(value: Any) -> None:
+    """A statement kept unmeasured weighs the colons of msgspec's compact JSON (the standard encoder's where
+    msgspec cannot write the value, as a lone surrogate): the same count, or the batch's duplicate-key proof
+    would fail lines it should pass, or pass lines it should fail."""
+    from checker.core.compact_json import compact_colons
+
+    assert compact_colons(value) == colon_weight(value)
