@@ -7,7 +7,6 @@ Grammar errors raise InputError with the JSON pointer, line and column of the of
 from __future__ import annotations
 
 import json
-import marshal
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,8 +22,7 @@ from checker.core.compact_json import compact_colons, compact_writer
 from checker.core.errors import InputError, Where
 from checker.core.source import LoadedDocument, colon_weight, parse_json, pointer_join
 from checker.core.suggest import did_you_mean
-from checker.core.valuekey import CANONICAL_FORMAT as _CANONICAL
-from checker.core.valuekey import packed_key
+from checker.core.valuekey import canonical_key, packed_key
 
 VERSION_CURRENT = "2012-10-17"
 VERSION_OLD = "2008-10-17"
@@ -331,11 +329,7 @@ def _reassembled(
             statements.append(found)
             weight += statement_weight
         else:
-            copy = object.__new__(Statement)  # `_with_sid(found, sid)` without its call: one per Sid in a batch
-            fields = copy.__dict__
-            fields.update(found.__dict__)
-            fields["sid"] = sid
-            statements.append(copy)
+            statements.append(_with_sid(found, sid))
             weight += statement_weight + 1 + sid.count(":")
             named.append(sid)
     if len(named) > 1 and len(set(named)) < len(named) and kind in _UNIQUE_SID_KINDS:
@@ -701,11 +695,9 @@ class _Parser:
         )
 
     def conditions(self, value: Any, pointer: str) -> tuple[ConditionClause, ...]:
-        try:
-            # Each clause keeps its pointer, so the place is part of the key, with the Version (variables).
-            place: tuple[Any, ...] | None = ("Condition", self.version, pointer, marshal.dumps(value, _CANONICAL))
-        except ValueError:
-            place = None
+        # Each clause keeps its pointer, so the place is part of the key, with the Version (variables).
+        text = canonical_key(value)
+        place: tuple[Any, ...] | None = ("Condition", self.version, pointer, text) if text is not None else None
         found: tuple[ConditionClause, ...] | None = _elements.get(place) if place is not None else None
         if found is None:
             found = _remember_element(place, self.parse_conditions(value, pointer))

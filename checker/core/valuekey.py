@@ -8,9 +8,9 @@ request's date) has no key: the caller parses it afresh, and the parser words an
 `value_key` uses marshal's current format, the fastest. From format 3 on, marshal marks every object that
 has more than one reference and writes repeats as back-references, so equal values can get different bytes
 (never the other way round): a key then misses, it never confuses. `canonical_key` uses format 2, the last
-without references, about 40% slower: for parts of a line that recur in other lines next to different
-neighbours (an AWS batch's statements, whose strings the JSON decoder shares with the rest of the line),
-where the current format missed half the statements a batch had already parsed.
+without references, about 40% slower: for parts of a document that recur elsewhere next to different
+neighbours (an AWS policy's Condition blocks, whose strings a decoder shares with the rest of the text),
+where the current format missed half the parts already parsed.
 
 `packed_key` is for decoded JSON only (an AWS batch's statements, policies and hierarchies): msgspec's
 MessagePack encoder writes each value with its type too (nil, booleans, integers, floats and strings apart;
